@@ -1,0 +1,132 @@
+package release
+
+// ChangeAction is what Terraform plans to do to one resource instance.
+type ChangeAction string
+
+const (
+	ChangeCreate  ChangeAction = "create"
+	ChangeUpdate  ChangeAction = "update"
+	ChangeDelete  ChangeAction = "delete"
+	ChangeReplace ChangeAction = "replace"
+	ChangeRead    ChangeAction = "read"
+	ChangeNoOp    ChangeAction = "no-op"
+	ChangeForget  ChangeAction = "forget"
+)
+
+// ReplaceOrder says how a replace is carried out.
+type ReplaceOrder string
+
+const (
+	DeleteThenCreate ReplaceOrder = "delete-then-create"
+	CreateThenDelete ReplaceOrder = "create-then-delete"
+)
+
+// Modification is the release page's word for a change.
+type Modification string
+
+const (
+	ModCreated  Modification = "created"
+	ModUpdated  Modification = "updated"
+	ModDeleted  Modification = "deleted"
+	ModReplaced Modification = "replaced"
+	ModNone     Modification = ""
+)
+
+// ModificationOf maps a change action to the release page's modification
+// type; read, no-op and forget change nothing in the infrastructure.
+func ModificationOf(a ChangeAction) Modification {
+	switch a {
+	case ChangeCreate:
+		return ModCreated
+	case ChangeUpdate:
+		return ModUpdated
+	case ChangeDelete:
+		return ModDeleted
+	case ChangeReplace:
+		return ModReplaced
+	}
+	return ModNone
+}
+
+// ChangeKind says what a recorded change is about.
+type ChangeKind string
+
+const (
+	KindResource ChangeKind = "resource" // a planned resource change
+	KindOutput   ChangeKind = "output"   // a planned output change
+	KindDrift    ChangeKind = "drift"    // a change made outside Terraform
+)
+
+// Change is one resource instance's (or output's) planned change.
+type Change struct {
+	Kind            ChangeKind   `json:"-"`
+	Address         string       `json:"address"`
+	PreviousAddress *string      `json:"previous_address"`
+	ModuleAddress   *string      `json:"module_address"`
+	Mode            string       `json:"mode"`
+	Type            string       `json:"type"`
+	Name            string       `json:"name"`
+	Index           any          `json:"index"`
+	Provider        string       `json:"provider"`
+	DeposedKey      string       `json:"deposed_key,omitempty"`
+	Action          ChangeAction `json:"action"`
+	ReplaceOrder    ReplaceOrder `json:"replace_order,omitempty"`
+	Modification    Modification `json:"modification"`
+	ActionReason    *string      `json:"action_reason"`
+	ImportID        *string      `json:"import_id"`
+	ReplacePaths    [][]any      `json:"replace_paths,omitempty"`
+	Fields          []Field      `json:"fields"`
+}
+
+// Field is one changed leaf value. A sensitive field never carries its
+// values: Before and After stay nil and Changed says whether it changed.
+type Field struct {
+	Path      string `json:"path"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+	Unknown   bool   `json:"unknown"`
+	Sensitive bool   `json:"sensitive"`
+	Changed   bool   `json:"changed"`
+}
+
+// Summary counts a plan's changes.
+type Summary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Delete  int `json:"delete"`
+	Replace int `json:"replace"`
+	Read    int `json:"read"`
+	NoOp    int `json:"no_op"`
+	Forget  int `json:"forget"`
+	Import  int `json:"import"`
+	Move    int `json:"move"`
+}
+
+// Add counts one resource change.
+func (s *Summary) Add(c Change) {
+	switch c.Action {
+	case ChangeCreate:
+		s.Create++
+	case ChangeUpdate:
+		s.Update++
+	case ChangeDelete:
+		s.Delete++
+	case ChangeReplace:
+		s.Replace++
+	case ChangeRead:
+		s.Read++
+	case ChangeNoOp:
+		s.NoOp++
+	case ChangeForget:
+		s.Forget++
+	}
+	if c.ImportID != nil {
+		s.Import++
+	}
+	if c.PreviousAddress != nil && *c.PreviousAddress != c.Address {
+		s.Move++
+	}
+}
+
+// Total is the number of resources that change in the infrastructure.
+func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace }

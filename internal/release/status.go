@@ -1,0 +1,108 @@
+package release
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Status is where a release is in its life. The nine values and the moves
+// between them are the whole state machine; nothing else may change a
+// release's status without going through Transition.
+type Status string
+
+const (
+	StatusQueued          Status = "QUEUED"
+	StatusInProgress      Status = "IN_PROGRESS"
+	StatusPendingApproval Status = "PENDING_APPROVAL"
+	StatusSucceeded       Status = "SUCCEEDED"
+	StatusFailed          Status = "FAILED"
+	StatusAborted         Status = "ABORTED"
+	StatusRejected        Status = "REJECTED"
+	StatusTimedOut        Status = "TIMED_OUT"
+	StatusStopped         Status = "STOPPED"
+)
+
+// Statuses lists every status in a stable order.
+var Statuses = []Status{
+	StatusQueued, StatusInProgress, StatusPendingApproval, StatusSucceeded,
+	StatusFailed, StatusAborted, StatusRejected, StatusTimedOut, StatusStopped,
+}
+
+// transitions is the table of legal moves and why each happens.
+//
+//	QUEUED           -> IN_PROGRESS       a worker claimed it
+//	QUEUED           -> ABORTED           a user aborted it before it ran
+//	IN_PROGRESS      -> SUCCEEDED         every phase succeeded
+//	IN_PROGRESS      -> FAILED            a phase failed
+//	IN_PROGRESS      -> TIMED_OUT         a phase or the release ran past its timeout
+//	IN_PROGRESS      -> ABORTED           a user aborted it while it ran
+//	IN_PROGRESS      -> STOPPED           its worker shut down or its lease expired
+//	IN_PROGRESS      -> PENDING_APPROVAL  a phase that needs approval was reached
+//	PENDING_APPROVAL -> QUEUED            approved: it waits for a worker again
+//	PENDING_APPROVAL -> REJECTED          rejected
+//	PENDING_APPROVAL -> ABORTED           a user aborted it while it waited
+var transitions = map[Status][]Status{
+	StatusQueued:          {StatusInProgress, StatusAborted},
+	StatusInProgress:      {StatusSucceeded, StatusFailed, StatusTimedOut, StatusAborted, StatusStopped, StatusPendingApproval},
+	StatusPendingApproval: {StatusQueued, StatusRejected, StatusAborted},
+}
+
+// ParseStatus turns a stored or user-given string into a Status.
+func ParseStatus(s string) (Status, error) {
+	st := Status(s)
+	if !st.Valid() {
+		return "", fmt.Errorf("unknown release status %q (want one of %v)", s, Statuses)
+	}
+	return st, nil
+}
+
+// Valid reports whether s is one of the nine statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Terminal reports whether a release in s is finished for good.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusSucceeded, StatusFailed, StatusAborted, StatusRejected, StatusTimedOut, StatusStopped:
+		return true
+	}
+	return false
+}
+
+// Active reports whether a release in s holds its environment: at most one
+// release per environment may be active at a time.
+func (s Status) Active() bool { return s == StatusInProgress }
+
+// CanTransition reports whether moving from s to next is legal.
+func (s Status) CanTransition(next Status) bool {
+	return slices.Contains(transitions[s], next)
+}
+
+// TransitionError is returned for a move the table does not allow.
+type TransitionError struct {
+	From, To Status
+}
+
+func (e *TransitionError) Error() string {
+	if e.From.Terminal() {
+		return fmt.Sprintf("release status cannot change from %s to %s: %s is final", e.From, e.To, e.From)
+	}
+	return fmt.Sprintf("release status cannot change from %s to %s", e.From, e.To)
+}
+
+// Transition checks the move from -> to and returns a *TransitionError when it
+// is not in the table (or either side is not a status at all).
+func Transition(from, to Status) error {
+	if !from.Valid() {
+		return fmt.Errorf("release status cannot change from %q: not a status", string(from))
+	}
+	if !to.Valid() {
+		return fmt.Errorf("release status cannot change to %q: not a status", string(to))
+	}
+	if !from.CanTransition(to) {
+		return &TransitionError{From: from, To: to}
+	}
+	return nil
+}
+
+// Next lists the statuses reachable from s in one move.
+func (s Status) Next() []Status { return slices.Clone(transitions[s]) }
