@@ -1,9 +1,34 @@
 package cli
 
+import "fmt"
+
 type dbCmd struct {
 	Migrate dbMigrateCmd `cmd:"" help:"Apply shiplog's schema migrations (starting the embedded cluster if no URL is set)."`
 }
 
 type dbMigrateCmd struct{}
 
-func (c *dbMigrateCmd) Run(g *Globals) error { return nil }
+func (c *dbMigrateCmd) Run(g *Globals) error {
+	db, err := g.openDatabase(g.Context())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.MigrationState(g.Context())
+	if err != nil {
+		return err
+	}
+	where := "database at --database-url"
+	if db.cluster != nil {
+		how := "reused"
+		switch {
+		case db.cluster.Initialized:
+			how = "created"
+		case db.cluster.Started:
+			how = "started"
+		}
+		where = fmt.Sprintf("embedded database in %s (%s)", db.cluster.SocketDir(), how)
+	}
+	fmt.Fprintf(g.Stdout(), "%s: schema at version %d, %d migrations applied, none pending\n", where, st.Applied[len(st.Applied)-1], len(st.Applied))
+	return nil
+}

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at`
+
+// CreateEnvironment stores a new environment and sets its ID and times.
+// Sensitive variable values are sealed before they are written.
+func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment) error {
+	if env.Namespace == "" {
+		env.Namespace = "default"
+	}
+	if env.DefaultTemplate == "" {
+		env.DefaultTemplate = "terraform-apply"
+	}
+	if err := env.Validate(); err != nil {
+		return err
+	}
+	vars, timeouts, err := s.encodeEnvironment(env)
+	if err != nil {
+		return err
+	}
+	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at, updated_at`,
+		env.Name, env.Namespace, env.Source, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("environment %q already exists: %w", env.Name, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("creating environment %q: %w", env.Name, err)
+	}
+	return nil
+}
+
+// UpdateEnvironment replaces an environment's settings (found by name). A
+// sensitive variable given with an empty value keeps its stored value.
+func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment) error {
+	if err := env.Validate(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := scanEnvironment(tx.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1 FOR UPDATE`, env.Name))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("environment %q: %w", env.Name, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("reading environment %q: %w", env.Name, err)
+		}
+		kept := map[string]string{}
+		for _, v := range old.Variables {
+			if v.Sensitive {
+				kept[v.Name] = v.Value
+			}
+		}
+		vars, timeouts, err := s.encodeEnvironment(env)
+		if err != nil {
+			return err
+		}
+		var decoded []release.Variable
+		_ = json.Unmarshal(vars, &decoded)
+		for i, v := range decoded {
+			if v.Sensitive && v.Value == "" {
+				decoded[i].Value = kept[v.Name]
+			}
+		}
+		vars, _ = json.Marshal(decoded)
+		err = tx.QueryRow(ctx, `UPDATE environments SET namespace = $2, source = $3, default_template = $4, approval_required = $5,
+			variables = $6, phase_timeouts = $7, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
+			env.Name, env.Namespace, env.Source, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("updating environment %q: %w", env.Name, err)
+		}
+		return nil
+	})
+}
+
+func (s *Store) encodeEnvironment(env *release.Environment) (vars, timeouts []byte, err error) {
+	sealed := make([]release.Variable, len(env.Variables))
+	for i, v := range env.Variables {
+		if v.Sensitive && v.Value != "" {
+			if s.box == nil {
+				return nil, nil, fmt.Errorf("variable %q is sensitive but no secret key is configured to seal it", v.Name)
+			}
+			if v.Value, err = s.box.Seal(v.Value); err != nil {
+				return nil, nil, fmt.Errorf("sealing variable %q: %w", v.Name, err)
+			}
+		}
+		sealed[i] = v
+	}
+	if vars, err = json.Marshal(sealed); err != nil {
+		return nil, nil, err
+	}
+	ts := map[string]string{}
+	for a, d := range env.PhaseTimeouts {
+		ts[string(a)] = d.String()
+	}
+	timeouts, err = json.Marshal(ts)
+	return vars, timeouts, err
+}
+
+// GetEnvironment returns an environment by name, sensitive values blanked.
+func (s *Store) GetEnvironment(ctx context.Context, name string) (*release.Environment, error) {
+	env, err := scanEnvironment(s.pool.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1`, name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("environment %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading environment %q: %w", name, err)
+	}
+	blankSensitive(env.Variables)
+	return env, nil
+}
+
+// EnvironmentForRun returns an environment with its sensitive values opened,
+// for a worker to pass to terraform. Nothing else may call it.
+func (s *Store) EnvironmentForRun(ctx context.Context, name string) (*release.Environment, error) {
+	env, err := scanEnvironment(s.pool.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1`, name))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("environment %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading environment %q: %w", name, err)
+	}
+	if err := s.openVariables(env.Variables); err != nil {
+		return nil, fmt.Errorf("environment %q: %w", name, err)
+	}
+	return env, nil
+}
+
+func (s *Store) openVariables(vars []release.Variable) error {
+	for i, v := range vars {
+		if !v.Sensitive || v.Value == "" {
+			continue
+		}
+		if s.box == nil {
+			return fmt.Errorf("variable %q is sealed but no secret key is configured", v.Name)
+		}
+		plain, err := s.box.Open(v.Value)
+		if err != nil {
+			return fmt.Errorf("variable %q: %w", v.Name, err)
+		}
+		vars[i].Value = plain
+	}
+	return nil
+}
+
+func blankSensitive(vars []release.Variable) {
+	for i := range vars {
+		if vars[i].Sensitive {
+			vars[i].Value = ""
+		}
+	}
+}
+
+// ListEnvironments returns every environment by name, sensitive values blanked.
+func (s *Store) ListEnvironments(ctx context.Context) ([]*release.Environment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+environmentColumns+` FROM environments ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing environments: %w", err)
+	}
+	defer rows.Close()
+	var out []*release.Environment
+	for rows.Next() {
+		env, err := scanEnvironment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing environments: %w", err)
+		}
+		blankSensitive(env.Variables)
+		out = append(out, env)
+	}
+	return out, rows.Err()
+}
+
+func scanEnvironment(row pgx.Row) (*release.Environment, error) {
+	var env release.Environment
+	var timeouts map[string]string
+	if err := row.Scan(&env.ID, &env.Name, &env.Namespace, &env.Source, &env.DefaultTemplate, &env.ApprovalRequired,
+		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if len(timeouts) > 0 {
+		env.PhaseTimeouts = map[release.Action]time.Duration{}
+		for a, v := range timeouts {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, fmt.Errorf("environment %q has a bad timeout %q for %s phases: %w", env.Name, v, a, err)
+			}
+			env.PhaseTimeouts[release.Action(a)] = d
+		}
+	}
+	return &env, nil
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Checks (and where it can, installs) what the tests need: the terraform
+# binary and the PostgreSQL server binaries. Prints the PATH to use.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/.bin"
+export PATH="$bin:$PATH"
+
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "prereqs: terraform not found; building v1.5.7 (the last MPL release) from the Go module proxy into .bin (about 4 minutes)" >&2
+  GOBIN="$bin" go install github.com/hashicorp/terraform@v1.5.7 >&2
+fi
+
+have_pg() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ] && return 0
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+  return 1
+}
+if ! have_pg; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "prereqs: PostgreSQL server binaries not found; installing Debian's postgresql package" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
+  else
+    echo "prereqs: the PostgreSQL server binaries (initdb, pg_ctl, postgres) are missing." >&2
+    echo "  Install the server package (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql)." >&2
+    exit 1
+  fi
+fi
+echo "$PATH"
