@@ -223,3 +223,5 @@ type MigrationOutcome struct {
 	Status string `json:"status"` // SUCCEEDED or FAILED
 	Error  string `json:"error,omitempty"`
 }
+
+func msToDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
