@@ -1,0 +1,19 @@
+// Package releases embeds shiplog's built-in release templates, the
+// ReleaseTemplate documents in this directory, and the CustomResourceDefinition
+// that describes them. Package internal/template loads and validates them.
+package releases
+
+import "embed"
+
+// FS holds the built-in release templates: every *.yaml file in this
+// directory. The CRD lives in the crd/ subdirectory and is deliberately not
+// part of FS, so it is never loaded as a template.
+//
+//go:embed *.yaml
+var FS embed.FS
+
+// CRD is the apiextensions.k8s.io/v1 CustomResourceDefinition manifest for
+// the ReleaseTemplate kind (crd/releasetemplates.shiplog.dev.yaml).
+//
+//go:embed crd/releasetemplates.shiplog.dev.yaml
+var CRD []byte
