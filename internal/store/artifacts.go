@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -50,6 +51,48 @@ func (s *Store) releaseArtifacts(ctx context.Context, id int64) ([]release.Artif
 		a, err := scanArtifact(rows)
 		if err != nil {
 			return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// GetArtifact returns one artifact.
+func (s *Store) GetArtifact(ctx context.Context, id int64) (release.Artifact, error) {
+	a, err := scanArtifact(s.pool.QueryRow(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, fmt.Errorf("artifact %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("reading artifact %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// ArtifactFilter selects artifacts, newest first.
+type ArtifactFilter struct {
+	AppName, StackName, BuildID string
+	BeforeID                    int64
+	Limit                       int
+}
+
+// ListArtifacts returns artifacts newest first.
+func (s *Store) ListArtifacts(ctx context.Context, f ArtifactFilter) ([]release.Artifact, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+artifactColumns+` FROM artifacts
+		WHERE ($1 = '' OR app_name = $1) AND ($2 = '' OR stack_name = $2) AND ($3 = '' OR build_id = $3) AND ($4 = 0 OR id < $4)
+		ORDER BY id DESC LIMIT $5`, f.AppName, f.StackName, f.BuildID, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing artifacts: %w", err)
+	}
+	defer rows.Close()
+	out := []release.Artifact{}
+	for rows.Next() {
+		a, err := scanArtifact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing artifacts: %w", err)
 		}
 		out = append(out, a)
 	}

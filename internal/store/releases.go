@@ -243,7 +243,11 @@ type StatusChange struct {
 // still in c.From: of two writers racing, exactly one wins and the other
 // gets ErrConflict naming the status it found.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	return transition(ctx, s.pool, c)
+	if err := transition(ctx, s.pool, c); err != nil {
+		return err
+	}
+	s.notifyRelease(ctx, c.ID)
+	return nil
 }
 
 func transition(ctx context.Context, q Querier, c StatusChange) error {

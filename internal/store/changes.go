@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// ChangeSource yields changes one at a time; io.EOF ends it.
+type ChangeSource interface {
+	Next() (release.Change, error)
+}
+
+// ReplaceChanges stores every change from src as the changes of one
+// release phase, in one transaction with COPY, replacing whatever an
+// earlier ingestion of that phase stored. It never holds all changes in
+// memory. The release's summary is set from the resource changes.
+func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase string, src ChangeSource) (release.Summary, error) {
+	var sum release.Summary
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM releases WHERE id = $1)`, releaseID).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("release %d: %w", releaseID, ErrNotFound)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM release_changes WHERE release_id = $1 AND phase = $2`, releaseID, phase); err != nil {
+			return err
+		}
+		rows := &changeRows{src: src, release: releaseID, phase: phase, sum: &sum}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows); err != nil {
+			if rows.srcErr != nil {
+				return rows.srcErr
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE releases SET summary = $2 WHERE id = $1`, releaseID, sum); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return release.Summary{}, fmt.Errorf("storing changes of release %d phase %s: %w", releaseID, phase, err)
+	}
+	return sum, nil
+}
+
+var changeColumns = []string{"release_id", "phase", "seq", "kind", "address", "previous_address", "module_address", "mode", "type", "name",
+	"index", "provider", "deposed_key", "action", "replace_order", "modification", "action_reason", "import_id", "replace_paths", "fields"}
+
+// changeRows adapts a ChangeSource to pgx.CopyFromSource.
+type changeRows struct {
+	src     ChangeSource
+	release int64
+	phase   string
+	seq     int
+	cur     []any
+	sum     *release.Summary
+	srcErr  error
+	err     error
+}
+
+func (r *changeRows) Next() bool {
+	c, err := r.src.Next()
+	if errors.Is(err, io.EOF) {
+		return false
+	}
+	if err != nil {
+		r.srcErr, r.err = err, err
+		return false
+	}
+	if c.Kind == "" {
+		c.Kind = release.KindResource
+	}
+	if c.Kind == release.KindResource {
+		r.sum.Add(c)
+	}
+	r.seq++
+	index, err := jsonOrNil(c.Index)
+	if err != nil {
+		r.err = err
+		return false
+	}
+	var paths []byte
+	if len(c.ReplacePaths) > 0 {
+		if paths, err = json.Marshal(c.ReplacePaths); err != nil {
+			r.err = err
+			return false
+		}
+	}
+	fields, err := json.Marshal(nonNil(c.Fields))
+	if err != nil {
+		r.err = err
+		return false
+	}
+	r.cur = []any{r.release, r.phase, r.seq, string(c.Kind), c.Address, c.PreviousAddress, c.ModuleAddress, c.Mode, c.Type, c.Name,
+		index, c.Provider, c.DeposedKey, string(c.Action), string(c.ReplaceOrder), string(c.Modification), c.ActionReason, c.ImportID,
+		paths, fields}
+	return true
+}
+
+func (r *changeRows) Values() ([]any, error) { return r.cur, r.err }
+func (r *changeRows) Err() error             { return r.err }
+
+func jsonOrNil(v any) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return json.Marshal(v)
+}
+
+// ChangeFilter selects stored changes.
+type ChangeFilter struct {
+	Kind          release.ChangeKind // default: resource
+	Phase         string
+	Action        string
+	Type          string
+	Module        string // module address; "root" for the root module
+	AddressPrefix string
+	// IncludeNoOp lists no-op and read changes too.
+	IncludeNoOp bool
+	// After continues a listing: changes after this (phase, seq).
+	AfterPhase string
+	AfterSeq   int
+	Limit      int
+}
+
+// StoredChange is a change with its place in the release.
+type StoredChange struct {
+	release.Change
+	Phase string `json:"phase"`
+	Seq   int    `json:"seq"`
+}
+
+// ListChanges returns a release's changes in plan order.
+func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter) ([]StoredChange, error) {
+	if f.Kind == "" {
+		f.Kind = release.KindResource
+	}
+	if f.Limit <= 0 || f.Limit > 5000 {
+		f.Limit = 500
+	}
+	where := []string{"release_id = $1", "kind = $2"}
+	args := []any{releaseID, string(f.Kind)}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.Phase != "" {
+		add("phase = ?", f.Phase)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	} else if !f.IncludeNoOp && f.Kind == release.KindResource {
+		where = append(where, "action NOT IN ('no-op', 'read')")
+	}
+	if f.Type != "" {
+		add("type = ?", f.Type)
+	}
+	switch f.Module {
+	case "":
+	case "root":
+		where = append(where, "module_address IS NULL")
+	default:
+		add("module_address = ?", f.Module)
+	}
+	if f.AddressPrefix != "" {
+		add("address LIKE ? || '%'", escapeLike(f.AddressPrefix))
+	}
+	if f.AfterPhase != "" {
+		args = append(args, f.AfterPhase, f.AfterSeq)
+		where = append(where, fmt.Sprintf("(phase, seq) > ($%d, $%d)", len(args)-1, len(args)))
+	}
+	args = append(args, f.Limit)
+	rows, err := s.pool.Query(ctx, `SELECT phase, seq, kind, address, previous_address, module_address, mode, type, name, index, provider,
+		deposed_key, action, replace_order, modification, action_reason, import_id, replace_paths, fields
+		FROM release_changes WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY phase, seq LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	out := []StoredChange{}
+	for rows.Next() {
+		var c StoredChange
+		var kind, action, order, mod string
+		var index, paths []byte
+		if err := rows.Scan(&c.Phase, &c.Seq, &kind, &c.Address, &c.PreviousAddress, &c.ModuleAddress, &c.Mode, &c.Type, &c.Name, &index,
+			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &c.Fields); err != nil {
+			return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
+		}
+		c.Kind, c.Action, c.ReplaceOrder, c.Modification = release.ChangeKind(kind), release.ChangeAction(action), release.ReplaceOrder(order), release.Modification(mod)
+		if len(index) > 0 {
+			d := json.NewDecoder(strings.NewReader(string(index)))
+			d.UseNumber()
+			_ = d.Decode(&c.Index)
+		}
+		if len(paths) > 0 {
+			_ = json.Unmarshal(paths, &c.ReplacePaths)
+		}
+		if c.Fields == nil {
+			c.Fields = []release.Field{}
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
