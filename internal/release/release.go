@@ -162,10 +162,11 @@ type Release struct {
 	Artifacts         []Artifact     `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are
 	// never returned by the store once written.
-	Variables        []Variable        `json:"variables,omitempty"`
-	MigrationScripts []MigrationScript `json:"migration_scripts,omitempty"`
-	RollbackOf       *int64            `json:"rollback_of,omitempty"`
-	AbortRequested   *AbortRequest     `json:"abort_requested,omitempty"`
+	Variables         []Variable         `json:"variables,omitempty"`
+	MigrationScripts  []MigrationScript  `json:"migration_scripts,omitempty"`
+	MigrationOutcomes []MigrationOutcome `json:"migration_outcomes,omitempty"`
+	RollbackOf        *int64             `json:"rollback_of,omitempty"`
+	AbortRequested    *AbortRequest      `json:"abort_requested,omitempty"`
 }
 
 // AbortRequest is a stored request to abort a running release; a worker that

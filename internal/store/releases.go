@@ -125,7 +125,8 @@ func (s *Store) sealVariables(vars []release.Variable) ([]byte, error) {
 const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namespace, r.release_type, r.deployment_type, r.status,
 	r.triggered_by, r.created_at, r.queued_at, r.started_at, r.finished_at, r.blueprint_version, r.targets, r.error_log,
 	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
-	r.signoff_comment, r.summary, r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at`
+	r.signoff_comment, r.summary, r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
+	r.migration_outcomes`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
 	var r release.Release
@@ -135,7 +136,8 @@ func scanRelease(row pgx.Row) (*release.Release, error) {
 	err := row.Scan(&r.ID, &r.Environment, &r.Namespace, &r.Template, &r.TemplateNamespace, &rtype, &dtype, &status,
 		&r.TriggeredBy, &r.CreatedAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.BlueprintVersion, &r.Targets, &r.ErrorLog,
 		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
-		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt)
+		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
+		&r.MigrationOutcomes)
 	if err != nil {
 		return nil, err
 	}
