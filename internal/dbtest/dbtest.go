@@ -197,14 +197,22 @@ func newDatabase(t testing.TB, migrated bool) string {
 // Store opens a store on a fresh migrated database, with a secret box.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
+	s, _ := StoreURL(t)
+	return s
+}
+
+// StoreURL is Store, also returning the database's URL.
+func StoreURL(t testing.TB) (*store.Store, string) {
+	t.Helper()
 	box, err := secret.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(context.Background(), URL(t), store.Options{Secrets: box})
+	url := URL(t)
+	s, err := store.Open(context.Background(), url, store.Options{Secrets: box})
 	if err != nil {
 		t.Fatalf("dbtest: opening store: %v", err)
 	}
 	t.Cleanup(s.Close)
-	return s
+	return s, url
 }

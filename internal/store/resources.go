@@ -127,3 +127,24 @@ func (s *Store) ListDeployments(ctx context.Context, env string, limit int) ([]r
 	}
 	return out, rows.Err()
 }
+
+// ChangedResources lists the resources a release's plan changes (created,
+// updated, replaced or deleted), in plan order.
+func (s *Store) ChangedResources(ctx context.Context, releaseID int64) ([]ResourceOutcome, error) {
+	rows, err := s.pool.Query(ctx, `SELECT address, bool_or(action = 'delete') FROM release_changes
+		WHERE release_id = $1 AND kind = 'resource' AND action IN ('create', 'update', 'delete', 'replace')
+		GROUP BY address ORDER BY min(seq)`, releaseID)
+	if err != nil {
+		return nil, fmt.Errorf("reading changed resources of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	var out []ResourceOutcome
+	for rows.Next() {
+		var o ResourceOutcome
+		if err := rows.Scan(&o.Address, &o.Deleted); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

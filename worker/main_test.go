@@ -1,0 +1,122 @@
+package worker_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// harness is a real store, a real terraform and a worker.
+type harness struct {
+	t     *testing.T
+	store *store.Store
+	url   string
+	cfg   worker.Config
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+	}
+	s, url := dbtest.StoreURL(t)
+	return &harness{t: t, store: s, url: url, cfg: worker.Config{
+		Store: s, DatabaseURL: url, WorkDir: t.TempDir(), Lease: 3 * time.Second, PollInterval: 50 * time.Millisecond,
+		Grace: 5 * time.Second, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}),
+	}}
+}
+
+func (h *harness) worker() *worker.Worker {
+	h.t.Helper()
+	w, err := worker.New(context.Background(), h.cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return w
+}
+
+// config writes a Terraform configuration into a new directory.
+func config(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func (h *harness) env(name, dir string, mutate ...func(*release.Environment)) *release.Environment {
+	h.t.Helper()
+	env := &release.Environment{Name: name, Source: release.Source{Dir: dir}}
+	for _, m := range mutate {
+		m(env)
+	}
+	if err := h.store.CreateEnvironment(context.Background(), env); err != nil {
+		h.t.Fatal(err)
+	}
+	return env
+}
+
+func (h *harness) release(env, tmpl string, mutate ...func(*release.Release)) *release.Release {
+	h.t.Helper()
+	cat, err := template.NewCatalog()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tp, err := cat.Get("", tmpl)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r := &release.Release{Environment: env, Template: tp.Name(), TemplateNamespace: tp.Namespace(), Phases: tp.Phases(), TriggeredBy: "test"}
+	for _, m := range mutate {
+		m(r)
+	}
+	if err := tp.CheckRelease(r.Targets); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.store.CreateRelease(context.Background(), r); err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) get(id int64) *release.Release {
+	h.t.Helper()
+	r, err := h.store.GetRelease(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) logs(id int64) []release.LogEntry {
+	h.t.Helper()
+	entries, err := h.store.ListLogs(context.Background(), id, "", 0, 100000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return entries
+}
+
+func (h *harness) runOnce(w *worker.Worker) {
+	h.t.Helper()
+	ran, err := w.RunOnce(context.Background())
+	if err != nil || !ran {
+		h.t.Fatalf("RunOnce: ran=%v err=%v", ran, err)
+	}
+}

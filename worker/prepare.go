@@ -1,0 +1,115 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// prepare makes the working copy: the blueprint (a fresh snapshot of the
+// environment's directory, or the stored version a rollback names), the
+// backend, the variables and the terraform environment.
+func (ru *run) prepare(ctx context.Context) error {
+	st := ru.w.cfg.Store
+	env, err := st.EnvironmentForRun(ctx, ru.r.Environment)
+	if err != nil {
+		return err
+	}
+	ru.env = env
+	ru.config = filepath.Join(ru.dir, "config")
+	ru.state = filepath.Join(ru.dir, "shiplog")
+	fresh := true
+	if _, err := os.Stat(filepath.Join(ru.config, ".terraform")); err == nil {
+		fresh = false // resumed on the worker that paused it
+	}
+	if fresh {
+		os.RemoveAll(ru.dir)
+		if err := ru.checkout(ctx); err != nil {
+			return err
+		}
+	}
+	for _, d := range []string{ru.state, filepath.Join(ru.state, "home")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	info, err := inspectConfig(ru.config)
+	if err != nil {
+		return fmt.Errorf("configuration of %s: %w", env.Name, err)
+	}
+	ru.info = info
+	if !info.HasBackend {
+		if ru.w.cfg.DatabaseURL == "" {
+			return errors.New("the configuration has no backend and the worker has no database URL for the pg backend")
+		}
+		if ru.backendConfig, err = writeBackend(ru.config, ru.state, env.Name, ru.w.cfg.DatabaseURL); err != nil {
+			return err
+		}
+		if fresh {
+			ru.sys("", "no backend configured: state is kept in shiplog's database (pg backend, schema shiplog_state_%s)", env.Name)
+		}
+	}
+	if err := ru.writeVarFile(ctx); err != nil {
+		return err
+	}
+	tfEnv := map[string]string{
+		"PATH":               "/usr/local/bin:/usr/bin:/bin",
+		"HOME":               filepath.Join(ru.state, "home"),
+		"CHECKPOINT_DISABLE": "1",
+		"TF_IN_AUTOMATION":   "1",
+	}
+	if ru.w.cfg.CLIConfigFile != "" {
+		tfEnv["TF_CLI_CONFIG_FILE"] = ru.w.cfg.CLIConfigFile
+	}
+	for k, v := range ru.w.cfg.Env {
+		tfEnv[k] = v
+	}
+	// TF_IN_AUTOMATION is set by tfexec itself and may not be passed.
+	delete(tfEnv, "TF_IN_AUTOMATION")
+	ru.tf = &terraform{execPath: ru.w.cfg.TerraformPath, dir: ru.config, env: tfEnv, grace: ru.w.cfg.Grace}
+	return nil
+}
+
+// checkout fills the working copy with the release's blueprint.
+func (ru *run) checkout(ctx context.Context) error {
+	st := ru.w.cfg.Store
+	if err := os.MkdirAll(ru.config, 0o700); err != nil {
+		return fmt.Errorf("creating working copy: %w", err)
+	}
+	if v := ru.r.BlueprintVersion; v != "" {
+		archive, err := st.Blueprint(ctx, ru.env.Name, v)
+		if err == nil {
+			ru.sys("", "blueprint %s from the store", v)
+			return unpack(archive, ru.config)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if ru.r.RollbackOf != nil {
+			return fmt.Errorf("rollback: blueprint %s is not stored", v)
+		}
+	}
+	if ru.env.Source.Dir == "" {
+		return fmt.Errorf("environment %s has no configuration directory", ru.env.Name)
+	}
+	archive, version, err := snapshot(ru.env.Source.Dir)
+	if err != nil {
+		return err
+	}
+	if ru.r.BlueprintVersion != "" {
+		version = ru.r.BlueprintVersion // the release named its version
+	}
+	if err := st.SaveBlueprint(ctx, ru.env.Name, version, archive); err != nil {
+		return err
+	}
+	if err := st.SetBlueprintVersion(ctx, ru.r.ID, version); err != nil {
+		return err
+	}
+	ru.r.BlueprintVersion = version
+	ru.sys("", "blueprint %s from %s", version, ru.env.Source.Dir)
+	return unpack(archive, ru.config)
+}

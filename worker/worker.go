@@ -1,0 +1,204 @@
+// Package worker runs releases: it claims queued releases from the store,
+// runs their template's phases with terraform in a per-release working copy,
+// and records status, timing, logs, changes, artifacts and resource status.
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// Config configures a Worker.
+type Config struct {
+	Store *store.Store
+	// DatabaseURL is where configurations without a backend keep their
+	// state (terraform's pg backend), passed in a backend config file.
+	DatabaseURL string
+	Logger      hclog.Logger
+	// WorkDir holds the per-release working copies.
+	WorkDir string
+	// TerraformPath is the terraform binary (default: found on PATH).
+	TerraformPath string
+	// Concurrency is how many releases (of different environments) run at once.
+	Concurrency int
+	// Lease is how long a claim lasts without a heartbeat (default 30s).
+	Lease time.Duration
+	// PollInterval is how often an idle slot looks for work (default 500ms).
+	PollInterval time.Duration
+	// PhaseTimeout applies when neither the template nor the environment
+	// sets one (default 1h); ReleaseTimeout bounds a whole release (6h).
+	PhaseTimeout   time.Duration
+	ReleaseTimeout time.Duration
+	// Grace is how long terraform has after SIGINT before it is killed.
+	Grace time.Duration
+	// Env is extra environment for terraform (provider credentials). The
+	// worker's own environment is never passed on.
+	Env map[string]string
+	// CLIConfigFile, if set, is given to terraform as TF_CLI_CONFIG_FILE.
+	CLIConfigFile string
+	// ID names this worker in leases (default host:pid:random).
+	ID   string
+	Logs LogWriterOptions
+}
+
+// Worker runs releases.
+type Worker struct {
+	cfg       Config
+	log       hclog.Logger
+	tfVersion string
+}
+
+// New checks the configuration and that terraform runs.
+func New(ctx context.Context, cfg Config) (*Worker, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("worker needs a store")
+	}
+	if cfg.WorkDir == "" {
+		return nil, errors.New("worker needs a working directory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 500 * time.Millisecond
+	}
+	if cfg.PhaseTimeout <= 0 {
+		cfg.PhaseTimeout = time.Hour
+	}
+	if cfg.ReleaseTimeout <= 0 {
+		cfg.ReleaseTimeout = 6 * time.Hour
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 30 * time.Second
+	}
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 3)
+		rand.Read(b)
+		cfg.ID = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if cfg.Logs.Logger == nil {
+		cfg.Logs.Logger = cfg.Logger
+	}
+	path, version, err := checkTerraform(ctx, cfg.TerraformPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TerraformPath = path
+	if err := os.MkdirAll(filepath.Join(cfg.WorkDir, "releases"), 0o700); err != nil {
+		return nil, fmt.Errorf("creating working directory: %w", err)
+	}
+	w := &Worker{cfg: cfg, log: cfg.Logger.Named("worker").With("worker", cfg.ID), tfVersion: version}
+	w.log.Info("worker ready", "terraform", path, "version", version, "concurrency", cfg.Concurrency)
+	return w, nil
+}
+
+// ID is the name this worker's leases carry.
+func (w *Worker) ID() string { return w.cfg.ID }
+
+// Run claims and runs releases until ctx ends. On cancellation, running
+// releases are interrupted gracefully and recorded as STOPPED.
+func (w *Worker) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.reap(ctx)
+	}()
+	for slot := range w.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.slot(ctx, slot)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// RunOnce claims one release, if any is waiting, and runs it to its end
+// (or to a pause for approval). It reports whether it ran one.
+func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
+	r, err := w.cfg.Store.Claim(ctx, w.cfg.ID, w.cfg.Lease)
+	if err != nil || r == nil {
+		return false, err
+	}
+	w.runRelease(ctx, r)
+	return true, nil
+}
+
+func (w *Worker) slot(ctx context.Context, slot int) {
+	for ctx.Err() == nil {
+		ran, err := w.RunOnce(ctx)
+		if err != nil {
+			w.log.Warn("looking for work", "slot", slot, "error", err)
+		}
+		if ran {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.cfg.PollInterval):
+		}
+	}
+}
+
+// reap stops releases whose worker vanished, so their environments free up.
+func (w *Worker) reap(ctx context.Context) {
+	t := time.NewTicker(max(w.cfg.Lease/3, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids, err := w.cfg.Store.ReapExpired(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("stopping releases with expired leases", "error", err)
+		}
+		for _, id := range ids {
+			w.log.Warn("release stopped: its worker stopped renewing the lease", "release", id)
+		}
+	}
+}
+
+// Reasons a release run is cut short.
+var (
+	errAborted        = errors.New("aborted")
+	errShutdown       = errors.New("worker shutting down")
+	errLeaseLost      = errors.New("lease lost")
+	errReleaseTimeout = errors.New("release timed out")
+	errPhaseTimeout   = errors.New("phase timed out")
+)
+
+// outcomeOf maps why a phase ended to the release and phase statuses.
+func outcomeOf(cause error) (release.Status, release.PhaseStatus) {
+	switch {
+	case errors.Is(cause, errAborted):
+		return release.StatusAborted, release.PhaseAborted
+	case errors.Is(cause, errShutdown), errors.Is(cause, errLeaseLost):
+		return release.StatusStopped, release.PhaseStopped
+	case errors.Is(cause, errReleaseTimeout), errors.Is(cause, errPhaseTimeout):
+		return release.StatusTimedOut, release.PhaseTimedOut
+	}
+	return release.StatusFailed, release.PhaseFailed
+}
