@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +18,30 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	// Re-executed as a separate worker process by the kill -9 test.
+	if url := os.Getenv("SHIPLOG_TEST_WORKER_DB"); url != "" {
+		runChildWorker(url, os.Getenv("SHIPLOG_TEST_WORKER_DIR"))
+		return
+	}
+	dbtest.Main(m)
+}
+
+func runChildWorker(url, dir string) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	w, err := worker.New(ctx, worker.Config{Store: s, DatabaseURL: url, WorkDir: dir, Lease: 2 * time.Second, PollInterval: 50 * time.Millisecond, ID: "doomed-worker"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	w.Run(ctx)
+	os.Exit(0)
+}
 
 // harness is a real store, a real terraform and a worker.
 type harness struct {

@@ -286,6 +286,11 @@ func (ru *run) phase(ctx context.Context, i int, p release.Phase) error {
 	err := ru.action(pctx, p)
 	stdout.Flush()
 	stderr.Flush()
+	if err == nil && context.Cause(pctx) != nil {
+		// terraform can exit 0 after an interrupt it honoured: the phase
+		// did not complete all the same.
+		err = fmt.Errorf("phase interrupted: %w", context.Cause(pctx))
+	}
 	status := release.PhaseSucceeded
 	errText := ""
 	if err != nil {

@@ -69,8 +69,9 @@ type root struct {
 
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	DB   dbCmd   `cmd:"" name:"db" help:"Manage shiplog's database."`
-	Plan planCmd `cmd:"" help:"Read terraform plans without a server or database."`
+	DB     dbCmd     `cmd:"" name:"db" help:"Manage shiplog's database."`
+	Worker workerCmd `cmd:"" help:"Run releases from the queue until SIGTERM (running ones are stopped gracefully)."`
+	Plan   planCmd   `cmd:"" help:"Read terraform plans without a server or database."`
 }
 
 // ExitError ends the command with a specific exit code.

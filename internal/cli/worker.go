@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
+)
+
+// workerFlags are the settings of a worker, shared by `worker` and `server`.
+type workerFlags struct {
+	Concurrency    int               `default:"1" help:"Releases (of different environments) run at once."`
+	Terraform      string            `name:"terraform" env:"SHIPLOG_TERRAFORM" help:"terraform binary (default: found on PATH)."`
+	Lease          time.Duration     `default:"30s" help:"How long a claim lasts without a heartbeat; a dead worker's release is STOPPED after it."`
+	PhaseTimeout   time.Duration     `default:"1h" help:"Timeout of a phase when neither template nor environment sets one."`
+	ReleaseTimeout time.Duration     `default:"6h" help:"Timeout of a whole release."`
+	Grace          time.Duration     `default:"30s" help:"How long terraform has to stop after SIGINT before it is killed."`
+	TFEnv          map[string]string `name:"tf-env" help:"Extra environment for terraform (KEY=VALUE;...); nothing else of shiplog's environment is passed on."`
+	TFCLIConfig    string            `name:"tf-cli-config" env:"SHIPLOG_TF_CLI_CONFIG_FILE" help:"CLI configuration file given to terraform (TF_CLI_CONFIG_FILE)."`
+}
+
+func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
+	dataDir, err := g.ResolvedDataDir()
+	if err != nil {
+		return worker.Config{}, err
+	}
+	for k := range f.TFEnv {
+		if strings.HasPrefix(k, "PG") || strings.HasPrefix(k, "SHIPLOG_") {
+			return worker.Config{}, fmt.Errorf("--tf-env %s: database and shiplog settings are never passed to terraform", k)
+		}
+	}
+	return worker.Config{
+		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
+		TerraformPath: f.Terraform, Concurrency: f.Concurrency, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
+		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig,
+	}, nil
+}
+
+type workerCmd struct {
+	workerFlags
+}
+
+func (c *workerCmd) Run(g *Globals) error {
+	db, err := g.openDatabase(g.Context())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg, err := c.config(g, db)
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(g.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	return w.Run(g.Context())
+}
