@@ -144,3 +144,23 @@ func (h *harness) runOnce(w *worker.Worker) {
 		h.t.Fatalf("RunOnce: ran=%v err=%v", ran, err)
 	}
 }
+
+func writeFile(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clusterDir is a directory for a private PostgreSQL cluster, reachable
+// by the postgres user when tests run as root.
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "shiplog-w-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
