@@ -160,7 +160,7 @@ output "conn" {
 	var leaks int
 	h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields::text LIKE '%s3cr3t%') +
-		(SELECT count(*) FROM release_logs WHERE text LIKE '%s3cr3t%') +
+		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM environments WHERE variables::text LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks)
 	if leaks != 0 {
@@ -208,7 +208,7 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	go func() { h.runOnce(w); close(done) }()
 	waitFor(t, "the emit phase to start", 60*time.Second, func() bool {
 		var n int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_logs WHERE text LIKE 'line-%'`).Scan(&n)
+		s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n)
 		return n > 0
 	})
 	// restart: stop the server (we are its only user) and start it again

@@ -38,7 +38,7 @@ func (o *LogWriterOptions) defaults() {
 		o.BatchSize = 5000
 	}
 	if o.MaxPending <= 0 {
-		o.MaxPending = 200_000
+		o.MaxPending = 50_000
 	}
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
@@ -134,13 +134,18 @@ func (w *LogWriter) flushLoop() {
 	ticker := time.NewTicker(w.opts.FlushEvery)
 	defer ticker.Stop()
 	backoff := 50 * time.Millisecond
+	var batch []release.LogEntry // kept as it was until written
 	for {
 		w.mu.Lock()
-		n := min(len(w.pending), w.opts.BatchSize)
-		batch := w.pending[:n:n]
+		if batch == nil {
+			n := min(len(w.pending), w.opts.BatchSize)
+			batch = w.pending[:n:n]
+		}
+		n := len(batch)
 		closing := w.closing
 		w.mu.Unlock()
 		if n == 0 {
+			batch = nil
 			if closing {
 				return
 			}
@@ -167,6 +172,7 @@ func (w *LogWriter) flushLoop() {
 			w.failures = 0
 		}
 		backoff = 50 * time.Millisecond
+		batch = nil
 		w.mu.Lock()
 		w.pending = w.pending[n:]
 		if len(w.pending) == 0 {

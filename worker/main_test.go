@@ -45,13 +45,15 @@ func runChildWorker(url, dir string) {
 
 // harness is a real store, a real terraform and a worker.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	url   string
 	cfg   worker.Config
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newBenchHarness(t) }
+
+func newBenchHarness(t testing.TB) *harness {
 	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,47 +18,61 @@ const LogChannel = "shiplog_logs"
 // ReleaseChannel announces release status changes; the payload is the id.
 const ReleaseChannel = "shiplog_releases"
 
-// AppendLogs writes entries (all of one release, seq ascending) in one
-// transaction with COPY and announces them. Writing the same entries again
-// (after a commit whose acknowledgement was lost) writes nothing twice.
+// AppendLogs writes entries — consecutive seqs of one release, ascending —
+// in one transaction, as one chunk row per run of lines of one phase, and
+// announces them. Entries already written (a retry after a commit whose
+// acknowledgement was lost) are skipped, so nothing is written twice.
 func (s *Store) AppendLogs(ctx context.Context, entries []release.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	id := entries[0].ReleaseID
-	last := entries[len(entries)-1].Seq
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"release_logs"},
-			[]string{"release_id", "seq", "phase", "ts", "stream", "text", "deployment_type"},
-			pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
-				e := &entries[i]
-				return []any{e.ReleaseID, e.Seq, e.Phase, e.Time, string(e.Stream), cleanText(e.Text), string(e.DeploymentType)}, nil
-			}))
-		if err != nil {
-			return err
+	for i := 1; i < len(entries); i++ {
+		if entries[i].ReleaseID != id || entries[i].Seq != entries[i-1].Seq+1 {
+			return fmt.Errorf("writing logs of release %d: entries must be consecutive lines of one release (seq %d follows %d)", id, entries[i].Seq, entries[i-1].Seq)
 		}
-		return notifyLogs(ctx, tx, id, last)
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		// Skip what an earlier attempt whose commit we never heard of wrote.
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(last_seq), 0) FROM release_log_chunks WHERE release_id = $1`, id).Scan(&last); err != nil {
+			return fmt.Errorf("writing logs of release %d: %w", id, err)
+		}
+		if skip := last - entries[0].Seq + 1; skip > 0 {
+			if skip >= int64(len(entries)) {
+				return nil
+			}
+			entries = entries[skip:]
+		}
+		if err := tx.SendBatch(ctx, chunkBatch(id, entries)).Close(); err != nil {
+			return fmt.Errorf("writing %d log lines of release %d: %w", len(entries), id, err)
+		}
+		return nil
 	})
-	if isUniqueViolation(err) {
-		// Some of these were written by an attempt whose commit we did not
-		// hear about: write the rest, skipping what is there.
-		err = s.inTx(ctx, func(tx pgx.Tx) error {
-			b := &pgx.Batch{}
-			for _, e := range entries {
-				b.Queue(`INSERT INTO release_logs (release_id, seq, phase, ts, stream, text, deployment_type)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (release_id, seq) DO NOTHING`,
-					e.ReleaseID, e.Seq, e.Phase, e.Time, string(e.Stream), cleanText(e.Text), string(e.DeploymentType))
-			}
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return err
-			}
-			return notifyLogs(ctx, tx, id, last)
-		})
+}
+
+// chunkBatch turns consecutive entries into one insert per run of one phase.
+func chunkBatch(id int64, entries []release.LogEntry) *pgx.Batch {
+	b := &pgx.Batch{}
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && entries[end].Phase == entries[start].Phase && entries[end].DeploymentType == entries[start].DeploymentType {
+			end++
+		}
+		run := entries[start:end]
+		ts := make([]time.Time, len(run))
+		streams := make([]string, len(run))
+		texts := make([]string, len(run))
+		for i, e := range run {
+			ts[i], streams[i], texts[i] = e.Time, string(e.Stream), cleanText(e.Text)
+		}
+		b.Queue(`INSERT INTO release_log_chunks (release_id, first_seq, last_seq, phase, deployment_type, ts, streams, texts)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (release_id, first_seq) DO NOTHING`,
+			id, run[0].Seq, run[len(run)-1].Seq, run[0].Phase, string(run[0].DeploymentType), ts, streams, texts)
+		start = end
 	}
-	if err != nil {
-		return fmt.Errorf("writing %d log lines of release %d: %w", len(entries), id, err)
-	}
-	return nil
+	b.Queue("SELECT pg_notify($1, $2)", LogChannel, fmt.Sprintf("%d:%d", id, entries[len(entries)-1].Seq))
+	return b
 }
 
 // cleanText drops NUL bytes, which PostgreSQL text cannot hold.
@@ -68,15 +83,10 @@ func cleanText(s string) string {
 	return strings.ReplaceAll(s, "\x00", "")
 }
 
-func notifyLogs(ctx context.Context, q Querier, id, seq int64) error {
-	_, err := q.Exec(ctx, "SELECT pg_notify($1, $2)", LogChannel, fmt.Sprintf("%d:%d", id, seq))
-	return err
-}
-
 // LastLogSeq is the highest seq written for a release (0 if none).
 func (s *Store) LastLogSeq(ctx context.Context, releaseID int64) (int64, error) {
 	var seq int64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM release_logs WHERE release_id = $1`, releaseID).Scan(&seq)
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(last_seq), 0) FROM release_log_chunks WHERE release_id = $1`, releaseID).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("reading log position of release %d: %w", releaseID, err)
 	}
@@ -89,16 +99,19 @@ func (s *Store) ListLogs(ctx context.Context, releaseID int64, phase string, aft
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := s.pool.Query(ctx, `SELECT release_id, seq, phase, ts, stream, text, deployment_type FROM release_logs
-		WHERE release_id = $1 AND seq > $2 AND ($3 = '' OR phase = $3) ORDER BY seq LIMIT $4`, releaseID, afterSeq, phase, limit)
+	rows, err := s.pool.Query(ctx, `SELECT c.first_seq + u.ord - 1 AS seq, c.phase, u.ts, u.stream, u.text, c.deployment_type
+		FROM release_log_chunks c
+		CROSS JOIN LATERAL unnest(c.ts, c.streams, c.texts) WITH ORDINALITY AS u(ts, stream, text, ord)
+		WHERE c.release_id = $1 AND c.last_seq > $2 AND ($3 = '' OR c.phase = $3) AND c.first_seq + u.ord - 1 > $2
+		ORDER BY seq LIMIT $4`, releaseID, afterSeq, phase, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading logs of release %d: %w", releaseID, err)
 	}
 	defer rows.Close()
 	out := []release.LogEntry{}
 	for rows.Next() {
-		var e release.LogEntry
-		if err := rows.Scan(&e.ReleaseID, &e.Seq, &e.Phase, &e.Time, &e.Stream, &e.Text, &e.DeploymentType); err != nil {
+		e := release.LogEntry{ReleaseID: releaseID}
+		if err := rows.Scan(&e.Seq, &e.Phase, &e.Time, &e.Stream, &e.Text, &e.DeploymentType); err != nil {
 			return nil, fmt.Errorf("reading logs of release %d: %w", releaseID, err)
 		}
 		out = append(out, e)

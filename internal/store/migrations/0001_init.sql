@@ -77,18 +77,23 @@ CREATE TABLE release_phases (
     UNIQUE (release_id, name)
 );
 
--- seq runs across the whole release, so (release_id, seq) is a cursor.
-CREATE TABLE release_logs (
+-- Log lines are stored in chunks: one row holds a run of consecutive lines
+-- of one phase (first_seq .. first_seq + n - 1). seq runs across the whole
+-- release, so (release_id, seq) is a cursor. A chunk is written once;
+-- writing the same chunk again (a retry after a lost commit) is a no-op.
+CREATE TABLE release_log_chunks (
     release_id      bigint NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
-    seq             bigint NOT NULL,
+    first_seq       bigint NOT NULL,
+    last_seq        bigint NOT NULL,
     phase           text NOT NULL,
-    ts              timestamptz NOT NULL,
-    stream          text NOT NULL,
-    text            text NOT NULL,
     deployment_type text NOT NULL,
-    PRIMARY KEY (release_id, seq)
+    ts              timestamptz[] NOT NULL,
+    streams         text[] NOT NULL,
+    texts           text[] NOT NULL,
+    PRIMARY KEY (release_id, first_seq),
+    CHECK (last_seq >= first_seq)
 );
-CREATE INDEX release_logs_phase ON release_logs (release_id, phase, seq);
+CREATE INDEX release_log_chunks_last ON release_log_chunks (release_id, last_seq);
 
 CREATE TABLE release_changes (
     release_id       bigint NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
