@@ -60,7 +60,7 @@ func newBenchHarness(t testing.TB) *harness {
 	}
 	s, url := dbtest.StoreURL(t)
 	return &harness{t: t, store: s, url: url, cfg: worker.Config{
-		Store: s, DatabaseURL: url, WorkDir: t.TempDir(), Lease: 3 * time.Second, PollInterval: 50 * time.Millisecond,
+		Store: s, DatabaseURL: url, WorkDir: t.TempDir(), Lease: 10 * time.Second, PollInterval: 50 * time.Millisecond,
 		Grace: 5 * time.Second, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}),
 	}}
 }

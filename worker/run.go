@@ -35,8 +35,11 @@ type run struct {
 	// backendConfig is the -backend-config file when shiplog supplies the backend.
 	backendConfig string
 	varFile       string
-	// planned is the plan phase whose changes describe this release.
+	// planned is set once a plan phase saved its plan.
 	planned bool
+	// ingests are plan ingestions still running; runCtx outlives phases.
+	ingests []chan error
+	runCtx  context.Context
 }
 
 // runRelease works a claimed (IN_PROGRESS) release until it finishes or
@@ -68,11 +71,12 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 	if err != nil {
 		log.Error("reading log position", "error", err)
 	}
-	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID))}
+	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), runCtx: runCtx}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)
 
 	status, reason, paused := ru.execute(runCtx)
+	ru.waitIngest() // nothing of this run may outlive it
 
 	// Logs first: once the release is final, every line is in the store.
 	ru.sys("", "release %s", finalWord(status, paused))
@@ -168,6 +172,11 @@ func (ru *run) execute(ctx context.Context) (release.Status, string, bool) {
 			return s, causeText(cause), false
 		}
 		if ru.needsApproval(p) && p.Status != release.PhasePendingApproval {
+			// the approver sees the plan's changes
+			if err := ru.waitIngest(); err != nil {
+				ru.skipFrom(ctx, i)
+				return release.StatusFailed, err.Error(), false
+			}
 			if err := ru.pause(ctx, i); err != nil {
 				return release.StatusFailed, err.Error(), false
 			}
@@ -177,6 +186,7 @@ func (ru *run) execute(ctx context.Context) (release.Status, string, bool) {
 			ru.sys(p.Name, "approved by %s%s", ru.r.Approval.By, commentSuffix(ru.r.Approval.Comment))
 		}
 		if err := ru.phase(ctx, i, p); err != nil {
+			ru.waitIngest()
 			ru.skipFrom(ctx, i+1)
 			cause := context.Cause(ctx)
 			var pt *phaseTimeoutError
@@ -189,6 +199,13 @@ func (ru *run) execute(ctx context.Context) (release.Status, string, bool) {
 			}
 			return s, causeText(cause) + " during phase " + p.Name, false
 		}
+	}
+	if err := ru.waitIngest(); err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			s, _ := outcomeOf(cause)
+			return s, causeText(cause), false
+		}
+		return release.StatusFailed, err.Error(), false
 	}
 	return release.StatusSucceeded, "", false
 }
@@ -393,19 +410,55 @@ func (ru *run) plan(ctx context.Context, p release.Phase) error {
 		return err
 	}
 	ru.sys(p.Name, "plan saved (%d bytes, sha256 %s)", len(data), sum[:16])
-	var summary release.Summary
-	err = ru.tf.showJSON(ctx, out, func(r io.Reader) error {
-		var err error
-		summary, err = st.ReplaceChanges(ctx, ru.r.ID, p.Name, plan.NewReader(r))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("recording the plan's changes: %w", err)
-	}
 	ru.planned = true
-	ru.sys(p.Name, "changes: %d to create, %d to update, %d to replace, %d to delete (%d unchanged)",
-		summary.Create, summary.Update, summary.Replace, summary.Delete, summary.NoOp)
+	// Recording the plan's changes (terraform show -json into the store)
+	// runs alongside the next phases; waitIngest joins it wherever the
+	// changes are needed, and before the release ends.
+	done := make(chan error, 1)
+	ru.ingests = append(ru.ingests, done)
+	tf := *ru.tf
+	tf.stdout, tf.stderr = io.Discard, ru.logs.Stream(p.Name, release.Stderr)
+	go func() {
+		var summary release.Summary
+		var err error
+		// A database outage is waited out (the plan file is still on disk,
+		// so show runs again); a plan terraform wrote but shiplog cannot
+		// read is not retried.
+		for attempt, backoff := 1, 200*time.Millisecond; ; attempt, backoff = attempt+1, min(backoff*2, 5*time.Second) {
+			err = tf.showJSON(ru.runCtx, out, func(r io.Reader) error {
+				var err error
+				summary, err = st.ReplaceChanges(ru.runCtx, ru.r.ID, p.Name, plan.NewReader(r))
+				return err
+			})
+			var perr *plan.Error
+			if err == nil || errors.As(err, &perr) || ru.runCtx.Err() != nil || attempt == 12 {
+				break
+			}
+			ru.log.Warn("recording the plan's changes failed; trying again", "attempt", attempt, "error", err)
+			select {
+			case <-ru.runCtx.Done():
+			case <-time.After(backoff):
+			}
+		}
+		if err != nil {
+			done <- fmt.Errorf("recording the changes of phase %s: %w", p.Name, err)
+			return
+		}
+		ru.sys(p.Name, "changes recorded: %d to create, %d to update, %d to replace, %d to delete (%d unchanged)",
+			summary.Create, summary.Update, summary.Replace, summary.Delete, summary.NoOp)
+		done <- nil
+	}()
 	return nil
+}
+
+// waitIngest waits for every plan ingestion started so far.
+func (ru *run) waitIngest() error {
+	var errs []error
+	for _, done := range ru.ingests {
+		errs = append(errs, <-done)
+	}
+	ru.ingests = nil
+	return errors.Join(errs...)
 }
 
 func (ru *run) apply(ctx context.Context, p release.Phase) error {
@@ -419,9 +472,25 @@ func (ru *run) apply(ctx context.Context, p release.Phase) error {
 	}
 	ru.sys(p.Name, "applying the plan saved by phase %s (sha256 %s)", from, sum[:16])
 	if ru.r.Type != release.TypePlan {
-		if outcomes, err := ru.w.cfg.Store.ChangedResources(ctx, ru.r.ID); err == nil {
-			ru.w.cfg.Store.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceInProgress, ru.artifactURL())
-		}
+		ingests := ru.ingests
+		ru.ingests = nil
+		marked := make(chan error, 1)
+		ru.ingests = append(ru.ingests, marked)
+		go func() {
+			// once the changes are recorded, their resources are in progress
+			var errs []error
+			for _, done := range ingests {
+				errs = append(errs, <-done)
+			}
+			if err := errors.Join(errs...); err != nil {
+				marked <- err
+				return
+			}
+			if outcomes, err := ru.w.cfg.Store.ChangedResources(ru.runCtx, ru.r.ID); err == nil {
+				ru.w.cfg.Store.RecordResourceStatus(ru.runCtx, ru.r.ID, outcomes, release.ResourceInProgress, ru.artifactURL())
+			}
+			marked <- nil
+		}()
 	}
 	return ru.tf.apply(ctx, path, p.Options.Parallelism)
 }
