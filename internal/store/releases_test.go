@@ -13,7 +13,9 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-func newEnv(t *testing.T, s *store.Store, name string) *release.Environment {
+func newEnv(t *testing.T, s *store.Store, name string) *release.Environment { return newEnvTB(t, s, name) }
+
+func newEnvTB(t testing.TB, s *store.Store, name string) *release.Environment {
 	t.Helper()
 	env := &release.Environment{Name: name, Source: release.Source{Dir: "/srv/" + name},
 		Variables: []release.Variable{{Name: "region", Value: "eu-west-1"}, {Name: "db_password", Value: "hunter2-secret", Sensitive: true}}}
@@ -23,7 +25,9 @@ func newEnv(t *testing.T, s *store.Store, name string) *release.Environment {
 	return env
 }
 
-func newRelease(t *testing.T, s *store.Store, env string) *release.Release {
+func newRelease(t *testing.T, s *store.Store, env string) *release.Release { return newReleaseTB(t, s, env) }
+
+func newReleaseTB(t testing.TB, s *store.Store, env string) *release.Release {
 	t.Helper()
 	r := &release.Release{Environment: env, Template: "terraform-apply", TemplateNamespace: "shiplog", TriggeredBy: "alice",
 		Phases:  []release.Phase{{Name: "init", Action: release.ActionInit}, {Name: "plan", Action: release.ActionPlan}, {Name: "apply", Action: release.ActionApply}},

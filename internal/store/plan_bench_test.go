@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
+)
+
+// BenchmarkIngestPlan is the plan issue's figure (c): parse + diff + store
+// the 10,000-change plan into PostgreSQL, against (a) json.Unmarshal of the
+// whole file into tfjson.Plan, both in this run (median of 5).
+func BenchmarkIngestPlan(b *testing.B) {
+	gz, err := os.ReadFile("../../../shared/bench/plan-10k.json.gz")
+	if err != nil {
+		b.Fatalf("the benchmark plan is missing (shared data next to the repository): %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	s := dbtest.Store(b)
+	newEnvTB(b, s, "bench")
+	const runs = 5
+	var base, ingest []time.Duration
+	var peak, before uint64
+	for range runs {
+		runtime.GC()
+		start := time.Now()
+		var p tfjson.Plan
+		if err := json.Unmarshal(data, &p); err != nil {
+			b.Fatal(err)
+		}
+		base = append(base, time.Since(start))
+		if len(p.ResourceChanges) != 10000 {
+			b.Fatalf("baseline parsed %d changes", len(p.ResourceChanges))
+		}
+		p = tfjson.Plan{}
+
+		r := newReleaseTB(b, s, "bench")
+		runtime.GC()
+		before = heapNow()
+		stop := sampleHeap(&peak)
+		start = time.Now()
+		sum, err := s.ReplaceChanges(ctx, r.ID, "plan", plan.NewReader(bytes.NewReader(data)))
+		ingest = append(ingest, time.Since(start))
+		stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Update != 9000 || sum.Delete != 1000 {
+			b.Fatalf("summary %+v", sum)
+		}
+	}
+	ma, mc := median(base), median(ingest)
+	fmt.Printf("\nplan ingestion into PostgreSQL, plan-10k.json (%.1f MB, 10,000 changes; median of %d)\n", float64(len(data))/1e6, runs)
+	fmt.Printf("  (a) baseline: json.Unmarshal into tfjson.Plan     %7.0f ms  %v\n", msf(ma), msl(base))
+	fmt.Printf("  (c) shiplog parse + diff + store (one COPY tx)    %7.0f ms  %v\n", msf(mc), msl(ingest))
+	fmt.Printf("  (c)/(a)                                           %7.2f    (target <= 0.30)\n", mc.Seconds()/ma.Seconds())
+	fmt.Printf("  peak Go heap during (c): %.1f MB above the %.1f MB input held by the benchmark (target <= 64 MB)\n",
+		float64(peak-min(peak, before))/1e6, float64(len(data))/1e6)
+	b.ReportMetric(mc.Seconds()/ma.Seconds(), "c/a")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func msl(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = fmt.Sprintf("%.0fms", msf(d))
+	}
+	return out
+}
+
+func heapNow() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func sampleHeap(peak *uint64) (stop func()) {
+	*peak = 0
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			if v := heapNow(); v > *peak {
+				*peak = v
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
