@@ -1,12 +1,64 @@
 package cli
 
-// planCmd groups the plan subcommands. (The plan ingestion work fills in diff.)
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
+)
+
+// planCmd groups the plan subcommands.
 type planCmd struct {
 	Diff planDiffCmd `cmd:"" help:"Print a plan's resource changes."`
 }
 
 type planDiffCmd struct {
-	File string `arg:"" help:"Plan JSON from 'terraform show -json' ('-' for standard input)."`
+	File  string `arg:"" help:"Plan JSON from 'terraform show -json PLANFILE' ('-' for standard input)."`
+	JSON  bool   `name:"json" help:"Print the changes as JSON instead of a table."`
+	All   bool   `help:"List no-op changes too (they are always counted)."`
+	Color string `enum:"auto,always,never" default:"auto" help:"Colour the table: ${enum} (auto: when standard output is a terminal and NO_COLOR is unset)."`
 }
 
-func (c *planDiffCmd) Run(g *Globals) error { return nil }
+// Run streams the plan: neither the input nor the output is held whole.
+func (c *planDiffCmd) Run(g *Globals) error {
+	var in io.Reader = os.Stdin
+	name := "standard input"
+	if c.File != "-" {
+		f, err := os.Open(c.File)
+		if err != nil {
+			return fmt.Errorf("reading the plan: %w", err)
+		}
+		defer f.Close()
+		in, name = f, c.File
+	}
+	opts := plan.RenderOptions{All: c.All}
+	var out plan.Renderer
+	if c.JSON {
+		out = plan.NewJSONWriter(g.Stdout(), opts)
+	} else {
+		opts.Color = useColor(c.Color, g.Stdout())
+		out = plan.NewTableWriter(g.Stdout(), opts)
+	}
+	if err := plan.Render(g.Context(), plan.NewReader(in), out); err != nil {
+		return fmt.Errorf("reading the plan from %s: %w", name, err)
+	}
+	return nil
+}
+
+// useColor decides --color: auto colours a terminal unless NO_COLOR is set.
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}

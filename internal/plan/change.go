@@ -1,0 +1,150 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// ActionOf maps Terraform's action list to shiplog's action and, for a
+// replace, its order:
+//
+//	["create"] create, ["update"] update, ["delete"] delete, ["read"] read,
+//	["no-op"] no-op, ["forget"] forget,
+//	["delete","create"] replace (delete-then-create),
+//	["create","delete"] replace (create-then-delete),
+//	["create","forget"] replace with no order: a new object replaces the old
+//	one, which is forgotten rather than destroyed.
+func ActionOf(actions tfjson.Actions) (release.ChangeAction, release.ReplaceOrder, error) {
+	switch {
+	case actions.Create():
+		return release.ChangeCreate, "", nil
+	case actions.Update():
+		return release.ChangeUpdate, "", nil
+	case actions.Delete():
+		return release.ChangeDelete, "", nil
+	case actions.Read():
+		return release.ChangeRead, "", nil
+	case actions.NoOp():
+		return release.ChangeNoOp, "", nil
+	case actions.Forget():
+		return release.ChangeForget, "", nil
+	case actions.DestroyBeforeCreate():
+		return release.ChangeReplace, release.DeleteThenCreate, nil
+	case actions.CreateBeforeDestroy():
+		return release.ChangeReplace, release.CreateThenDelete, nil
+	case len(actions) == 2 && actions[0] == tfjson.ActionCreate && actions[1] == tfjson.ActionForget:
+		return release.ChangeReplace, "", nil
+	case len(actions) == 0:
+		return "", "", errors.New("no actions")
+	}
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = quoteShort(string(a))
+	}
+	return "", "", fmt.Errorf("unsupported actions [%s]", strings.Join(names, ", "))
+}
+
+// FromResourceChange converts an element of resource_changes (kind
+// release.KindResource) or resource_drift (release.KindDrift) into a
+// release.Change, with its changed fields (see Diff). Errors never quote
+// attribute values.
+func FromResourceChange(rc *tfjson.ResourceChange, kind release.ChangeKind) (release.Change, error) {
+	return fromResource(rc, kind, Diff)
+}
+
+// fieldsFunc appends the fields of a change.
+type fieldsFunc func(*tfjson.Change, []release.Field) []release.Field
+
+func fromResource(rc *tfjson.ResourceChange, kind release.ChangeKind, diff fieldsFunc) (release.Change, error) {
+	c := release.Change{
+		Kind:       kind,
+		Address:    rc.Address,
+		Mode:       string(rc.Mode),
+		Type:       rc.Type,
+		Name:       rc.Name,
+		Index:      rc.Index,
+		Provider:   rc.ProviderName,
+		DeposedKey: rc.DeposedKey,
+		Fields:     []release.Field{},
+	}
+	if rc.Change == nil {
+		return c, fmt.Errorf("resource change %s has no change", quoteAddr(rc.Address))
+	}
+	var err error
+	c.Action, c.ReplaceOrder, err = ActionOf(rc.Change.Actions)
+	if err != nil {
+		return c, fmt.Errorf("resource change %s: %w", quoteAddr(rc.Address), err)
+	}
+	c.Modification = release.ModificationOf(c.Action)
+	c.PreviousAddress = optional(rc.PreviousAddress)
+	c.ModuleAddress = optional(rc.ModuleAddress)
+	c.ActionReason = optional(string(rc.ActionReason))
+	if imp := rc.Change.Importing; imp != nil {
+		// An import by identity (Terraform 1.12+) has no id: it is still
+		// an import, recorded with an empty id.
+		id := imp.ID
+		c.ImportID = &id
+	}
+	if len(rc.Change.ReplacePaths) > 0 {
+		c.ReplacePaths = make([][]any, len(rc.Change.ReplacePaths))
+		for i, p := range rc.Change.ReplacePaths {
+			steps, ok := p.([]any)
+			if !ok {
+				return c, fmt.Errorf("resource change %s: replace_paths[%d] is not an array", quoteAddr(rc.Address), i)
+			}
+			c.ReplacePaths[i] = steps
+		}
+	}
+	c.Fields = diff(rc.Change, c.Fields)
+	return c, nil
+}
+
+// FromOutputChange converts an entry of output_changes into a
+// release.Change of kind release.KindOutput, addressed "output.NAME". Its
+// field paths are relative to the output's value: "" for the value itself,
+// "a.b" or "[0]" inside it.
+func FromOutputChange(name string, ch *tfjson.Change) (release.Change, error) {
+	return fromOutput(name, ch, Diff)
+}
+
+func fromOutput(name string, ch *tfjson.Change, diff fieldsFunc) (release.Change, error) {
+	c := release.Change{
+		Kind:    release.KindOutput,
+		Address: "output." + name,
+		Name:    name,
+		Fields:  []release.Field{},
+	}
+	if ch == nil {
+		return c, fmt.Errorf("output change %s has no change", quoteShort(name))
+	}
+	var err error
+	c.Action, c.ReplaceOrder, err = ActionOf(ch.Actions)
+	if err != nil {
+		return c, fmt.Errorf("output change %s: %w", quoteShort(name), err)
+	}
+	c.Modification = release.ModificationOf(c.Action)
+	c.Fields = diff(ch, c.Fields)
+	return c, nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// quoteAddr quotes a resource address for an error message (addresses are
+// not secret, but may be long).
+func quoteAddr(a string) string {
+	const max = 200
+	if len(a) > max {
+		return fmt.Sprintf("%q…", a[:max])
+	}
+	return fmt.Sprintf("%q", a)
+}

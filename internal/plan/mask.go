@@ -1,0 +1,108 @@
+package plan
+
+import "strings"
+
+// Terraform marks sensitive values in before_sensitive / after_sensitive,
+// and Diff never lets a marked value out. But the same text often appears
+// unmarked: terraform_data's output is a copy of its input, providers echo
+// inputs into computed attributes, and Terraform does not carry the marks
+// over (`terraform plan` itself prints such copies). So shiplog also
+// remembers the text of every marked string and number it meets and masks
+// any field whose before or after value contains it — in the same change,
+// and in every later change of the plan (earlier ones have been returned
+// already).
+
+const (
+	// minContained is the length from which a secret is also looked for
+	// inside longer strings ("postgres://u:SECRET@host"); shorter ones
+	// only mask equal values.
+	minContained = 4
+	// maxSecret and maxSecrets bound what a plan-wide set remembers.
+	maxSecret       = 4 << 10
+	maxSecrets      = 4096
+	maxSecretsBytes = 1 << 20
+)
+
+// secrets is a set of sensitive texts.
+type secrets struct {
+	exact map[string]struct{}
+	long  []string // the secrets of minContained bytes or more
+	size  int
+}
+
+func (s *secrets) add(v string) {
+	if v == "" || len(v) > maxSecret {
+		return
+	}
+	if _, ok := s.exact[v]; ok {
+		return
+	}
+	if len(s.exact) >= maxSecrets || s.size+len(v) > maxSecretsBytes {
+		return
+	}
+	if s.exact == nil {
+		s.exact = make(map[string]struct{})
+	}
+	v = strings.Clone(v) // do not keep the whole change's text alive
+	s.exact[v] = struct{}{}
+	s.size += len(v)
+	if len(v) >= minContained {
+		s.long = append(s.long, v)
+	}
+}
+
+// covers reports whether v is or contains a secret.
+func (s *secrets) covers(v string) bool {
+	if len(s.exact) == 0 {
+		return false
+	}
+	if _, ok := s.exact[v]; ok {
+		return true
+	}
+	for _, l := range s.long {
+		if len(l) < len(v) && strings.Contains(v, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// collect remembers the strings and numbers in value r that the
+// sensitivity mark m covers.
+func (s *secrets) collect(t *tree, r, m ref) {
+	switch {
+	case t.kind(m) == nNull || t.kind(m) == nFalse:
+	case t.isTrue(m):
+		s.addAll(t, r)
+	case t.kind(r) == nObject:
+		for i := range t.len(r) {
+			c := t.childAt(r, i)
+			s.collect(t, c, t.child(m, t.nodes[c].key))
+		}
+	case t.kind(r) == nArray:
+		for i := range t.len(r) {
+			s.collect(t, t.childAt(r, i), t.childAt(m, i))
+		}
+	}
+}
+
+// addAll remembers every string and number in value r.
+func (s *secrets) addAll(t *tree, r ref) {
+	switch t.kind(r) {
+	case nString, nNumber:
+		s.add(t.nodes[r].text)
+	case nObject, nArray:
+		for i := range t.len(r) {
+			s.addAll(t, t.childAt(r, i))
+		}
+	}
+}
+
+// leafCovered reports whether leaf r's text is or contains a secret.
+func (s *secrets) leafCovered(t *tree, r ref) bool {
+	switch t.kind(r) {
+	case nString, nNumber:
+		return s.covers(t.nodes[r].text)
+	}
+	return false
+}
