@@ -106,7 +106,7 @@ CREATE TABLE release_changes (
     mode             text NOT NULL DEFAULT '',
     type             text NOT NULL DEFAULT '',
     name             text NOT NULL DEFAULT '',
-    index            jsonb,
+    index            json,
     provider         text NOT NULL DEFAULT '',
     deposed_key      text NOT NULL DEFAULT '',
     action           text NOT NULL,
@@ -114,8 +114,8 @@ CREATE TABLE release_changes (
     modification     text NOT NULL DEFAULT '',
     action_reason    text,
     import_id        text,
-    replace_paths    jsonb,
-    fields           jsonb NOT NULL DEFAULT '[]',
+    replace_paths    json,
+    fields           json NOT NULL DEFAULT '[]',
     PRIMARY KEY (release_id, phase, seq)
 );
 CREATE INDEX release_changes_filter ON release_changes (release_id, kind, action);
