@@ -72,6 +72,13 @@ type root struct {
 	DB     dbCmd     `cmd:"" name:"db" help:"Manage shiplog's database."`
 	Worker workerCmd `cmd:"" help:"Run releases from the queue until SIGTERM (running ones are stopped gracefully)."`
 	Plan   planCmd   `cmd:"" help:"Read terraform plans without a server or database."`
+
+	Server   serverCmd   `cmd:"" help:"Serve the HTTP API (and, with --workers, run releases) until SIGTERM."`
+	Token    tokenCmd    `cmd:"" help:"Manage API tokens (in the database directly)."`
+	Release  releaseCmd  `cmd:"" help:"Create, follow and decide releases through the API."`
+	Artifact artifactCmd `cmd:"" help:"Register and find artifacts through the API."`
+	Env      envCmd      `cmd:"" name:"env" help:"Manage environments through the API."`
+	Status   statusCmd   `cmd:"" help:"Show the server's readiness and each environment's latest release and resources."`
 }
 
 // ExitError ends the command with a specific exit code.

@@ -158,3 +158,8 @@ func (s *Store) CountReleasesByStatus(ctx context.Context) (map[release.Status]i
 	}
 	return out, rows.Err()
 }
+
+// AnnounceRelease tells listeners on ReleaseChannel that a release
+// changed, for changes that do not announce themselves (a plan ingested
+// into a finished release changes its summary).
+func (s *Store) AnnounceRelease(ctx context.Context, id int64) { s.notifyRelease(ctx, id) }

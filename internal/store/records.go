@@ -182,3 +182,43 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 	s.notifyRelease(ctx, r.ID)
 	return s.GetRelease(ctx, r.ID)
 }
+
+// extraRow scans columns after the release's own into extra.
+type extraRow struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }
+
+// ReleaseWithDetails is GetRelease in one round trip: the release with its
+// phases and artifacts, sensitive variable values blanked. It is what the
+// API serves on every GET of a release.
+func (s *Store) ReleaseWithDetails(ctx context.Context, id int64) (*release.Release, error) {
+	var phases, artifacts []byte
+	row := s.pool.QueryRow(ctx, `SELECT `+releaseColumns+`,
+			coalesce((SELECT json_agg(json_build_object('index', p.idx, 'name', p.name, 'action', p.action, 'options', p.options,
+					'status', p.status, 'started_at', p.started_at, 'finished_at', p.finished_at, 'duration_ms', p.duration_ms,
+					'error', p.error) ORDER BY p.idx)
+				FROM release_phases p WHERE p.release_id = r.id), '[]'),
+			coalesce((SELECT json_agg(json_build_object('id', a.id, 'artifact_uri', a.artifact_uri, 'build_id', a.build_id,
+					'stack_name', a.stack_name, 'app_name', a.app_name, 'registration_metadata', a.registration_metadata,
+					'created_at', a.created_at) ORDER BY ra.position)
+				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]')
+		FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id)
+	r, err := scanRelease(extraRow{Row: row, extra: []any{&phases, &artifacts}})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("release %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading release %d: %w", id, err)
+	}
+	blankSensitive(r.Variables)
+	if err := json.Unmarshal(phases, &r.Phases); err != nil {
+		return nil, fmt.Errorf("reading phases of release %d: %w", id, err)
+	}
+	if err := json.Unmarshal(artifacts, &r.Artifacts); err != nil {
+		return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
+	}
+	return r, nil
+}

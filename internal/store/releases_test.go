@@ -13,7 +13,9 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-func newEnv(t *testing.T, s *store.Store, name string) *release.Environment { return newEnvTB(t, s, name) }
+func newEnv(t *testing.T, s *store.Store, name string) *release.Environment {
+	return newEnvTB(t, s, name)
+}
 
 func newEnvTB(t testing.TB, s *store.Store, name string) *release.Environment {
 	t.Helper()
@@ -25,7 +27,9 @@ func newEnvTB(t testing.TB, s *store.Store, name string) *release.Environment {
 	return env
 }
 
-func newRelease(t *testing.T, s *store.Store, env string) *release.Release { return newReleaseTB(t, s, env) }
+func newRelease(t *testing.T, s *store.Store, env string) *release.Release {
+	return newReleaseTB(t, s, env)
+}
 
 func newReleaseTB(t testing.TB, s *store.Store, env string) *release.Release {
 	t.Helper()

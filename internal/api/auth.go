@@ -1,0 +1,245 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// Scope is what a token may do.
+type Scope string
+
+// The scopes. Admin implies every other; the others imply nothing.
+const (
+	ScopeNone    Scope = "" // public routes: health, readiness, metrics
+	ScopeRead    Scope = "read"
+	ScopeWrite   Scope = "write"   // create releases, register artifacts, ingest plans, abort, report health
+	ScopeApprove Scope = "approve" // approve, reject, sign off
+	ScopeAdmin   Scope = "admin"   // tokens, environments
+)
+
+// Scopes lists every scope.
+var Scopes = []Scope{ScopeRead, ScopeWrite, ScopeApprove, ScopeAdmin}
+
+// tokenPrefix starts every token secret, so that leaked secrets are easy to
+// recognise (and to scan for).
+const tokenPrefix = "shp_"
+
+var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$`)
+
+// NewTokenSecret makes a new random token secret: "shp_" and 32 random
+// bytes in base64url.
+func NewTokenSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making a token: %w", err)
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashToken is what the store keeps of a secret.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// wellFormed reports whether s could be a token secret at all.
+func wellFormed(s string) bool {
+	rest, ok := strings.CutPrefix(s, tokenPrefix)
+	if !ok || len(rest) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(rest)
+	return err == nil
+}
+
+// ParseScopes checks scope names; it returns them sorted, without repeats.
+func ParseScopes(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, errors.New("a token needs at least one scope (read, write, approve, admin)")
+	}
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(Scopes, Scope(n)) {
+			return nil, fmt.Errorf("unknown scope %q (want read, write, approve or admin)", n)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ValidateTokenName checks a token name: it is recorded as who approved,
+// aborted or triggered a release.
+func ValidateTokenName(name string) error {
+	if !tokenNameRE.MatchString(name) {
+		return fmt.Errorf("token name %q is not valid: use 1-64 letters, digits and . _ @ + -, starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// IssueToken creates a token and returns its secret, which is shown once
+// and never stored.
+func IssueToken(ctx context.Context, st *store.Store, name string, scopes []string) (string, *store.Token, error) {
+	if err := ValidateTokenName(name); err != nil {
+		return "", nil, invalid("name", "%s", err.Error())
+	}
+	scopes, err := ParseScopes(scopes)
+	if err != nil {
+		return "", nil, invalid("scopes", "%s", err.Error())
+	}
+	secret, err := NewTokenSecret()
+	if err != nil {
+		return "", nil, err
+	}
+	t := &store.Token{Name: name, Hash: HashToken(secret), Scopes: scopes}
+	if err := st.CreateToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// allows reports whether a token may act within scope.
+func allows(t *store.Token, scope Scope) bool {
+	return scope == ScopeNone || slices.Contains(t.Scopes, string(ScopeAdmin)) || slices.Contains(t.Scopes, string(scope))
+}
+
+type principalKey struct{}
+
+// principal is the token a request was made with.
+func principal(ctx context.Context) *store.Token {
+	t, _ := ctx.Value(principalKey{}).(*store.Token)
+	return t
+}
+
+// who names the caller for the records (the token's name).
+func who(r *http.Request) string {
+	if t := principal(r.Context()); t != nil {
+		return t.Name
+	}
+	return "anonymous"
+}
+
+// tokenCache keeps recently seen tokens for a short while, so that every
+// request does not cost a database round trip. Revocations reach it at
+// once through the store's TokenChannel (and within the TTL otherwise).
+type tokenCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[[32]byte]cachedToken
+}
+
+type cachedToken struct {
+	tok   *store.Token
+	until time.Time
+}
+
+const tokenCacheMax = 4096
+
+func newTokenCache(ttl time.Duration) *tokenCache {
+	return &tokenCache{ttl: ttl, m: make(map[[32]byte]cachedToken)}
+}
+
+func (c *tokenCache) get(h [32]byte) *store.Token {
+	if c.ttl <= 0 {
+		return nil
+	}
+	c.mu.RLock()
+	e, ok := c.m[h]
+	c.mu.RUnlock()
+	if !ok || time.Now().After(e.until) {
+		return nil
+	}
+	return e.tok
+}
+
+func (c *tokenCache) put(h [32]byte, t *store.Token) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	if len(c.m) >= tokenCacheMax {
+		clear(c.m)
+	}
+	c.m[h] = cachedToken{tok: t, until: time.Now().Add(c.ttl)}
+	c.mu.Unlock()
+}
+
+// drop forgets a token by name ("" forgets every token).
+func (c *tokenCache) drop(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if name == "" || e.tok.Name == name {
+			delete(c.m, h)
+		}
+	}
+}
+
+var errUnauthorized = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+	Message: "this route needs a valid token: send Authorization: Bearer <token>"}
+
+// authenticate finds the token of a request.
+func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
+	h := r.Header.Get("Authorization")
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, errUnauthorized
+	}
+	secret = strings.TrimSpace(secret)
+	if !wellFormed(secret) {
+		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is not a shiplog token"}
+	}
+	sum := sha256.Sum256([]byte(secret))
+	t := s.tokens.get(sum)
+	if t == nil {
+		var err error
+		t, err = s.store.TokenByHash(r.Context(), sum[:])
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("authenticating: %w", err)
+		}
+		s.tokens.put(sum, t)
+	}
+	// The lookup was by hash; compare in constant time all the same.
+	if subtle.ConstantTimeCompare(t.Hash, sum[:]) != 1 {
+		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
+	}
+	return t, nil
+}
+
+// authorize wraps a handler with the token check of its scope.
+func (s *Server) authorize(scope Scope, next http.HandlerFunc) http.HandlerFunc {
+	if scope == ScopeNone {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		t, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !allows(t, scope) {
+			s.fail(w, r, &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+				Message: fmt.Sprintf("token %q lacks the %s scope this route needs (it has %s)", t.Name, scope, strings.Join(t.Scopes, ", "))})
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, t)))
+	}
+}

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"sync"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// releaseCache keeps the encoded JSON of finished releases, which hardly
+// change: GETs of history (dashboards, the Terraform provider, `release
+// wait` after the end) then cost no database round trip. An entry is
+// dropped when the release is announced on the store's release channel
+// (sign-off, ingested plans, any status change), when the listener
+// reconnects (announcements may have been missed), and after TTL. Only
+// releases finished for a while are kept, so a worker's last writes have
+// landed.
+type releaseCache struct {
+	ttl    time.Duration
+	settle time.Duration
+	mu     sync.RWMutex
+	m      map[int64]cachedRelease
+}
+
+type cachedRelease struct {
+	body  []byte
+	until time.Time
+}
+
+const releaseCacheMax = 20_000
+
+func newReleaseCache(ttl, settle time.Duration) *releaseCache {
+	return &releaseCache{ttl: ttl, settle: settle, m: map[int64]cachedRelease{}}
+}
+
+func (c *releaseCache) get(id int64) []byte {
+	if c.ttl <= 0 {
+		return nil
+	}
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || time.Now().After(e.until) {
+		return nil
+	}
+	return e.body
+}
+
+// put keeps a release's JSON if it is finished and settled.
+func (c *releaseCache) put(r *release.Release, body []byte) {
+	if c.ttl <= 0 || !r.Status.Terminal() || r.FinishedAt == nil || time.Since(*r.FinishedAt) < c.settle {
+		return
+	}
+	c.mu.Lock()
+	if len(c.m) >= releaseCacheMax {
+		clear(c.m)
+	}
+	c.m[r.ID] = cachedRelease{body: body, until: time.Now().Add(c.ttl)}
+	c.mu.Unlock()
+}
+
+func (c *releaseCache) drop(id int64) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+func (c *releaseCache) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+var changeActions = []release.ChangeAction{release.ChangeCreate, release.ChangeUpdate, release.ChangeDelete,
+	release.ChangeReplace, release.ChangeRead, release.ChangeNoOp, release.ChangeForget}
+
+func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.ChangeFilter{
+		Kind: release.ChangeKind(q.Get("kind")), Phase: q.Get("phase"), Action: q.Get("action"), Type: q.Get("type"),
+		Module: q.Get("module"), AddressPrefix: q.Get("address_prefix"),
+	}
+	switch f.Kind {
+	case "", release.KindResource, release.KindOutput, release.KindDrift:
+	default:
+		s.fail(w, r, invalid("kind", "kind must be resource, output or drift, not %q", f.Kind))
+		return
+	}
+	if f.Action != "" && !slices.Contains(changeActions, release.ChangeAction(f.Action)) {
+		s.fail(w, r, invalid("action", "action must be one of %v, not %q", changeActions, f.Action))
+		return
+	}
+	if v := q.Get("all"); v != "" {
+		all, err := strconv.ParseBool(v)
+		if err != nil {
+			s.fail(w, r, invalid("all", "all must be true or false, not %q", v))
+			return
+		}
+		f.IncludeNoOp = all
+	}
+	limit, err := limitOf(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	qh := queryHash(q)
+	if c := q.Get("cursor"); c != "" {
+		p, err := s.cursors.decode(c, "changes", qh, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.AfterPhase, f.AfterSeq = p.Phase, int(p.Seq)
+	}
+	if _, err := s.store.ReleaseStatus(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit = limit + 1
+	cs, err := s.store.ListChanges(r.Context(), id, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := ChangeList{Changes: make([]Change, 0, min(len(cs), limit))}
+	for i, c := range cs {
+		if i == limit {
+			last := cs[limit-1]
+			out.NextCursor = s.cursors.encode(position{Kind: "changes", Query: qh, Parent: id, Phase: last.Phase, Seq: int64(last.Seq)})
+			break
+		}
+		out.Changes = append(out.Changes, Change{Change: c.Change, Kind: c.Kind, Phase: c.Phase, Seq: c.Seq})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// planBody reads an uploaded plan: at most MaxPlanBody bytes, with time
+// to arrive and be stored (beyond the server's ordinary timeouts).
+func (s *Server) planBody(w http.ResponseWriter, r *http.Request) *plan.Reader {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(10 * time.Minute))
+	rc.SetWriteDeadline(time.Now().Add(15 * time.Minute))
+	return plan.NewReader(http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody))
+}
+
+// planError says what was wrong with an uploaded plan.
+func planError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errors.Is(err, plan.ErrTooLarge) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge, Message: err.Error()}
+	}
+	var pe *plan.Error
+	if errors.As(err, &pe) && !errors.Is(err, plan.ErrRead) {
+		return invalid("", "%s", err.Error())
+	}
+	return err
+}
+
+func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	phase := r.URL.Query().Get("phase")
+	if phase == "" {
+		phase = "plan"
+	}
+	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !slices.ContainsFunc(rel.Phases, func(p release.Phase) bool { return p.Name == phase }) {
+		s.fail(w, r, invalid("phase", "release %d has no phase %q", id, phase))
+		return
+	}
+	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, s.planBody(w, r))
+	if err != nil {
+		s.fail(w, r, planError(err))
+		return
+	}
+	// The summary changed: every server drops its cached copy.
+	s.releases.drop(id)
+	s.store.AnnounceRelease(r.Context(), id)
+	s.log.Info("plan ingested", "release", id, "phase", phase, "by", who(r))
+	writeJSON(w, http.StatusOK, PlanResult{ReleaseID: id, Phase: phase, Summary: sum})
+}
+
+func (s *Server) recordPlan(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	env, err := s.store.GetEnvironment(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := q.Get("template")
+	if name == "" {
+		name = "full-plan"
+	}
+	t, err := s.template(name, env.Namespace)
+	if err != nil {
+		s.fail(w, r, invalid("template", "%s", err.Error()))
+		return
+	}
+	phases := t.Phases()
+	isPlan := func(p release.Phase) bool {
+		return p.Action == release.ActionPlan || p.Action == release.ActionDestroyPlan
+	}
+	phase := q.Get("phase")
+	if phase == "" {
+		if i := slices.IndexFunc(phases, isPlan); i >= 0 {
+			phase = phases[i].Name
+		}
+	}
+	if i := slices.IndexFunc(phases, func(p release.Phase) bool { return p.Name == phase }); i < 0 || !isPlan(phases[i]) {
+		s.fail(w, r, invalid("phase", "template %s has no plan phase named %q", t, phase))
+		return
+	}
+	reader := s.planBody(w, r)
+	rel, err := s.store.RecordPlan(r.Context(), store.PlanRecord{
+		Release: &release.Release{
+			Environment: env.Name, Namespace: env.Namespace, Template: t.Name(), TemplateNamespace: t.Namespace(),
+			Phases: phases, TriggeredBy: who(r), BlueprintVersion: q.Get("blueprint_version"),
+		},
+		Phase:   phase,
+		Changes: reader,
+		Outcome: func() (release.Status, string) {
+			if reader.Header().Errored {
+				return release.StatusFailed, "terraform could not complete this plan (it is marked errored)"
+			}
+			return release.StatusSucceeded, ""
+		},
+	})
+	if err != nil {
+		s.fail(w, r, planError(err))
+		return
+	}
+	s.log.Info("plan recorded", "release", rel.ID, "environment", env.Name, "by", who(r))
+	w.Header().Set("Location", "/api/v1/releases/"+strconv.FormatInt(rel.ID, 10))
+	writeJSON(w, http.StatusCreated, rel)
+}

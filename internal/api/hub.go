@@ -1,0 +1,186 @@
+package api
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// hub is the one database listener every log stream shares: a dedicated
+// connection LISTENs on the log, release and token channels and wakes the
+// streams of the release a notification is about. Streams also poll, so
+// a lost connection (or notification) delays lines, never loses them.
+type hub struct {
+	log     hclog.Logger
+	connCfg *pgx.ConnConfig
+	metrics *metrics
+	// onToken is told of a revoked token's name ("" when revocations may
+	// have been missed).
+	onToken func(name string)
+	// onRelease is told of a changed release (0: any may have changed).
+	onRelease func(id int64)
+
+	mu   sync.Mutex
+	subs map[int64]map[*subscription]struct{}
+}
+
+// subscription is one stream's interest in one release.
+type subscription struct {
+	release int64
+	wake    chan struct{} // capacity 1: a pending wake-up
+	seq     atomic.Int64  // the highest seq announced for the release
+	status  atomic.Bool   // the release's status changed since last looked
+}
+
+func newHub(log hclog.Logger, cfg *pgx.ConnConfig, m *metrics, onToken func(string), onRelease func(int64)) *hub {
+	return &hub{log: log, connCfg: cfg, metrics: m, onToken: onToken, onRelease: onRelease, subs: map[int64]map[*subscription]struct{}{}}
+}
+
+func (h *hub) subscribe(id int64) *subscription {
+	sub := &subscription{release: id, wake: make(chan struct{}, 1)}
+	h.mu.Lock()
+	set := h.subs[id]
+	if set == nil {
+		set = map[*subscription]struct{}{}
+		h.subs[id] = set
+	}
+	set[sub] = struct{}{}
+	h.mu.Unlock()
+	return sub
+}
+
+func (h *hub) unsubscribe(sub *subscription) {
+	h.mu.Lock()
+	if set := h.subs[sub.release]; set != nil {
+		delete(set, sub)
+		if len(set) == 0 {
+			delete(h.subs, sub.release)
+		}
+	}
+	h.mu.Unlock()
+}
+
+func (sub *subscription) signal() {
+	select {
+	case sub.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notify wakes the streams of one release.
+func (h *hub) notify(id, seq int64, status bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs[id] {
+		if seq > 0 {
+			for {
+				cur := sub.seq.Load()
+				if seq <= cur || sub.seq.CompareAndSwap(cur, seq) {
+					break
+				}
+			}
+		}
+		if status {
+			sub.status.Store(true)
+		}
+		sub.signal()
+	}
+}
+
+// wakeAll wakes every stream, as if its release had changed.
+func (h *hub) wakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.subs {
+		for sub := range set {
+			sub.status.Store(true)
+			sub.signal()
+		}
+	}
+}
+
+func (h *hub) dispatch(channel, payload string) {
+	switch channel {
+	case store.LogChannel:
+		rel, seq, ok := strings.Cut(payload, ":")
+		id, err1 := strconv.ParseInt(rel, 10, 64)
+		n, err2 := strconv.ParseInt(seq, 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			h.log.Warn("unreadable log notification", "payload", payload)
+			return
+		}
+		h.notify(id, n, false)
+	case store.ReleaseChannel:
+		id, err := strconv.ParseInt(payload, 10, 64)
+		if err != nil {
+			h.log.Warn("unreadable release notification", "payload", payload)
+			return
+		}
+		h.onRelease(id)
+		h.notify(id, 0, true)
+	case store.TokenChannel:
+		h.onToken(payload)
+	}
+}
+
+// run keeps the listener connected until ctx ends.
+func (h *hub) run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		connected, err := h.listen(ctx)
+		h.metrics.listenerUp.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			backoff = 100 * time.Millisecond
+		}
+		h.log.Warn("log listener lost the database; streams poll until it is back", "error", err, "retry_in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (h *hub) listen(ctx context.Context) (connected bool, err error) {
+	conn, err := pgx.ConnectConfig(ctx, h.connCfg.Copy())
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
+	for _, ch := range []string{store.LogChannel, store.ReleaseChannel, store.TokenChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return false, err
+		}
+	}
+	h.metrics.listenerUp.Store(true)
+	h.log.Debug("log listener connected")
+	// Whatever happened while no one listened: look again.
+	h.wakeAll()
+	h.onToken("")
+	h.onRelease(0)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return true, err
+		}
+		h.dispatch(n.Channel, n.Payload)
+	}
+}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+)
+
+// template finds a template by "name" or "namespace/name"; a bare name is
+// looked for in the environment's namespace first, then in the default one.
+func (s *Server) template(ref, envNamespace string) (*template.Template, error) {
+	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		return s.catalog.Get(ns, name)
+	}
+	if envNamespace != "" && envNamespace != template.DefaultNamespace {
+		if t, err := s.catalog.Get(envNamespace, ref); err == nil {
+			return t, nil
+		}
+	}
+	return s.catalog.Get("", ref)
+}
+
+// pathID reads a numeric path value.
+func pathID(r *http.Request, name string) (int64, error) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, invalid(name, "%s %q is not a positive whole number", name, v)
+	}
+	return id, nil
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.ReleaseFilter{
+		Environment: q.Get("environment"),
+		Template:    q.Get("template"),
+		TriggeredBy: q.Get("triggered_by"),
+	}
+	if v := q.Get("status"); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			st, err := release.ParseStatus(strings.TrimSpace(part))
+			if err != nil {
+				s.fail(w, r, invalid("status", "%s", err.Error()))
+				return
+			}
+			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	if v := q.Get("deployment_type"); v != "" {
+		dt, err := release.ParseDeploymentType(v)
+		if err != nil {
+			s.fail(w, r, invalid("deployment_type", "%s", err.Error()))
+			return
+		}
+		f.DeploymentType = dt
+	}
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"created_after", &f.CreatedAfter}, {"created_before", &f.CreatedBefore}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				s.fail(w, r, invalid(p.name, "%s %q is not an RFC 3339 time like 2026-01-02T15:04:05Z", p.name, v))
+				return
+			}
+			*p.dst = &t
+		}
+	}
+	limit, err := limitOf(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	qh := queryHash(q)
+	if c := q.Get("cursor"); c != "" {
+		p, err := s.cursors.decode(c, "releases", qh, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.BeforeID = p.ID
+	}
+	f.Limit = limit + 1
+	rs, err := s.store.ListReleases(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := ""
+	if len(rs) > limit {
+		rs = rs[:limit]
+		next = s.cursors.encode(position{Kind: "releases", Query: qh, ID: rs[limit-1].ID})
+	}
+	body, err := s.releaseListJSON(r, rs, next)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// releaseListJSON encodes a page of releases in full, each release
+// encoded once (finished ones come from the release cache; the others get
+// their phases and artifacts in two queries for the whole page).
+func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
+	cacheable := s.metrics.listenerUp.Load()
+	bodies := make([][]byte, len(rs))
+	var missing []*release.Release
+	for i, rel := range rs {
+		if bodies[i] = s.releases.get(rel.ID); bodies[i] == nil {
+			missing = append(missing, rel)
+		}
+	}
+	if err := s.store.AttachDetails(r.Context(), missing); err != nil {
+		return nil, err
+	}
+	size := 32
+	for i, rel := range rs {
+		if bodies[i] == nil {
+			b, err := json.Marshal(rel)
+			if err != nil {
+				return nil, err
+			}
+			bodies[i] = b
+			if cacheable {
+				s.releases.put(rel, b)
+			}
+		}
+		size += len(bodies[i]) + 1
+	}
+	out := make([]byte, 0, size+len(next))
+	out = append(out, `{"releases":[`...)
+	for i, b := range bodies {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	out = append(out, ']')
+	if next != "" {
+		out = append(out, `,"next_cursor":`...)
+		out = strconv.AppendQuote(out, next)
+	}
+	return append(out, '}'), nil
+}
+
+func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if body := s.releases.get(id); body != nil {
+		writeBody(w, http.StatusOK, body)
+		return
+	}
+	// While the listener is down, changes go unannounced: no caching.
+	cacheable := s.metrics.listenerUp.Load()
+	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := json.Marshal(rel)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if cacheable {
+		s.releases.put(rel, body)
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
+	var req CreateReleaseRequest
+	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rel, err := s.releaseOf(r, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.created(w, r, rel.ID)
+}
+
+// created answers 201 with the release as stored.
+func (s *Server) created(w http.ResponseWriter, r *http.Request, id int64) {
+	stored, err := s.store.ReleaseWithDetails(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", id))
+	writeJSON(w, http.StatusCreated, stored)
+}
+
+// releaseOf checks a request against the environment, the template catalog
+// and the stored artifacts, and builds the release to store.
+func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.Release, error) {
+	ctx := r.Context()
+	if req.Environment == "" {
+		return nil, invalid("environment", "environment is required")
+	}
+	env, err := s.store.GetEnvironment(ctx, req.Environment)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalid("environment", "environment %q does not exist", req.Environment)
+	}
+	if err != nil {
+		return nil, err
+	}
+	dt, err := release.ParseDeploymentType(req.DeploymentType)
+	if err != nil {
+		return nil, invalid("deployment_type", "%s", err.Error())
+	}
+	if dt == release.DeploymentRollback {
+		return nil, invalid("deployment_type", "ROLLBACK releases are made with POST /api/v1/releases/{id}/rollback")
+	}
+	name := req.Template
+	if name == "" {
+		name = env.DefaultTemplate
+	}
+	t, err := s.template(name, env.Namespace)
+	if err != nil {
+		return nil, invalid("template", "%s", err.Error())
+	}
+	for i, target := range req.Targets {
+		if strings.TrimSpace(target) == "" {
+			return nil, invalid("targets", "target %d is empty", i)
+		}
+	}
+	if err := t.CheckRelease(req.Targets); err != nil {
+		return nil, invalid("targets", "%s", err.Error())
+	}
+	var arts []release.Artifact
+	for i, a := range req.Artifacts {
+		field := fmt.Sprintf("artifacts[%d]", i)
+		if a.ID != 0 {
+			if a.URI != "" || a.BuildID != "" || a.StackName != "" || a.AppName != "" || a.RegistrationMetadata != nil {
+				return nil, invalid(field, "give an existing artifact's id alone, or a new artifact without id")
+			}
+			stored, err := s.store.GetArtifact(ctx, a.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, invalid(field+".id", "artifact %d does not exist", a.ID)
+			}
+			if err != nil {
+				return nil, err
+			}
+			arts = append(arts, stored)
+			continue
+		}
+		if a.URI == "" {
+			return nil, invalid(field+".artifact_uri", "a new artifact needs artifact_uri (or give an existing one's id)")
+		}
+		arts = append(arts, release.Artifact{URI: a.URI, BuildID: a.BuildID, StackName: a.StackName, AppName: a.AppName,
+			RegistrationMetadata: a.RegistrationMetadata})
+	}
+	seen := map[string]bool{}
+	for i, v := range req.Variables {
+		if v.Name == "" {
+			return nil, invalid("variables", "variable %d has no name", i)
+		}
+		if seen[v.Name] {
+			return nil, invalid("variables", "variable %q is set twice", v.Name)
+		}
+		seen[v.Name] = true
+	}
+	scripts := map[string]bool{}
+	for i, m := range req.MigrationScripts {
+		if m.Name == "" {
+			return nil, invalid("migration_scripts", "migration script %d has no name", i)
+		}
+		if scripts[m.Name] {
+			return nil, invalid("migration_scripts", "migration script %q is given twice", m.Name)
+		}
+		scripts[m.Name] = true
+	}
+	phases := t.Phases()
+	return &release.Release{
+		Environment:       env.Name,
+		Namespace:         env.Namespace,
+		Template:          t.Name(),
+		TemplateNamespace: t.Namespace(),
+		Phases:            phases,
+		Type:              t.Type(),
+		DeploymentType:    dt,
+		TriggeredBy:       who(r),
+		BlueprintVersion:  req.BlueprintVersion,
+		Targets:           req.Targets,
+		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Artifacts:         arts,
+		Variables:         req.Variables,
+		MigrationScripts:  req.MigrationScripts,
+	}, nil
+}
+
+// needsApproval says whether a release will stop for approval: a phase
+// asks for it, or the environment does for applies.
+func needsApproval(env *release.Environment, phases []release.Phase) bool {
+	return slices.ContainsFunc(phases, func(p release.Phase) bool {
+		return p.Options.ApprovalRequired || (env.ApprovalRequired && p.Action == release.ActionApply)
+	})
+}

@@ -1,0 +1,155 @@
+package api
+
+import (
+	"net/http"
+)
+
+// route is one entry of the route table the mux and the OpenAPI document
+// are both built from.
+type route struct {
+	Method, Path string
+	Scope        Scope
+	ID           string // OpenAPI operationId
+	Summary      string
+	Query        []param
+	// Headers are request headers the route reads (documented).
+	Headers []param
+	// Body is the JSON request body's type (a zero value), nil for none;
+	// BodyOptional marks a body that may be left out.
+	Body         any
+	BodyOptional bool
+	// BodyDoc describes a body that is not a JSON object of a known type.
+	BodyDoc string
+	Status  int
+	// Resp is the success response's type; nil with RespMedia for
+	// non-JSON answers, nil alone for none.
+	Resp      any
+	RespMedia string
+	RespDoc   string
+	// Errors lists the error statuses the route answers with (besides 401
+	// and 403, added for every route that needs a scope).
+	Errors []int
+	handle func(*Server, http.ResponseWriter, *http.Request)
+}
+
+type param struct {
+	Name, Desc string
+	Type       string // string (default), integer, boolean
+	Required   bool
+}
+
+var (
+	pCursor = param{Name: "cursor", Desc: "next_cursor of the previous page"}
+	pLimit  = param{Name: "limit", Type: "integer", Desc: "page size, default 50, at most 500"}
+)
+
+// routes is the API: every route the server has, and nothing else.
+func routes() []route {
+	return []route{
+		{Method: "GET", Path: "/healthz", ID: "healthz", Summary: "The process is up.",
+			Status: 200, Resp: Health{}, handle: (*Server).healthz},
+		{Method: "GET", Path: "/readyz", ID: "readyz", Summary: "The database is reachable and its migrations are current.",
+			Status: 200, Resp: Health{}, Errors: []int{503}, handle: (*Server).readyz},
+		{Method: "GET", Path: "/metrics", ID: "metrics", Summary: "Prometheus metrics (text exposition format).",
+			Status: 200, RespMedia: "text/plain; version=0.0.4", RespDoc: "Prometheus text format", handle: (*Server).serveMetrics},
+		{Method: "GET", Path: "/api/v1/openapi.json", Scope: ScopeRead, ID: "openapi", Summary: "This document.",
+			Status: 200, RespMedia: "application/json", RespDoc: "OpenAPI 3.1 document", handle: (*Server).openAPI},
+
+		{Method: "GET", Path: "/api/v1/environments", Scope: ScopeRead, ID: "listEnvironments", Summary: "List environments by name.",
+			Status: 200, Resp: EnvironmentList{}, handle: (*Server).listEnvironments},
+		{Method: "POST", Path: "/api/v1/environments", Scope: ScopeAdmin, ID: "createEnvironment", Summary: "Create an environment.",
+			Body: EnvironmentRequest{}, Status: 201, Resp: Environment{}, Errors: []int{400, 409, 413}, handle: (*Server).createEnvironment},
+		{Method: "GET", Path: "/api/v1/environments/{name}", Scope: ScopeRead, ID: "getEnvironment", Summary: "One environment.",
+			Status: 200, Resp: Environment{}, Errors: []int{404}, handle: (*Server).getEnvironment},
+		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: ScopeAdmin, ID: "updateEnvironment",
+			Summary: "Replace an environment's settings (a sensitive variable sent without a value keeps its value).",
+			Body:    EnvironmentRequest{}, Status: 200, Resp: Environment{}, Errors: []int{400, 404, 413}, handle: (*Server).updateEnvironment},
+		{Method: "GET", Path: "/api/v1/environments/{name}/resources", Scope: ScopeRead, ID: "listResources",
+			Summary: "Resource status of an environment.", Query: []param{{Name: "address", Desc: "one resource address"}},
+			Status: 200, Resp: ResourceList{}, Errors: []int{404}, handle: (*Server).listResources},
+		{Method: "POST", Path: "/api/v1/environments/{name}/resources/health", Scope: ScopeWrite, ID: "reportHealth",
+			Summary: "Report a resource's health.", Body: HealthReport{}, Status: 200, Resp: ResourceList{},
+			Errors: []int{400, 404, 413}, handle: (*Server).reportHealth},
+		{Method: "POST", Path: "/api/v1/environments/{name}/plans", Scope: ScopeWrite, ID: "recordPlan",
+			Summary: "Record a plan produced elsewhere (the JSON of `terraform show -json PLANFILE`) as a finished PLAN release of the environment; nothing is queued.",
+			Query: []param{
+				{Name: "template", Desc: "template of the record (default full-plan)"},
+				{Name: "phase", Desc: "the template's phase the plan belongs to (default: its first plan phase)"},
+				{Name: "blueprint_version", Desc: "configuration version the plan was made from"},
+			},
+			BodyDoc: "plan JSON (`terraform show -json PLANFILE`), at most 64 MiB", Status: 201, Resp: releaseT,
+			Errors: []int{400, 404, 413}, handle: (*Server).recordPlan},
+
+		{Method: "GET", Path: "/api/v1/releases", Scope: ScopeRead, ID: "listReleases", Summary: "List releases, newest first.",
+			Query: []param{
+				{Name: "environment"}, {Name: "status", Desc: "comma-separated statuses"}, {Name: "template"},
+				{Name: "deployment_type"}, {Name: "triggered_by"},
+				{Name: "created_after", Desc: "RFC 3339 time, inclusive"}, {Name: "created_before", Desc: "RFC 3339 time, exclusive"},
+				pCursor, pLimit,
+			},
+			Status: 200, Resp: ReleaseList{}, Errors: []int{400}, handle: (*Server).listReleases},
+		{Method: "POST", Path: "/api/v1/releases", Scope: ScopeWrite, ID: "createRelease", Summary: "Queue a release.",
+			Body: CreateReleaseRequest{}, Status: 201, Resp: releaseT, Errors: []int{400, 413}, handle: (*Server).createRelease},
+		{Method: "GET", Path: "/api/v1/releases/{id}", Scope: ScopeRead, ID: "getRelease", Summary: "One release.",
+			Status: 200, Resp: releaseT, Errors: []int{400, 404}, handle: (*Server).getRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/approve", Scope: ScopeApprove, ID: "approveRelease",
+			Summary: "Approve a release waiting for approval: it is queued again.", Body: CommentRequest{}, BodyOptional: true,
+			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).approveRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/reject", Scope: ScopeApprove, ID: "rejectRelease",
+			Summary: "Reject a release waiting for approval.", Body: CommentRequest{}, BodyOptional: true,
+			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).rejectRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/abort", Scope: ScopeWrite, ID: "abortRelease",
+			Summary: "Abort a release: at once if it waits, through its worker if it runs.", Body: CommentRequest{}, BodyOptional: true,
+			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).abortRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/signoff", Scope: ScopeApprove, ID: "signOffRelease",
+			Summary: "Sign off a finished release (once).", Body: SignOffRequest{},
+			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).signOffRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/rollback", Scope: ScopeWrite, ID: "rollbackRelease",
+			Summary: "Queue a ROLLBACK release that re-applies this earlier SUCCEEDED apply: its blueprint version, artifacts, targets and variables.",
+			Status:  201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).rollbackRelease},
+		{Method: "GET", Path: "/api/v1/releases/{id}/changes", Scope: ScopeRead, ID: "listChanges", Summary: "A release's planned changes.",
+			Query: []param{
+				{Name: "kind", Desc: "resource (default), output or drift"}, {Name: "phase"},
+				{Name: "action", Desc: "create, update, delete, replace, read, no-op or forget"},
+				{Name: "type", Desc: "resource type"}, {Name: "module", Desc: `module address, or "root"`},
+				{Name: "address_prefix"}, {Name: "all", Type: "boolean", Desc: "list no-op and read changes too"},
+				pCursor, pLimit,
+			},
+			Status: 200, Resp: ChangeList{}, Errors: []int{400, 404}, handle: (*Server).listChanges},
+		{Method: "POST", Path: "/api/v1/releases/{id}/plan", Scope: ScopeWrite, ID: "ingestPlan",
+			Summary: "Store a plan produced elsewhere as the changes of one phase of a release (replacing what that phase had).",
+			Query:   []param{{Name: "phase", Desc: "phase name (default plan)"}},
+			BodyDoc: "plan JSON (`terraform show -json PLANFILE`), at most 64 MiB", Status: 200, Resp: PlanResult{},
+			Errors: []int{400, 404, 413}, handle: (*Server).ingestPlan},
+		{Method: "GET", Path: "/api/v1/releases/{id}/logs", Scope: ScopeRead, ID: "listLogs", Summary: "A page of a release's log.",
+			Query:  []param{{Name: "phase"}, {Name: "cursor", Desc: "seq to continue after (next_cursor of the previous page)"}, pLimit},
+			Status: 200, Resp: LogPage{}, Errors: []int{400, 404}, handle: (*Server).listLogs},
+		{Method: "GET", Path: "/api/v1/releases/{id}/logs/stream", Scope: ScopeRead, ID: "streamLogs",
+			Summary: "Follow a release's log live (Server-Sent Events).",
+			Query:   []param{{Name: "cursor", Desc: "seq to start after (default 0: from the start)"}},
+			Headers: []param{{Name: "Last-Event-ID", Desc: "seq to resume after; wins over cursor"}},
+			Status:  200, RespMedia: "text/event-stream",
+			RespDoc: "`event: log` with `id: <seq>` and a LogEntry as data; `: keep-alive` comments; " +
+				"`event: end` (StreamEnd) once the release is finished and every line was sent; " +
+				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from.",
+			Errors: []int{400, 404}, handle: (*Server).streamLogs},
+
+		{Method: "GET", Path: "/api/v1/artifacts", Scope: ScopeRead, ID: "listArtifacts", Summary: "List artifacts, newest first.",
+			Query:  []param{{Name: "app_name"}, {Name: "stack_name"}, {Name: "build_id"}, pCursor, pLimit},
+			Status: 200, Resp: ArtifactList{}, Errors: []int{400}, handle: (*Server).listArtifacts},
+		{Method: "POST", Path: "/api/v1/artifacts", Scope: ScopeWrite, ID: "registerArtifact", Summary: "Register an artifact.",
+			Body: ArtifactRequest{}, Status: 201, Resp: artifactT, Errors: []int{400, 413}, handle: (*Server).registerArtifact},
+		{Method: "GET", Path: "/api/v1/artifacts/latest", Scope: ScopeRead, ID: "latestArtifact",
+			Summary: "The newest artifact of an app and stack.", Query: []param{{Name: "app_name"}, {Name: "stack_name"}},
+			Status: 200, Resp: artifactT, Errors: []int{404}, handle: (*Server).latestArtifact},
+		{Method: "GET", Path: "/api/v1/artifacts/{id}", Scope: ScopeRead, ID: "getArtifact", Summary: "One artifact.",
+			Status: 200, Resp: artifactT, Errors: []int{400, 404}, handle: (*Server).getArtifact},
+
+		{Method: "GET", Path: "/api/v1/tokens", Scope: ScopeAdmin, ID: "listTokens", Summary: "List tokens (never their secrets).",
+			Status: 200, Resp: TokenList{}, handle: (*Server).listTokens},
+		{Method: "POST", Path: "/api/v1/tokens", Scope: ScopeAdmin, ID: "createToken", Summary: "Create a token; its secret is shown this once.",
+			Body: TokenRequest{}, Status: 201, Resp: NewToken{}, Errors: []int{400, 409, 413}, handle: (*Server).createToken},
+		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Scope: ScopeAdmin, ID: "revokeToken", Summary: "Revoke a token.",
+			Status: 204, Errors: []int{404, 409}, handle: (*Server).revokeToken},
+	}
+}

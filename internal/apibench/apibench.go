@@ -1,0 +1,602 @@
+// Package apibench measures the API on loopback: GET of one release and a
+// filtered release list at 10,000 stored releases (requests per second and
+// p50/p99 latency over 64 connections, driven from a separate load process),
+// and live tail delay: from a log line written with store.AppendLogs to its
+// arrival at Server-Sent Events clients (in that separate process too).
+//
+// The program re-executes itself as the load generator: call Main first
+// thing in main (see cmd/apibench).
+package apibench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/pgcluster"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+)
+
+// loadEnv carries the load generator's job to the re-executed process.
+const loadEnv = "SHIPLOG_APIBENCH_LOAD"
+
+// Options size the benchmark.
+type Options struct {
+	Releases     int           // stored releases (10,000)
+	Environments int           // they are spread over (10)
+	Connections  int           // concurrent connections of the load (64)
+	Duration     time.Duration // of each measured load (10s)
+	Warmup       time.Duration // before each (2s)
+	TailClients  int           // SSE clients following one release (10)
+	TailLines    int           // lines written one at a time (1,000)
+	TailInterval time.Duration // between lines (10ms)
+}
+
+func (o *Options) defaults() {
+	if o.Releases <= 0 {
+		o.Releases = 10_000
+	}
+	if o.Environments <= 0 {
+		o.Environments = 10
+	}
+	if o.Connections <= 0 {
+		o.Connections = 64
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = 2 * time.Second
+	}
+	if o.TailClients <= 0 {
+		o.TailClients = 10
+	}
+	if o.TailLines <= 0 {
+		o.TailLines = 1000
+	}
+	if o.TailInterval <= 0 {
+		o.TailInterval = 10 * time.Millisecond
+	}
+}
+
+// Main runs the load generator when this process was started as one and
+// exits; otherwise it returns and the caller goes on (to Run).
+func Main() {
+	job := os.Getenv(loadEnv)
+	if job == "" {
+		return
+	}
+	if err := load(job, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "apibench load:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// Run sets up a database and a server, runs the loads and prints figures.
+func Run(ctx context.Context, w io.Writer, o Options) error {
+	o.defaults()
+	dir := os.Getenv("SHIPLOG_TEST_PGDIR")
+	if dir == "" {
+		d, err := os.MkdirTemp("", "shiplog-apibench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	cluster, err := pgcluster.Start(ctx, pgcluster.Config{Dir: filepath.Join(dir, "apibench-pg"), NoSync: true, Database: "postgres"})
+	if err != nil {
+		return fmt.Errorf("starting PostgreSQL: %w", err)
+	}
+	defer cluster.Close(context.WithoutCancel(ctx))
+	dbName, err := createDatabase(ctx, cluster)
+	if err != nil {
+		return err
+	}
+	box, err := secret.New(make([]byte, 32))
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cluster.URL(dbName), store.Options{Migrate: true, Secrets: box, MaxConns: 8})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	fmt.Fprintf(w, "apibench: PostgreSQL up in %s\n", time.Since(t0).Round(time.Millisecond))
+	start := time.Now()
+	ids, err := seed(ctx, st, o)
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	fmt.Fprintf(w, "apibench: %d releases over %d environments stored in %s\n", len(ids), o.Environments, time.Since(start).Round(time.Millisecond))
+
+	cat, err := template.Load("")
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{Store: st, Catalog: cat, Logger: hclog.NewNullLogger()})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	secretTok, _, err := api.IssueToken(ctx, st, "apibench", []string{"read"})
+	if err != nil {
+		return err
+	}
+
+	if f := os.Getenv("APIBENCH_CPUPROFILE"); f != "" {
+		pf, err := os.Create(f)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(pf)
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	}
+	var finished, queued []int64
+	for i, id := range ids {
+		if i%5 >= 3 {
+			queued = append(queued, id)
+		} else {
+			finished = append(finished, id)
+		}
+	}
+	shuffle := func(ids []int64) []int64 {
+		out := slices.Clone(ids)
+		rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		return out
+	}
+	for _, run := range []struct {
+		what   string
+		ids    []int64
+		target string
+	}{
+		{"GET /api/v1/releases/{id}, all 10,000 (60% finished)", ids, "≥ 5000 req/s, p99 ≤ 20 ms"},
+		{"  of them finished releases (from memory)", finished, ""},
+		{"  of them queued releases (database every time)", queued, ""},
+	} {
+		res, err := spawn(ctx, job{Kind: "http", Base: base, Token: secretTok, Format: "/api/v1/releases/%d", IDs: shuffle(run.ids),
+			Connections: o.Connections, Duration: o.Duration, Warmup: o.Warmup})
+		if err != nil {
+			return err
+		}
+		report(w, run.what, res, run.target)
+	}
+
+	var paths []string
+	for i := range o.Environments {
+		paths = append(paths, fmt.Sprintf("/api/v1/releases?environment=env-%d&status=SUCCEEDED,FAILED&limit=50", i))
+	}
+	res, err := spawn(ctx, job{Kind: "http", Base: base, Token: secretTok, Paths: paths, Connections: o.Connections, Duration: o.Duration, Warmup: o.Warmup})
+	if err != nil {
+		return err
+	}
+	report(w, "GET /api/v1/releases?environment=&status=A,B&limit=50", res, "")
+	fmt.Fprintf(w, "(loads from a separate process over %d connections, %s each after %s of warm-up, on loopback)\n", o.Connections, o.Duration, o.Warmup)
+
+	return tail(ctx, w, st, base, secretTok, o)
+}
+
+func createDatabase(ctx context.Context, c *pgcluster.Cluster) (string, error) {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 4)
+	crand.Read(b)
+	name := "apibench_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("creating the benchmark database: %w", err)
+	}
+	return name, nil
+}
+
+// seed stores o.Releases releases (with phases and an artifact) over
+// o.Environments environments; about 60% end SUCCEEDED or FAILED.
+func seed(ctx context.Context, st *store.Store, o Options) ([]int64, error) {
+	cat, err := template.Load("")
+	if err != nil {
+		return nil, err
+	}
+	t, err := cat.Get("", "terraform-apply")
+	if err != nil {
+		return nil, err
+	}
+	for i := range o.Environments {
+		if err := st.CreateEnvironment(ctx, &release.Environment{Name: fmt.Sprintf("env-%d", i), Source: release.Source{Dir: "/srv/env"}}); err != nil {
+			return nil, err
+		}
+	}
+	art := release.Artifact{URI: "registry.example.com/web:1", AppName: "web", StackName: "shop", BuildID: "b1"}
+	if err := st.RegisterArtifact(ctx, &art); err != nil {
+		return nil, err
+	}
+	plan, err := cat.Get("", "full-plan")
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, o.Releases)
+	var wg sync.WaitGroup
+	errs := make(chan error, o.Environments)
+	for e := range o.Environments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env := fmt.Sprintf("env-%d", e)
+			for i := e; i < o.Releases; i += o.Environments {
+				if i%5 >= 3 { // 40% queued applies with an artifact
+					r := &release.Release{Environment: env, Template: t.Name(), TemplateNamespace: t.Namespace(), Phases: t.Phases(),
+						TriggeredBy: "pipeline", Artifacts: []release.Artifact{art}, BlueprintVersion: fmt.Sprintf("v%d", i)}
+					if err := st.CreateRelease(ctx, r); err != nil {
+						errs <- err
+						return
+					}
+					ids[i] = r.ID
+					continue
+				}
+				// 60% finished plans, recorded whole (no worker involved)
+				final := release.StatusSucceeded
+				if i%5 == 2 {
+					final = release.StatusFailed
+				}
+				r, err := st.RecordPlan(ctx, store.PlanRecord{
+					Release: &release.Release{Environment: env, Template: plan.Name(), TemplateNamespace: plan.Namespace(),
+						Phases: plan.Phases(), TriggeredBy: "pipeline", BlueprintVersion: fmt.Sprintf("v%d", i)},
+					Phase:   "plan",
+					Changes: noChanges{},
+					Outcome: func() (release.Status, string) { return final, "" },
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[i] = r.ID
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+type noChanges struct{}
+
+func (noChanges) Next() (release.Change, error) { return release.Change{}, io.EOF }
+
+// job is what the load process does.
+type job struct {
+	Kind        string        `json:"kind"` // http or tail
+	Base        string        `json:"base"`
+	Token       string        `json:"token"`
+	Paths       []string      `json:"paths"`
+	Format      string        `json:"format"` // with IDs: the paths are Format % each id
+	IDs         []int64       `json:"ids"`
+	Connections int           `json:"connections"`
+	Duration    time.Duration `json:"duration"`
+	Warmup      time.Duration `json:"warmup"`
+	Lines       int           `json:"lines"` // tail: lines to wait for
+}
+
+// result is what it reports.
+type result struct {
+	Requests int       `json:"requests"`
+	Errors   int       `json:"errors"`
+	Seconds  float64   `json:"seconds"`
+	Millis   []float64 `json:"-"`
+	P50      float64   `json:"p50_ms"`
+	P99      float64   `json:"p99_ms"`
+	Max      float64   `json:"max_ms"`
+	Ready    bool      `json:"ready,omitempty"`
+}
+
+// spawn runs a job in a new process of this program and returns its result.
+func spawn(ctx context.Context, j job) (*result, error) {
+	cmd, out, err := start(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	var res result
+	dec := json.NewDecoder(out)
+	if err := dec.Decode(&res); err != nil {
+		cmd.Wait()
+		return nil, fmt.Errorf("reading the load process's result: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("the load process: %w", err)
+	}
+	return &res, nil
+}
+
+func start(ctx context.Context, j job) (*exec.Cmd, io.Reader, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), loadEnv+"="+string(b))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("starting the load process: %w", err)
+	}
+	return cmd, out, nil
+}
+
+func report(w io.Writer, what string, r *result, target string) {
+	fmt.Fprintf(w, "%-56s %6.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (%d requests, %d errors)",
+		what, float64(r.Requests)/r.Seconds, r.P50, r.P99, r.Max, r.Requests, r.Errors)
+	if target != "" {
+		fmt.Fprintf(w, "  target %s", target)
+	}
+	fmt.Fprintln(w)
+}
+
+// load is the load process.
+func load(spec string, out io.Writer) error {
+	var j job
+	if err := json.Unmarshal([]byte(spec), &j); err != nil {
+		return err
+	}
+	var res *result
+	var err error
+	switch j.Kind {
+	case "http":
+		res, err = loadHTTP(j)
+	case "tail":
+		res, err = loadTail(j, out)
+	default:
+		err = fmt.Errorf("unknown job %q", j.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(res)
+}
+
+func loadHTTP(j job) (*result, error) {
+	if j.Format != "" {
+		for _, id := range j.IDs {
+			j.Paths = append(j.Paths, fmt.Sprintf(j.Format, id))
+		}
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: j.Connections, MaxConnsPerHost: j.Connections, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var (
+		mu       sync.Mutex
+		all      []float64
+		requests int
+		errs     int
+		measure  time.Time
+	)
+	startAt := time.Now()
+	measure = startAt.Add(j.Warmup)
+	end := measure.Add(j.Duration)
+	var wg sync.WaitGroup
+	for c := range j.Connections {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []float64
+			n, bad := 0, 0
+			for i := c; ; i++ {
+				t0 := time.Now()
+				if t0.After(end) {
+					break
+				}
+				req, _ := http.NewRequest("GET", j.Base+j.Paths[i%len(j.Paths)], nil)
+				req.Header.Set("Authorization", "Bearer "+j.Token)
+				resp, err := client.Do(req)
+				ok := err == nil && resp.StatusCode == 200
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if t0.Before(measure) {
+					continue
+				}
+				n++
+				if !ok {
+					bad++
+				}
+				lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			requests += n
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res := &result{Requests: requests, Errors: errs, Seconds: j.Duration.Seconds()}
+	res.percentiles(all)
+	if errs > 0 {
+		return res, fmt.Errorf("%d of %d requests failed", errs, requests)
+	}
+	return res, nil
+}
+
+func (r *result) percentiles(ms []float64) {
+	if len(ms) == 0 {
+		return
+	}
+	slices.Sort(ms)
+	at := func(p float64) float64 { return ms[min(len(ms)-1, int(p*float64(len(ms))))] }
+	r.P50, r.P99, r.Max = at(0.50), at(0.99), ms[len(ms)-1]
+}
+
+// tail: the parent writes lines one at a time into a running release; the
+// load process follows it with several SSE clients and reports the delay of
+// each line at each client.
+func tail(ctx context.Context, w io.Writer, st *store.Store, base, token string, o Options) error {
+	if err := st.CreateEnvironment(ctx, &release.Environment{Name: "tail", Source: release.Source{Dir: "/srv/tail"}}); err != nil {
+		return err
+	}
+	cat, _ := template.Load("")
+	t, _ := cat.Get("", "full-plan")
+	r := &release.Release{Environment: "tail", Template: t.Name(), TemplateNamespace: t.Namespace(), Phases: t.Phases(), TriggeredBy: "apibench"}
+	if err := st.CreateRelease(ctx, r); err != nil {
+		return err
+	}
+	// It stays QUEUED while lines are written (no worker here); a stream
+	// follows it until it ends.
+	paths := []string{fmt.Sprintf("/api/v1/releases/%d/logs/stream", r.ID)}
+	cmd, out, err := start(ctx, job{Kind: "tail", Base: base, Token: token, Paths: paths, Connections: o.TailClients, Lines: o.TailLines})
+	if err != nil {
+		return err
+	}
+	rd := bufio.NewReader(out)
+	// The load process says when its clients are connected.
+	line, err := rd.ReadBytes('\n')
+	if err != nil || !bytes.Contains(line, []byte(`"ready":true`)) {
+		cmd.Wait()
+		return fmt.Errorf("the tail clients did not connect: %q %v", line, err)
+	}
+	for seq := 1; seq <= o.TailLines; seq++ {
+		e := release.LogEntry{ReleaseID: r.ID, Phase: "plan", Seq: int64(seq), Stream: release.Stdout, DeploymentType: release.DeploymentRegular,
+			Text: fmt.Sprintf("terraform_data.x[%d]: Creation complete after 0s", seq)}
+		e.Time = time.Now()
+		if err := st.AppendLogs(ctx, []release.LogEntry{e}); err != nil {
+			return err
+		}
+		time.Sleep(o.TailInterval)
+	}
+	if err := st.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusQueued, To: release.StatusAborted}); err != nil {
+		return err
+	}
+	var res result
+	if err := json.NewDecoder(rd).Decode(&res); err != nil {
+		cmd.Wait()
+		return fmt.Errorf("reading the tail result: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%-56s p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (%d lines × %d SSE clients, one line every %s)  target p99 ≤ 250 ms\n",
+		"live tail: AppendLogs → SSE client", res.P50, res.P99, res.Max, o.TailLines, o.TailClients, o.TailInterval)
+	return nil
+}
+
+func loadTail(j job, out io.Writer) (*result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		delays    []float64
+		connected sync.WaitGroup
+		done      sync.WaitGroup
+		firstErr  error
+	)
+	for range j.Connections {
+		connected.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			d, err := follow(ctx, j, connected.Done)
+			mu.Lock()
+			defer mu.Unlock()
+			delays = append(delays, d...)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}()
+	}
+	connected.Wait()
+	json.NewEncoder(out).Encode(result{Ready: true})
+	done.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if len(delays) != j.Lines*j.Connections {
+		return nil, fmt.Errorf("received %d lines, want %d", len(delays), j.Lines*j.Connections)
+	}
+	res := &result{Requests: len(delays)}
+	res.percentiles(delays)
+	return res, nil
+}
+
+// follow reads one stream to its end and returns each line's delay.
+func follow(ctx context.Context, j job, connected func()) ([]float64, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", j.Base+j.Paths[0], nil)
+	req.Header.Set("Authorization", "Bearer "+j.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		connected()
+		return nil, err
+	}
+	defer resp.Body.Close()
+	connected()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("stream: %s", resp.Status)
+	}
+	var delays []float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			now := time.Now()
+			var e release.LogEntry
+			if err := json.Unmarshal([]byte(data), &e); err != nil {
+				return nil, err
+			}
+			if e.Seq > 0 {
+				delays = append(delays, float64(now.Sub(e.Time).Microseconds())/1000)
+			}
+		}
+		if line == "event: end" {
+			return delays, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("the stream ended without event: end")
+}

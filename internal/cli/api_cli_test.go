@@ -1,0 +1,356 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// syncBuffer is a buffer written by one goroutine and read by another.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run runs the command line and returns its exit code and outputs.
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	code := cli.Main(ctx, "test", args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func mustRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, env, args...)
+	if code != 0 {
+		t.Fatalf("shiplog %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func decode[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("decoding %q: %v", s, err)
+	}
+	return v
+}
+
+// The whole product from the command line: `shiplog server --workers 1`
+// serving and running releases, and the pipeline commands talking to it.
+func TestServerAndPipelineCommands(t *testing.T) {
+	url := dbtest.URL(t)
+	dataDir := t.TempDir()
+	db := []string{"--database-url", url, "--data-dir", dataDir}
+	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
+
+	// The first token comes from the database directly.
+	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
+	if !strings.HasPrefix(admin, "shp_") {
+		t.Fatalf("token: %q", admin)
+	}
+	ci := decode[api.NewToken](t, mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...))
+	approver := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "alice", "--scope", "approve,read"}, db...)...))
+	if list := mustRun(t, env, append([]string{"token", "list"}, db...)...); !strings.Contains(list, "ci") || strings.Contains(list, ci.Secret) {
+		t.Fatalf("token list: %s", list)
+	}
+
+	// The server, with one worker slot.
+	ctx, stop := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, "test", append([]string{"server", "--listen", "127.0.0.1:0", "--workers", "1", "--keep-alive", "100ms",
+			"--max-stream", "700ms", "--worker-lease", "10s"}, db...), &bytes.Buffer{}, &stderr)
+	}()
+	var endpoint string
+	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(time.Minute); endpoint == ""; time.Sleep(20 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
+			endpoint = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not start:\n%s", stderr.String())
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("server exited %d:\n%s", code, stderr.String())
+			}
+		case <-time.After(time.Minute):
+			t.Error("the server did not stop")
+		}
+	})
+	as := func(token string) map[string]string {
+		return map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": token}
+	}
+
+	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644)
+	mustRun(t, as(admin), "env", "create", "shop", "--dir", dir, "--phase-timeout", "apply=20m", "--var", "replicas=3")
+	mustRun(t, as(admin), "env", "create", "prod", "--dir", dir, "--approval-required")
+	code, _, errOut := run(t, as(ci.Secret), "env", "create", "x", "--dir", dir)
+	if code != 1 || !strings.Contains(errOut, "forbidden") {
+		t.Fatalf("env create with a write token: %d %s", code, errOut)
+	}
+	envs := decode[map[string][]map[string]any](t, mustRun(t, as(ci.Secret), "env", "list", "-o", "json"))
+	if len(envs["environments"]) != 2 {
+		t.Fatalf("env list: %v", envs)
+	}
+	if show := mustRun(t, as(ci.Secret), "env", "show", "shop", "-o", "table"); !strings.Contains(show, "apply phases: 20m0s") || !strings.Contains(show, "replicas = 3") {
+		t.Fatalf("env show:\n%s", show)
+	}
+
+	art := decode[release.Artifact](t, mustRun(t, as(ci.Secret), "artifact", "register", "registry.example.com/shop/web:2.0.0",
+		"--app", "web", "--stack", "shop", "--build-id", "b-42", "--meta", "commit=abc123"))
+	if art.ID == 0 || art.RegistrationMetadata["commit"] != "abc123" {
+		t.Fatalf("artifact: %+v", art)
+	}
+	latest := decode[release.Artifact](t, mustRun(t, as(ci.Secret), "artifact", "show", "--latest", "--app", "web"))
+	if latest.ID != art.ID {
+		t.Fatalf("latest artifact %+v", latest)
+	}
+	if l := mustRun(t, as(ci.Secret), "artifact", "list", "-o", "table"); !strings.Contains(l, "b-42") {
+		t.Fatalf("artifact list:\n%s", l)
+	}
+
+	// A release, followed live, waited for.
+	r := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "create", "--env", "shop", "--artifact", fmt.Sprint(art.ID)))
+	logs := mustRun(t, as(ci.Secret), "release", "logs", fmt.Sprint(r.ID), "--follow", "-o", "table")
+	if !strings.Contains(logs, "Apply complete!") {
+		t.Fatalf("followed log:\n%s", logs)
+	}
+	got := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(r.ID), "--interval", "100ms"))
+	if got.Status != release.StatusSucceeded || got.Summary.Create != 3 {
+		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
+	}
+	first := got
+	// the followed log is the whole log, once
+	paged := mustRun(t, as(ci.Secret), "release", "logs", fmt.Sprint(r.ID), "-o", "table")
+	if paged != logs {
+		t.Fatalf("followed and paged logs differ:\n%s\n---\n%s", logs, paged)
+	}
+	changes := decode[struct {
+		Changes []map[string]any `json:"changes"`
+	}](t, mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID)))
+	if len(changes.Changes) != 3 {
+		t.Fatalf("changes: %+v", changes)
+	}
+	if table := mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID), "-o", "table", "--address-prefix", "terraform_data.w"); !strings.Contains(table, "create  terraform_data.web") {
+		t.Fatalf("changes table:\n%s", table)
+	}
+	if show := mustRun(t, as(ci.Secret), "release", "show", fmt.Sprint(r.ID), "-o", "table"); !strings.Contains(show, "3 to add, 0 to change, 0 to destroy") || !strings.Contains(show, "b-42") {
+		t.Fatalf("release show:\n%s", show)
+	}
+	list := decode[map[string][]release.Release](t, mustRun(t, as(ci.Secret), "release", "list", "--env", "shop", "--status", "SUCCEEDED"))
+	if len(list["releases"]) != 1 {
+		t.Fatalf("release list: %+v", list)
+	}
+	mustRun(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED", "-m", "verified")
+	code, _, errOut = run(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED")
+	if code != 1 || !strings.Contains(errOut, "already signed off by alice") {
+		t.Fatalf("second sign-off: %d %s", code, errOut)
+	}
+	status := mustRun(t, as(ci.Secret), "status", "-o", "table")
+	if !strings.Contains(status, "ready") || !regexp.MustCompile(`shop\s+1\s+SUCCEEDED\s+terraform-apply`).MatchString(status) {
+		t.Fatalf("status:\n%s", status)
+	}
+
+	// Approval: the release waits; wait gives up (15); approve; it runs.
+	p := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "create", "--env", "prod"))
+	code, _, errOut = run(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--within", "4s", "--interval", "100ms")
+	if code != cli.ExitGaveUp || !strings.Contains(errOut, "gave up") {
+		t.Fatalf("wait on a release waiting for approval: %d %s", code, errOut)
+	}
+	if code, _, _ := run(t, as(ci.Secret), "release", "approve", fmt.Sprint(p.ID)); code != 1 {
+		t.Fatalf("approve with a write token: %d", code)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		cur := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "show", fmt.Sprint(p.ID)))
+		if cur.Status == release.StatusPendingApproval {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("release %d never waited for approval: %s", p.ID, cur.Status)
+		}
+	}
+	mustRun(t, as(approver), "release", "approve", fmt.Sprint(p.ID), "-m", "go")
+	got = decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--interval", "100ms"))
+	if got.Status != release.StatusSucceeded || got.Approval.By != "alice" {
+		t.Fatalf("approved release: %s %+v", got.Status, got.Approval)
+	}
+
+	// Rollback of shop to its first release.
+	rb := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "rollback", fmt.Sprint(r.ID)))
+	got = decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(rb.ID), "--interval", "100ms"))
+	if got.Status != release.StatusSucceeded || got.DeploymentType != release.DeploymentRollback || got.BlueprintVersion != first.BlueprintVersion || *got.RollbackOf != r.ID {
+		t.Fatalf("rollback: %+v", got)
+	}
+	// A plan made elsewhere, recorded.
+	rec := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "record-plan", "--env", "shop", writeFile(t, planJSON)))
+	if rec.Status != release.StatusSucceeded || rec.Summary.Create != 1 {
+		t.Fatalf("recorded plan: %+v", rec)
+	}
+}
+
+func writeFile(t *testing.T, body string) string {
+	p := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const planJSON = `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[
+ {"address":"terraform_data.web","mode":"managed","type":"terraform_data","name":"web","provider_name":"terraform.io/builtin/terraform",
+  "change":{"actions":["create"],"before":null,"after":{"input":"web:2"},"after_unknown":{"id":true},"before_sensitive":false,"after_sensitive":{}}}]}`
+
+// `release wait` exits with a code for each way a release ends, and
+// `release logs --follow` resumes across server-ended streams.
+func TestWaitExitCodesAndFollow(t *testing.T) {
+	st := dbtest.Store(t)
+	cat, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{Store: st, Catalog: cat, MaxStream: 150 * time.Millisecond, Logger: hclog.NewNullLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { srv.EndStreams(); hs.Close(); srv.Close() })
+	ctx := context.Background()
+	tokens := map[string]string{}
+	for name, scopes := range map[string][]string{"ci": {"read", "write"}, "alice": {"approve", "read"}, "admin": {"admin"}} {
+		tokens[name], _, err = api.IssueToken(ctx, st, name, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	as := func(token string) map[string]string {
+		return map[string]string{"SHIPLOG_ENDPOINT": hs.URL, "SHIPLOG_TOKEN": tokens[token]}
+	}
+	mustRun(t, as("admin"), "env", "create", "e", "--dir", t.TempDir())
+	create := func() int64 {
+		return decode[release.Release](t, mustRun(t, as("ci"), "release", "create", "--env", "e", "--template", "full-plan")).ID
+	}
+	claim := func(id int64) {
+		r, err := st.Claim(ctx, "test", time.Minute)
+		if err != nil || r == nil || r.ID != id {
+			t.Fatalf("claim: %v %v", r, err)
+		}
+	}
+	end := func(id int64, to release.Status) {
+		if err := st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: to, Reason: "phase plan: boom"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		status release.Status
+		code   int
+	}{
+		{release.StatusSucceeded, 0}, {release.StatusFailed, cli.ExitFailed}, {release.StatusTimedOut, cli.ExitTimedOut},
+		{release.StatusStopped, cli.ExitStopped}, {release.StatusAborted, cli.ExitAborted},
+	} {
+		id := create()
+		claim(id)
+		end(id, c.status)
+		code, out, errOut := run(t, as("ci"), "release", "wait", fmt.Sprint(id))
+		if code != c.code || !strings.Contains(out, string(c.status)) || (c.code != 0 && !strings.Contains(errOut, "boom")) {
+			t.Fatalf("wait on %s: exit %d, want %d\n%s%s", c.status, code, c.code, out, errOut)
+		}
+	}
+	id := create()
+	claim(id)
+	if err := st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusPendingApproval}); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, as("alice"), "release", "reject", fmt.Sprint(id), "-m", "no")
+	if code, _, _ := run(t, as("ci"), "release", "wait", fmt.Sprint(id)); code != cli.ExitRejected {
+		t.Fatalf("wait on REJECTED: %d", code)
+	}
+	queued := create()
+	if code, _, _ := run(t, as("ci"), "release", "wait", fmt.Sprint(queued), "--within", "300ms", "--interval", "50ms"); code != cli.ExitGaveUp {
+		t.Fatalf("wait giving up: %d", code)
+	}
+	mustRun(t, as("ci"), "release", "abort", fmt.Sprint(queued))
+	if code, _, errOut := run(t, as("ci"), "release", "wait", "999"); code != 1 || !strings.Contains(errOut, "not_found") {
+		t.Fatalf("wait on an unknown release: %d %s", code, errOut)
+	}
+
+	// logs --follow across streams the server ends every 150ms
+	id = create()
+	claim(id)
+	go func() {
+		for i := range 20 {
+			es := make([]release.LogEntry, 25)
+			for j := range es {
+				seq := int64(i*25 + j + 1)
+				es[j] = release.LogEntry{ReleaseID: id, Phase: "plan", Seq: seq, Time: time.Now(), Stream: release.Stdout, Text: fmt.Sprintf("line %d", seq), DeploymentType: release.DeploymentRegular}
+			}
+			st.AppendLogs(ctx, es)
+			time.Sleep(40 * time.Millisecond)
+		}
+		st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded})
+	}()
+	out := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--follow", "-o", "table")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 500 {
+		t.Fatalf("followed %d lines, want 500", len(lines))
+	}
+	for i, l := range lines {
+		if l != fmt.Sprintf("line %d", i+1) {
+			t.Fatalf("line %d is %q", i+1, l)
+		}
+	}
+	nd := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--after", "498")
+	if strings.Count(nd, "\n") != 2 || !strings.Contains(nd, `"seq":500`) {
+		t.Fatalf("JSON lines after 498:\n%s", nd)
+	}
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// apiFlags are the flags of every command that talks to a shiplog server.
+type apiFlags struct {
+	Endpoint string        `env:"SHIPLOG_ENDPOINT" default:"http://127.0.0.1:8080" help:"The shiplog API server."`
+	Token    string        `env:"SHIPLOG_TOKEN" help:"API token; create one with 'shiplog token create'."`
+	Output   string        `short:"o" enum:"auto,table,json" default:"auto" help:"Output format: table or json (auto: table on a terminal, JSON otherwise)."`
+	Timeout  time.Duration `default:"30s" help:"Bound on each API request."`
+}
+
+// apiSession is an API command's client and output mode.
+type apiSession struct {
+	c    *client.Client
+	json bool
+	out  io.Writer
+	// progress is where progress goes when stderr is a terminal (else nil).
+	progress io.Writer
+}
+
+func (f *apiFlags) session(g *Globals) (*apiSession, error) {
+	c, err := client.New(client.Config{Endpoint: f.Endpoint, Token: f.Token, Timeout: f.Timeout, UserAgent: "shiplog-cli"})
+	if err != nil {
+		return nil, err
+	}
+	s := &apiSession{c: c, out: g.Stdout()}
+	switch f.Output {
+	case "json":
+		s.json = true
+	case "table":
+	default:
+		s.json = !isTerminal(g.Stdout())
+	}
+	if isTerminal(g.Stderr()) {
+		s.progress = g.Stderr()
+	}
+	return s, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// printJSON writes v as indented JSON.
+func (s *apiSession) printJSON(v any) error {
+	enc := json.NewEncoder(s.out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// table starts a table on the session's output.
+func (s *apiSession) table(header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	if len(header) > 0 {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
+	return tw
+}
+
+func when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func ms(p *int64) string {
+	if p == nil {
+		return "-"
+	}
+	return (time.Duration(*p) * time.Millisecond).Round(100 * time.Millisecond).String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// summaryLine is a plan summary the way terraform counts it.
+func summaryLine(s release.Summary) string {
+	line := fmt.Sprintf("%d to add, %d to change, %d to destroy", s.Create, s.Update, s.Delete)
+	if s.Replace > 0 {
+		line += fmt.Sprintf(", %d to replace", s.Replace)
+	}
+	if s.Import > 0 {
+		line += fmt.Sprintf(", %d to import", s.Import)
+	}
+	if s.Move > 0 {
+		line += fmt.Sprintf(", %d moved", s.Move)
+	}
+	return line
+}
+
+// keyValues reads repeated KEY=VALUE flags.
+func keyValues(flag string, pairs []string) ([][2]string, error) {
+	var out [][2]string
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--%s %q: want NAME=VALUE", flag, p)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, nil
+}
+
+// jsonLine is v as compact JSON on one line.
+func jsonLine(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimRight(b.String(), "\n")), nil
+}

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
+)
+
+type serverCmd struct {
+	Listen    string        `default:"127.0.0.1:8080" help:"Address to serve the API on."`
+	Workers   int           `default:"0" help:"Worker slots to run in this process (0: API only; run 'shiplog worker' elsewhere)."`
+	Templates string        `type:"existingdir" env:"SHIPLOG_TEMPLATES" help:"Directory of release templates besides the built-in ones."`
+	KeepAlive time.Duration `name:"keep-alive" default:"15s" help:"How often a log stream sends a keep-alive."`
+	MaxStream time.Duration `name:"max-stream" default:"30m" help:"Longest life of a log stream; clients resume from where it ended."`
+	CursorKey string        `name:"cursor-key" env:"SHIPLOG_CURSOR_KEY" help:"Base64 key signing pagination cursors; give every replica behind one address the same (default: <data-dir>/cursor.key, made on first use)."`
+	Grace     time.Duration `default:"30s" help:"How long a shutdown waits for requests to finish."`
+
+	Worker workerFlags `embed:"" prefix:"worker-" group:"Worker slots (--workers > 0)"`
+}
+
+// Run serves the API (and, with --workers, runs releases) until SIGINT or
+// SIGTERM, then shuts down gracefully: streams are told to resume
+// elsewhere, requests finish, running releases are stopped.
+func (c *serverCmd) Run(g *Globals) error {
+	ctx := g.Context()
+	log := g.Logger()
+	db, err := g.openDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cat, err := template.Load(c.Templates)
+	if err != nil {
+		return err
+	}
+	key, err := c.cursorKey(g)
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{Store: db.Store, Logger: log, Catalog: cat, KeepAlive: c.KeepAlive, MaxStream: c.MaxStream, CursorKey: key})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	var wg sync.WaitGroup
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWorkers()
+	if c.Workers > 0 {
+		cfg, err := c.Worker.config(g, db)
+		if err != nil {
+			return err
+		}
+		cfg.Concurrency = c.Workers
+		w, err := worker.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(wctx); err != nil {
+				log.Error("worker stopped", "error", err)
+			}
+		}()
+	}
+
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		stopWorkers()
+		wg.Wait()
+		return fmt.Errorf("listening on %s: %w", c.Listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Bodies up to 64 MiB (plans; their handler extends the deadline).
+		ReadTimeout: 2 * time.Minute,
+		// Log streams extend their own write deadlines.
+		WriteTimeout:   2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	hs.RegisterOnShutdown(srv.EndStreams)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("serving the API", "address", "http://"+ln.Addr().String(), "workers", c.Workers)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-served:
+		stopWorkers()
+		wg.Wait()
+		return fmt.Errorf("serving the API: %w", err)
+	}
+	stopWorkers()
+	sctx, cancel := context.WithTimeout(context.Background(), c.Grace)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests still running after the grace period; closing them", "grace", c.Grace)
+		err = hs.Close()
+	}
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("shutting down the API: %w", err)
+	}
+	return nil
+}
+
+// cursorKey is --cursor-key, or the data directory's cursor.key (made on
+// first use), so cursors survive restarts.
+func (c *serverCmd) cursorKey(g *Globals) ([]byte, error) {
+	if c.CursorKey != "" {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.CursorKey))
+		if err != nil || len(key) < 16 {
+			return nil, errors.New("--cursor-key must be base64 of at least 16 bytes")
+		}
+		return key, nil
+	}
+	dir, err := g.ResolvedDataDir()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "cursor.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) < 16 {
+			return nil, fmt.Errorf("cursor key file %s is not base64 of at least 16 bytes", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading the cursor key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return c.cursorKey(g) // another process made it first
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating the cursor key: %w", err)
+	}
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("writing the cursor key %s: %w", path, err)
+	}
+	return key, nil
+}

@@ -1,0 +1,211 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// ReleaseFilter selects releases; zero fields do not filter.
+type ReleaseFilter struct {
+	Environment    string
+	Statuses       []release.Status // any of these
+	Template       string
+	DeploymentType release.DeploymentType
+	TriggeredBy    string
+	CreatedAfter   time.Time
+	CreatedBefore  time.Time
+	// Cursor continues a listing from a previous page's NextCursor.
+	Cursor string
+	// Limit is the page size: the server's default (50) when zero, at most 500.
+	Limit int
+}
+
+func (f ReleaseFilter) query() url.Values {
+	q := url.Values{}
+	setQuery(q, "environment", f.Environment)
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ss[i] = string(s)
+		}
+		q.Set("status", strings.Join(ss, ","))
+	}
+	setQuery(q, "template", f.Template)
+	setQuery(q, "deployment_type", string(f.DeploymentType))
+	setQuery(q, "triggered_by", f.TriggeredBy)
+	if !f.CreatedAfter.IsZero() {
+		q.Set("created_after", f.CreatedAfter.Format(time.RFC3339Nano))
+	}
+	if !f.CreatedBefore.IsZero() {
+		q.Set("created_before", f.CreatedBefore.Format(time.RFC3339Nano))
+	}
+	setQuery(q, "cursor", f.Cursor)
+	setLimit(q, f.Limit)
+	return q
+}
+
+// String describes the filter for messages, e.g.
+// `environment "prod", status SUCCEEDED`.
+func (f ReleaseFilter) String() string {
+	var parts []string
+	if f.Environment != "" {
+		parts = append(parts, fmt.Sprintf("environment %q", f.Environment))
+	}
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ss[i] = string(s)
+		}
+		parts = append(parts, "status "+strings.Join(ss, " or "))
+	}
+	if f.Template != "" {
+		parts = append(parts, fmt.Sprintf("template %q", f.Template))
+	}
+	if f.DeploymentType != "" {
+		parts = append(parts, "deployment type "+string(f.DeploymentType))
+	}
+	if f.TriggeredBy != "" {
+		parts = append(parts, fmt.Sprintf("triggered by %q", f.TriggeredBy))
+	}
+	if !f.CreatedAfter.IsZero() {
+		parts = append(parts, "created at or after "+f.CreatedAfter.Format(time.RFC3339))
+	}
+	if !f.CreatedBefore.IsZero() {
+		parts = append(parts, "created before "+f.CreatedBefore.Format(time.RFC3339))
+	}
+	if len(parts) == 0 {
+		return "any release"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ReleasePage is one page of a release listing, newest first. Listed
+// releases may lack phases and artifacts; GetRelease has everything.
+type ReleasePage struct {
+	Releases   []release.Release `json:"releases"`
+	NextCursor string            `json:"next_cursor"`
+}
+
+// ListReleases returns one page of the releases that match f, newest first.
+func (c *Client) ListReleases(ctx context.Context, f ReleaseFilter) (*ReleasePage, error) {
+	var p ReleasePage
+	if err := c.get(ctx, api("releases"), f.query(), &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// LatestRelease returns the newest release that matches f, in full (phases,
+// artifacts and all). When none matches it returns an *Error with code
+// not_found whose message describes f.
+func (c *Client) LatestRelease(ctx context.Context, f ReleaseFilter) (*release.Release, error) {
+	f.Limit, f.Cursor = 1, ""
+	p, err := c.ListReleases(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Releases) == 0 {
+		return nil, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no release matches " + f.String()}
+	}
+	return c.GetRelease(ctx, p.Releases[0].ID)
+}
+
+// GetRelease returns one release with everything recorded about it.
+func (c *Client) GetRelease(ctx context.Context, id int64) (*release.Release, error) {
+	var r release.Release
+	if err := c.get(ctx, api("releases", strconv.FormatInt(id, 10)), nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ArtifactRef names an artifact a new release deploys: the ID of a
+// registered artifact, or a new one (URI, app, stack...) that the server
+// registers on the way.
+type ArtifactRef struct {
+	ID                   int64          `json:"id,omitempty"`
+	URI                  string         `json:"artifact_uri,omitempty"`
+	BuildID              string         `json:"build_id,omitempty"`
+	StackName            string         `json:"stack_name,omitempty"`
+	AppName              string         `json:"app_name,omitempty"`
+	RegistrationMetadata map[string]any `json:"registration_metadata,omitempty"`
+}
+
+// CreateReleaseRequest is the body of POST /api/v1/releases.
+type CreateReleaseRequest struct {
+	Environment string `json:"environment"`
+	// Template is "name" or "namespace/name"; empty: the environment's
+	// default template.
+	Template         string                    `json:"template,omitempty"`
+	Targets          []string                  `json:"targets,omitempty"`
+	Artifacts        []ArtifactRef             `json:"artifacts,omitempty"`
+	Variables        []release.Variable        `json:"variables,omitempty"`
+	MigrationScripts []release.MigrationScript `json:"migration_scripts,omitempty"`
+	// DeploymentType is REGULAR (default) or CUSTOM; ROLLBACK releases
+	// come from Rollback.
+	DeploymentType   release.DeploymentType `json:"deployment_type,omitempty"`
+	BlueprintVersion string                 `json:"blueprint_version,omitempty"`
+}
+
+// CreateRelease queues a release and returns it.
+func (c *Client) CreateRelease(ctx context.Context, req CreateReleaseRequest) (*release.Release, error) {
+	var r release.Release
+	if err := c.post(ctx, api("releases"), req, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+type commentBody struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+// action posts to /api/v1/releases/{id}/{verb} and returns the release the
+// server answers with (nil if it answers with no body).
+func (c *Client) action(ctx context.Context, id int64, verb string, body any) (*release.Release, error) {
+	var r *release.Release
+	if err := c.post(ctx, api("releases", strconv.FormatInt(id, 10), verb), body, &r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Approve lets a release waiting for approval go on (409 conflict when its
+// status does not allow it).
+func (c *Client) Approve(ctx context.Context, id int64, comment string) (*release.Release, error) {
+	return c.action(ctx, id, "approve", commentBody{comment})
+}
+
+// Reject ends a release waiting for approval (409 conflict when its status
+// does not allow it).
+func (c *Client) Reject(ctx context.Context, id int64, comment string) (*release.Release, error) {
+	return c.action(ctx, id, "reject", commentBody{comment})
+}
+
+// Abort stops a queued, running or waiting release (409 conflict when it
+// has finished).
+func (c *Client) Abort(ctx context.Context, id int64, comment string) (*release.Release, error) {
+	return c.action(ctx, id, "abort", commentBody{comment})
+}
+
+// SignOff records a verdict (APPROVED or REJECTED) on a finished release.
+func (c *Client) SignOff(ctx context.Context, id int64, status release.SignOffStatus, comment string) (*release.Release, error) {
+	return c.action(ctx, id, "signoff", struct {
+		Status  release.SignOffStatus `json:"status"`
+		Comment string                `json:"comment,omitempty"`
+	}{status, comment})
+}
+
+// Rollback queues a ROLLBACK release that re-applies what an earlier
+// SUCCEEDED apply ran (its blueprint version, artifacts, targets and
+// variables), and returns the new release.
+func (c *Client) Rollback(ctx context.Context, id int64) (*release.Release, error) {
+	return c.action(ctx, id, "rollback", struct{}{})
+}
