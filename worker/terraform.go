@@ -30,7 +30,7 @@ type terraform struct {
 }
 
 // tf returns a fresh tfexec.Terraform for one phase.
-func (t *terraform) tf() (*tfexec.Terraform, error) {
+func (t *terraform) tf(ctx context.Context) (*tfexec.Terraform, error) {
 	tf, err := tfexec.NewTerraform(t.dir, t.execPath)
 	if err != nil {
 		return nil, fmt.Errorf("preparing terraform in %s: %w", t.dir, err)
@@ -41,6 +41,12 @@ func (t *terraform) tf() (*tfexec.Terraform, error) {
 	// On cancellation tfexec sends SIGINT; after the grace period, SIGKILL.
 	if err := tf.SetWaitDelay(t.grace); err != nil {
 		return nil, err
+	}
+	// tfexec checks the version before a command, printing it to the
+	// command's stdout; ask first (it is cached) so the log shows only the
+	// phase's own output.
+	if _, _, err := tf.Version(ctx, false); err != nil {
+		return nil, fmt.Errorf("terraform version: %w", err)
 	}
 	tf.SetStdout(t.stdout)
 	tf.SetStderr(t.stderr)
@@ -74,7 +80,7 @@ func checkTerraform(ctx context.Context, path string) (string, string, error) {
 }
 
 func (t *terraform) init(ctx context.Context, backendConfig string) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}
@@ -95,7 +101,7 @@ type planOptions struct {
 }
 
 func (t *terraform) plan(ctx context.Context, o planOptions) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}
@@ -117,7 +123,7 @@ func (t *terraform) plan(ctx context.Context, o planOptions) error {
 }
 
 func (t *terraform) apply(ctx context.Context, planFile string, parallelism int) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}
@@ -129,7 +135,7 @@ func (t *terraform) apply(ctx context.Context, planFile string, parallelism int)
 }
 
 func (t *terraform) stateMv(ctx context.Context, from, to string) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +143,7 @@ func (t *terraform) stateMv(ctx context.Context, from, to string) error {
 }
 
 func (t *terraform) stateRm(ctx context.Context, addr string) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}
@@ -145,7 +151,7 @@ func (t *terraform) stateRm(ctx context.Context, addr string) error {
 }
 
 func (t *terraform) importResource(ctx context.Context, addr, id, varFile string) error {
-	tf, err := t.tf()
+	tf, err := t.tf(ctx)
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,7 @@ type root struct {
 
 	DB     dbCmd     `cmd:"" name:"db" help:"Manage shiplog's database."`
 	Worker workerCmd `cmd:"" help:"Run releases from the queue until SIGTERM (running ones are stopped gracefully)."`
+	Demo   demoCmd   `cmd:"" help:"Release the bundled example end to end (database, API, worker, terraform) and print its record."`
 	Plan   planCmd   `cmd:"" help:"Read terraform plans without a server or database."`
 
 	Server   serverCmd   `cmd:"" help:"Serve the HTTP API (and, with --workers, run releases) until SIGTERM."`

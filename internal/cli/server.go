@@ -38,38 +38,68 @@ type serverCmd struct {
 // elsewhere, requests finish, running releases are stopped.
 func (c *serverCmd) Run(g *Globals) error {
 	ctx := g.Context()
-	log := g.Logger()
 	db, err := g.openDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	cat, err := template.Load(c.Templates)
+	live, err := c.start(g, db)
 	if err != nil {
 		return err
+	}
+	select {
+	case <-ctx.Done():
+		g.Logger().Info("shutting down")
+	case err := <-live.served:
+		live.stopWorkers()
+		return fmt.Errorf("serving the API: %w", err)
+	}
+	return live.shutdown()
+}
+
+// liveServer is a serving API with its worker slots.
+type liveServer struct {
+	addr        string
+	hs          *http.Server
+	served      chan error
+	stopWorkers func()
+	grace       time.Duration
+	log         hclog.Logger
+	close       func()
+}
+
+// start serves the API on c.Listen and starts c.Workers worker slots.
+func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
+	ctx := g.Context()
+	log := g.Logger()
+	cat, err := template.Load(c.Templates)
+	if err != nil {
+		return nil, err
 	}
 	key, err := c.cursorKey(g)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv, err := api.New(api.Config{Store: db.Store, Logger: log, Catalog: cat, KeepAlive: c.KeepAlive, MaxStream: c.MaxStream, CursorKey: key})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer srv.Close()
-
 	var wg sync.WaitGroup
-	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWorkers()
+	wctx, cancelWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	live := &liveServer{served: make(chan error, 1), grace: c.Grace, log: log}
+	live.stopWorkers = func() { cancelWorkers(); wg.Wait() }
+	live.close = srv.Close
 	if c.Workers > 0 {
 		cfg, err := c.Worker.config(g, db)
 		if err != nil {
-			return err
+			srv.Close()
+			return nil, err
 		}
 		cfg.Concurrency = c.Workers
 		w, err := worker.New(ctx, cfg)
 		if err != nil {
-			return err
+			srv.Close()
+			return nil, err
 		}
 		wg.Add(1)
 		go func() {
@@ -82,11 +112,12 @@ func (c *serverCmd) Run(g *Globals) error {
 
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		stopWorkers()
-		wg.Wait()
-		return fmt.Errorf("listening on %s: %w", c.Listen, err)
+		live.stopWorkers()
+		srv.Close()
+		return nil, fmt.Errorf("listening on %s: %w", c.Listen, err)
 	}
-	hs := &http.Server{
+	live.addr = ln.Addr().String()
+	live.hs = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Bodies up to 64 MiB (plans; their handler extends the deadline).
@@ -98,28 +129,24 @@ func (c *serverCmd) Run(g *Globals) error {
 		ErrorLog:       log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	hs.RegisterOnShutdown(srv.EndStreams)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	log.Info("serving the API", "address", "http://"+ln.Addr().String(), "workers", c.Workers)
+	live.hs.RegisterOnShutdown(srv.EndStreams)
+	go func() { live.served <- live.hs.Serve(ln) }()
+	log.Info("serving the API", "address", "http://"+live.addr, "workers", c.Workers)
+	return live, nil
+}
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-served:
-		stopWorkers()
-		wg.Wait()
-		return fmt.Errorf("serving the API: %w", err)
-	}
-	stopWorkers()
-	sctx, cancel := context.WithTimeout(context.Background(), c.Grace)
+// shutdown stops the workers (running releases are recorded STOPPED), lets
+// requests finish within the grace period, and closes the API.
+func (l *liveServer) shutdown() error {
+	defer l.close()
+	l.stopWorkers()
+	sctx, cancel := context.WithTimeout(context.Background(), l.grace)
 	defer cancel()
-	err = hs.Shutdown(sctx)
+	err := l.hs.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("requests still running after the grace period; closing them", "grace", c.Grace)
-		err = hs.Close()
+		l.log.Warn("requests still running after the grace period; closing them", "grace", l.grace)
+		err = l.hs.Close()
 	}
-	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("shutting down the API: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 
 // workerFlags are the settings of a worker, shared by `worker` and `server`.
 type workerFlags struct {
-	Concurrency    int               `default:"1" help:"Releases (of different environments) run at once."`
 	Terraform      string            `name:"terraform" env:"SHIPLOG_TERRAFORM" help:"terraform binary (default: found on PATH)."`
 	Lease          time.Duration     `default:"30s" help:"How long a claim lasts without a heartbeat; a dead worker's release is STOPPED after it."`
 	PhaseTimeout   time.Duration     `default:"1h" help:"Timeout of a phase when neither template nor environment sets one."`
@@ -33,12 +32,13 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 	}
 	return worker.Config{
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
-		TerraformPath: f.Terraform, Concurrency: f.Concurrency, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
+		TerraformPath: f.Terraform, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
 		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig,
 	}, nil
 }
 
 type workerCmd struct {
+	Concurrency int `default:"1" help:"Releases (of different environments) run at once."`
 	workerFlags
 }
 
@@ -52,6 +52,7 @@ func (c *workerCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	cfg.Concurrency = c.Concurrency
 	w, err := worker.New(g.Context(), cfg)
 	if err != nil {
 		return err
