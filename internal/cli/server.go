@@ -24,7 +24,7 @@ import (
 type serverCmd struct {
 	Listen    string        `default:"127.0.0.1:8080" help:"Address to serve the API on."`
 	Workers   int           `default:"0" help:"Worker slots to run in this process (0: API only; run 'shiplog worker' elsewhere)."`
-	Templates string        `type:"existingdir" env:"SHIPLOG_TEMPLATES" help:"Directory of release templates besides the built-in ones."`
+	Templates string        `name:"templates-dir" type:"existingdir" env:"SHIPLOG_TEMPLATES_DIR" help:"Directory of ReleaseTemplate YAML files, besides the built-in templates (a template of the same name overrides a built-in)."`
 	KeepAlive time.Duration `name:"keep-alive" default:"15s" help:"How often a log stream sends a keep-alive."`
 	MaxStream time.Duration `name:"max-stream" default:"30m" help:"Longest life of a log stream; clients resume from where it ended."`
 	CursorKey string        `name:"cursor-key" env:"SHIPLOG_CURSOR_KEY" help:"Base64 key signing pagination cursors; give every replica behind one address the same (default: <data-dir>/cursor.key, made on first use)."`
