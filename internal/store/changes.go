@@ -103,7 +103,7 @@ func (r *changeRows) Next() bool {
 	}
 	r.cur = []any{r.release, r.phase, r.seq, string(c.Kind), c.Address, c.PreviousAddress, c.ModuleAddress, c.Mode, c.Type, c.Name,
 		index, c.Provider, c.DeposedKey, string(c.Action), string(c.ReplaceOrder), string(c.Modification), c.ActionReason, c.ImportID,
-		paths, fields}
+		paths, string(fields)}
 	return true
 }
 
@@ -192,8 +192,9 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 		var c StoredChange
 		var kind, action, order, mod string
 		var index, paths []byte
+		var fields string
 		if err := rows.Scan(&c.Phase, &c.Seq, &kind, &c.Address, &c.PreviousAddress, &c.ModuleAddress, &c.Mode, &c.Type, &c.Name, &index,
-			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &c.Fields); err != nil {
+			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &fields); err != nil {
 			return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
 		}
 		c.Kind, c.Action, c.ReplaceOrder, c.Modification = release.ChangeKind(kind), release.ChangeAction(action), release.ReplaceOrder(order), release.Modification(mod)
@@ -204,6 +205,11 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 		}
 		if len(paths) > 0 {
 			_ = json.Unmarshal(paths, &c.ReplacePaths)
+		}
+		d := json.NewDecoder(strings.NewReader(fields))
+		d.UseNumber() // numbers come back exactly as terraform wrote them
+		if err := d.Decode(&c.Fields); err != nil {
+			return nil, fmt.Errorf("release %d: change %s has damaged fields: %w", releaseID, c.Address, err)
 		}
 		if c.Fields == nil {
 			c.Fields = []release.Field{}

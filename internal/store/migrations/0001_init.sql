@@ -115,11 +115,14 @@ CREATE TABLE release_changes (
     action_reason    text,
     import_id        text,
     replace_paths    json,
-    fields           json NOT NULL DEFAULT '[]',
+    -- written by shiplog from its own JSON encoder and read back whole:
+    -- kept as text, so the server does not parse it on every ingestion
+    fields           text NOT NULL DEFAULT '[]',
     PRIMARY KEY (release_id, phase, seq)
 );
-CREATE INDEX release_changes_filter ON release_changes (release_id, kind, action);
-CREATE INDEX release_changes_address ON release_changes (release_id, address text_pattern_ops);
+-- Filters (kind, action, type, module, address prefix) run within one
+-- release's rows, found by the primary key: no further index to feed on
+-- every ingestion.
 
 CREATE TABLE plan_files (
     release_id bigint NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
