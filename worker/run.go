@@ -509,7 +509,7 @@ func (ru *run) command(ctx context.Context, p release.Phase) error {
 	cmd.Dir = ru.config
 	cmd.Env = ru.tf.envList()
 	cmd.Stdout, cmd.Stderr = ru.tf.stdout, ru.tf.stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = ru.w.cfg.Grace
 	if err := cmd.Run(); err != nil {

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -171,7 +170,7 @@ func (t *terraform) showJSON(ctx context.Context, planFile string, consume func(
 	cmd.Dir = t.dir
 	cmd.Env = t.envList()
 	cmd.Env = append(cmd.Env, "TF_IN_AUTOMATION=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = t.grace
 	var stderr strings.Builder

@@ -91,7 +91,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	r, err := cl.CreateRelease(ctx, client.CreateReleaseRequest{Environment: c.Environment, Template: "terraform-apply",
 		Artifacts: []client.ArtifactRef{{URI: fmt.Sprintf("registry.example.com/shop/web:1.%d.0", n), BuildID: fmt.Sprintf("demo-build-%d", n),
-			AppName: "web", StackName: "shop", RegistrationMetadata: map[string]any{"commit": fmt.Sprintf("%07x", n*2654435761%0xfffffff)}}}})
+			AppName: "web", StackName: "shop", RegistrationMetadata: map[string]any{"commit": fmt.Sprintf("%08x", uint32(n)*2654435761)}}}})
 	if err != nil {
 		return err
 	}
