@@ -5,17 +5,26 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
+	"github.com/shiplog-dev/terraform-provider-shiplog/provider"
 )
 
 // version is set by goreleaser.
 var version = "dev"
 
 func main() {
+	if serve, debug := provider.Launched(os.Args[1:]); serve {
+		if err := provider.Serve(context.Background(), version, debug); err != nil {
+			fmt.Fprintln(os.Stderr, "shiplog: serving the Terraform provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, version, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -1,0 +1,181 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// dataSourceBase gives every data source the provider's client.
+type dataSourceBase struct {
+	client *client.Client
+}
+
+func (d *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return // not configured yet (validation)
+	}
+	c, ok := req.ProviderData.(*client.Client)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *client.Client, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	d.client = c
+}
+
+// configured reports (with a diagnostic) whether the provider was configured.
+func (d *dataSourceBase) configured(diags *diag.Diagnostics) bool {
+	if d.client == nil {
+		diags.AddError("shiplog provider not configured", "The data source was read before the provider was configured. Please report this issue to the provider developers.")
+		return false
+	}
+	return true
+}
+
+// lookup describes a failed read for addReadError.
+type lookup struct {
+	noun string    // "release", "artifact"...
+	what string    // what was looked for: `release 42`, `the newest release of environment "prod"`
+	at   path.Path // the attribute the lookup came from
+	// fields maps an API input field named in an "invalid" error to the
+	// attribute that carries it.
+	fields map[string]path.Path
+}
+
+// addReadError turns a failed API call into a diagnostic on the attribute
+// the lookup came from, saying what was looked for and what to do.
+func (d *dataSourceBase) addReadError(diags *diag.Diagnostics, l lookup, err error) {
+	endpoint := d.client.Endpoint()
+	if e, ok := client.AsError(err); ok {
+		switch {
+		case e.Code == client.CodeNotFound && e.Method == "":
+			// The client's own verdict on a listing: nothing matched.
+			diags.AddAttributeError(l.at, fmt.Sprintf("shiplog %s not found", l.noun),
+				fmt.Sprintf("Looked for %s on %s and found nothing.", l.what, endpoint))
+		case e.Code == client.CodeNotFound:
+			diags.AddAttributeError(l.at, fmt.Sprintf("shiplog %s not found", l.noun),
+				fmt.Sprintf("Looked for %s on %s and found nothing: %s.", l.what, endpoint, e.Message))
+		case e.Status == http.StatusUnauthorized:
+			diags.AddAttributeError(l.at, "shiplog refused the token",
+				fmt.Sprintf("Reading %s from %s: the server no longer accepts the provider's token (%s).", l.what, endpoint, e.Message))
+		case e.Status == http.StatusForbidden:
+			diags.AddAttributeError(l.at, "shiplog token lacks the read scope",
+				fmt.Sprintf("Reading %s from %s: %s. The provider needs a token with the read scope.", l.what, endpoint, e.Message))
+		case e.Code == client.CodeInvalid:
+			at := l.at
+			if p, ok := l.fields[e.Field]; ok {
+				at = p
+			}
+			diags.AddAttributeError(at, fmt.Sprintf("Invalid %s lookup", l.noun),
+				fmt.Sprintf("The shiplog server at %s refused the lookup of %s: %s.", endpoint, l.what, e.Message))
+		case e.Code == "":
+			diags.AddAttributeError(l.at, "Not a shiplog API answer",
+				fmt.Sprintf("Reading %s: %s did not answer like a shiplog API server: %v. Check the provider's endpoint.", l.what, endpoint, err))
+		default:
+			diags.AddAttributeError(l.at, "shiplog server error",
+				fmt.Sprintf("The shiplog server at %s failed while reading %s: %v", endpoint, l.what, err))
+		}
+		return
+	}
+	if errors.Is(err, client.ErrTimeout) {
+		diags.AddAttributeError(l.at, "shiplog server did not answer",
+			fmt.Sprintf("Reading %s: no answer from %s within %s (%v). Check that the server is running and reachable, or raise the provider's timeout.",
+				l.what, endpoint, d.client.Timeout(), err))
+		return
+	}
+	diags.AddAttributeError(l.at, "Cannot read from the shiplog server",
+		fmt.Sprintf("Reading %s from %s: %v", l.what, endpoint, err))
+}
+
+// timeValue is t in RFC 3339 (UTC), or null.
+func timeValue(t *time.Time) types.String {
+	if t == nil || t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+// int64Value is *v, or null.
+func int64Value(v *int64) types.Int64 {
+	if v == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(*v)
+}
+
+// stringPtrValue is *s, or null.
+func stringPtrValue(s *string) types.String {
+	if s == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(*s)
+}
+
+// jsonValue is v as JSON, or null when v is nil.
+func jsonValue(v any) (types.String, error) {
+	if v == nil {
+		return types.StringNull(), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return types.StringNull(), err
+	}
+	return types.StringValue(string(b)), nil
+}
+
+// stringList is ss as a list value (empty, not null, when ss is empty).
+func stringList(ss []string) types.List {
+	vs := make([]attr.Value, len(ss))
+	for i, s := range ss {
+		vs[i] = types.StringValue(s)
+	}
+	return types.ListValueMust(types.StringType, vs)
+}
+
+func statusStrings() []string {
+	out := make([]string, len(release.Statuses))
+	for i, s := range release.Statuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+var deploymentTypes = []string{
+	string(release.DeploymentRegular), string(release.DeploymentCustom), string(release.DeploymentRollback),
+}
+
+// durationValidator accepts a positive Go duration such as 30s.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "value must be a positive duration such as 30s or 2m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string {
+	return "value must be a positive duration such as `30s` or `2m`"
+}
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q is not a positive duration: use a number with a unit, such as 30s or 2m.", s))
+	}
+}

@@ -1,0 +1,248 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/provider"
+	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// factories serve the provider in-process to the terraform that
+// terraform-plugin-testing runs.
+var factories = map[string]func() (tfprotov6.ProviderServer, error){
+	"shiplog": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+// secretValue is a sensitive variable of the staging environment: it must
+// never reach Terraform state through the provider.
+const secretValue = "hunter2-do-not-leak"
+
+// accEnv makes terraform-plugin-testing run here: acceptance mode on, the
+// local terraform (it must never be downloaded), no network calls.
+func accEnv(t testing.TB) {
+	t.Helper()
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		var err error
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+		}
+	}
+	t.Setenv("TF_ACC", "1")
+	t.Setenv("TF_ACC_TERRAFORM_PATH", tf)
+	t.Setenv("CHECKPOINT_DISABLE", "1")
+	t.Setenv("SHIPLOG_ENDPOINT", "")
+	t.Setenv("SHIPLOG_TOKEN", "")
+}
+
+// server is a real shiplog API server over a real PostgreSQL database.
+type server struct {
+	store    *store.Store
+	dbURL    string
+	endpoint string
+	tokens   map[string]string // secrets by name: reader, admin, nobody (scope approve only)
+	admin    *client.Client
+}
+
+func newServer(t testing.TB) *server {
+	t.Helper()
+	st, url := dbtest.StoreURL(t)
+	cat, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := api.New(api.Config{Store: st, Catalog: cat,
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		a.EndStreams()
+		srv.Close()
+		a.Close()
+	})
+	s := &server{store: st, dbURL: url, endpoint: srv.URL, tokens: map[string]string{}}
+	for name, scopes := range map[string][]string{"reader": {"read"}, "admin": {"admin"}, "approver": {"approve"}} {
+		secret, _, err := api.IssueToken(context.Background(), st, name, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.tokens[name] = secret
+	}
+	s.admin, err = client.New(client.Config{Endpoint: srv.URL, Token: s.tokens["admin"], Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// fixture is a server holding real releases, run by the real worker with
+// the real terraform.
+type fixture struct {
+	*server
+	prod     *release.Release  // SUCCEEDED terraform-apply of examples/quickstart in "production"
+	staging  *release.Release  // SUCCEEDED terraform-apply with a sensitive variable in "staging"
+	artifact *release.Artifact // deployed by prod
+	other    *release.Artifact // registered, never deployed, with nested metadata
+}
+
+const stagingConfig = `
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+
+resource "terraform_data" "db" {
+  input = {
+    password = var.db_password
+    size     = 3
+  }
+}
+`
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{server: newServer(t)}
+	c := f.admin
+
+	quickstart, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, conf := range map[string]string{"production": string(quickstart), "staging": stagingConfig} {
+		req := client.EnvironmentRequest{Name: name, Source: release.Source{Dir: writeConfig(t, conf)}}
+		if name == "staging" {
+			req.Variables = []release.Variable{{Name: "db_password", Value: secretValue, Sensitive: true}}
+		}
+		if _, err := c.CreateEnvironment(ctx, req); err != nil {
+			t.Fatalf("creating environment %s: %v", name, err)
+		}
+	}
+	if f.artifact, err = c.RegisterArtifact(ctx, client.RegisterArtifactRequest{
+		URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-42", AppName: "web", StackName: "eu",
+		RegistrationMetadata: map[string]any{"commit": "0a1b2c3", "pipeline": "ci-77"},
+	}); err != nil {
+		t.Fatalf("registering an artifact: %v", err)
+	}
+	if f.other, err = c.RegisterArtifact(ctx, client.RegisterArtifactRequest{
+		URI: "registry.example.com/shop/api:7.1.0", BuildID: "build-43", AppName: "api",
+		RegistrationMetadata: map[string]any{"tests": map[string]any{"passed": 120, "ratio": 0.25}},
+	}); err != nil {
+		t.Fatalf("registering an artifact: %v", err)
+	}
+	prod, err := c.CreateRelease(ctx, client.CreateReleaseRequest{
+		Environment: "production", Template: "terraform-apply", Artifacts: []client.ArtifactRef{{ID: f.artifact.ID}},
+	})
+	if err != nil {
+		t.Fatalf("creating the production release: %v", err)
+	}
+	staging, err := c.CreateRelease(ctx, client.CreateReleaseRequest{Environment: "staging", Template: "terraform-apply"})
+	if err != nil {
+		t.Fatalf("creating the staging release: %v", err)
+	}
+
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+	}
+	w, err := worker.New(ctx, worker.Config{
+		Store: f.store, DatabaseURL: f.dbURL, WorkDir: t.TempDir(), Lease: 10 * time.Second,
+		PollInterval: 50 * time.Millisecond, Grace: 5 * time.Second,
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if ran, err := w.RunOnce(ctx); err != nil || !ran {
+			t.Fatalf("running a release: ran=%v err=%v", ran, err)
+		}
+	}
+	for _, r := range []**release.Release{&prod, &staging} {
+		got, err := c.GetRelease(ctx, (*r).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != release.StatusSucceeded {
+			t.Fatalf("release %d of %s: %s\n%s", got.ID, got.Environment, got.Status, got.ErrorLog)
+		}
+		*r = got
+	}
+	f.prod, f.staging = prod, staging
+	return f
+}
+
+func writeConfig(t testing.TB, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// providerBlock configures the provider for endpoint and token.
+func providerBlock(endpoint, token string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "provider \"shiplog\" {\n  endpoint = %q\n  token    = %q\n", endpoint, token)
+	for _, line := range extra {
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// config is the provider block for the reader token plus body.
+func (s *server) config(body string) string {
+	return providerBlock(s.endpoint, s.tokens["reader"]) + body
+}
+
+// silentEndpoint accepts connections and never answers.
+func silentEndpoint(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; conn.Close() }()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
