@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -40,12 +41,6 @@ func (t *terraform) tf(ctx context.Context) (*tfexec.Terraform, error) {
 	// On cancellation tfexec sends SIGINT; after the grace period, SIGKILL.
 	if err := tf.SetWaitDelay(t.grace); err != nil {
 		return nil, err
-	}
-	// tfexec checks the version before a command, printing it to the
-	// command's stdout; ask first (it is cached) so the log shows only the
-	// phase's own output.
-	if _, _, err := tf.Version(ctx, false); err != nil {
-		return nil, fmt.Errorf("terraform version: %w", err)
 	}
 	tf.SetStdout(t.stdout)
 	tf.SetStderr(t.stderr)
@@ -83,6 +78,14 @@ func (t *terraform) init(ctx context.Context, backendConfig string) error {
 	if err != nil {
 		return err
 	}
+	// tfexec checks the version before init, printing it to the command's
+	// stdout; ask first, with no stdout set (the answer is cached), so the
+	// log shows only init's own output.
+	tf.SetStdout(io.Discard)
+	if _, _, err := tf.Version(ctx, false); err != nil {
+		return fmt.Errorf("terraform version: %w", err)
+	}
+	tf.SetStdout(t.stdout)
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
 	if backendConfig != "" {
 		opts = append(opts, tfexec.BackendConfig(backendConfig))
@@ -182,6 +185,8 @@ func (t *terraform) showJSON(ctx context.Context, planFile string, consume func(
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("terraform show: %w", err)
 	}
+	// show runs alongside the next phase: let that phase's terraform go first.
+	syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
 	consumeErr := consume(out)
 	// Drain whatever the consumer left so terraform can exit.
 	io.Copy(io.Discard, out)
