@@ -96,14 +96,14 @@ func (r *changeRows) Next() bool {
 			return false
 		}
 	}
-	fields, err := json.Marshal(nonNil(c.Fields))
+	fields, err := encodeFields(c.Fields)
 	if err != nil {
 		r.err = err
 		return false
 	}
 	r.cur = []any{r.release, r.phase, r.seq, string(c.Kind), c.Address, c.PreviousAddress, c.ModuleAddress, c.Mode, c.Type, c.Name,
 		index, c.Provider, c.DeposedKey, string(c.Action), string(c.ReplaceOrder), string(c.Modification), c.ActionReason, c.ImportID,
-		paths, string(fields)}
+		paths, fields}
 	return true
 }
 
@@ -206,9 +206,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 		if len(paths) > 0 {
 			_ = json.Unmarshal(paths, &c.ReplacePaths)
 		}
-		d := json.NewDecoder(strings.NewReader(fields))
-		d.UseNumber() // numbers come back exactly as terraform wrote them
-		if err := d.Decode(&c.Fields); err != nil {
+		if c.Fields, err = decodeFields(fields); err != nil {
 			return nil, fmt.Errorf("release %d: change %s has damaged fields: %w", releaseID, c.Address, err)
 		}
 		if c.Fields == nil {
