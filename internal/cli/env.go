@@ -38,7 +38,7 @@ func (c *envCreateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	spec := client.EnvironmentSpec{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
+	spec := client.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
 		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired}
 	vars, err := keyValues("var", c.Var)
 	if err != nil {
@@ -72,12 +72,12 @@ func (c *envCreateCmd) Run(g *Globals) error {
 		}
 		spec.PhaseTimeouts[kv[0]] = kv[1]
 	}
-	raw, err := s.c.CreateEnvironmentSpec(g.Context(), spec)
+	env, err := s.c.CreateEnvironment(g.Context(), spec)
 	if err != nil {
 		return err
 	}
 	if s.json {
-		return s.printJSON(raw)
+		return s.printJSON(env)
 	}
 	fmt.Fprintf(s.out, "environment %s created (configuration in %s)\n", c.Name, dir)
 	return nil
