@@ -142,15 +142,23 @@ variable "db_password" {
   type      = string
   sensitive = true
 }
+# not declared sensitive: terraform prints it, shiplog knows better
+variable "api_key" {
+  type = string
+}
 resource "terraform_data" "db" {
   input = { user = "app", password = var.db_password }
+}
+resource "terraform_data" "client" {
+  input = { key = var.api_key, header = "Bearer ${var.api_key}" }
 }
 output "conn" {
   value     = "app:${var.db_password}@db"
   sensitive = true
 }
 `}), func(e *release.Environment) {
-		e.Variables = []release.Variable{{Name: "db_password", Value: "s3cr3t-Pa55w0rd", Sensitive: true}}
+		e.Variables = []release.Variable{{Name: "db_password", Value: "s3cr3t-Pa55w0rd", Sensitive: true},
+			{Name: "api_key", Value: "k3y-0f-the-api", Sensitive: true}}
 	})
 	r := h.release("shop", "terraform-apply")
 	h.runOnce(h.worker())
@@ -159,18 +167,30 @@ output "conn" {
 	}
 	var leaks int
 	h.store.Pool().QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM release_changes WHERE fields::text LIKE '%s3cr3t%') +
+		(SELECT count(*) FROM release_changes WHERE fields LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM environments WHERE variables::text LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks)
 	if leaks != 0 {
 		t.Fatalf("the sensitive value reached the database %d times", leaks)
 	}
+	h.store.Pool().QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM release_changes WHERE fields LIKE '%k3y-0f%') +
+		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%k3y-0f%') +
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks)
+	if leaks != 0 {
+		t.Fatalf("a value shiplog knows is sensitive, not declared so in the configuration, reached the database %d times", leaks)
+	}
+	if text := joinLogs(h.logs(r.ID)); !strings.Contains(text, "(sensitive value)") {
+		t.Fatalf("terraform's print of the undeclared secret was not masked:\n%s", text)
+	}
 	changes, _ := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
 	masked := false
-	for _, f := range changes[0].Fields {
-		if f.Path == "input.password" && f.Sensitive && f.After == nil {
-			masked = true
+	for _, c := range changes {
+		for _, f := range c.Fields {
+			if c.Address == "terraform_data.db" && f.Path == "input.password" && f.Sensitive && f.After == nil {
+				masked = true
+			}
 		}
 	}
 	if !masked {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,21 +62,55 @@ type LogWriter struct {
 	closing  bool
 	kick     chan struct{}
 	done     chan struct{}
+	stop     chan struct{} // closed when Close gives up waiting
+	stopOnce sync.Once
 	failures int
+	secrets  []string
 }
 
 // NewLogWriter starts a writer whose first line gets seq lastSeq+1.
 func NewLogWriter(sink LogSink, releaseID, lastSeq int64, dtype release.DeploymentType, opts LogWriterOptions) *LogWriter {
 	opts.defaults()
 	w := &LogWriter{sink: sink, release: releaseID, dtype: dtype, opts: opts, seq: lastSeq,
-		kick: make(chan struct{}, 1), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	w.space = sync.NewCond(&w.mu)
 	go w.flushLoop()
 	return w
 }
 
+// minSecret is the shortest value Redact masks: shorter ones would blank
+// ordinary text ("1", "on") all over the log.
+const minSecret = 3
+
+// Redact masks these values in every line recorded from now on (and in
+// what redact is given): sensitive variables that terraform prints because
+// the configuration does not declare them sensitive.
+func (w *LogWriter) Redact(secrets []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) >= minSecret {
+			w.secrets = append(w.secrets, s)
+		}
+	}
+}
+
+// redact masks the known secrets in s.
+func (w *LogWriter) redact(s string) string {
+	w.mu.Lock()
+	secrets := w.secrets
+	w.mu.Unlock()
+	for _, sec := range secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "(sensitive value)")
+		}
+	}
+	return s
+}
+
 // Line records one line.
 func (w *LogWriter) Line(phase string, stream release.Stream, text string) {
+	text = w.redact(text)
 	w.mu.Lock()
 	for len(w.pending) >= w.opts.MaxPending && !w.closing {
 		w.space.Wait()
@@ -109,6 +144,8 @@ func (w *LogWriter) Close(ctx context.Context) error {
 	case <-w.done:
 		return nil
 	case <-ctx.Done():
+		w.stopOnce.Do(func() { close(w.stop) }) // the flush loop stops retrying
+		<-w.done
 		w.mu.Lock()
 		n := len(w.pending)
 		w.mu.Unlock()
@@ -161,9 +198,16 @@ func (w *LogWriter) flushLoop() {
 		if err != nil {
 			w.failures++
 			if w.failures == 1 || w.failures%20 == 0 {
-				w.opts.Logger.Warn("log lines not written yet; holding them and retrying", "release", w.release, "pending", len(w.pending), "error", err)
+				w.mu.Lock()
+				pending := len(w.pending)
+				w.mu.Unlock()
+				w.opts.Logger.Warn("log lines not written yet; holding them and retrying", "release", w.release, "pending", pending, "error", err)
 			}
-			time.Sleep(backoff)
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(backoff):
+			}
 			backoff = min(backoff*2, 2*time.Second)
 			continue
 		}

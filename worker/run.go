@@ -40,6 +40,10 @@ type run struct {
 	// ingests are plan ingestions still running; runCtx outlives phases.
 	ingests []chan error
 	runCtx  context.Context
+	// pausedAt is the phase waiting for approval (-1: none).
+	pausedAt int
+	// secrets are the values of variables marked sensitive.
+	secrets []string
 }
 
 // runRelease works a claimed (IN_PROGRESS) release until it finishes or
@@ -54,11 +58,10 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 	// runCtx, each with its own cause.
 	stopWatch := context.AfterFunc(ctx, func() { cancel(errShutdown) })
 	defer stopWatch()
-	started := time.Now()
-	if r.StartedAt != nil {
-		started = *r.StartedAt
-	}
-	timer := time.AfterFunc(time.Until(started.Add(w.cfg.ReleaseTimeout)), func() { cancel(errReleaseTimeout) })
+	// The release timeout counts this claim's running time: time spent
+	// waiting for approval is not running time.
+	claimed := time.Now()
+	timer := time.AfterFunc(w.cfg.ReleaseTimeout, func() { cancel(errReleaseTimeout) })
 	defer timer.Stop()
 	monitorDone := make(chan struct{})
 	go func() {
@@ -67,39 +70,96 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 	}()
 	defer func() { cancel(nil); <-monitorDone }()
 
-	lastSeq, err := st.LastLogSeq(runCtx, r.ID)
+	// Numbering must continue where the log stands: guessing would make the
+	// store skip new lines as already written. If the database stays away,
+	// give up; the lease then runs out and the release is STOPPED.
+	var lastSeq int64
+	err := retry(runCtx, 2*time.Minute, func() error {
+		var err error
+		lastSeq, err = st.LastLogSeq(runCtx, r.ID)
+		return err
+	})
 	if err != nil {
-		log.Error("reading log position", "error", err)
+		log.Error("cannot read the release's log position; leaving the release to its lease", "error", err)
+		return
 	}
-	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), runCtx: runCtx}
+	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), runCtx: runCtx, pausedAt: -1}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)
 
 	status, reason, paused := ru.execute(runCtx)
 	ru.waitIngest() // nothing of this run may outlive it
+	reason = ru.logs.redact(reason)
 
-	// Logs first: once the release is final, every line is in the store.
+	// Logs first: once the release is final (or parked), every line is in
+	// the store, and a worker resuming it numbers on from there.
 	ru.sys("", "release %s", finalWord(status, paused))
-	closeCtx, closeCancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	final := context.WithoutCancel(ctx)
+	closeCtx, closeCancel := context.WithTimeout(final, 2*time.Minute)
 	defer closeCancel()
 	if err := ru.logs.Close(closeCtx); err != nil {
 		log.Error("log lines lost at the end of the release", "error", err)
-	}
-	if paused {
-		return
 	}
 	if errors.Is(context.Cause(runCtx), errLeaseLost) {
 		log.Warn("lease lost: the release was stopped by another worker")
 		return
 	}
-	ru.recordResources(closeCtx, status)
-	err = st.Transition(closeCtx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: status, Reason: reason})
-	if err != nil {
-		log.Error("recording the release outcome", "status", status, "error", err)
+	change := store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: status, Reason: reason}
+	if paused {
+		change.To, change.NextPhase = release.StatusPendingApproval, &ru.pausedAt
 	} else {
-		log.Info("release finished", "status", status, "took", time.Since(started).Round(time.Millisecond))
+		ru.recordResources(closeCtx, status)
 	}
-	os.RemoveAll(ru.dir)
+	// The outcome must land: retry through a database outage, renewing the
+	// lease meanwhile, until it does or another writer decided otherwise.
+	err = retry(final, 5*time.Minute, func() error {
+		err := st.Transition(final, change)
+		var conflict *store.StatusConflictError
+		if err != nil && !errors.As(err, &conflict) {
+			st.Heartbeat(final, r.ID, w.cfg.ID, w.cfg.Lease)
+			return err
+		}
+		if err != nil {
+			return permanent{err}
+		}
+		return nil
+	})
+	if err != nil {
+		log.Error("recording the release outcome", "status", change.To, "error", err)
+		return
+	}
+	log.Info("release "+finalWord(status, paused), "status", change.To, "took", time.Since(claimed).Round(time.Millisecond))
+	if !paused {
+		os.RemoveAll(ru.dir)
+	}
+}
+
+// permanent marks an error retry must not retry.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// retry calls fn until it succeeds, returns a permanent error, or the time
+// is up, backing off from 100ms to 5s.
+func retry(ctx context.Context, within time.Duration, fn func() error) error {
+	deadline := time.Now().Add(within)
+	backoff := 100 * time.Millisecond
+	for {
+		err := fn()
+		var p permanent
+		if err == nil || errors.As(err, &p) || time.Now().After(deadline) {
+			if errors.As(err, &p) {
+				return p.error
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
 }
 
 func finalWord(s release.Status, paused bool) string {
@@ -173,11 +233,17 @@ func (ru *run) execute(ctx context.Context) (release.Status, string, bool) {
 		}
 		if ru.needsApproval(p) && p.Status != release.PhasePendingApproval {
 			// the approver sees the plan's changes
-			if err := ru.waitIngest(); err != nil {
-				ru.skipFrom(ctx, i)
-				return release.StatusFailed, err.Error(), false
+			err := ru.waitIngest()
+			if err == nil {
+				err = ru.pause(ctx, i)
 			}
-			if err := ru.pause(ctx, i); err != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				ru.skipFrom(ctx, i)
+				s, _ := outcomeOf(cause)
+				return s, causeText(cause), false
+			}
+			if err != nil {
+				ru.skipFrom(ctx, i)
 				return release.StatusFailed, err.Error(), false
 			}
 			return "", "", true
@@ -254,9 +320,11 @@ func (ru *run) needsApproval(p release.Phase) bool {
 	return ru.env != nil && ru.env.ApprovalRequired && p.Action == release.ActionApply
 }
 
-// pause parks the release in PENDING_APPROVAL before phase i.
+// pause readies the release to wait for approval before phase i; the
+// caller moves it to PENDING_APPROVAL once its log is written.
 func (ru *run) pause(ctx context.Context, i int) error {
 	st := ru.w.cfg.Store
+	ctx = context.WithoutCancel(ctx) // these writes belong together
 	p := ru.r.Phases[i]
 	if err := st.SetPhaseStatus(ctx, ru.r.ID, i, release.PhasePendingApproval); err != nil {
 		return err
@@ -271,9 +339,8 @@ func (ru *run) pause(ctx context.Context, i int) error {
 		}
 	}
 	ru.sys(p.Name, "phase %s (%s) needs approval: the release waits for approve or reject", p.Name, p.Action)
-	ru.logs.Close(ctx)
-	next := i
-	return st.Transition(ctx, store.StatusChange{ID: ru.r.ID, From: release.StatusInProgress, To: release.StatusPendingApproval, NextPhase: &next})
+	ru.pausedAt = i
+	return nil
 }
 
 func (ru *run) skipFrom(ctx context.Context, from int) {
@@ -326,11 +393,11 @@ func (ru *run) phase(ctx context.Context, i int, p release.Phase) error {
 			status = release.PhaseFailed
 			errText = errorText(err)
 		}
-		ru.sys(p.Name, "phase %s %s: %s", p.Name, strings.ToLower(string(status)), firstLine(errText))
+		ru.sys(p.Name, "phase %s %s: %s", p.Name, strings.ToLower(string(status)), firstLine(errText)) // redacted by the writer
 	} else {
 		ru.sys(p.Name, "phase %s succeeded", p.Name)
 	}
-	if ferr := st.FinishPhase(context.WithoutCancel(ctx), ru.r.ID, i, status, errText); ferr != nil {
+	if ferr := st.FinishPhase(context.WithoutCancel(ctx), ru.r.ID, i, status, ru.logs.redact(errText)); ferr != nil {
 		ru.log.Error("recording the phase outcome", "phase", p.Name, "error", ferr)
 	}
 	if err != nil && errors.Is(context.Cause(pctx), errPhaseTimeout) && context.Cause(ctx) == nil {
@@ -417,7 +484,8 @@ func (ru *run) plan(ctx context.Context, p release.Phase) error {
 	done := make(chan error, 1)
 	ru.ingests = append(ru.ingests, done)
 	tf := *ru.tf
-	tf.stdout, tf.stderr = io.Discard, ru.logs.Stream(p.Name, release.Stderr)
+	showErr := ru.logs.Stream(p.Name, release.Stderr)
+	tf.stdout, tf.stderr = io.Discard, showErr
 	go func() {
 		var summary release.Summary
 		var err error
@@ -427,7 +495,7 @@ func (ru *run) plan(ctx context.Context, p release.Phase) error {
 		for attempt, backoff := 1, 200*time.Millisecond; ; attempt, backoff = attempt+1, min(backoff*2, 5*time.Second) {
 			err = tf.showJSON(ru.runCtx, out, func(r io.Reader) error {
 				var err error
-				summary, err = st.ReplaceChanges(ru.runCtx, ru.r.ID, p.Name, plan.NewReader(r))
+				summary, err = st.ReplaceChanges(ru.runCtx, ru.r.ID, p.Name, plan.NewReader(r, plan.WithSecrets(ru.secrets)))
 				return err
 			})
 			var perr *plan.Error
@@ -440,6 +508,7 @@ func (ru *run) plan(ctx context.Context, p release.Phase) error {
 			case <-time.After(backoff):
 			}
 		}
+		showErr.Flush()
 		if err != nil {
 			done <- fmt.Errorf("recording the changes of phase %s: %w", p.Name, err)
 			return
@@ -512,7 +581,12 @@ func (ru *run) command(ctx context.Context, p release.Phase) error {
 	cmd.SysProcAttr = childAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = ru.w.cfg.Grace
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// whatever the command started and left behind goes with it
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", p.Options.Command, err)
 	}
 	return nil
@@ -558,8 +632,12 @@ func (ru *run) writeVarFile(ctx context.Context) error {
 		return err
 	}
 	vals := map[string]any{}
+	var secrets []string
 	for _, vs := range [][]release.Variable{ru.env.Variables, relVars} {
 		for _, v := range vs {
+			if v.Sensitive {
+				secrets = append(secrets, v.Value)
+			}
 			if v.HCL {
 				var j any
 				if err := json.Unmarshal([]byte(v.Value), &j); err != nil {
@@ -590,6 +668,10 @@ func (ru *run) writeVarFile(ctx context.Context) error {
 			delete(vals, k) // terraform warns about undeclared values
 		}
 	}
+	// terraform prints a value unless the configuration declares its
+	// variable sensitive: shiplog masks what it knows to be sensitive.
+	ru.logs.Redact(secrets)
+	ru.secrets = secrets
 	b, err := json.Marshal(vals)
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 
 // respondRelease answers with the release as it now is.
 func (s *Server) respondRelease(w http.ResponseWriter, r *http.Request, id int64) {
+	// the action changed it: no cached copy may outlive the change
+	s.releases.drop(id)
 	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)

@@ -20,6 +20,9 @@ type releaseCache struct {
 	settle time.Duration
 	mu     sync.RWMutex
 	m      map[int64]cachedRelease
+	// gen counts drops: a copy read from the database before a drop must
+	// not be put after it.
+	gen uint64
 }
 
 type cachedRelease struct {
@@ -46,27 +49,41 @@ func (c *releaseCache) get(id int64) []byte {
 	return e.body
 }
 
-// put keeps a release's JSON if it is finished and settled.
-func (c *releaseCache) put(r *release.Release, body []byte) {
+// stamp is taken before reading a release from the database; put only
+// keeps what was read if nothing was dropped since.
+func (c *releaseCache) stamp() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// put keeps a release's JSON if it is finished and settled, and no drop
+// happened since stamp was taken.
+func (c *releaseCache) put(r *release.Release, body []byte, stamp uint64) {
 	if c.ttl <= 0 || !r.Status.Terminal() || r.FinishedAt == nil || time.Since(*r.FinishedAt) < c.settle {
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != stamp {
+		return
+	}
 	if len(c.m) >= releaseCacheMax {
 		clear(c.m)
 	}
 	c.m[r.ID] = cachedRelease{body: body, until: time.Now().Add(c.ttl)}
-	c.mu.Unlock()
 }
 
 func (c *releaseCache) drop(id int64) {
 	c.mu.Lock()
 	delete(c.m, id)
+	c.gen++
 	c.mu.Unlock()
 }
 
 func (c *releaseCache) clear() {
 	c.mu.Lock()
 	clear(c.m)
+	c.gen++
 	c.mu.Unlock()
 }

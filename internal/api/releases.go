@@ -115,6 +115,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 // their phases and artifacts in two queries for the whole page).
 func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
 	cacheable := s.metrics.listenerUp.Load()
+	stamp := s.releases.stamp()
 	bodies := make([][]byte, len(rs))
 	var missing []*release.Release
 	for i, rel := range rs {
@@ -134,7 +135,7 @@ func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next st
 			}
 			bodies[i] = b
 			if cacheable {
-				s.releases.put(rel, b)
+				s.releases.put(rel, b, stamp)
 			}
 		}
 		size += len(bodies[i]) + 1
@@ -167,6 +168,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	// While the listener is down, changes go unannounced: no caching.
 	cacheable := s.metrics.listenerUp.Load()
+	stamp := s.releases.stamp()
 	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -178,7 +180,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if cacheable {
-		s.releases.put(rel, body)
+		s.releases.put(rel, body, stamp)
 	}
 	writeBody(w, http.StatusOK, body)
 }

@@ -35,6 +35,7 @@ type config struct {
 	maxDepth      int
 	maxChangeSize int
 	maxInput      int64
+	secrets       []string
 }
 
 // WithMaxDepth caps JSON nesting (the top-level object is depth 1);
@@ -46,6 +47,14 @@ func WithMaxDepth(n int) Option { return func(c *config) { c.maxDepth = n } }
 // the Reader holds in memory at once; larger elements are rejected with
 // ErrTooLarge. Default DefaultMaxChangeSize (64 MiB).
 func WithMaxChangeSize(n int) Option { return func(c *config) { c.maxChangeSize = n } }
+
+// WithSecrets gives texts known to be sensitive before the plan says so:
+// the values of variables the caller marked sensitive, which the
+// configuration may not declare sensitive. Fields holding them are masked
+// like any value Terraform marks.
+func WithSecrets(values []string) Option {
+	return func(c *config) { c.secrets = append(c.secrets, values...) }
+}
 
 // WithMaxInputSize caps the whole input's size in bytes (ErrTooLarge).
 // Default 0: no limit, since memory does not depend on it.
@@ -125,11 +134,15 @@ func NewReader(r io.Reader, opts ...Option) *Reader {
 	}
 	cfg.maxDepth = max(cfg.maxDepth, 3) // object, array, element
 	cfg.maxChangeSize = max(cfg.maxChangeSize, 1)
-	return &Reader{
+	rd := &Reader{
 		s:    newScanner(r, cfg.maxDepth, cfg.maxInput),
 		cfg:  cfg,
 		seen: make(map[string]bool),
 	}
+	for _, v := range cfg.secrets {
+		rd.secrets.add(v)
+	}
+	return rd
 }
 
 // Header returns the plan's header as read so far; it is complete once
