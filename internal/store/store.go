@@ -42,7 +42,8 @@ type Options struct {
 	Logger hclog.Logger
 	// Migrate applies pending migrations on open (the default for commands).
 	Migrate bool
-	// MaxConns caps the pool (default: pgx's).
+	// MaxConns caps the pool (default 16: pgx's own default of 4 is too few
+	// for an API server with worker slots, each holding one for its logs).
 	MaxConns int32
 	// Secrets seals sensitive variable values; without it they are refused.
 	Secrets *secret.Box
@@ -57,6 +58,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
+	cfg.MaxConns = 16
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
