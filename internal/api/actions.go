@@ -92,7 +92,9 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 	case cur.Status.Terminal():
 		s.fail(w, r, conflict("release %d is already finished (%s): there is nothing to abort", id, cur.Status))
 		return
-	case cur.AbortRequested != nil:
+	case cur.AbortRequested != nil && cur.Status == release.StatusInProgress:
+		// (a request stored while it ran but not yet honoured when it
+		// parked or re-queued does not block a new one: that ends it at once)
 		s.fail(w, r, conflict("release %d: %s already asked to abort it at %s", id, cur.AbortRequested.By, cur.AbortRequested.At.Format(time.RFC3339)))
 		return
 	}
