@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -63,6 +64,8 @@ func (c *demoCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	// the demo's own admin token lives only as long as the demo
+	defer db.RevokeToken(context.WithoutCancel(ctx), "demo-"+stamp)
 	readSecret, _, err := api.IssueToken(ctx, db.Store, "explore-"+stamp, []string{"read"})
 	if err != nil {
 		return err
