@@ -46,13 +46,10 @@ type Config struct {
 	// uploaded plans (default 64 MiB).
 	MaxBody     int64
 	MaxPlanBody int64
-	// ReleaseCacheTTL is how long the JSON of a finished release is served
-	// from memory (default 30s; negative: never). Changes announced by the
-	// store drop it at once.
+	// ReleaseCacheTTL is how long the JSON of a release is served from
+	// memory (default 30s; negative: never). Changes announced by the store
+	// drop it at once.
 	ReleaseCacheTTL time.Duration
-	// ReleaseCacheSettle is how long a release must have been finished to
-	// be cached (default 5s), so that a worker's last writes have landed.
-	ReleaseCacheSettle time.Duration
 	// TokenCacheTTL is how long a checked token is trusted without asking
 	// the database again (default 10s; negative: never cached).
 	// Revocations reach the cache at once through the database listener.
@@ -83,9 +80,6 @@ func (c *Config) defaults() {
 	}
 	if c.ReleaseCacheTTL == 0 {
 		c.ReleaseCacheTTL = 30 * time.Second
-	}
-	if c.ReleaseCacheSettle <= 0 {
-		c.ReleaseCacheSettle = 5 * time.Second
 	}
 	if c.TokenCacheTTL == 0 {
 		c.TokenCacheTTL = 10 * time.Second
@@ -135,7 +129,7 @@ func New(cfg Config) (*Server, error) {
 		mux:      http.NewServeMux(),
 		cursors:  cur,
 		tokens:   newTokenCache(cfg.TokenCacheTTL),
-		releases: newReleaseCache(cfg.ReleaseCacheTTL, cfg.ReleaseCacheSettle),
+		releases: newReleaseCache(cfg.ReleaseCacheTTL),
 		metrics:  newMetrics(),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),

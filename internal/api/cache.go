@@ -7,19 +7,16 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// releaseCache keeps the encoded JSON of finished releases, which hardly
-// change: GETs of history (dashboards, the Terraform provider, `release
-// wait` after the end) then cost no database round trip. An entry is
-// dropped when the release is announced on the store's release channel
-// (sign-off, ingested plans, any status change), when the listener
-// reconnects (announcements may have been missed), and after TTL. Only
-// releases finished for a while are kept, so a worker's last writes have
-// landed.
+// releaseCache keeps the encoded JSON of releases: GETs (dashboards, the
+// Terraform provider, pipelines polling with `release wait`) then cost no
+// database round trip. The store announces every write that changes a
+// release on its release channel; an entry is dropped when its release is
+// announced, when the listener reconnects (announcements may have been
+// missed), and after TTL. While the listener is down nothing is cached.
 type releaseCache struct {
-	ttl    time.Duration
-	settle time.Duration
-	mu     sync.RWMutex
-	m      map[int64]cachedRelease
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[int64]cachedRelease
 	// gen counts drops: a copy read from the database before a drop must
 	// not be put after it.
 	gen uint64
@@ -32,8 +29,8 @@ type cachedRelease struct {
 
 const releaseCacheMax = 20_000
 
-func newReleaseCache(ttl, settle time.Duration) *releaseCache {
-	return &releaseCache{ttl: ttl, settle: settle, m: map[int64]cachedRelease{}}
+func newReleaseCache(ttl time.Duration) *releaseCache {
+	return &releaseCache{ttl: ttl, m: map[int64]cachedRelease{}}
 }
 
 func (c *releaseCache) get(id int64) []byte {
@@ -57,10 +54,9 @@ func (c *releaseCache) stamp() uint64 {
 	return c.gen
 }
 
-// put keeps a release's JSON if it is finished and settled, and no drop
-// happened since stamp was taken.
+// put keeps a release's JSON if no drop happened since stamp was taken.
 func (c *releaseCache) put(r *release.Release, body []byte, stamp uint64) {
-	if c.ttl <= 0 || !r.Status.Terminal() || r.FinishedAt == nil || time.Since(*r.FinishedAt) < c.settle {
+	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()

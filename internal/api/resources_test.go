@@ -244,10 +244,10 @@ func TestHealthReadinessMetrics(t *testing.T) {
 	}
 }
 
-// Finished releases are served from memory, and every change the store
+// Releases are served from memory, and every change the store
 // announces (from this process or another) reaches GETs at once.
 func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
-	h := newHarness(t, func(c *api.Config) { c.ReleaseCacheSettle = time.Millisecond })
+	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
 	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
@@ -271,6 +271,29 @@ func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
 	if got := h.get(rel.ID); got.Summary.Create != 1 {
 		t.Fatalf("summary after ingesting a plan: %+v", got.Summary)
 	}
+}
+
+// A running release is cached too: every write a worker makes to it is
+// announced, so GETs follow its phases.
+func TestRunningReleaseCacheFollowsPhases(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.env("prod")
+	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	h.claim(rel.ID)
+	h.get(rel.ID) // cached now
+	if err := h.st.StartPhase(ctx, rel.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseInProgress })
+	if err := h.st.FinishPhase(ctx, rel.ID, 0, release.PhaseSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseSucceeded })
+	if err := h.st.SetBlueprintVersion(ctx, rel.ID, "v42"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() bool { return h.get(rel.ID).BlueprintVersion == "v42" })
 }
 
 func eventually(t *testing.T, ok func() bool) {

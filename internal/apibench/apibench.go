@@ -189,8 +189,8 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		target string
 	}{
 		{"GET /api/v1/releases/{id}, all 10,000 (60% finished)", ids, "≥ 5000 req/s, p99 ≤ 20 ms"},
-		{"  of them finished releases (from memory)", finished, ""},
-		{"  of them queued releases (database every time)", queued, ""},
+		{"  of them finished releases", finished, ""},
+		{"  of them queued releases", queued, ""},
 	} {
 		res, err := spawn(ctx, job{Kind: "http", Base: base, Token: secretTok, Format: "/api/v1/releases/%d", IDs: shuffle(run.ids),
 			Connections: o.Connections, Duration: o.Duration, Warmup: o.Warmup})

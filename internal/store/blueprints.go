@@ -50,6 +50,7 @@ func (s *Store) SetBlueprintVersion(ctx context.Context, releaseID int64, versio
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET blueprint_version = $2 WHERE id = $1`, releaseID, version); err != nil {
 		return fmt.Errorf("release %d: recording blueprint version: %w", releaseID, err)
 	}
+	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -58,5 +59,6 @@ func (s *Store) RecordMigrationOutcomes(ctx context.Context, releaseID int64, ou
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET migration_outcomes = $2 WHERE id = $1`, releaseID, nonNil(outcomes)); err != nil {
 		return fmt.Errorf("release %d: recording migration outcomes: %w", releaseID, err)
 	}
+	s.notifyRelease(ctx, releaseID)
 	return nil
 }

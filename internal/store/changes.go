@@ -50,6 +50,7 @@ func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase strin
 	if err != nil {
 		return release.Summary{}, fmt.Errorf("storing changes of release %d phase %s: %w", releaseID, phase, err)
 	}
+	s.notifyRelease(ctx, releaseID) // its summary changed
 	return sum, nil
 }
 

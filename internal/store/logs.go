@@ -15,7 +15,10 @@ import (
 // payload is "<release id>:<highest seq written>".
 const LogChannel = "shiplog_logs"
 
-// ReleaseChannel announces release status changes; the payload is the id.
+// ReleaseChannel announces every change to what a release looks like
+// (status, phases, summary, approval, sign-off, blueprint, migration
+// outcomes); the payload is the id. Readers may cache a release until it
+// is announced, so every such write must announce it.
 const ReleaseChannel = "shiplog_releases"
 
 // AppendLogs writes entries — consecutive seqs of one release, ascending —
