@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 func (s *Server) respondRelease(w http.ResponseWriter, r *http.Request, id int64) {
 	// the action changed it: no cached copy may outlive the change
 	s.releases.drop(id)
-	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
+	rel, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -26,7 +27,7 @@ func (s *Server) pendingRelease(r *http.Request, verb string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	cur, err := s.store.ReleaseWithDetails(r.Context(), id)
+	cur, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		return 0, err
 	}
@@ -37,38 +38,30 @@ func (s *Server) pendingRelease(r *http.Request, verb string) (int64, error) {
 }
 
 func (s *Server) approveRelease(w http.ResponseWriter, r *http.Request) {
-	var req CommentRequest
-	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := s.pendingRelease(r, "approved")
-	if err == nil {
-		err = s.store.Approve(r.Context(), id, who(r), req.Comment)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.log.Info("release approved", "release", id, "by", who(r))
-	s.respondRelease(w, r, id)
+	s.decide(w, r, "approved", s.store.Approve)
 }
 
 func (s *Server) rejectRelease(w http.ResponseWriter, r *http.Request) {
+	s.decide(w, r, "rejected", s.store.Reject)
+}
+
+// decide records an approver's verdict on a release waiting for one.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, verb string,
+	record func(ctx context.Context, id int64, by, comment string) error) {
 	var req CommentRequest
 	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id, err := s.pendingRelease(r, "rejected")
+	id, err := s.pendingRelease(r, verb)
 	if err == nil {
-		err = s.store.Reject(r.Context(), id, who(r), req.Comment)
+		err = record(r.Context(), id, who(r), req.Comment)
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("release rejected", "release", id, "by", who(r))
+	s.log.Info("release "+verb, "release", id, "by", who(r))
 	s.respondRelease(w, r, id)
 }
 
@@ -83,7 +76,7 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	cur, err := s.store.ReleaseWithDetails(r.Context(), id)
+	cur, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -154,7 +147,7 @@ func (s *Server) rollbackRelease(w http.ResponseWriter, r *http.Request) {
 // the new release's rollback_of is id.
 func (s *Server) rollbackTo(r *http.Request, id int64) (*release.Release, error) {
 	ctx := r.Context()
-	target, err := s.store.ReleaseWithDetails(ctx, id)
+	target, err := s.store.GetRelease(ctx, id)
 	if err != nil {
 		return nil, err
 	}

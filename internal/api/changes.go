@@ -112,7 +112,7 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 	if phase == "" {
 		phase = "plan"
 	}
-	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
+	rel, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -169,7 +169,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 	// While the listener is down, changes go unannounced: no caching.
 	cacheable := s.metrics.listenerUp.Load()
 	stamp := s.releases.stamp()
-	rel, err := s.store.ReleaseWithDetails(r.Context(), id)
+	rel, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -205,7 +205,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 
 // created answers 201 with the release as stored.
 func (s *Server) created(w http.ResponseWriter, r *http.Request, id int64) {
-	stored, err := s.store.ReleaseWithDetails(r.Context(), id)
+	stored, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -132,3 +132,32 @@ func jsonLine(v any) ([]byte, error) {
 	}
 	return []byte(strings.TrimRight(b.String(), "\n")), nil
 }
+
+// variables turns --var NAME=VALUE and --sensitive-var NAME=VALUE (or
+// NAME=@FILE, read from the file) flags into Terraform variables.
+func variables(plain, sensitive []string) ([]release.Variable, error) {
+	vars, err := keyValues("var", plain)
+	if err != nil {
+		return nil, err
+	}
+	var out []release.Variable
+	for _, kv := range vars {
+		out = append(out, release.Variable{Name: kv[0], Value: kv[1]})
+	}
+	secrets, err := keyValues("sensitive-var", sensitive)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range secrets {
+		v := kv[1]
+		if file, ok := strings.CutPrefix(v, "@"); ok {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("--sensitive-var %s: %w", kv[0], err)
+			}
+			v = strings.TrimRight(string(b), "\r\n")
+		}
+		out = append(out, release.Variable{Name: kv[0], Value: v, Sensitive: true})
+	}
+	return out, nil
+}

@@ -3,9 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -40,27 +38,8 @@ func (c *envCreateCmd) Run(g *Globals) error {
 	}
 	spec := client.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
 		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired}
-	vars, err := keyValues("var", c.Var)
-	if err != nil {
+	if spec.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
-	}
-	for _, kv := range vars {
-		spec.Variables = append(spec.Variables, release.Variable{Name: kv[0], Value: kv[1]})
-	}
-	secrets, err := keyValues("sensitive-var", c.SensitiveVar)
-	if err != nil {
-		return err
-	}
-	for _, kv := range secrets {
-		v := kv[1]
-		if file, ok := strings.CutPrefix(v, "@"); ok {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				return fmt.Errorf("--sensitive-var %s: %w", kv[0], err)
-			}
-			v = strings.TrimRight(string(b), "\r\n")
-		}
-		spec.Variables = append(spec.Variables, release.Variable{Name: kv[0], Value: v, Sensitive: true})
 	}
 	timeouts, err := keyValues("phase-timeout", c.PhaseTimeout)
 	if err != nil {

@@ -78,27 +78,8 @@ func (c *releaseCreateCmd) Run(g *Globals) error {
 	for _, uri := range c.ArtifactURI {
 		req.Artifacts = append(req.Artifacts, client.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
 	}
-	vars, err := keyValues("var", c.Var)
-	if err != nil {
+	if req.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
-	}
-	for _, kv := range vars {
-		req.Variables = append(req.Variables, release.Variable{Name: kv[0], Value: kv[1]})
-	}
-	secrets, err := keyValues("sensitive-var", c.SensitiveVar)
-	if err != nil {
-		return err
-	}
-	for _, kv := range secrets {
-		v := kv[1]
-		if file, ok := strings.CutPrefix(v, "@"); ok {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				return fmt.Errorf("--sensitive-var %s: %w", kv[0], err)
-			}
-			v = strings.TrimRight(string(b), "\r\n")
-		}
-		req.Variables = append(req.Variables, release.Variable{Name: kv[0], Value: v, Sensitive: true})
 	}
 	scripts, err := keyValues("migration-script", c.MigrationScript)
 	if err != nil {

@@ -39,24 +39,6 @@ func scanArtifact(row pgx.Row) (release.Artifact, error) {
 	return a, err
 }
 
-func (s *Store) releaseArtifacts(ctx context.Context, id int64) ([]release.Artifact, error) {
-	rows, err := s.pool.Query(ctx, `SELECT a.id, a.artifact_uri, a.build_id, a.stack_name, a.app_name, a.registration_metadata, a.created_at
-		FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = $1 ORDER BY ra.position`, id)
-	if err != nil {
-		return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
-	}
-	defer rows.Close()
-	out := []release.Artifact{}
-	for rows.Next() {
-		a, err := scanArtifact(rows)
-		if err != nil {
-			return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // GetArtifact returns one artifact.
 func (s *Store) GetArtifact(ctx context.Context, id int64) (release.Artifact, error) {
 	a, err := scanArtifact(s.pool.QueryRow(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE id = $1`, id))

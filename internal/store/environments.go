@@ -87,19 +87,7 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 }
 
 func (s *Store) encodeEnvironment(env *release.Environment) (vars, timeouts []byte, err error) {
-	sealed := make([]release.Variable, len(env.Variables))
-	for i, v := range env.Variables {
-		if v.Sensitive && v.Value != "" {
-			if s.box == nil {
-				return nil, nil, fmt.Errorf("variable %q is sensitive but no secret key is configured to seal it", v.Name)
-			}
-			if v.Value, err = s.box.Seal(v.Value); err != nil {
-				return nil, nil, fmt.Errorf("sealing variable %q: %w", v.Name, err)
-			}
-		}
-		sealed[i] = v
-	}
-	if vars, err = json.Marshal(sealed); err != nil {
+	if vars, err = s.sealVariables(env.Variables); err != nil {
 		return nil, nil, err
 	}
 	ts := map[string]string{}

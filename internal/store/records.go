@@ -191,10 +191,9 @@ type extraRow struct {
 
 func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }
 
-// ReleaseWithDetails is GetRelease in one round trip: the release with its
-// phases and artifacts, sensitive variable values blanked. It is what the
-// API serves on every GET of a release.
-func (s *Store) ReleaseWithDetails(ctx context.Context, id int64) (*release.Release, error) {
+// GetRelease returns a release with its phases and artifacts in one round
+// trip, sensitive variable values blanked.
+func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, error) {
 	var phases, artifacts []byte
 	row := s.pool.QueryRow(ctx, `SELECT `+releaseColumns+`,
 			coalesce((SELECT json_agg(json_build_object('index', p.idx, 'name', p.name, 'action', p.action, 'options', p.options,

@@ -10,8 +10,8 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// ReleaseWithDetails reads what GetRelease reads, in one query.
-func TestReleaseWithDetailsMatchesGetRelease(t *testing.T) {
+// GetRelease reads what GetRelease reads, in one query.
+func TestGetReleaseMatchesGetRelease(t *testing.T) {
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	if err := s.CreateEnvironment(ctx, &release.Environment{Name: "e", Source: release.Source{Dir: "/x"}}); err != nil {
@@ -39,7 +39,7 @@ func TestReleaseWithDetailsMatchesGetRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ReleaseWithDetails(ctx, r.ID)
+	got, err := s.GetRelease(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +62,12 @@ func TestReleaseWithDetailsMatchesGetRelease(t *testing.T) {
 	norm(want)
 	norm(got)
 	if !reflect.DeepEqual(want, got) {
-		t.Fatalf("ReleaseWithDetails differs from GetRelease:\n got %+v\nwant %+v", got, want)
+		t.Fatalf("GetRelease differs from GetRelease:\n got %+v\nwant %+v", got, want)
 	}
 	if got.Variables[0].Value != "" || got.Phases[0].Duration == nil {
 		t.Fatalf("sensitive value or duration: %+v %+v", got.Variables, got.Phases[0])
 	}
-	if _, err := s.ReleaseWithDetails(ctx, 999); err == nil {
+	if _, err := s.GetRelease(ctx, 999); err == nil {
 		t.Fatal("no error for a missing release")
 	}
 }

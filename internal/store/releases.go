@@ -168,26 +168,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// GetRelease returns a release with its phases and artifacts. Sensitive
-// variable values are blanked.
-func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, error) {
-	r, err := scanRelease(s.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("release %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading release %d: %w", id, err)
-	}
-	blankSensitive(r.Variables)
-	if r.Phases, err = s.phases(ctx, id); err != nil {
-		return nil, err
-	}
-	if r.Artifacts, err = s.releaseArtifacts(ctx, id); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
 // ReleaseVariables returns a release's variables with sensitive values
 // opened, for a worker to pass to terraform. Nothing else may call it.
 func (s *Store) ReleaseVariables(ctx context.Context, id int64) ([]release.Variable, error) {
@@ -199,29 +179,6 @@ func (s *Store) ReleaseVariables(ctx context.Context, id int64) ([]release.Varia
 		return nil, fmt.Errorf("release %d: %w", id, err)
 	}
 	return vars, nil
-}
-
-func (s *Store) phases(ctx context.Context, id int64) ([]release.Phase, error) {
-	rows, err := s.pool.Query(ctx, `SELECT idx, name, action, options, status, started_at, finished_at, duration_ms, error
-		FROM release_phases WHERE release_id = $1 ORDER BY idx`, id)
-	if err != nil {
-		return nil, fmt.Errorf("reading phases of release %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []release.Phase
-	for rows.Next() {
-		var p release.Phase
-		var ms *int64
-		if err := rows.Scan(&p.Index, &p.Name, &p.Action, &p.Options, &p.Status, &p.StartedAt, &p.FinishedAt, &ms, &p.Error); err != nil {
-			return nil, fmt.Errorf("reading phases of release %d: %w", id, err)
-		}
-		if ms != nil {
-			d := time.Duration(*ms) * time.Millisecond
-			p.Duration = &d
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // StatusChange is a compare-and-set of a release's status with the fields
