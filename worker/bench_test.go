@@ -9,12 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/benchutil"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,12 +25,6 @@ import (
 // run. Run them with `make bench` (-benchtime 1x: each repeats itself).
 
 const benchRuns = 5
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 const resources200 = `
 variable "n" { default = 200 }
@@ -98,22 +91,14 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 			b.Fatalf("release %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
 		}
 	}
-	mb, ms := median(bare), median(shiplog)
+	mb, ms := benchutil.Median(bare), benchutil.Median(shiplog)
 	fmt.Printf("\nrelease overhead, terraform-apply on 200 terraform_data resources (median of %d)\n", benchRuns)
-	fmt.Printf("  baseline: bare terraform init+plan+apply script   %8.2fs  %v\n", mb.Seconds(), round(bare))
-	fmt.Printf("  shiplog release (records logs, plan, changes)     %8.2fs  %v\n", ms.Seconds(), round(shiplog))
+	fmt.Printf("  baseline: bare terraform init+plan+apply script   %8.2fs  %v\n", mb.Seconds(), benchutil.Runs(bare))
+	fmt.Printf("  shiplog release (records logs, plan, changes)     %8.2fs  %v\n", ms.Seconds(), benchutil.Runs(shiplog))
 	fmt.Printf("  ratio                                             %8.2fx  (target <= 1.10x)\n", ms.Seconds()/mb.Seconds())
 	fmt.Printf("  of which terraform itself must add: show -json + version -json run bare, %.2fs (%.2fx of the baseline)\n",
-		median(floor).Seconds(), (mb+median(floor)).Seconds()/mb.Seconds())
+		benchutil.Median(floor).Seconds(), (mb+benchutil.Median(floor)).Seconds()/mb.Seconds())
 	b.ReportMetric(ms.Seconds()/mb.Seconds(), "x-bare")
-}
-
-func round(ds []time.Duration) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = fmt.Sprintf("%.2fs", d.Seconds())
-	}
-	return out
 }
 
 // BenchmarkLogPipeline replays the 296,017-line log of a 10,000-resource
@@ -155,8 +140,8 @@ func BenchmarkLogPipeline(b *testing.B) {
 
 		r2 := h.release("logs", "full-plan")
 		runtime.GC()
-		base = heapNow()
-		stop := sampleHeap(&peak)
+		base = benchutil.HeapNow()
+		stop := benchutil.SampleHeap(&peak)
 		start = time.Now()
 		lw := worker.NewLogWriter(h.store, r2.ID, 0, release.DeploymentRegular, worker.LogWriterOptions{})
 		out := lw.Stream("plan", release.Stdout)
@@ -173,10 +158,10 @@ func BenchmarkLogPipeline(b *testing.B) {
 			b.Fatalf("wrote %d lines, want %d", n, len(lines))
 		}
 	}
-	mr, mp := median(raw), median(piped)
+	mr, mp := benchutil.Median(raw), benchutil.Median(piped)
 	fmt.Printf("\nlog pipeline, %d lines of a real 10,000-resource plan log (median of %d)\n", len(lines), benchRuns)
-	fmt.Printf("  baseline: a row per line, COPY in 50,000-line batches     %9.0f lines/s  %v\n", float64(len(lines))/mr.Seconds(), round(raw))
-	fmt.Printf("  LogWriter -> store (line split, seq, chunked rows)      %9.0f lines/s  %v  (target >= 300,000)\n", float64(len(lines))/mp.Seconds(), round(piped))
+	fmt.Printf("  baseline: a row per line, COPY in 50,000-line batches     %9.0f lines/s  %v\n", float64(len(lines))/mr.Seconds(), benchutil.Runs(raw))
+	fmt.Printf("  LogWriter -> store (line split, seq, chunked rows)      %9.0f lines/s  %v  (target >= 300,000)\n", float64(len(lines))/mp.Seconds(), benchutil.Runs(piped))
 	fmt.Printf("  peak Go heap while piping: %.1f MB, of which %.1f MB the replayed input held by the benchmark\n", float64(peak)/1e6, float64(base)/1e6)
 	b.ReportMetric(float64(len(lines))/mp.Seconds(), "lines/s")
 }
@@ -201,33 +186,4 @@ func loadBenchLog(b *testing.B) []string {
 		b.Fatal(err)
 	}
 	return lines
-}
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// sampleHeap records the highest live heap seen until stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		for {
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > *peak {
-				*peak = v
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
 }

@@ -6,19 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/benchutil"
+
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/pgcluster"
 )
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 // BenchmarkStart: how long `shiplog` waits for its embedded database, cold
 // (initdb, start, create the database) and warm (start an existing cluster),
@@ -68,19 +63,9 @@ func BenchmarkStart(b *testing.B) {
 		os.RemoveAll(dir)
 	}
 	fmt.Printf("\nembedded PostgreSQL start (median of %d)\n", runs)
-	fmt.Printf("  cold: initdb + start + create database   %6.0f ms  %v\n", ms(median(cold)), msList(cold))
-	fmt.Printf("  warm: start an existing cluster          %6.0f ms  %v\n", ms(median(warm)), msList(warm))
-	fmt.Printf("  baseline: pg_ctl start -w by hand        %6.0f ms  %v\n", ms(median(bare)), msList(bare))
-	b.ReportMetric(ms(median(cold)), "cold-ms")
-	b.ReportMetric(ms(median(warm)), "warm-ms")
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func msList(ds []time.Duration) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = fmt.Sprintf("%.0fms", ms(d))
-	}
-	return out
+	fmt.Printf("  cold: initdb + start + create database   %6.0f ms  %v\n", benchutil.Millis(benchutil.Median(cold)), benchutil.Runs(cold))
+	fmt.Printf("  warm: start an existing cluster          %6.0f ms  %v\n", benchutil.Millis(benchutil.Median(warm)), benchutil.Runs(warm))
+	fmt.Printf("  baseline: pg_ctl start -w by hand        %6.0f ms  %v\n", benchutil.Millis(benchutil.Median(bare)), benchutil.Runs(bare))
+	b.ReportMetric(benchutil.Millis(benchutil.Median(cold)), "cold-ms")
+	b.ReportMetric(benchutil.Millis(benchutil.Median(warm)), "warm-ms")
 }

@@ -9,11 +9,10 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/metrics"
-	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/benchutil"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
@@ -62,8 +61,8 @@ func BenchmarkIngestPlan(b *testing.B) {
 
 		r := newReleaseTB(b, s, "bench")
 		runtime.GC()
-		before = heapNow()
-		stop := sampleHeap(&peak)
+		before = benchutil.HeapNow()
+		stop := benchutil.SampleHeap(&peak)
 		start = time.Now()
 		sum, err := s.ReplaceChanges(ctx, r.ID, "plan", plan.NewReader(bytes.NewReader(data)))
 		ingest = append(ingest, time.Since(start))
@@ -83,56 +82,13 @@ func BenchmarkIngestPlan(b *testing.B) {
 		}
 		storeOnly = append(storeOnly, time.Since(start))
 	}
-	ma, mc := median(base), median(ingest)
+	ma, mc := benchutil.Median(base), benchutil.Median(ingest)
 	fmt.Printf("\nplan ingestion into PostgreSQL, plan-10k.json (%.1f MB, 10,000 changes; median of %d)\n", float64(len(data))/1e6, runs)
-	fmt.Printf("  (a) baseline: json.Unmarshal into tfjson.Plan     %7.0f ms  %v\n", msf(ma), msl(base))
-	fmt.Printf("  (c) shiplog parse + diff + store (one COPY tx)    %7.0f ms  %v\n", msf(mc), msl(ingest))
-	fmt.Printf("  of which the database: the same changes pre-parsed  %7.0f ms  %v\n", msf(median(storeOnly)), msl(storeOnly))
+	fmt.Printf("  (a) baseline: json.Unmarshal into tfjson.Plan     %7.0f ms  %v\n", benchutil.Millis(ma), benchutil.Runs(base))
+	fmt.Printf("  (c) shiplog parse + diff + store (one COPY tx)    %7.0f ms  %v\n", benchutil.Millis(mc), benchutil.Runs(ingest))
+	fmt.Printf("  of which the database: the same changes pre-parsed  %7.0f ms  %v\n", benchutil.Millis(benchutil.Median(storeOnly)), benchutil.Runs(storeOnly))
 	fmt.Printf("  (c)/(a)                                           %7.2f    (target <= 0.30)\n", mc.Seconds()/ma.Seconds())
 	fmt.Printf("  peak Go heap during (c): %.1f MB above the %.1f MB input held by the benchmark (target <= 64 MB)\n",
 		float64(peak-min(peak, before))/1e6, float64(len(data))/1e6)
 	b.ReportMetric(mc.Seconds()/ma.Seconds(), "c/a")
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func msl(ds []time.Duration) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = fmt.Sprintf("%.0fms", msf(d))
-	}
-	return out
-}
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func sampleHeap(peak *uint64) (stop func()) {
-	*peak = 0
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			if v := heapNow(); v > *peak {
-				*peak = v
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
 }
