@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,17 +306,9 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		TriggeredBy:       who(r),
 		BlueprintVersion:  req.BlueprintVersion,
 		Targets:           req.Targets,
-		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         arts,
 		Variables:         req.Variables,
 		MigrationScripts:  req.MigrationScripts,
 	}, nil
-}
-
-// needsApproval says whether a release will stop for approval: a phase
-// asks for it, or the environment does for applies.
-func needsApproval(env *release.Environment, phases []release.Phase) bool {
-	return slices.ContainsFunc(phases, func(p release.Phase) bool {
-		return p.Options.ApprovalRequired || (env.ApprovalRequired && p.Action == release.ActionApply)
-	})
 }
