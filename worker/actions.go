@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -137,12 +136,12 @@ func (ru *run) command(ctx context.Context, p release.Phase, out output) error {
 	cmd.Env = ru.tf.envList()
 	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
 	cmd.SysProcAttr = childAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+	cmd.Cancel = func() error { return interruptGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = ru.w.cfg.Grace
 	err := cmd.Run()
 	if cmd.Process != nil {
 		// whatever the command started and left behind goes with it
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(cmd.Process.Pid)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Options.Command, err)

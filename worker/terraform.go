@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -211,7 +210,7 @@ func (t *terraform) showJSON(ctx context.Context, stderrTo io.Writer, planFile s
 		return fmt.Errorf("terraform show: %w", err)
 	}
 	// show runs alongside the next phase: let that phase's terraform go first.
-	syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
+	lowerPriority(cmd.Process.Pid)
 	consumeErr := consume(out)
 	// Drain whatever the consumer left so terraform can exit.
 	io.Copy(io.Discard, out)

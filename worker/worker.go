@@ -61,6 +61,9 @@ type Worker struct {
 
 // New checks the configuration and that terraform runs.
 func New(ctx context.Context, cfg Config) (*Worker, error) {
+	if errUnsupported != nil {
+		return nil, errUnsupported
+	}
 	if cfg.Store == nil {
 		return nil, errors.New("worker needs a store")
 	}
