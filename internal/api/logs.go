@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
 // parseSeq reads a log cursor: the seq of the last line seen.
@@ -117,6 +118,15 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	settled := false
+	switch u := r.URL.Query().Get("until"); u {
+	case "", "finished":
+	case "settled":
+		settled = true
+	default:
+		s.fail(w, r, invalid("until", "until %q is neither finished nor settled (finished, or waiting for approval)", u))
+		return
+	}
 	if h := r.Header.Get("Last-Event-ID"); h != "" {
 		if cursor, err = parseSeq("Last-Event-ID", h); err != nil {
 			s.fail(w, r, err)
@@ -149,17 +159,21 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request) {
 	if out.flush() != nil {
 		return
 	}
-	how, err := s.follow(ctx, id, cursor, sub, out)
+	ends := release.Status.Terminal
+	if settled {
+		ends = release.Status.Settled
+	}
+	how, err := s.follow(ctx, id, cursor, ends, sub, out)
 	if err != nil && ctx.Err() == nil {
 		s.log.Debug("log stream failed", "release", id, "error", err)
 	}
 	s.log.Trace("log stream closed", "release", id, "how", how)
 }
 
-// follow sends a release's lines from cursor on until the release is
-// finished and every line is sent, the stream is too old, the server
-// shuts down or the client leaves.
-func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription, out *sse) (string, error) {
+// follow sends a release's lines from cursor on until the release is in a
+// status that ends(the stream) and every line is sent, the stream is too old,
+// the server shuts down or the client leaves.
+func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release.Status) bool, sub *subscription, out *sse) (string, error) {
 	maxT := time.NewTimer(s.cfg.MaxStream)
 	defer maxT.Stop()
 	keep := time.NewTicker(s.cfg.KeepAlive)
@@ -204,8 +218,9 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 		} else if checkStatus || sub.status.Swap(false) {
 			checkStatus = false
 			st, err := s.store.ReleaseStatus(ctx, id)
-			if err == nil && st.Terminal() {
-				// A worker writes every line before the final status, so
+			if err == nil && ends(st) {
+				// A worker writes every line before the final status (and
+				// before it parks a release for approval), so
 				// the lines are all visible now: send the last ones.
 				n, err := send()
 				if err != nil {

@@ -128,11 +128,12 @@ func routes() []route {
 			Status: 200, Resp: apiwire.LogPage{}, Errors: []int{400, 404}, handle: (*Server).listLogs},
 		{Method: "GET", Path: "/api/v1/releases/{id}/logs/stream", Scope: apiwire.ScopeRead, ID: "streamLogs",
 			Summary: "Follow a release's log live (Server-Sent Events).",
-			Query:   []param{{Name: "cursor", Desc: "seq to start after (default 0: from the start)"}},
+			Query: []param{{Name: "cursor", Desc: "seq to start after (default 0: from the start)"},
+				{Name: "until", Desc: "`finished` (default): end once the release is finished; `settled`: also end when it waits for approval"}},
 			Headers: []param{{Name: "Last-Event-ID", Desc: "seq to resume after; wins over cursor"}},
 			Status:  200, RespMedia: "text/event-stream",
 			RespDoc: "`event: log` with `id: <seq>` and a LogEntry as data; `: keep-alive` comments; " +
-				"`event: end` (StreamEnd) once the release is finished and every line was sent; " +
+				"`event: end` (StreamEnd) once the release is finished (with until=settled: or waits for approval) and every line was sent; " +
 				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from.",
 			Errors: []int{400, 404}, handle: (*Server).streamLogs},
 

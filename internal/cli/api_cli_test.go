@@ -183,8 +183,15 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if len(changes.Changes) != 3 {
 		t.Fatalf("changes: %+v", changes)
 	}
-	if table := mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID), "-o", "table", "--address-prefix", "terraform_data.w"); !strings.Contains(table, "create  terraform_data.web") {
-		t.Fatalf("changes table:\n%s", table)
+	table := mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID), "-o", "table", "--address-prefix", "terraform_data.w")
+	if !regexp.MustCompile(`(?m)^ACTION\s+ADDRESS\s+FIELD\s+BEFORE\s+AFTER$`).MatchString(table) {
+		t.Fatalf("changes table has no field columns:\n%s", table)
+	}
+	if !regexp.MustCompile(`(?m)^create\s+terraform_data\.web\s+input\S*\s+-\s+\S`).MatchString(table) {
+		t.Fatalf("changes table does not show the field input of terraform_data.web with its value:\n%s", table)
+	}
+	if counts := mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID), "-o", "table", "--counts", "--address-prefix", "terraform_data.w"); !strings.Contains(counts, "create  terraform_data.web") {
+		t.Fatalf("changes --counts table:\n%s", counts)
 	}
 	if show := mustRun(t, as(ci.Secret), "release", "show", fmt.Sprint(r.ID), "-o", "table"); !strings.Contains(show, "3 to add, 0 to change, 0 to destroy") || !strings.Contains(show, "b-42") {
 		t.Fatalf("release show:\n%s", show)
@@ -203,28 +210,57 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatalf("status:\n%s", status)
 	}
 
-	// Approval: the release waits; wait gives up (15); approve; it runs.
-	p := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "create", "--env", "prod"))
-	code, _, errOut = run(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--within", "4s", "--interval", "100ms")
-	if code != cli.ExitGaveUp || !strings.Contains(errOut, "gave up") {
-		t.Fatalf("wait on a release waiting for approval: %d %s", code, errOut)
+	// Approval, as a pipeline script does it, with no polling loop: create
+	// and follow stops at PENDING_APPROVAL (16); read the changes; approve;
+	// follow the rest of the log; wait: 0.
+	code, out, errOut := run(t, as(ci.Secret), "release", "create", "--env", "prod", "--follow", "--interval", "100ms")
+	if code != cli.ExitPendingApproval {
+		t.Fatalf("create --follow of a release that needs approval: exit %d, want %d\n%s%s", code, cli.ExitPendingApproval, out, errOut)
+	}
+	p := decode[release.Release](t, out)
+	if p.Status != release.StatusPendingApproval {
+		t.Fatalf("create --follow printed the release %s, want PENDING_APPROVAL", p.Status)
+	}
+	if !strings.Contains(errOut, "Plan: 3 to add") {
+		t.Fatalf("create --follow did not print the plan's log on stderr:\n%s", errOut)
+	}
+	if !strings.Contains(errOut, fmt.Sprintf("shiplog release approve %d", p.ID)) {
+		t.Fatalf("create --follow did not say how to approve:\n%s", errOut)
+	}
+	code, out, errOut = run(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--interval", "100ms")
+	if code != cli.ExitPendingApproval || decode[release.Release](t, out).ID != p.ID {
+		t.Fatalf("wait on a release waiting for approval: exit %d, want %d\n%s%s", code, cli.ExitPendingApproval, out, errOut)
+	}
+	pending := decode[struct {
+		Changes []map[string]any `json:"changes"`
+	}](t, mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(p.ID)))
+	if len(pending.Changes) != 3 {
+		t.Fatalf("changes of the release waiting for approval: %d, want 3", len(pending.Changes))
+	}
+	code, parked, errOut := run(t, as(ci.Secret), "release", "logs", fmt.Sprint(p.ID), "--follow", "-o", "table")
+	if code != 0 || !strings.Contains(parked, "Plan: 3 to add") {
+		t.Fatalf("logs --follow of a release waiting for approval: exit %d\n%s%s", code, parked, errOut)
+	}
+	hint := regexp.MustCompile(`shiplog release approve \d+ .*then shiplog release logs \d+ --follow --after (\d+)`).FindStringSubmatch(errOut)
+	if hint == nil {
+		t.Fatalf("logs --follow did not end with how to approve and go on:\n%s", errOut)
 	}
 	if code, _, _ := run(t, as(ci.Secret), "release", "approve", fmt.Sprint(p.ID)); code != 1 {
 		t.Fatalf("approve with a write token: %d", code)
 	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		cur := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "show", fmt.Sprint(p.ID)))
-		if cur.Status == release.StatusPendingApproval {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("release %d never waited for approval: %s", p.ID, cur.Status)
-		}
-	}
 	mustRun(t, as(approver), "release", "approve", fmt.Sprint(p.ID), "-m", "go")
+	rest := mustRun(t, as(ci.Secret), "release", "logs", fmt.Sprint(p.ID), "--follow", "-o", "table", "--after", hint[1])
+	if !strings.Contains(rest, "Apply complete!") || strings.Contains(rest, "Plan: 3 to add") {
+		t.Fatalf("logs --follow after approval, from where it stopped:\n%s", rest)
+	}
 	got = decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--interval", "100ms"))
 	if got.Status != release.StatusSucceeded || got.Approval.By != "alice" {
 		t.Fatalf("approved release: %s %+v", got.Status, got.Approval)
+	}
+	// --wait --through-approval waits past the approval.
+	tp := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "create", "--env", "shop", "--wait", "--through-approval", "--interval", "100ms"))
+	if tp.Status != release.StatusSucceeded {
+		t.Fatalf("create --wait: %s", tp.Status)
 	}
 
 	// Rollback of shop to its first release.
@@ -345,9 +381,11 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 	if len(lines) != 500 {
 		t.Fatalf("followed %d lines, want 500", len(lines))
 	}
+	column := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3}  plan        (.*)$`)
 	for i, l := range lines {
-		if l != fmt.Sprintf("line %d", i+1) {
-			t.Fatalf("line %d is %q", i+1, l)
+		m := column.FindStringSubmatch(l)
+		if m == nil || m[1] != fmt.Sprintf("line %d", i+1) {
+			t.Fatalf("line %d is %q, want time, phase and %q", i+1, l, fmt.Sprintf("line %d", i+1))
 		}
 	}
 	nd := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--after", "498")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
@@ -47,6 +46,13 @@ func (c *demoCmd) Run(g *Globals) error {
 		where = "embedded PostgreSQL in " + filepath.Dir(db.cluster.SocketDir())
 	}
 	fmt.Fprintf(out, "shiplog demo: %s\n", where)
+	// The server's and worker's log lines go to a file, not into the report.
+	logPath, closeLog, err := g.logToFile("demo.log")
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	fmt.Fprintf(out, "server and worker log: %s\n", logPath)
 
 	srvCmd := serverCmd{Listen: c.Listen, Workers: 1, KeepAlive: 15 * time.Second, MaxStream: 30 * time.Minute, Grace: 30 * time.Second, Worker: c.Worker}
 	live, err := srvCmd.start(g, db)
@@ -101,7 +107,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	fmt.Fprintf(out, "release %d queued (template terraform-apply); following its log:\n\n", r.ID)
 
-	err = followLogs(ctx, cl, g, r.ID, 0, func(e release.LogEntry) error {
+	_, _, err = followLogs(ctx, cl, g, r.ID, 0, false, func(e release.LogEntry) error {
 		_, err := fmt.Fprintf(out, "  %-7s | %s\n", e.Phase, e.Text)
 		return err
 	})
@@ -120,19 +126,14 @@ func (c *demoCmd) Run(g *Globals) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	tw := s.table("ACTION", "ADDRESS", "FIELD", "BEFORE", "AFTER")
+	tw := s.table(fieldChangeHeader...)
 	for _, ch := range changes {
-		for _, f := range ch.Fields {
-			if !f.Changed && ch.Action != release.ChangeCreate {
-				continue
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ch.Action, ch.Address, orDash(f.Path), show(f, f.Before, false), show(f, f.After, true))
-		}
+		writeFieldChanges(tw, ch.Change)
 	}
 	tw.Flush()
 
 	fmt.Fprintf(out, "\nExplore it: the API is at %s; a read-only token (shown once):\n  export SHIPLOG_ENDPOINT=%s SHIPLOG_TOKEN=%s\n", endpoint, endpoint, readSecret)
-	fmt.Fprintf(out, "  shiplog release show %d; shiplog release changes %d; shiplog release logs %d; shiplog status --environment %s\n", r.ID, r.ID, r.ID, c.Environment)
+	fmt.Fprintf(out, "  shiplog release show %d; shiplog release changes %d; shiplog release logs %d; shiplog status --env %s\n", r.ID, r.ID, r.ID, c.Environment)
 	serve := c.Serve == "yes" || (c.Serve == "auto" && isTerminal(out))
 	if serve {
 		fmt.Fprintln(out, "Serving until Ctrl-C.")
@@ -144,21 +145,4 @@ func (c *demoCmd) Run(g *Globals) error {
 		return &ExitError{Code: exitCodes[r.Status], Err: errors.New("release " + fmt.Sprint(r.ID) + " ended " + string(r.Status))}
 	}
 	return nil
-}
-
-// show renders a field value for the demo's change table.
-func show(f release.Field, v any, after bool) string {
-	switch {
-	case f.Sensitive:
-		return "(sensitive)"
-	case after && f.Unknown && v == nil:
-		return "(known after apply)"
-	case v == nil:
-		return "-"
-	}
-	s := fmt.Sprint(v)
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return strings.ReplaceAll(s, "\n", " ")
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,26 +11,6 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
-
-// Exit codes of `shiplog release wait`.
-const (
-	ExitFailed   = 10 // the release FAILED
-	ExitAborted  = 11 // ABORTED
-	ExitRejected = 12 // REJECTED at approval
-	ExitTimedOut = 13 // TIMED_OUT (a phase or the release ran too long)
-	ExitStopped  = 14 // STOPPED (its worker shut down or vanished)
-	ExitGaveUp   = 15 // the wait ended (--timeout, or interrupted) before the release did
-)
-
-// exitCodes maps final statuses to wait's exit codes.
-var exitCodes = map[release.Status]int{
-	release.StatusSucceeded: 0,
-	release.StatusFailed:    ExitFailed,
-	release.StatusAborted:   ExitAborted,
-	release.StatusRejected:  ExitRejected,
-	release.StatusTimedOut:  ExitTimedOut,
-	release.StatusStopped:   ExitStopped,
-}
 
 type releaseCmd struct {
 	Create     releaseCreateCmd     `cmd:"" help:"Queue a release of an environment."`
@@ -64,6 +43,14 @@ type releaseCreateCmd struct {
 	MigrationScript  []string `name:"migration-script" help:"State migration script NAME=FILE (repeatable)."`
 	DeploymentType   string   `name:"deployment-type" enum:"REGULAR,CUSTOM" default:"REGULAR" help:"REGULAR or CUSTOM."`
 	BlueprintVersion string   `name:"blueprint-version" help:"Configuration version label (default: the worker's snapshot hash)."`
+	Wait             bool     `help:"Wait for the release as 'shiplog release wait' does, print it and exit with its exit code."`
+	Follow           bool     `help:"As --wait, printing its log on standard error as it goes."`
+	waitFlags
+}
+
+// Help is shown by `shiplog release create --help`.
+func (c *releaseCreateCmd) Help() string {
+	return "Queues a release and prints it. With --wait or --follow it then waits as\n'shiplog release wait' does.\n\n" + exitCodesHelp
 }
 
 func (c *releaseCreateCmd) Run(g *Globals) error {
@@ -96,6 +83,10 @@ func (c *releaseCreateCmd) Run(g *Globals) error {
 	r, err := s.c.CreateRelease(g.Context(), req)
 	if err != nil {
 		return err
+	}
+	if c.Wait || c.Follow {
+		fmt.Fprintf(g.Stderr(), "release %d of %s queued (%s, %s)\n", r.ID, r.Environment, r.Template, r.Type)
+		return s.await(g, r.ID, c.waitFlags, c.Follow)
 	}
 	if s.json {
 		return s.printJSON(r)
@@ -243,6 +234,7 @@ func quoted(s string) string {
 type releaseChangesCmd struct {
 	apiFlags
 	ID            int64  `arg:"" help:"Release ID."`
+	Counts        bool   `help:"On a table, one line per change with the number of changed fields instead of each field's before and after."`
 	Kind          string `enum:"resource,output,drift" default:"resource" help:"What changes: resource, output or drift."`
 	Action        string `help:"Only changes of this action (create, update, delete, replace, read, no-op, forget)."`
 	Type          string `help:"Only resources of this type."`
@@ -258,7 +250,11 @@ func (c *releaseChangesCmd) Run(g *Globals) error {
 	f := client.ChangeFilter{Kind: release.ChangeKind(c.Kind), Action: release.ChangeAction(c.Action), Type: c.Type, Module: c.Module,
 		AddressPrefix: c.AddressPrefix, Limit: 500}
 	// Page by page: a release of many thousand changes is never held whole.
-	tw := s.table("ACTION", "ADDRESS", "CHANGED FIELDS", "PHASE")
+	header := fieldChangeHeader
+	if c.Counts {
+		header = []string{"ACTION", "ADDRESS", "CHANGED FIELDS", "PHASE"}
+	}
+	tw := s.table(header...)
 	n := 0
 	if s.json {
 		fmt.Fprint(s.out, "{\"changes\": [")
@@ -278,8 +274,10 @@ func (c *releaseChangesCmd) Run(g *Globals) error {
 					fmt.Fprint(s.out, ",")
 				}
 				fmt.Fprintf(s.out, "\n  %s", b)
-			} else {
+			} else if c.Counts {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", ch.Action, ch.Address, changedFields(ch.Fields), ch.Phase)
+			} else {
+				writeFieldChanges(tw, ch.Change)
 			}
 			n++
 		}
@@ -310,201 +308,6 @@ func changedFields(fs []release.Field) int {
 		}
 	}
 	return n
-}
-
-type releaseLogsCmd struct {
-	apiFlags
-	ID     int64  `arg:"" help:"Release ID."`
-	Follow bool   `short:"f" help:"Follow the log live until the release ends, reconnecting (and resuming) as needed."`
-	Phase  string `help:"Only this phase's lines (without --follow)."`
-	After  int64  `help:"Start after this line (seq)."`
-}
-
-func (c *releaseLogsCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	print := func(e release.LogEntry) error {
-		if s.json {
-			b, err := jsonLine(e)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(s.out, "%s\n", b)
-			return err
-		}
-		_, err := fmt.Fprintln(s.out, e.Text)
-		return err
-	}
-	if c.Follow {
-		if c.Phase != "" {
-			return errors.New("--phase cannot be combined with --follow")
-		}
-		return followLogs(g.Context(), s.c, g, c.ID, c.After, print)
-	}
-	f := client.LogFilter{Phase: c.Phase, Limit: 500}
-	if c.After > 0 {
-		f.Cursor = fmt.Sprint(c.After)
-	}
-	for {
-		p, err := s.c.ListLogs(g.Context(), c.ID, f)
-		if err != nil {
-			return err
-		}
-		for _, e := range p.Entries {
-			if err := print(e); err != nil {
-				return err
-			}
-		}
-		if p.NextCursor == "" {
-			return nil
-		}
-		f.Cursor = p.NextCursor
-	}
-}
-
-// followLogs streams a release's log from after, resuming from the last
-// line seen whenever the connection breaks, until the release has ended and
-// every line was printed.
-func followLogs(ctx context.Context, c *client.Client, g *Globals, id, after int64, fn func(release.LogEntry) error) error {
-	last := after
-	backoff := 250 * time.Millisecond
-	for {
-		cursor := ""
-		if last > 0 {
-			cursor = fmt.Sprint(last)
-		}
-		err := c.StreamLogs(ctx, id, cursor, func(e release.LogEntry) error {
-			if e.Seq <= last {
-				return nil // already printed
-			}
-			last = e.Seq
-			backoff = 250 * time.Millisecond
-			return fn(e)
-		})
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
-			return err // not found, not allowed: retrying will not help
-		}
-		g.Logger().Debug("log stream broke; resuming", "release", id, "after", last, "error", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-}
-
-type releaseWaitCmd struct {
-	apiFlags
-	ID       int64         `arg:"" help:"Release ID."`
-	Within   time.Duration `name:"within" default:"0" help:"Give up after this long (0: wait for as long as it takes)."`
-	Interval time.Duration `default:"2s" help:"How often to look."`
-}
-
-// Help is shown by `shiplog release wait --help`.
-func (c *releaseWaitCmd) Help() string {
-	return `Waits until the release has finished and prints it. On a terminal it shows
-progress (status and phase) on standard error. Requests that fail (the server
-restarting, the network) are retried until --within runs out.
-
-Exit codes:
-   0  SUCCEEDED
-  10  FAILED
-  11  ABORTED
-  12  REJECTED (at approval)
-  13  TIMED_OUT
-  14  STOPPED (its worker shut down or vanished)
-  15  gave up waiting (--within ran out, or interrupted) before it finished
-   1  any other error (unknown release, bad token, ...)`
-}
-
-func (c *releaseWaitCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	ctx := g.Context()
-	if c.Within > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Within)
-		defer cancel()
-	}
-	interval := max(c.Interval, 50*time.Millisecond)
-	var shown string
-	var r *release.Release
-	for {
-		r, err = s.c.GetRelease(ctx, c.ID)
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			return s.gaveUp(c.ID, r, shown)
-		default:
-			if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
-				return err
-			}
-			g.Logger().Debug("waiting: the server did not answer; trying again", "error", err)
-		}
-		if r != nil {
-			line := progressLine(r)
-			if line != shown && s.progress != nil {
-				fmt.Fprintf(s.progress, "\r\033[K%s", line)
-			}
-			shown = line
-			if r.Status.Terminal() {
-				if s.progress != nil {
-					fmt.Fprintln(s.progress)
-				}
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return s.gaveUp(c.ID, r, shown)
-		case <-time.After(interval):
-		}
-	}
-	if err := s.showRelease(r); err != nil {
-		return err
-	}
-	code := exitCodes[r.Status]
-	if code == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("release %d %s", r.ID, r.Status)
-	if first, _, _ := strings.Cut(strings.TrimSpace(r.ErrorLog), "\n"); first != "" {
-		msg += ": " + first
-	}
-	return &ExitError{Code: code, Err: errors.New(msg)}
-}
-
-func (s *apiSession) gaveUp(id int64, r *release.Release, shown string) error {
-	if s.progress != nil && shown != "" {
-		fmt.Fprintln(s.progress)
-	}
-	status := "not seen"
-	if r != nil {
-		status = string(r.Status)
-	}
-	return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up waiting for release %d (last seen %s)", id, status)}
-}
-
-// progressLine says where a release is: its status and current phase.
-func progressLine(r *release.Release) string {
-	line := fmt.Sprintf("release %d %s", r.ID, r.Status)
-	for _, p := range r.Phases {
-		if p.Status == release.PhaseInProgress || p.Status == release.PhasePendingApproval {
-			line += fmt.Sprintf(": phase %s (%s) %s", p.Name, p.Action, p.Status)
-		}
-	}
-	if r.Status == release.StatusPendingApproval {
-		line += " — approve with: shiplog release approve " + fmt.Sprint(r.ID)
-	}
-	return line
 }
 
 type decision struct {

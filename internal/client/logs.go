@@ -46,21 +46,34 @@ func (c *Client) ListLogs(ctx context.Context, id int64, f LogFilter) (*apiwire.
 // silence longer than the client's timeout (the server sends keep-alives)
 // ends the stream with an error wrapping ErrTimeout.
 func (c *Client) StreamLogs(ctx context.Context, id int64, cursor string, fn func(release.LogEntry) error) error {
+	_, err := c.FollowLogs(ctx, id, cursor, false, fn)
+	return err
+}
+
+// FollowLogs is StreamLogs that also ends, with untilSettled, once the
+// release waits for approval (the stream's until=settled) and every line
+// so far was sent. It returns the status the server's `end` event named
+// (a final status, or PENDING_APPROVAL).
+func (c *Client) FollowLogs(ctx context.Context, id int64, cursor string, untilSettled bool, fn func(release.LogEntry) error) (release.Status, error) {
 	for {
-		next, done, err := c.streamOnce(ctx, id, cursor, fn)
-		if err != nil || done {
-			return err
+		next, end, err := c.streamOnce(ctx, id, cursor, untilSettled, fn)
+		if err != nil || end != nil {
+			var st release.Status
+			if end != nil {
+				st = end.Status
+			}
+			return st, err
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return "", err
 		}
 		cursor = next
 	}
 }
 
-// streamOnce reads one SSE connection; done is true after event "end", and
+// streamOnce reads one SSE connection; end is the data of event "end", and
 // next is the cursor to resume from otherwise.
-func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn func(release.LogEntry) error) (next string, done bool, err error) {
+func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, untilSettled bool, fn func(release.LogEntry) error) (next string, end *apiwire.StreamEnd, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// The idle watchdog cancels the request after a silence.
@@ -83,17 +96,20 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn fun
 
 	q := url.Values{}
 	setQuery(q, "cursor", cursor)
+	if untilSettled {
+		q.Set("until", "settled")
+	}
 	r := request{method: http.MethodGet, path: api("releases", strconv.FormatInt(id, 10), "logs", "stream"), query: q}
 	resp, u, err := c.send(ctx, r, "text/event-stream")
 	if err != nil {
 		if timedOut() {
-			return "", false, fmt.Errorf("GET %s: %w: no answer within %s", u.Redacted(), ErrTimeout, c.timeout)
+			return "", nil, fmt.Errorf("GET %s: %w: no answer within %s", u.Redacted(), ErrTimeout, c.timeout)
 		}
-		return "", false, err
+		return "", nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", false, decodeError(r.method, pathAndQuery(u), resp)
+		return "", nil, decodeError(r.method, pathAndQuery(u), resp)
 	}
 
 	next = cursor
@@ -115,7 +131,7 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn fun
 			}
 			var e release.LogEntry
 			if err := json.Unmarshal([]byte(ev.data.String()), &e); err != nil {
-				return "", false, fmt.Errorf("GET %s: decoding a log event: %w", pathAndQuery(u), err)
+				return "", nil, fmt.Errorf("GET %s: decoding a log event: %w", pathAndQuery(u), err)
 			}
 			if ev.id != "" {
 				next = ev.id
@@ -123,23 +139,27 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn fun
 				next = strconv.FormatInt(e.Seq, 10)
 			}
 			if err := fn(e); err != nil {
-				return "", false, err
+				return "", nil, err
 			}
 		case "end":
-			return next, true, nil
+			var e apiwire.StreamEnd
+			if err := json.Unmarshal([]byte(ev.data.String()), &e); err != nil {
+				return "", nil, fmt.Errorf("GET %s: decoding the end event: %w", pathAndQuery(u), err)
+			}
+			return next, &e, nil
 		case "timeout":
 			if cur := timeoutCursor(ev.data.String()); cur != "" {
 				next = cur
 			} else if ev.id != "" {
 				next = ev.id
 			}
-			return next, false, nil
+			return next, nil, nil
 		}
 		ev = sseEvent{}
 	}
 	err = sc.Err()
 	if timedOut() {
-		return "", false, fmt.Errorf("GET %s: %w: nothing received for %s", pathAndQuery(u), ErrTimeout, c.timeout)
+		return "", nil, fmt.Errorf("GET %s: %w: nothing received for %s", pathAndQuery(u), ErrTimeout, c.timeout)
 	}
 	if err == nil {
 		err = io.ErrUnexpectedEOF
@@ -147,7 +167,7 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn fun
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, context.Canceled) {
 		err = ctxErr
 	}
-	return "", false, fmt.Errorf("GET %s: the log stream ended before the release finished: %w", pathAndQuery(u), err)
+	return "", nil, fmt.Errorf("GET %s: the log stream ended before the release finished: %w", pathAndQuery(u), err)
 }
 
 // sseEvent collects the fields of one Server-Sent Event.

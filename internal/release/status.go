@@ -94,6 +94,10 @@ func (s Status) Terminal() bool {
 	return false
 }
 
+// Settled reports whether nothing more happens to a release in s until
+// someone acts: it is finished, or it waits for an approval decision.
+func (s Status) Settled() bool { return s.Terminal() || s == StatusPendingApproval }
+
 // Active reports whether a release in s holds its environment: at most one
 // release per environment may be active at a time.
 func (s Status) Active() bool { return s == StatusInProgress }

@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// Exit codes of `shiplog release wait` (and `release create --wait/--follow`).
+const (
+	ExitFailed          = 10 // the release FAILED
+	ExitAborted         = 11 // ABORTED
+	ExitRejected        = 12 // REJECTED at approval
+	ExitTimedOut        = 13 // TIMED_OUT (a phase or the release ran too long)
+	ExitStopped         = 14 // STOPPED (its worker shut down or vanished)
+	ExitGaveUp          = 15 // the wait ended (--within, or interrupted) before the release did
+	ExitPendingApproval = 16 // the release waits for approval (without --through-approval)
+)
+
+// exitCodes maps final statuses to wait's exit codes.
+var exitCodes = map[release.Status]int{
+	release.StatusSucceeded: 0,
+	release.StatusFailed:    ExitFailed,
+	release.StatusAborted:   ExitAborted,
+	release.StatusRejected:  ExitRejected,
+	release.StatusTimedOut:  ExitTimedOut,
+	release.StatusStopped:   ExitStopped,
+}
+
+// exitCodesHelp lists the exit codes for --help.
+const exitCodesHelp = `Exit codes:
+   0  SUCCEEDED
+  10  FAILED
+  11  ABORTED
+  12  REJECTED (at approval)
+  13  TIMED_OUT
+  14  STOPPED (its worker shut down or vanished)
+  15  gave up waiting (--within ran out, or interrupted) before it finished
+  16  PENDING_APPROVAL: the release waits for a decision (not with --through-approval)
+   1  any other error (unknown release, bad token, ...)`
+
+type releaseLogsCmd struct {
+	apiFlags
+	ID     int64  `arg:"" help:"Release ID."`
+	Follow bool   `short:"f" help:"Follow the log live until the release ends or waits for approval, reconnecting (and resuming) as needed."`
+	Phase  string `help:"Only this phase's lines (without --follow)."`
+	After  int64  `help:"Start after this line (seq)."`
+}
+
+func (c *releaseLogsCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	print := logPrinter(s.out, s.json)
+	if c.Follow {
+		if c.Phase != "" {
+			return errors.New("--phase cannot be combined with --follow")
+		}
+		st, last, err := followLogs(g.Context(), s.c, g, c.ID, c.After, true, print)
+		if err != nil {
+			return err
+		}
+		if st == release.StatusPendingApproval {
+			fmt.Fprintln(g.Stderr(), approvalHint(c.ID, last))
+		}
+		return nil
+	}
+	f := client.LogFilter{Phase: c.Phase, Limit: 500}
+	if c.After > 0 {
+		f.Cursor = fmt.Sprint(c.After)
+	}
+	for {
+		p, err := s.c.ListLogs(g.Context(), c.ID, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range p.Entries {
+			if err := print(e); err != nil {
+				return err
+			}
+		}
+		if p.NextCursor == "" {
+			return nil
+		}
+		f.Cursor = p.NextCursor
+	}
+}
+
+// logPrinter prints log entries to w: JSON lines, or a time (local, to the
+// millisecond), phase and text column.
+func logPrinter(w io.Writer, asJSON bool) func(release.LogEntry) error {
+	return func(e release.LogEntry) error {
+		if asJSON {
+			b, err := jsonLine(e)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(w, "%s\n", b)
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%s  %-10s  %s\n", e.Time.Local().Format("15:04:05.000"), e.Phase, e.Text)
+		return err
+	}
+}
+
+// approvalHint says how to go on with a release that waits for approval
+// whose log was printed up to line last.
+func approvalHint(id, last int64) string {
+	return fmt.Sprintf("release %d waits for approval: shiplog release changes %d; shiplog release approve %d (or reject); "+
+		"then shiplog release logs %d --follow --after %d", id, id, id, id, last)
+}
+
+// followLogs streams a release's log from after, resuming from the last
+// line seen whenever the connection breaks, until the release has ended (or,
+// untilSettled, waits for approval) and every line was printed. It returns
+// the status the stream ended at and the seq of the last line printed.
+func followLogs(ctx context.Context, c *client.Client, g *Globals, id, after int64, untilSettled bool, fn func(release.LogEntry) error) (release.Status, int64, error) {
+	last := after
+	backoff := 250 * time.Millisecond
+	for {
+		cursor := ""
+		if last > 0 {
+			cursor = fmt.Sprint(last)
+		}
+		st, err := c.FollowLogs(ctx, id, cursor, untilSettled, func(e release.LogEntry) error {
+			if e.Seq <= last {
+				return nil // already printed
+			}
+			last = e.Seq
+			backoff = 250 * time.Millisecond
+			return fn(e)
+		})
+		if err == nil || ctx.Err() != nil {
+			return st, last, err
+		}
+		if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
+			return "", last, err // not found, not allowed: retrying will not help
+		}
+		g.Logger().Debug("log stream broke; resuming", "release", id, "after", last, "error", err)
+		select {
+		case <-ctx.Done():
+			return "", last, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// waitFlags say how long and how far a command waits for a release.
+type waitFlags struct {
+	Within          time.Duration `name:"within" default:"0" help:"Give up after this long (0: wait for as long as it takes)."`
+	Interval        time.Duration `default:"2s" help:"How often to look."`
+	ThroughApproval bool          `name:"through-approval" help:"Keep waiting while the release waits for approval (default: stop there with exit 16)."`
+}
+
+type releaseWaitCmd struct {
+	apiFlags
+	waitFlags
+	ID int64 `arg:"" help:"Release ID."`
+}
+
+// Help is shown by `shiplog release wait --help`.
+func (c *releaseWaitCmd) Help() string {
+	return `Waits until the release has finished, or waits for approval, and prints it.
+On a terminal it shows progress (status and phase) on standard error.
+Requests that fail (the server restarting, the network) are retried until
+--within runs out.
+
+` + exitCodesHelp
+}
+
+func (c *releaseWaitCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	return s.await(g, c.ID, c.waitFlags, false)
+}
+
+// await waits for release id as wf says (with follow, printing its log to
+// standard error as it goes), prints it and returns the ExitError its
+// status calls for.
+func (s *apiSession) await(g *Globals, id int64, wf waitFlags, follow bool) error {
+	ctx := g.Context()
+	if wf.Within > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, wf.Within)
+		defer cancel()
+	}
+	if follow {
+		_, _, err := followLogs(ctx, s.c, g, id, 0, !wf.ThroughApproval, logPrinter(g.Stderr(), false))
+		if err != nil && ctx.Err() != nil {
+			return s.gaveUp(id, nil, "")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r, err := s.poll(ctx, g, id, wf)
+	if err != nil {
+		return err
+	}
+	return s.settled(r)
+}
+
+// poll looks at release id every wf.Interval until it is finished (or waits
+// for approval, unless wf.ThroughApproval).
+func (s *apiSession) poll(ctx context.Context, g *Globals, id int64, wf waitFlags) (*release.Release, error) {
+	interval := max(wf.Interval, 50*time.Millisecond)
+	var shown string
+	var r *release.Release
+	for {
+		cur, err := s.c.GetRelease(ctx, id)
+		switch {
+		case err == nil:
+			r = cur
+		case ctx.Err() != nil:
+			return nil, s.gaveUp(id, r, shown)
+		default:
+			if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
+				return nil, err
+			}
+			g.Logger().Debug("waiting: the server did not answer; trying again", "error", err)
+		}
+		if r != nil {
+			line := progressLine(r)
+			if line != shown && s.progress != nil {
+				fmt.Fprintf(s.progress, "\r\033[K%s", line)
+			}
+			shown = line
+			if r.Status.Terminal() || (r.Status == release.StatusPendingApproval && !wf.ThroughApproval) {
+				if s.progress != nil {
+					fmt.Fprintln(s.progress)
+				}
+				return r, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, s.gaveUp(id, r, shown)
+		case <-time.After(interval):
+		}
+	}
+}
+
+// settled prints r and returns the error carrying the exit code its status
+// calls for (nil for SUCCEEDED).
+func (s *apiSession) settled(r *release.Release) error {
+	if err := s.showRelease(r); err != nil {
+		return err
+	}
+	if r.Status == release.StatusPendingApproval {
+		return &ExitError{Code: ExitPendingApproval, Err: fmt.Errorf("release %d waits for approval: review with shiplog release changes %d, "+
+			"decide with shiplog release approve %d (or reject), then shiplog release wait %d", r.ID, r.ID, r.ID, r.ID)}
+	}
+	code := exitCodes[r.Status]
+	if code == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("release %d %s", r.ID, r.Status)
+	if first, _, _ := strings.Cut(strings.TrimSpace(r.ErrorLog), "\n"); first != "" {
+		msg += ": " + first
+	}
+	return &ExitError{Code: code, Err: errors.New(msg)}
+}
+
+func (s *apiSession) gaveUp(id int64, r *release.Release, shown string) error {
+	if s.progress != nil && shown != "" {
+		fmt.Fprintln(s.progress)
+	}
+	status := "not seen"
+	if r != nil {
+		status = string(r.Status)
+	}
+	return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up waiting for release %d (last seen %s)", id, status)}
+}
+
+// progressLine says where a release is: its status and current phase.
+func progressLine(r *release.Release) string {
+	line := fmt.Sprintf("release %d %s", r.ID, r.Status)
+	for _, p := range r.Phases {
+		if p.Status == release.PhaseInProgress || p.Status == release.PhasePendingApproval {
+			line += fmt.Sprintf(": phase %s (%s) %s", p.Name, p.Action, p.Status)
+		}
+	}
+	if r.Status == release.StatusPendingApproval {
+		line += " — approve with: shiplog release approve " + fmt.Sprint(r.ID)
+	}
+	return line
+}
