@@ -254,7 +254,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release
 				}
 			case <-poll.C:
 				polls++
-				if !s.metrics.listenerUp.Load() || polls%15 == 0 {
+				if !s.hub.connected() || polls%15 == 0 {
 					checkStatus = true
 					break wait
 				}
