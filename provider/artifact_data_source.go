@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -16,10 +17,17 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
+// artifactLookupModel is shiplog_artifact: an artifact and how it was found.
+type artifactLookupModel struct {
+	artifactModel
+	Environment types.String `tfsdk:"environment"`
+	Deployed    types.Bool   `tfsdk:"deployed"`
+}
+
 // artifactModel is one artifact, in shiplog_artifact and in lists.
 type artifactModel struct {
 	ID                   types.Int64  `tfsdk:"id"`
-	URI                  types.String `tfsdk:"uri"`
+	URI                  types.String `tfsdk:"artifact_uri"`
 	BuildID              types.String `tfsdk:"build_id"`
 	StackName            types.String `tfsdk:"stack_name"`
 	AppName              types.String `tfsdk:"app_name"`
@@ -69,7 +77,7 @@ func artifactAttributes() map[string]schema.Attribute {
 	}
 	return map[string]schema.Attribute{
 		"id":                    schema.Int64Attribute{MarkdownDescription: "The artifact's ID.", Computed: true},
-		"uri":                   str("Where the artifact is, e.g. an image reference or a bucket URL."),
+		"artifact_uri":          str("Where the artifact is, e.g. an image reference or a bucket URL (`artifact_uri` in the API and CLI too)."),
 		"build_id":              str("ID of the build that produced the artifact."),
 		"stack_name":            str("The stack the artifact belongs to; may be empty."),
 		"app_name":              str("The application the artifact belongs to."),
@@ -133,9 +141,26 @@ func (d *artifactDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 		Computed:            true,
 		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
+	attrs["environment"] = schema.StringAttribute{
+		MarkdownDescription: "With `deployed = true` and `app_name` or `build_id`: only artifacts that went out in a " +
+			"`SUCCEEDED` `APPLY` release of this environment. An unknown environment is an error.",
+		Optional: true,
+		Validators: []validator.String{
+			stringvalidator.LengthAtLeast(1),
+			stringvalidator.AlsoRequires(path.MatchRoot("deployed")),
+			stringvalidator.ConflictsWith(path.MatchRoot("id")),
+		},
+	}
+	attrs["deployed"] = schema.BoolAttribute{
+		MarkdownDescription: "Must be `true` when set, with `environment`: read the newest artifact deployed there, " +
+			"not merely registered (a release that failed did not deploy its artifacts).",
+		Optional:   true,
+		Validators: []validator.Bool{boolvalidator.AlsoRequires(path.MatchRoot("environment")), trueValidator{}},
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One registered artifact: by `id`, the newest of an application (`app_name`, optionally " +
-			"`stack_name`), or the newest of a build (`build_id`). A lookup that finds nothing is an error.",
+			"`stack_name`), or the newest of a build (`build_id`); with `environment` and `deployed = true`, the newest " +
+			"that went out in a SUCCEEDED apply of that environment. A lookup that finds nothing is an error.",
 		Attributes: attrs,
 	}
 }
@@ -144,7 +169,7 @@ func (d *artifactDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if !d.configured(&resp.Diagnostics) {
 		return
 	}
-	var cfg artifactModel
+	var cfg artifactLookupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -160,24 +185,25 @@ func (d *artifactDataSource) Read(ctx context.Context, req datasource.ReadReques
 		l.what, l.at = fmt.Sprintf("artifact %d", id), path.Root("id")
 		a, err = d.client.GetArtifact(ctx, id)
 	case !cfg.AppName.IsNull():
-		f := client.ArtifactFilter{AppName: cfg.AppName.ValueString(), StackName: cfg.StackName.ValueString()}
+		f := client.ArtifactFilter{AppName: cfg.AppName.ValueString(), StackName: cfg.StackName.ValueString(), DeployedTo: cfg.Environment.ValueString()}
 		l.what, l.at = "the newest artifact of "+f.String(), path.Root("app_name")
-		l.fields = map[string]path.Path{"app_name": path.Root("app_name"), "stack_name": path.Root("stack_name")}
-		a, err = d.client.LatestArtifact(ctx, f.AppName, f.StackName)
+		l.fields = map[string]path.Path{"app_name": path.Root("app_name"), "stack_name": path.Root("stack_name"), "deployed_to": path.Root("environment")}
+		a, err = d.client.LatestArtifact(ctx, f.AppName, f.StackName, f.DeployedTo)
 	default:
-		f := client.ArtifactFilter{BuildID: cfg.BuildID.ValueString()}
+		f := client.ArtifactFilter{BuildID: cfg.BuildID.ValueString(), DeployedTo: cfg.Environment.ValueString()}
 		l.what, l.at = "the newest artifact of "+f.String(), path.Root("build_id")
-		l.fields = map[string]path.Path{"build_id": path.Root("build_id")}
+		l.fields = map[string]path.Path{"build_id": path.Root("build_id"), "deployed_to": path.Root("environment")}
 		a, err = d.client.FindArtifact(ctx, f)
 	}
 	if err != nil {
 		d.addReadError(&resp.Diagnostics, l, err)
 		return
 	}
-	state, err := newArtifact(a)
+	found, err := newArtifact(a)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot encode artifact metadata", err.Error())
 		return
 	}
+	state := artifactLookupModel{artifactModel: found, Environment: cfg.Environment, Deployed: cfg.Deployed}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -21,7 +21,7 @@ data "shiplog_artifacts" "none" {
 			count("data.shiplog_artifacts.all", "artifacts", 2),
 			num("data.shiplog_artifacts.all", "artifacts.0.id", f.other.ID), // newest first
 			count("data.shiplog_artifacts.web", "artifacts", 1),
-			str("data.shiplog_artifacts.web", "artifacts.0.uri", "registry.example.com/shop/web:2.0.0"),
+			str("data.shiplog_artifacts.web", "artifacts.0.artifact_uri", "registry.example.com/shop/web:2.0.0"),
 			count("data.shiplog_artifacts.one", "artifacts", 1),
 			count("data.shiplog_artifacts.none", "artifacts", 0),
 		))

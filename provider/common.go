@@ -155,6 +155,22 @@ func statusStrings() []string {
 	return out
 }
 
+var releaseTypes = []string{string(release.TypePlan), string(release.TypeApply), string(release.TypeDestroy)}
+
+// awaitInterval is how often a wait for a release looks at it.
+const awaitInterval = time.Second
+
+// knownEnvironment is nil when name is empty or names an environment on the
+// server, else the client's error (not_found for an unknown one): a filter
+// on an unknown environment is an error, never an empty result.
+func (d *dataSourceBase) knownEnvironment(ctx context.Context, name string) error {
+	if name == "" {
+		return nil
+	}
+	_, err := d.client.GetEnvironment(ctx, name)
+	return err
+}
+
 var deploymentTypes = []string{
 	string(release.DeploymentRegular), string(release.DeploymentCustom), string(release.DeploymentRollback),
 }
@@ -179,4 +195,44 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%q is not a positive duration: use a number with a unit, such as 30s or 2m.", s))
 	}
+}
+
+// rfc3339Validator accepts an RFC 3339 time such as 2026-01-02T15:04:05Z.
+type rfc3339Validator struct{}
+
+func (rfc3339Validator) Description(context.Context) string {
+	return "value must be an RFC 3339 time such as 2026-01-02T15:04:05Z"
+}
+
+func (v rfc3339Validator) MarkdownDescription(ctx context.Context) string {
+	return "value must be an RFC 3339 time such as `2026-01-02T15:04:05Z`"
+}
+
+func (v rfc3339Validator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time",
+			fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-01-02T15:04:05Z (timestamp() and timeadd() give this form).", s))
+	}
+}
+
+// trueValidator accepts only true (an optional flag whose only meaning is
+// "yes").
+type trueValidator struct{}
+
+func (trueValidator) Description(context.Context) string { return "value must be true when set" }
+
+func (v trueValidator) MarkdownDescription(ctx context.Context) string {
+	return "value must be `true` when set"
+}
+
+func (v trueValidator) ValidateBool(ctx context.Context, req validator.BoolRequest, resp *validator.BoolResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueBool() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid deployed",
+		"deployed = false is not a filter: leave it out to read the newest registered artifact, or set it to true with environment.")
 }

@@ -172,17 +172,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatalf("creating the staging release: %v", err)
 	}
 
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
-	}
-	w, err := worker.New(ctx, worker.Config{
-		Store: f.store, DatabaseURL: f.dbURL, WorkDir: t.TempDir(), Lease: 10 * time.Second,
-		PollInterval: 50 * time.Millisecond, Grace: 5 * time.Second,
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := f.newWorker(t)
 	for range 2 {
 		if ran, err := w.RunOnce(ctx); err != nil || !ran {
 			t.Fatalf("running a release: ran=%v err=%v", ran, err)
@@ -200,6 +190,73 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.prod, f.staging = prod, staging
 	return f
+}
+
+// newWorker is a worker of the server's database running the real terraform.
+func (s *server) newWorker(t testing.TB) *worker.Worker {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+	}
+	w, err := worker.New(context.Background(), worker.Config{
+		Store: s.store, DatabaseURL: s.dbURL, WorkDir: t.TempDir(), Lease: 10 * time.Second,
+		PollInterval: 50 * time.Millisecond, Grace: 5 * time.Second,
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// runWorker runs a worker in the background until the test ends.
+func (s *server) runWorker(t testing.TB) {
+	t.Helper()
+	w := s.newWorker(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// recordPlan records a plan made elsewhere as a finished PLAN release of env.
+func (s *server) recordPlan(t testing.TB, env string) *release.Release {
+	t.Helper()
+	const plan = `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`
+	r, err := s.admin.RecordPlan(context.Background(), env, client.RecordPlanOptions{}, strings.NewReader(plan))
+	if err != nil {
+		t.Fatalf("recording a plan of %s: %v", env, err)
+	}
+	return r
+}
+
+// queue queues a terraform-apply release of env.
+func (s *server) queue(t testing.TB, env string) *release.Release {
+	t.Helper()
+	r, err := s.admin.CreateRelease(context.Background(), apiwire.CreateReleaseRequest{Environment: env, Template: "terraform-apply"})
+	if err != nil {
+		t.Fatalf("queueing a release of %s: %v", env, err)
+	}
+	return r
+}
+
+// environment creates an environment whose configuration is body.
+func (s *server) environment(t testing.TB, name, body string) {
+	t.Helper()
+	if _, err := s.admin.CreateEnvironment(context.Background(), apiwire.EnvironmentRequest{Name: name, Source: release.Source{Dir: writeConfig(t, body)}}); err != nil {
+		t.Fatalf("creating environment %s: %v", name, err)
+	}
+}
+
+// writer is the provider block for the admin token (write scope) plus body.
+func (s *server) writer(body string) string {
+	return providerBlock(s.endpoint, s.tokens["admin"]) + body
 }
 
 func writeConfig(t testing.TB, body string) string {

@@ -63,7 +63,8 @@ func (p *shiplogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads releases, their resource changes, artifacts and resource status from a " +
 			"[shiplog](https://github.com/shiplog-dev/terraform-provider-shiplog) API server. " +
-			"The provider only reads: it has data sources and no resources.",
+			"Its data sources read (a token with the `read` scope); its resources `shiplog_release` and " +
+			"`shiplog_artifact` trigger releases and register artifacts (the `write` scope).",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the shiplog API server, such as `https://shiplog.example.com` or " +
@@ -72,7 +73,7 @@ func (p *shiplogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional: true,
 			},
 			"token": schema.StringAttribute{
-				MarkdownDescription: "API token with the `read` scope, sent as `Authorization: Bearer <token>`. " +
+				MarkdownDescription: "API token with the `read` scope (and `write` for the resources), sent as `Authorization: Bearer <token>`. " +
 					"Falls back to the `" + EnvToken + "` environment variable; one of the two must be set. " +
 					"The provider checks the token when it is configured, with one small request.",
 				Optional:  true,
@@ -196,7 +197,7 @@ func valueOrEnv(v types.String, env string) string {
 }
 
 func (p *shiplogProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{NewReleaseResource, NewArtifactResource}
 }
 
 func (p *shiplogProvider) DataSources(context.Context) []func() datasource.DataSource {
@@ -207,5 +208,6 @@ func (p *shiplogProvider) DataSources(context.Context) []func() datasource.DataS
 		NewArtifactDataSource,
 		NewArtifactsDataSource,
 		NewResourceStatusDataSource,
+		NewEnvironmentDataSource,
 	}
 }

@@ -3,13 +3,16 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -27,8 +30,9 @@ type releaseDataSource struct{ dataSourceBase }
 
 type releaseDataSourceModel struct {
 	releaseCoreModel
-	Phases    []phaseModel    `tfsdk:"phases"`
-	Artifacts []artifactModel `tfsdk:"artifacts"`
+	Phases      []phaseModel    `tfsdk:"phases"`
+	Artifacts   []artifactModel `tfsdk:"artifacts"`
+	WaitTimeout types.String    `tfsdk:"wait_timeout"`
 }
 
 func (d *releaseDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -84,6 +88,23 @@ func (d *releaseDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			stringvalidator.ConflictsWith(path.MatchRoot("id")),
 		},
 	}
+	attrs["release_type"] = schema.StringAttribute{
+		MarkdownDescription: "What the release does: `PLAN`, `APPLY` or `DESTROY`. Set with `environment`, it picks " +
+			"the newest release of this type (`APPLY` for the last release that deployed something).",
+		Optional: true,
+		Computed: true,
+		Validators: []validator.String{
+			stringvalidator.OneOf(releaseTypes...),
+			stringvalidator.ConflictsWith(path.MatchRoot("id")),
+		},
+	}
+	attrs["wait_timeout"] = schema.StringAttribute{
+		MarkdownDescription: "When the release found is `QUEUED`, `IN_PROGRESS` or `PENDING_APPROVAL`, wait up to this " +
+			"long (a Go duration such as `10m`) for it to finish, and read it then; a release still unfinished after " +
+			"that is an error. Unset: read the release as it is.",
+		Optional:   true,
+		Validators: []validator.String{durationValidator{}},
+	}
 	attrs["phases"] = phasesAttribute()
 	attrs["artifacts"] = artifactsAttribute("The artifacts the release deploys.")
 	resp.Schema = schema.Schema{
@@ -118,6 +139,7 @@ func (d *releaseDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			Environment:    cfg.Environment.ValueString(),
 			Template:       cfg.Template.ValueString(),
 			DeploymentType: release.DeploymentType(cfg.DeploymentType.ValueString()),
+			Type:           release.Type(cfg.ReleaseType.ValueString()),
 		}
 		if s := cfg.Status.ValueString(); s != "" {
 			f.Statuses = []release.Status{release.Status(s)}
@@ -126,17 +148,27 @@ func (d *releaseDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			fields: map[string]path.Path{
 				"environment": path.Root("environment"), "status": path.Root("status"),
 				"template": path.Root("template"), "deployment_type": path.Root("deployment_type"),
+				"release_type": path.Root("release_type"),
 			}}
-		r, err = d.client.LatestRelease(ctx, f)
+		if err = d.knownEnvironment(ctx, f.Environment); err == nil {
+			r, err = d.client.LatestRelease(ctx, f)
+		}
 	}
 	if err != nil {
 		d.addReadError(&resp.Diagnostics, l, err)
 		return
 	}
+	if s := cfg.WaitTimeout.ValueString(); s != "" && !r.Status.Terminal() {
+		r = d.awaitRelease(ctx, &resp.Diagnostics, r.ID, s)
+		if r == nil {
+			return
+		}
+	}
 
 	state := releaseDataSourceModel{
 		releaseCoreModel: newReleaseCore(r),
 		Phases:           newPhases(r.Phases),
+		WaitTimeout:      cfg.WaitTimeout,
 	}
 	state.Artifacts, err = newArtifacts(r.Artifacts)
 	if err != nil {
@@ -144,6 +176,29 @@ func (d *releaseDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// awaitRelease waits up to timeout (a Go duration) for release id to finish
+// and returns it, or adds an error saying where it stood and returns nil.
+func (d *releaseDataSource) awaitRelease(ctx context.Context, diags *diag.Diagnostics, id int64, timeout string) *release.Release {
+	limit, err := time.ParseDuration(timeout)
+	if err != nil {
+		diags.AddAttributeError(path.Root("wait_timeout"), "Invalid wait_timeout", err.Error())
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	r, err := d.client.AwaitRelease(wctx, id, awaitInterval, release.Status.Terminal)
+	if err != nil {
+		if wctx.Err() != nil && ctx.Err() == nil {
+			diags.AddAttributeError(path.Root("wait_timeout"), "shiplog release did not finish in time",
+				fmt.Sprintf("Release %d did not finish within wait_timeout %s: %v.", id, limit, err))
+			return nil
+		}
+		d.addReadError(diags, lookup{noun: "release", what: fmt.Sprintf("release %d", id), at: path.Root("wait_timeout")}, err)
+		return nil
+	}
+	return r
 }
 
 // backticked is `a`, `b`, `c`.

@@ -41,7 +41,7 @@ func TestAccReleaseDataSource(t *testing.T) {
 			count(r, "phases", len(prod.Phases)),
 			count(r, "artifacts", 1),
 			num(r, "artifacts.0.id", f.artifact.ID),
-			str(r, "artifacts.0.uri", "registry.example.com/shop/web:2.0.0"),
+			str(r, "artifacts.0.artifact_uri", "registry.example.com/shop/web:2.0.0"),
 			str(r, "artifacts.0.registration_metadata", `{"commit":"0a1b2c3","pipeline":"ci-77"}`),
 		}
 		for i, p := range prod.Phases {
@@ -81,6 +81,51 @@ data "shiplog_release" "none" {
 }`), errRe("Error: shiplog release not found", `environment = "production"`,
 				`the newest release of environment "production", template "terraform-destroy"`)),
 		)
+	})
+
+	t.Run("release type, unknown environment", func(t *testing.T) {
+		// a plan recorded after the apply: the newest SUCCEEDED release of
+		// production is a PLAN, the newest APPLY is still prod.
+		plan := f.recordPlan(t, "production")
+		run(t,
+			step(f.config(`
+data "shiplog_release" "newest" {
+  environment = "production"
+  status      = "SUCCEEDED"
+}
+data "shiplog_release" "deployed" {
+  environment  = "production"
+  status       = "SUCCEEDED"
+  release_type = "APPLY"
+}`),
+				num("data.shiplog_release.newest", "id", plan.ID),
+				str("data.shiplog_release.newest", "release_type", "PLAN"),
+				num("data.shiplog_release.deployed", "id", prod.ID),
+				str("data.shiplog_release.deployed", "release_type", "APPLY"),
+			),
+			fails(f.config(`data "shiplog_release" "r" { environment = "nowhere" }`),
+				errRe("shiplog release not found", `environment = "nowhere"`, `environment "nowhere"`)),
+		)
+		run(t, fails(f.config(`
+data "shiplog_release" "r" {
+  environment  = "production"
+  release_type = "BUILD"
+}`), errRe("Invalid Attribute Value Match", `release_type = "BUILD"`)))
+	})
+
+	t.Run("wait_timeout", func(t *testing.T) {
+		queued := f.queue(t, "staging")
+		run(t, fails(f.config(`
+data "shiplog_release" "r" {
+  environment  = "staging"
+  wait_timeout = "1s"
+}`), errRe("shiplog release did not finish in time", fmt.Sprintf("Release %d did not finish within wait_timeout 1s", queued.ID), "QUEUED")))
+		f.runWorker(t)
+		run(t, step(f.config(`
+data "shiplog_release" "r" {
+  environment  = "staging"
+  wait_timeout = "5m"
+}`), num(r, "id", queued.ID), str(r, "status", "SUCCEEDED")))
 	})
 
 	t.Run("release not found", func(t *testing.T) {

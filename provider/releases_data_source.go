@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -28,8 +30,13 @@ type releasesDataSource struct{ dataSourceBase }
 type releasesDataSourceModel struct {
 	Environment    types.String       `tfsdk:"environment"`
 	Status         types.String       `tfsdk:"status"`
+	Statuses       []types.String     `tfsdk:"statuses"`
 	Template       types.String       `tfsdk:"template"`
 	DeploymentType types.String       `tfsdk:"deployment_type"`
+	ReleaseType    types.String       `tfsdk:"release_type"`
+	TriggeredBy    types.String       `tfsdk:"triggered_by"`
+	CreatedAfter   types.String       `tfsdk:"created_after"`
+	CreatedBefore  types.String       `tfsdk:"created_before"`
 	Limit          types.Int64        `tfsdk:"limit"`
 	Releases       []releaseCoreModel `tfsdk:"releases"`
 }
@@ -43,7 +50,8 @@ func (d *releasesDataSource) Metadata(_ context.Context, req datasource.Metadata
 
 func (d *releasesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Releases, newest first, filtered by environment, status, template and deployment type. " +
+		MarkdownDescription: "Releases, newest first, filtered by environment, statuses, template, release and deployment type, " +
+			"who triggered them and when they were created. An unknown environment is an error. " +
 			"Items carry a release's status, timestamps and change summary but not its phases or artifacts: read those " +
 			"with `shiplog_release`. No match is an empty list, not an error.",
 		Attributes: map[string]schema.Attribute{
@@ -55,7 +63,39 @@ func (d *releasesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Only releases in this status: one of " + backticked(statusStrings()) + ".",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(statusStrings()...)},
+				Validators: []validator.String{
+					stringvalidator.OneOf(statusStrings()...),
+					stringvalidator.ConflictsWith(path.MatchRoot("statuses")),
+				},
+			},
+			"statuses": schema.SetAttribute{
+				MarkdownDescription: "Only releases in any of these statuses (e.g. `[\"FAILED\", \"TIMED_OUT\"]`).",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(statusStrings()...)),
+				},
+			},
+			"release_type": schema.StringAttribute{
+				MarkdownDescription: "Only releases of this type: `PLAN`, `APPLY` or `DESTROY`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(releaseTypes...)},
+			},
+			"triggered_by": schema.StringAttribute{
+				MarkdownDescription: "Only releases triggered by this token (its name).",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"created_after": schema.StringAttribute{
+				MarkdownDescription: "Only releases created at or after this time (RFC 3339, e.g. `timeadd(timestamp(), \"-24h\")`).",
+				Optional:            true,
+				Validators:          []validator.String{rfc3339Validator{}},
+			},
+			"created_before": schema.StringAttribute{
+				MarkdownDescription: "Only releases created before this time (RFC 3339).",
+				Optional:            true,
+				Validators:          []validator.String{rfc3339Validator{}},
 			},
 			"template": schema.StringAttribute{
 				MarkdownDescription: "Only releases of this release template.",
@@ -94,10 +134,22 @@ func (d *releasesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		Environment:    cfg.Environment.ValueString(),
 		Template:       cfg.Template.ValueString(),
 		DeploymentType: release.DeploymentType(cfg.DeploymentType.ValueString()),
+		Type:           release.Type(cfg.ReleaseType.ValueString()),
+		TriggeredBy:    cfg.TriggeredBy.ValueString(),
 		Limit:          defaultListLimit,
 	}
 	if s := cfg.Status.ValueString(); s != "" {
 		f.Statuses = []release.Status{release.Status(s)}
+	}
+	for _, s := range cfg.Statuses {
+		f.Statuses = append(f.Statuses, release.Status(s.ValueString()))
+	}
+	// validated by rfc3339Validator
+	if s := cfg.CreatedAfter.ValueString(); s != "" {
+		f.CreatedAfter, _ = time.Parse(time.RFC3339, s)
+	}
+	if s := cfg.CreatedBefore.ValueString(); s != "" {
+		f.CreatedBefore, _ = time.Parse(time.RFC3339, s)
 	}
 	if !cfg.Limit.IsNull() {
 		f.Limit = int(cfg.Limit.ValueInt64())
@@ -107,7 +159,16 @@ func (d *releasesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		fields: map[string]path.Path{
 			"environment": path.Root("environment"), "status": path.Root("status"), "template": path.Root("template"),
 			"deployment_type": path.Root("deployment_type"), "limit": path.Root("limit"),
+			"release_type": path.Root("release_type"), "triggered_by": path.Root("triggered_by"),
+			"created_after": path.Root("created_after"), "created_before": path.Root("created_before"),
 		}}
+	if len(cfg.Statuses) > 0 {
+		l.fields["status"] = path.Root("statuses")
+	}
+	if err := d.knownEnvironment(ctx, f.Environment); err != nil {
+		d.addReadError(&resp.Diagnostics, l, err)
+		return
+	}
 	if f.Environment == "" {
 		l.at = path.Root("limit")
 	}

@@ -71,5 +71,5 @@ output "out_of_sync" {
 }
 
 output "app_artifact" {
-  value = data.shiplog_artifact.app.uri
+  value = data.shiplog_artifact.app.artifact_uri
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -11,7 +13,11 @@ import (
 
 func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.ArtifactFilter{AppName: q.Get("app_name"), StackName: q.Get("stack_name"), BuildID: q.Get("build_id")}
+	f := store.ArtifactFilter{AppName: q.Get("app_name"), StackName: q.Get("stack_name"), BuildID: q.Get("build_id"), DeployedTo: q.Get("deployed_to")}
+	if err := s.knownEnvironment(r, "deployed_to", f.DeployedTo); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	limit, err := limitOf(q)
 	if err != nil {
 		s.fail(w, r, err)
@@ -76,13 +82,22 @@ func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) latestArtifact(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	as, err := s.store.ListArtifacts(r.Context(), store.ArtifactFilter{AppName: q.Get("app_name"), StackName: q.Get("stack_name"), Limit: 1})
+	f := store.ArtifactFilter{AppName: q.Get("app_name"), StackName: q.Get("stack_name"), DeployedTo: q.Get("deployed_to"), Limit: 1}
+	if err := s.knownEnvironment(r, "deployed_to", f.DeployedTo); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	as, err := s.store.ListArtifacts(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if len(as) == 0 {
-		s.fail(w, r, notFound("no artifact with app_name %q and stack_name %q", q.Get("app_name"), q.Get("stack_name")))
+		where := ""
+		if f.DeployedTo != "" {
+			where = fmt.Sprintf(" deployed by a SUCCEEDED apply of environment %q", f.DeployedTo)
+		}
+		s.fail(w, r, notFound("no artifact with app_name %q and stack_name %q%s", q.Get("app_name"), q.Get("stack_name"), where))
 		return
 	}
 	writeJSON(w, http.StatusOK, as[0])
@@ -131,4 +146,19 @@ func TokenList(ts []*store.Token) apiwire.TokenList {
 		out.Tokens = append(out.Tokens, apiwire.Token{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt})
 	}
 	return out
+}
+
+// knownEnvironment is nil when name is empty or names an environment, else
+// 404 naming the query parameter it came from.
+func (s *Server) knownEnvironment(r *http.Request, param, name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, err := s.store.GetEnvironment(r.Context(), name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("%s: no environment %q", param, name)
+		}
+		return err
+	}
+	return nil
 }

@@ -64,6 +64,14 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		}
 		f.DeploymentType = dt
 	}
+	if v := q.Get("release_type"); v != "" {
+		t, err := release.ParseType(v)
+		if err != nil {
+			s.fail(w, r, invalid("release_type", "%s", err.Error()))
+			return
+		}
+		f.Type = t
+	}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time

@@ -161,3 +161,11 @@ func variables(plain, sensitive []string) ([]release.Variable, error) {
 	}
 	return out, nil
 }
+
+// nextPage tells a table's reader, on standard error, how to list the next
+// page (nothing on the last page).
+func (s *apiSession) nextPage(g *Globals, next string) {
+	if next != "" {
+		fmt.Fprintf(g.Stderr(), "more: --cursor %s\n", next)
+	}
+}

@@ -55,10 +55,12 @@ func (c *artifactRegisterCmd) Run(g *Globals) error {
 
 type artifactListCmd struct {
 	apiFlags
-	App     string `help:"Only this app's artifacts."`
-	Stack   string `help:"Only this stack's artifacts."`
-	BuildID string `name:"build-id" help:"Only this build's artifacts."`
-	Limit   int    `short:"n" default:"50" help:"How many at most."`
+	App        string `help:"Only this app's artifacts."`
+	Stack      string `help:"Only this stack's artifacts."`
+	BuildID    string `name:"build-id" help:"Only this build's artifacts."`
+	DeployedTo string `name:"deployed-to" help:"Only artifacts that went out in a SUCCEEDED apply of this environment."`
+	Limit      int    `short:"n" default:"50" help:"How many at most."`
+	Cursor     string `help:"Continue a listing: the next_cursor a previous one printed (same filters)."`
 }
 
 func (c *artifactListCmd) Run(g *Globals) error {
@@ -66,8 +68,9 @@ func (c *artifactListCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	f := client.ArtifactFilter{AppName: c.App, StackName: c.Stack, BuildID: c.BuildID}
+	f := client.ArtifactFilter{AppName: c.App, StackName: c.Stack, BuildID: c.BuildID, DeployedTo: c.DeployedTo, Cursor: c.Cursor}
 	as := []release.Artifact{}
+	next := ""
 	for len(as) < c.Limit {
 		f.Limit = min(c.Limit-len(as), 500)
 		p, err := s.c.ListArtifacts(g.Context(), f)
@@ -75,15 +78,20 @@ func (c *artifactListCmd) Run(g *Globals) error {
 			return err
 		}
 		as = append(as, p.Artifacts...)
-		if p.NextCursor == "" {
+		next = p.NextCursor
+		if next == "" {
 			break
 		}
-		f.Cursor = p.NextCursor
+		f.Cursor = next
 	}
 	if s.json {
-		return s.printJSON(map[string]any{"artifacts": as})
+		return s.printJSON(apiwire.ArtifactList{Artifacts: as, NextCursor: next})
 	}
-	return s.artifactTable(as)
+	if err := s.artifactTable(as); err != nil {
+		return err
+	}
+	s.nextPage(g, next)
+	return nil
 }
 
 func (s *apiSession) artifactTable(as []release.Artifact) error {
@@ -100,6 +108,8 @@ type artifactShowCmd struct {
 	Latest bool   `help:"Show the newest artifact of --app (and --stack) instead."`
 	App    string `help:"App name, with --latest."`
 	Stack  string `help:"Stack name, with --latest."`
+	// DeployedTo narrows --latest to what went out in an environment.
+	DeployedTo string `name:"deployed-to" help:"With --latest: the newest that went out in a SUCCEEDED apply of this environment."`
 }
 
 func (c *artifactShowCmd) Run(g *Globals) error {
@@ -110,7 +120,7 @@ func (c *artifactShowCmd) Run(g *Globals) error {
 	var a *release.Artifact
 	switch {
 	case c.Latest && c.ID == 0:
-		a, err = s.c.LatestArtifact(g.Context(), c.App, c.Stack)
+		a, err = s.c.LatestArtifact(g.Context(), c.App, c.Stack, c.DeployedTo)
 	case !c.Latest && c.ID > 0:
 		a, err = s.c.GetArtifact(g.Context(), c.ID)
 	default:

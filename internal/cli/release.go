@@ -102,7 +102,9 @@ type releaseListCmd struct {
 	DeploymentType string        `name:"deployment-type" help:"Only REGULAR, CUSTOM or ROLLBACK releases."`
 	TriggeredBy    string        `name:"triggered-by" help:"Only releases triggered by this token."`
 	Since          time.Duration `help:"Only releases created within this long (e.g. 24h)."`
+	ReleaseType    string        `name:"release-type" help:"Only PLAN, APPLY or DESTROY releases."`
 	Limit          int           `short:"n" default:"50" help:"How many releases at most."`
+	Cursor         string        `help:"Continue a listing: the next_cursor a previous one printed (same filters)."`
 }
 
 func (c *releaseListCmd) Run(g *Globals) error {
@@ -110,14 +112,16 @@ func (c *releaseListCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	f := client.ReleaseFilter{Environment: c.Env, Template: c.Template, DeploymentType: release.DeploymentType(c.DeploymentType), TriggeredBy: c.TriggeredBy}
+	f := client.ReleaseFilter{Environment: c.Env, Template: c.Template, DeploymentType: release.DeploymentType(c.DeploymentType), TriggeredBy: c.TriggeredBy,
+		Type: release.Type(strings.ToUpper(c.ReleaseType)), Cursor: c.Cursor}
 	for _, st := range c.Status {
 		f.Statuses = append(f.Statuses, release.Status(strings.ToUpper(st)))
 	}
 	if c.Since > 0 {
 		f.CreatedAfter = time.Now().Add(-c.Since)
 	}
-	var rs []*release.Release
+	rs := []*release.Release{}
+	next := ""
 	for len(rs) < c.Limit {
 		f.Limit = min(c.Limit-len(rs), 500)
 		p, err := s.c.ListReleases(g.Context(), f)
@@ -125,17 +129,16 @@ func (c *releaseListCmd) Run(g *Globals) error {
 			return err
 		}
 		rs = append(rs, p.Releases...)
-		if p.NextCursor == "" {
+		next = p.NextCursor
+		if next == "" {
 			break
 		}
-		f.Cursor = p.NextCursor
+		f.Cursor = next
 	}
 	if s.json {
-		if rs == nil {
-			rs = []*release.Release{}
-		}
-		return s.printJSON(map[string]any{"releases": rs})
+		return s.printJSON(apiwire.ReleaseList{Releases: rs, NextCursor: next})
 	}
+	defer s.nextPage(g, next)
 	tw := s.table("ID", "ENVIRONMENT", "STATUS", "TEMPLATE", "TYPE", "DEPLOYMENT", "BY", "CREATED", "DURATION")
 	for _, r := range rs {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Environment, r.Status, r.Template, r.Type, r.DeploymentType,

@@ -210,13 +210,13 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err != nil || got.URI != web.URI || got.RegistrationMetadata["commit"] != "abc" || got.CreatedAt.IsZero() {
 			t.Fatalf("get: %v %+v", err, got)
 		}
-		if got, err := reader.LatestArtifact(ctx, "web", "eu"); err != nil || got.ID != web.ID {
+		if got, err := reader.LatestArtifact(ctx, "web", "eu", ""); err != nil || got.ID != web.ID {
 			t.Fatalf("latest web/eu: %v %+v", err, got)
 		}
-		if got, err := reader.LatestArtifact(ctx, "web", ""); err != nil || got.BuildID != "b2" {
+		if got, err := reader.LatestArtifact(ctx, "web", "", ""); err != nil || got.BuildID != "b2" {
 			t.Fatalf("latest web: %v %+v", err, got)
 		}
-		_, err = reader.LatestArtifact(ctx, "nope", "")
+		_, err = reader.LatestArtifact(ctx, "nope", "", "")
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 		if got, err := reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b3"}); err != nil || got.ID != api2.ID {
 			t.Fatalf("find b3: %v %+v", err, got)

@@ -17,8 +17,11 @@ type ArtifactFilter struct {
 	AppName   string
 	StackName string
 	BuildID   string
-	Cursor    string
-	Limit     int // page size: server default 50, at most 500
+	// DeployedTo keeps artifacts that went out in a SUCCEEDED apply of this
+	// environment (an unknown environment is a not_found error).
+	DeployedTo string
+	Cursor     string
+	Limit      int // page size: server default 50, at most 500
 }
 
 func (f ArtifactFilter) query() url.Values {
@@ -26,6 +29,7 @@ func (f ArtifactFilter) query() url.Values {
 	setQuery(q, "app_name", f.AppName)
 	setQuery(q, "stack_name", f.StackName)
 	setQuery(q, "build_id", f.BuildID)
+	setQuery(q, "deployed_to", f.DeployedTo)
 	setQuery(q, "cursor", f.Cursor)
 	setLimit(q, f.Limit)
 	return q
@@ -42,6 +46,9 @@ func (f ArtifactFilter) String() string {
 	}
 	if f.BuildID != "" {
 		parts = append(parts, fmt.Sprintf("build ID %q", f.BuildID))
+	}
+	if f.DeployedTo != "" {
+		parts = append(parts, fmt.Sprintf("deployed to %q", f.DeployedTo))
 	}
 	if len(parts) == 0 {
 		return "any artifact"
@@ -68,11 +75,13 @@ func (c *Client) GetArtifact(ctx context.Context, id int64) (*release.Artifact, 
 }
 
 // LatestArtifact returns the newest artifact of an app (in a stack, if stack
-// is not empty), through GET /api/v1/artifacts/latest.
-func (c *Client) LatestArtifact(ctx context.Context, app, stack string) (*release.Artifact, error) {
+// is not empty; deployed by a SUCCEEDED apply of environment deployedTo, if
+// not empty), through GET /api/v1/artifacts/latest.
+func (c *Client) LatestArtifact(ctx context.Context, app, stack, deployedTo string) (*release.Artifact, error) {
 	q := url.Values{}
 	setQuery(q, "app_name", app)
 	setQuery(q, "stack_name", stack)
+	setQuery(q, "deployed_to", deployedTo)
 	var a release.Artifact
 	if err := c.get(ctx, api("artifacts", "latest"), q, &a); err != nil {
 		return nil, err

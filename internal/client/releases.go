@@ -19,6 +19,7 @@ type ReleaseFilter struct {
 	Statuses       []release.Status // any of these
 	Template       string
 	DeploymentType release.DeploymentType
+	Type           release.Type // PLAN, APPLY or DESTROY
 	TriggeredBy    string
 	CreatedAfter   time.Time
 	CreatedBefore  time.Time
@@ -40,6 +41,7 @@ func (f ReleaseFilter) query() url.Values {
 	}
 	setQuery(q, "template", f.Template)
 	setQuery(q, "deployment_type", string(f.DeploymentType))
+	setQuery(q, "release_type", string(f.Type))
 	setQuery(q, "triggered_by", f.TriggeredBy)
 	if !f.CreatedAfter.IsZero() {
 		q.Set("created_after", f.CreatedAfter.Format(time.RFC3339Nano))
@@ -68,6 +70,9 @@ func (f ReleaseFilter) String() string {
 	}
 	if f.Template != "" {
 		parts = append(parts, fmt.Sprintf("template %q", f.Template))
+	}
+	if f.Type != "" {
+		parts = append(parts, "release type "+string(f.Type))
 	}
 	if f.DeploymentType != "" {
 		parts = append(parts, "deployment type "+string(f.DeploymentType))

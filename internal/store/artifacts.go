@@ -50,8 +50,11 @@ func (s *Store) GetArtifact(ctx context.Context, id int64) (release.Artifact, er
 // ArtifactFilter selects artifacts, newest first.
 type ArtifactFilter struct {
 	AppName, StackName, BuildID string
-	BeforeID                    int64
-	Limit                       int
+	// DeployedTo keeps only artifacts that went out in a SUCCEEDED APPLY
+	// release of this environment (by name).
+	DeployedTo string
+	BeforeID   int64
+	Limit      int
 }
 
 // ListArtifacts returns artifacts newest first.
@@ -61,7 +64,10 @@ func (s *Store) ListArtifacts(ctx context.Context, f ArtifactFilter) ([]release.
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+artifactColumns+` FROM artifacts
 		WHERE ($1 = '' OR app_name = $1) AND ($2 = '' OR stack_name = $2) AND ($3 = '' OR build_id = $3) AND ($4 = 0 OR id < $4)
-		ORDER BY id DESC LIMIT $5`, f.AppName, f.StackName, f.BuildID, f.BeforeID, f.Limit)
+		  AND ($6 = '' OR EXISTS (SELECT 1 FROM release_artifacts ra
+		        JOIN releases r ON r.id = ra.release_id JOIN environments e ON e.id = r.environment_id
+		        WHERE ra.artifact_id = artifacts.id AND e.name = $6 AND r.status = 'SUCCEEDED' AND r.release_type = 'APPLY'))
+		ORDER BY id DESC LIMIT $5`, f.AppName, f.StackName, f.BuildID, f.BeforeID, f.Limit, f.DeployedTo)
 	if err != nil {
 		return nil, fmt.Errorf("listing artifacts: %w", err)
 	}

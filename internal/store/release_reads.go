@@ -66,6 +66,7 @@ type ReleaseFilter struct {
 	Statuses       []release.Status
 	Template       string
 	DeploymentType release.DeploymentType
+	Type           release.Type
 	TriggeredBy    string
 	CreatedAfter   *time.Time
 	CreatedBefore  *time.Time
@@ -97,6 +98,9 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.R
 	}
 	if f.DeploymentType != "" {
 		add("r.deployment_type = ?", string(f.DeploymentType))
+	}
+	if f.Type != "" {
+		add("r.release_type = ?", string(f.Type))
 	}
 	if f.TriggeredBy != "" {
 		add("r.triggered_by = ?", f.TriggeredBy)

@@ -10,7 +10,7 @@ data "shiplog_artifact" "build" {
 }
 
 output "checkout_image" {
-  value = data.shiplog_artifact.checkout.uri
+  value = data.shiplog_artifact.checkout.artifact_uri
 }
 
 # registration_metadata is a JSON object.

@@ -1,7 +1,8 @@
-# The newest successful release of production.
+# The newest successful deployment of production.
 data "shiplog_release" "last_good" {
-  environment = "production"
-  status      = "SUCCEEDED"
+  environment  = "production"
+  status       = "SUCCEEDED"
+  release_type = "APPLY" # not a plan-only release: one that deployed
 }
 
 # One release by ID.
@@ -18,5 +19,5 @@ output "apply_phase_duration_ms" {
 }
 
 output "deployed_artifacts" {
-  value = [for a in data.shiplog_release.last_good.artifacts : a.uri]
+  value = [for a in data.shiplog_release.last_good.artifacts : a.artifact_uri]
 }

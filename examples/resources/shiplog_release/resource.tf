@@ -1,0 +1,18 @@
+# Trigger a release of production with the new build and wait for it: the
+# apply fails if the release does not succeed.
+resource "shiplog_release" "production" {
+  environment = "production"
+  template    = "terraform-apply"
+  artifacts   = [shiplog_artifact.web.id]
+  variables = {
+    replicas = "3"
+  }
+
+  timeouts = {
+    create = "45m"
+  }
+}
+
+output "release_status" {
+  value = shiplog_release.production.status
+}
