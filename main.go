@@ -14,12 +14,13 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/provider"
 )
 
-// version is set by goreleaser.
+// version is set by goreleaser (-X main.version=...); cli.Version fills in
+// the module or VCS version of other builds.
 var version = "dev"
 
 func main() {
 	if serve, debug := provider.Launched(os.Args[1:]); serve {
-		if err := provider.Serve(context.Background(), version, debug); err != nil {
+		if err := provider.Serve(context.Background(), cli.Version(version), debug); err != nil {
 			fmt.Fprintln(os.Stderr, "shiplog: serving the Terraform provider:", err)
 			os.Exit(1)
 		}

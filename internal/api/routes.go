@@ -82,6 +82,11 @@ func routes() []route {
 			BodyDoc: "plan JSON (`terraform show -json PLANFILE`), at most 64 MiB", Status: 201, Resp: releaseT,
 			Errors: []int{400, 404, 413}, handle: (*Server).recordPlan},
 
+		{Method: "GET", Path: "/api/v1/templates", Scope: apiwire.ScopeRead, ID: "listTemplates",
+			Summary: "The release templates the server knows (built-in and --templates-dir), by namespace and name.",
+			Status:  200, Resp: apiwire.TemplateList{}, handle: (*Server).listTemplates},
+		{Method: "GET", Path: "/api/v1/templates/{namespace}/{name}", Scope: apiwire.ScopeRead, ID: "getTemplate",
+			Summary: "One release template.", Status: 200, Resp: apiwire.TemplateInfo{}, Errors: []int{404}, handle: (*Server).getTemplate},
 		{Method: "GET", Path: "/api/v1/releases", Scope: apiwire.ScopeRead, ID: "listReleases", Summary: "List releases, newest first.",
 			Query: []param{
 				{Name: "environment"}, {Name: "status", Desc: "comma-separated statuses"}, {Name: "template"},

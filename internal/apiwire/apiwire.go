@@ -244,3 +244,25 @@ type Health struct {
 	// Migrations are the schema versions applied (readyz).
 	Migrations []int `json:"migrations,omitempty"`
 }
+
+// TemplateInfo is a release template as GET /api/v1/templates shows it.
+type TemplateInfo struct {
+	Name        string          `json:"name"`
+	Namespace   string          `json:"namespace"`
+	Description string          `json:"description"`
+	ReleaseType release.Type    `json:"release_type"`
+	Builtin     bool            `json:"builtin"`
+	Phases      []TemplatePhase `json:"phases"`
+}
+
+// TemplatePhase is one phase of a TemplateInfo.
+type TemplatePhase struct {
+	Name             string         `json:"name"`
+	Action           release.Action `json:"action"`
+	ApprovalRequired bool           `json:"approval_required"`
+}
+
+// TemplateList is GET /api/v1/templates, by namespace and name.
+type TemplateList struct {
+	Templates []TemplateInfo `json:"templates"`
+}

@@ -200,6 +200,10 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if len(list["releases"]) != 1 {
 		t.Fatalf("release list: %+v", list)
 	}
+	health := decode[release.ResourceStatus](t, mustRun(t, as(ci.Secret), "resource", "health", "--env", "shop", "terraform_data.web", "DEGRADED"))
+	if health.HealthStatus != release.Degraded || health.Address != "terraform_data.web" {
+		t.Fatalf("resource health: %+v", health)
+	}
 	mustRun(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED", "-m", "verified")
 	code, _, errOut = run(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED")
 	if code != 1 || !strings.Contains(errOut, "already signed off by alice") {

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -33,6 +36,9 @@ type apiSession struct {
 }
 
 func (f *apiFlags) session(g *Globals) (*apiSession, error) {
+	if f.Token == "" {
+		return nil, errors.New("no API token: pass --token or set SHIPLOG_TOKEN (an admin creates one with: shiplog token create NAME --scope read,write)")
+	}
 	c, err := client.New(client.Config{Endpoint: f.Endpoint, Token: f.Token, Timeout: f.Timeout, UserAgent: "shiplog-cli"})
 	if err != nil {
 		return nil, err
@@ -168,4 +174,17 @@ func (s *apiSession) nextPage(g *Globals, next string) {
 	if next != "" {
 		fmt.Fprintf(g.Stderr(), "more: --cursor %s\n", next)
 	}
+}
+
+// explain adds to err, when it is one, which flag or variable to look at:
+// an endpoint that cannot be reached, a token that is refused.
+func (f *apiFlags) explain(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("%w\ncannot reach a shiplog server at %s: is it running? Set --endpoint or SHIPLOG_ENDPOINT", err, f.Endpoint)
+	}
+	if ce, ok := client.AsError(err); ok && ce.Status == http.StatusUnauthorized {
+		return fmt.Errorf("%w\nthe server at %s refused the token: check --token or SHIPLOG_TOKEN", err, f.Endpoint)
+	}
+	return err
 }

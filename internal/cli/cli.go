@@ -80,6 +80,8 @@ type root struct {
 	Artifact artifactCmd `cmd:"" help:"Register and find artifacts through the API."`
 	Env      envCmd      `cmd:"" name:"env" help:"Manage environments through the API."`
 	Status   statusCmd   `cmd:"" help:"Show the server's readiness and each environment's latest release and resources."`
+	Template templateCmd `cmd:"" help:"List and show release templates through the API."`
+	Resource resourceCmd `cmd:"" help:"Report resource health through the API."`
 }
 
 // ExitError ends the command with a specific exit code.
@@ -114,7 +116,7 @@ func Main(ctx context.Context, version string, args []string, stdout, stderr io.
 	parser, err := kong.New(&r,
 		kong.Name("shiplog"),
 		kong.Description("shiplog records every Terraform release: phases, logs, resource changes, artifacts and status."),
-		kong.Vars{"version": version},
+		kong.Vars{"version": Version(version)},
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(c int) { panic(exit(c)) }),
 	)
@@ -135,7 +137,13 @@ func Main(ctx context.Context, version string, args []string, stdout, stderr io.
 		Level:  hclog.LevelFromString(r.LogLevel),
 		Output: stderr,
 	})
-	if err := kctx.Run(&r.Globals); err != nil {
+	err = kctx.Run(&r.Globals)
+	if sel := kctx.Selected(); err != nil && sel != nil && sel.Target.CanAddr() {
+		if h, ok := sel.Target.Addr().Interface().(interface{ explain(error) error }); ok {
+			err = h.explain(err)
+		}
+	}
+	if err != nil {
 		var ee *ExitError
 		if errors.As(err, &ee) {
 			if ee.Err != nil {

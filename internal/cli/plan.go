@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +18,11 @@ type planCmd struct {
 }
 
 type planDiffCmd struct {
-	File  string `arg:"" help:"Plan JSON from 'terraform show -json PLANFILE' ('-' for standard input)."`
-	JSON  bool   `name:"json" help:"Print the changes as JSON instead of a table."`
-	All   bool   `help:"List no-op changes too (they are always counted)."`
-	Color string `enum:"auto,always,never" default:"auto" help:"Colour the table: ${enum} (auto: when standard output is a terminal and NO_COLOR is unset)."`
+	File   string `arg:"" help:"Plan JSON from 'terraform show -json PLANFILE' ('-' for standard input)."`
+	Output string `short:"o" enum:"table,json" default:"table" help:"Output format: table or json."`
+	JSON   bool   `name:"json" help:"Same as -o json (kept for scripts that use it)."`
+	All    bool   `help:"List no-op changes too (they are always counted)."`
+	Color  string `enum:"auto,always,never" default:"auto" help:"Colour the table: ${enum} (auto: when standard output is a terminal and NO_COLOR is unset)."`
 }
 
 // Run streams the plan: neither the input nor the output is held whole.
@@ -34,15 +37,23 @@ func (c *planDiffCmd) Run(g *Globals) error {
 		defer f.Close()
 		in, name = f, c.File
 	}
+	br := bufio.NewReader(in)
+	if magic, _ := br.Peek(4); string(magic) == "PK\x03\x04" {
+		return fmt.Errorf("%s is a binary plan file (terraform plan -out): give plan diff its JSON, from terraform show -json %s > plan.json", name, name)
+	}
+	in = br
 	opts := plan.RenderOptions{All: c.All}
 	var out plan.Renderer
-	if c.JSON {
+	if c.JSON || c.Output == "json" {
 		out = plan.NewJSONWriter(g.Stdout(), opts)
 	} else {
 		opts.Color = useColor(c.Color, g.Stdout())
 		out = plan.NewTableWriter(g.Stdout(), opts)
 	}
 	if err := plan.Render(g.Context(), plan.NewReader(in), out); err != nil {
+		if errors.Is(err, plan.ErrNotPlan) || errors.Is(err, plan.ErrSyntax) {
+			return fmt.Errorf("reading the plan from %s: %w (plan diff reads the output of terraform show -json PLANFILE)", name, err)
+		}
 		return fmt.Errorf("reading the plan from %s: %w", name, err)
 	}
 	return nil

@@ -1,0 +1,158 @@
+package cli_test
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+)
+
+// apiServer is an API server over a fresh database with a token per scope
+// set; as(name) is the environment that points the CLI at it as name.
+func apiServer(t *testing.T) (as func(string) map[string]string) {
+	t.Helper()
+	st := dbtest.Store(t)
+	cat, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{Store: st, Catalog: cat, Logger: hclog.NewNullLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { srv.EndStreams(); hs.Close(); srv.Close() })
+	tokens := map[string]string{}
+	for name, scopes := range map[string][]string{"ci": {"read", "write"}, "admin": {"admin"}} {
+		if tokens[name], _, err = api.IssueToken(context.Background(), st, name, scopes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(token string) map[string]string {
+		return map[string]string{"SHIPLOG_ENDPOINT": hs.URL, "SHIPLOG_TOKEN": tokens[token]}
+	}
+}
+
+func TestTemplateCommands(t *testing.T) {
+	as := apiServer(t)
+	list := decode[apiwire.TemplateList](t, mustRun(t, as("ci"), "template", "list", "-o", "json"))
+	names := map[string]release.Type{}
+	for _, tp := range list.Templates {
+		names[tp.Name] = tp.ReleaseType
+	}
+	if names["terraform-apply"] != release.TypeApply || names["full-plan"] != release.TypePlan {
+		t.Fatalf("template list: %v, want terraform-apply APPLY and full-plan PLAN", names)
+	}
+	show := mustRun(t, as("ci"), "template", "show", "terraform-apply", "-o", "table")
+	if !strings.Contains(show, "default/terraform-apply (APPLY)") || !strings.Contains(show, "apply") {
+		t.Fatalf("template show:\n%s", show)
+	}
+	if code, _, errOut := run(t, as("ci"), "template", "show", "nope"); code != 1 || !strings.Contains(errOut, `template "nope" not found`) {
+		t.Fatalf("template show of an unknown template: exit %d %s", code, errOut)
+	}
+}
+
+func TestListCursors(t *testing.T) {
+	as := apiServer(t)
+	mustRun(t, as("admin"), "env", "create", "e", "--dir", t.TempDir())
+	var ids []int64
+	for range 3 {
+		ids = append(ids, decode[release.Release](t, mustRun(t, as("ci"), "release", "create", "--env", "e", "--template", "full-plan")).ID)
+	}
+	first := decode[apiwire.ReleaseList](t, mustRun(t, as("ci"), "release", "list", "-n", "2", "-o", "json"))
+	if len(first.Releases) != 2 || first.Releases[0].ID != ids[2] || first.NextCursor == "" {
+		t.Fatalf("first page: %d releases, next %q", len(first.Releases), first.NextCursor)
+	}
+	second := decode[apiwire.ReleaseList](t, mustRun(t, as("ci"), "release", "list", "-n", "2", "-o", "json", "--cursor", first.NextCursor))
+	if len(second.Releases) != 1 || second.Releases[0].ID != ids[0] || second.NextCursor != "" {
+		t.Fatalf("second page: %+v, next %q", second.Releases, second.NextCursor)
+	}
+	_, _, errOut := run(t, as("ci"), "release", "list", "-n", "1", "-o", "table")
+	if !strings.Contains(errOut, "more: --cursor ") {
+		t.Fatalf("a table of the first page does not say how to go on:\n%s", errOut)
+	}
+	if code, _, errOut := run(t, as("ci"), "release", "list", "--cursor", "forged"); code != 1 || !strings.Contains(errOut, "cursor") {
+		t.Fatalf("a forged cursor: exit %d %s", code, errOut)
+	}
+}
+
+func TestErrorsNameTheFlag(t *testing.T) {
+	as := apiServer(t)
+	noToken := as("ci")
+	noToken["SHIPLOG_TOKEN"] = ""
+	if code, _, errOut := run(t, noToken, "release", "list"); code != 1 || !strings.Contains(errOut, "--token or set SHIPLOG_TOKEN") {
+		t.Fatalf("no token: exit %d %s", code, errOut)
+	}
+	bad := as("ci")
+	bad["SHIPLOG_TOKEN"] = "shp_wrong"
+	if code, _, errOut := run(t, bad, "release", "list"); code != 1 || !strings.Contains(errOut, "check --token or SHIPLOG_TOKEN") {
+		t.Fatalf("a refused token: exit %d %s", code, errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	down := map[string]string{"SHIPLOG_ENDPOINT": closed, "SHIPLOG_TOKEN": "shp_x"}
+	if code, _, errOut := run(t, down, "release", "list"); code != 1 || !strings.Contains(errOut, "Set --endpoint or SHIPLOG_ENDPOINT") {
+		t.Fatalf("no server: exit %d %s", code, errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if v := cli.Version("1.4.2"); v != "1.4.2" {
+		t.Fatalf("Version(1.4.2) = %q", v)
+	}
+	if v := cli.Version("dev"); v == "" {
+		t.Fatal("Version(dev) is empty")
+	}
+	var out strings.Builder
+	if code := cli.Main(context.Background(), "1.4.2", []string{"--version"}, &out, &out); code != 0 || strings.TrimSpace(out.String()) != "1.4.2" {
+		t.Fatalf("--version: exit %d %q", code, out.String())
+	}
+}
+
+func TestPlanDiffOutput(t *testing.T) {
+	env := map[string]string{}
+	plan := writeFile(t, planJSON)
+	asJSON := mustRun(t, env, "plan", "diff", plan, "-o", "json")
+	if alias := mustRun(t, env, "plan", "diff", plan, "--json"); alias != asJSON {
+		t.Fatalf("--json and -o json differ:\n%s\n---\n%s", alias, asJSON)
+	}
+	if !strings.Contains(asJSON, `"terraform_data.web"`) {
+		t.Fatalf("-o json:\n%s", asJSON)
+	}
+	if table := mustRun(t, env, "plan", "diff", plan); !strings.Contains(table, "terraform_data.web") || strings.HasPrefix(strings.TrimSpace(table), "{") {
+		t.Fatalf("table:\n%s", table)
+	}
+	// a binary plan file (a zip, as terraform plan -out writes it)
+	bin := filepath.Join(t.TempDir(), "tfplan")
+	f, err := os.Create(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("tfplan")
+	fmt.Fprint(w, "binary")
+	zw.Close()
+	f.Close()
+	code, out, errOut := run(t, env, "plan", "diff", bin)
+	if code != 1 || out != "" || !strings.Contains(errOut, "binary plan file") || !strings.Contains(errOut, "terraform show -json") {
+		t.Fatalf("plan diff of a binary plan: exit %d\n%s%s", code, out, errOut)
+	}
+}
