@@ -90,14 +90,16 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	if !strings.Contains(got.ErrorLog, "doomed-worker stopped renewing its lease") {
 		t.Fatalf("error log %q", got.ErrorLog)
 	}
-	h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
+	if _, err := h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
 resource "terraform_data" "fast" {
   input = "ready"
 }
 resource "terraform_data" "slow" {
   input = "slow"
 }
-`})})
+`})}); err != nil {
+		t.Fatal(err)
+	}
 	r2 := h.release("shop", "terraform-apply")
 	waitFor(t, "the next release to finish", 90*time.Second, func() bool { return h.status(r2.ID).Terminal() })
 	got2 := h.get(r2.ID)
@@ -107,7 +109,9 @@ resource "terraform_data" "slow" {
 	// The killed terraform left the state readable and unlocked: the next
 	// release planned and applied against it.
 	var states int
-	h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM shiplog_state_shop.states`).Scan(&states)
+	if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM shiplog_state_shop.states`).Scan(&states); err != nil {
+		t.Fatal(err)
+	}
 	if states != 1 {
 		t.Fatalf("%d states stored for the environment, want 1", states)
 	}
@@ -238,7 +242,9 @@ func TestTwoWorkersOneEnvironment(t *testing.T) {
 	maxActive := 0
 	waitFor(t, "all releases to finish", 120*time.Second, func() bool {
 		var active int
-		h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active)
+		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active); err != nil {
+			t.Error(err)
+		}
 		maxActive = max(maxActive, active)
 		for _, id := range ids {
 			if !h.status(id).Terminal() {
