@@ -42,18 +42,10 @@ func (ru *run) prepare(ctx context.Context) error {
 		return fmt.Errorf("configuration of %s: %w", env.Name, err)
 	}
 	ru.info = info
-	if !info.HasBackend {
-		if ru.w.cfg.DatabaseURL == "" {
-			return errors.New("the configuration has no backend and the worker has no database URL for the pg backend")
-		}
-		if ru.backendConfig, err = writeBackend(ru.config, ru.state, env.Name, ru.w.cfg.DatabaseURL); err != nil {
-			return err
-		}
-		if fresh {
-			ru.sys("", "no backend configured: state is kept in shiplog's database (pg backend, schema shiplog_state_%s)", env.Name)
-		}
-	}
 	if err := ru.writeVarFile(ctx); err != nil {
+		return err
+	}
+	if err := ru.setupBackend(ctx, fresh); err != nil {
 		return err
 	}
 	tfEnv := map[string]string{
@@ -66,6 +58,9 @@ func (ru *run) prepare(ctx context.Context) error {
 		tfEnv["TF_CLI_CONFIG_FILE"] = ru.w.cfg.CLIConfigFile
 	}
 	for k, v := range ru.w.cfg.Env {
+		tfEnv[k] = v
+	}
+	for k, v := range ru.backendEnv {
 		tfEnv[k] = v
 	}
 	// TF_IN_AUTOMATION is set by tfexec itself and may not be passed.

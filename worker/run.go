@@ -17,6 +17,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/statebackend"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -32,8 +33,11 @@ type run struct {
 	state  string // shiplog's files for this run: plans, var file, backend config
 	info   configInfo
 	tf     *terraform
-	// backendConfig is the -backend-config file when shiplog supplies the backend.
+	// backendConfig is the -backend-config file of the pg backend; backend
+	// and backendEnv are shiplog's http backend and its TF_HTTP_* settings.
 	backendConfig string
+	backend       *statebackend.Server
+	backendEnv    map[string]string
 	varFile       string
 	// planned is set once a plan phase saved its plan.
 	planned bool
@@ -83,12 +87,13 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Error("cannot read the release's log position; leaving the release to its lease", "error", err)
 		return
 	}
-	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), runCtx: runCtx, pausedAt: -1}
+	ru := &run{w: w, r: r, log: log, dir: w.releaseDir(r.ID), runCtx: runCtx, pausedAt: -1}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)
 
 	status, reason, paused := ru.execute(runCtx)
 	ru.waitIngest() // nothing of this run may outlive it
+	ru.finish(context.WithoutCancel(ctx))
 	reason = ru.logs.redact(reason)
 
 	// Logs first: once the release is final (or parked), every line is in
@@ -129,9 +134,6 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		return
 	}
 	log.Info("release "+finalWord(status, paused), "status", change.To, "took", time.Since(claimed).Round(time.Millisecond))
-	if !paused {
-		os.RemoveAll(ru.dir)
-	}
 }
 
 // permanent marks an error retry must not retry.
