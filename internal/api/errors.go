@@ -56,7 +56,8 @@ func conflict(format string, args ...any) *Error {
 }
 
 // errorOf turns whatever a handler failed with into an API error: store
-// lookups that found nothing are 404, lost compare-and-sets 409, anything
+// lookups that found nothing are 404, lost compare-and-sets 409, values
+// the database cannot read 400, anything
 // unexpected a 500 whose details stay in the server's log.
 func (s *Server) errorOf(r *http.Request, err error) *Error {
 	var ae *Error
@@ -72,6 +73,8 @@ func (s *Server) errorOf(r *http.Request, err error) *Error {
 		return notFound("%s", err.Error())
 	case errors.Is(err, store.ErrConflict):
 		return conflict("%s", err.Error())
+	case errors.Is(err, store.ErrInvalid):
+		return invalid("", "%s", err.Error())
 	case errors.Is(err, template.ErrNotFound):
 		return invalid("template", "%s", err.Error())
 	case r.Context().Err() != nil:
