@@ -76,8 +76,16 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 	if err != nil {
 		return err
 	}
+	// The plan holds the variables' values: 0600 from the start (terraform
+	// truncates the file and keeps its mode) and after.
+	if err := os.WriteFile(o.out, nil, 0o600); err != nil {
+		return fmt.Errorf("creating the plan file: %w", err)
+	}
 	if err := ru.tf.plan(ctx, out, o); err != nil {
 		return err
+	}
+	if err := os.Chmod(o.out, 0o600); err != nil {
+		return fmt.Errorf("protecting the plan file: %w", err)
 	}
 	data, err := os.ReadFile(o.out)
 	if err != nil {

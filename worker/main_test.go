@@ -13,6 +13,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
@@ -29,7 +30,8 @@ func TestMain(m *testing.M) {
 
 func runChildWorker(url, dir string) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, url, store.Options{})
+	box, _ := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	s, err := store.Open(ctx, url, store.Options{Secrets: box})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
