@@ -158,8 +158,9 @@ func (ru *run) writeVarFile(ctx context.Context) error {
 	}
 	// terraform prints a value unless the configuration declares its
 	// variable sensitive: shiplog masks what it knows to be sensitive.
-	ru.logs.Redact(secrets)
-	ru.secrets = secrets
+	if err := ru.setSecrets(ctx, secrets); err != nil {
+		return err
+	}
 	b, err := json.Marshal(vals)
 	if err != nil {
 		return err

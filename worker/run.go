@@ -42,8 +42,10 @@ type run struct {
 	ingest *ingester
 	// pausedAt is the phase waiting for approval (-1: none).
 	pausedAt int
-	// secrets are the values of variables marked sensitive.
+	// secrets are the values of variables marked sensitive; masks adds
+	// rotated-out values and the forms terraform prints them in (mask.go).
 	secrets []string
+	masks   []string
 }
 
 // runRelease works a claimed (IN_PROGRESS) release until it finishes or

@@ -146,12 +146,15 @@ func (s *Store) LatestState(ctx context.Context, environmentID int64) (*release.
 	return &v, body, nil
 }
 
-// StateSecrets returns the sensitive values known to the releases that
-// wrote the environment's newest states (at most the last two versions):
-// values a rotation replaced that those states may still hold.
+// StateSecrets returns the sensitive values known to the last two releases
+// that wrote the environment's state (their newest versions): values a
+// rotation replaced that the prior state may still hold.
 func (s *Store) StateSecrets(ctx context.Context, environmentID int64) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT sealed_secrets FROM state_versions
-		WHERE environment_id = $1 AND sealed_secrets IS NOT NULL ORDER BY id DESC LIMIT 2`, environmentID)
+	rows, err := s.pool.Query(ctx, `SELECT sealed_secrets FROM (
+			SELECT DISTINCT ON (release_id) release_id, sealed_secrets FROM state_versions
+			WHERE environment_id = $1 AND sealed_secrets IS NOT NULL AND release_id IS NOT NULL
+			ORDER BY release_id DESC, id DESC) v
+		ORDER BY release_id DESC LIMIT 2`, environmentID)
 	if err != nil {
 		return nil, fmt.Errorf("reading the state's secrets of environment %d: %w", environmentID, err)
 	}
