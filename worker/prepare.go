@@ -68,7 +68,7 @@ func (ru *run) prepare(ctx context.Context) error {
 	// TF_IN_AUTOMATION is set by tfexec itself and may not be passed.
 	delete(tfEnv, "TF_IN_AUTOMATION")
 	ru.tf = &terraform{execPath: ru.w.cfg.TerraformPath, dir: ru.config, env: tfEnv, grace: ru.w.cfg.Grace}
-	return nil
+	return ru.handOver()
 }
 
 // checkout fills the working copy with the release's blueprint.

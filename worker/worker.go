@@ -32,6 +32,10 @@ type Config struct {
 	WorkDir string
 	// TerraformPath is the terraform binary (default: found on PATH).
 	TerraformPath string
+	// TerraformUser is who terraform (and `run` phases) run as when the
+	// worker is root (default DefaultTerraformUser, created if missing,
+	// else nobody); ignored when the worker is not root.
+	TerraformUser string
 	// Concurrency is how many releases (of different environments) run at once.
 	Concurrency int
 	// Lease is how long a claim lasts without a heartbeat (default 30s).
@@ -57,6 +61,7 @@ type Config struct {
 // Worker runs releases.
 type Worker struct {
 	cfg       Config
+	tfUser    *tfUser // nil: terraform runs as the worker's user
 	log       hclog.Logger
 	tfVersion string
 }
@@ -115,6 +120,9 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("creating working directory: %w", err)
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger.Named("worker").With("worker", cfg.ID), tfVersion: version}
+	if err := w.dropPrivileges(ctx); err != nil {
+		return nil, err
+	}
 	if err := w.sweep(ctx); err != nil {
 		return nil, fmt.Errorf("removing left-over working copies: %w", err)
 	}
