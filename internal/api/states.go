@@ -3,14 +3,9 @@ package api
 import (
 	"net/http"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
-
-// StateVersionList is GET /api/v1/environments/{name}/states: the
-// environment's state versions, newest first, metadata only (never a state).
-type StateVersionList struct {
-	States []release.StateVersion `json:"states"`
-}
 
 func (s *Server) listStates(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
@@ -31,5 +26,5 @@ func (s *Server) listStates(w http.ResponseWriter, r *http.Request) {
 	if vs == nil {
 		vs = []release.StateVersion{}
 	}
-	writeJSON(w, http.StatusOK, StateVersionList{States: vs})
+	writeJSON(w, http.StatusOK, apiwire.StateVersionList{States: vs})
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -15,7 +15,7 @@ func TestStateVersions(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop")
-	r := h.createRelease(api.CreateReleaseRequest{Environment: "shop", Template: "terraform-apply"})
+	r := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Template: "terraform-apply"})
 	env, err := h.st.GetEnvironment(ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +27,7 @@ func TestStateVersions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var l api.StateVersionList
+	var l apiwire.StateVersionList
 	h.call("GET", "/api/v1/environments/shop/states", "reader", nil, 200, &l)
 	if len(l.States) != 2 || l.States[0].Serial != 2 || l.States[1].Serial != 1 {
 		t.Fatalf("state versions %+v: want serials 2 then 1", l.States)

@@ -167,8 +167,8 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 		if err != nil {
 			return "", err
 		}
-		switch r.Status {
-		case release.StatusQueued, release.StatusPendingApproval:
+		switch r.Status.AbortWay() {
+		case release.AbortNow:
 			reason := fmt.Sprintf("aborted by %s", by)
 			if comment != "" {
 				reason += ": " + comment
@@ -184,7 +184,7 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 				s.notifyRelease(ctx, id)
 			}
 			return r.Status, err
-		case release.StatusInProgress:
+		case release.AbortByRequest:
 			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
 					error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $3
 				WHERE id = $1 AND status = 'IN_PROGRESS' AND abort_requested_at IS NULL`, id, by, abortReason(by, comment))
