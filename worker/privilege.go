@@ -164,6 +164,11 @@ func (ru *run) writeOwnFile(path string, data []byte) error {
 // dropPrivileges readies a root worker to run terraform as the terraform
 // user: the user, the launcher, and a way through to the working copies.
 func (w *Worker) dropPrivileges(ctx context.Context) error {
+	if w.cfg.StateBackend == BackendPG {
+		// terraform's pg backend needs the database: only kept to compare
+		w.log.Warn("the pg state backend needs database access: terraform keeps the worker's privileges")
+		return nil
+	}
 	u, err := lookupTerraformUser(ctx, w.cfg.TerraformUser, func(msg string, args ...any) { w.log.Warn(msg, args...) })
 	if err != nil || u == nil {
 		return err

@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	store   *store.Store
 	env     *release.Environment
 	reports []string
