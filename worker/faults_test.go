@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,14 +67,7 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "30"))
 	r1 := h.release("shop", "terraform-apply")
-	childDir := t.TempDir()
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), "SHIPLOG_TEST_WORKER_DB="+h.url, "SHIPLOG_TEST_WORKER_DIR="+childDir)
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	child, childDir := h.startChildWorker(t)
 	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r1.ID, "apply"))
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -45,6 +45,21 @@ func runChildWorker(url, dir string) {
 	os.Exit(0)
 }
 
+// startChildWorker runs a worker ("doomed-worker", 2s lease) in a
+// separate process on a directory of its own, for a test to kill.
+func (h *harness) startChildWorker(t *testing.T) (*exec.Cmd, string) {
+	t.Helper()
+	dir := t.TempDir()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "SHIPLOG_TEST_WORKER_DB="+h.url, "SHIPLOG_TEST_WORKER_DIR="+dir)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	return child, dir
+}
+
 // harness is a real store, a real terraform and a worker.
 type harness struct {
 	t     testing.TB

@@ -173,6 +173,13 @@ func (w *Worker) dropPrivileges(ctx context.Context) error {
 	if err != nil || u == nil {
 		return err
 	}
+	// the embedded database runs as postgres, or nobody without one: the
+	// terraform user must not be the one that owns it
+	if fi, err := os.Stat(filepath.Join(filepath.Dir(w.cfg.WorkDir), "postgres")); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid == u.uid {
+			return fmt.Errorf("--terraform-user %s also runs the embedded database (it owns %s): configuration code could read it; create a dedicated user or install PostgreSQL's postgres user", u.name, filepath.Join(filepath.Dir(w.cfg.WorkDir), "postgres"))
+		}
+	}
 	if err := u.writeLauncher(w.cfg.WorkDir, w.cfg.TerraformPath); err != nil {
 		return err
 	}

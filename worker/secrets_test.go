@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -212,14 +211,7 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 	h := newHarness(t)
 	h.env("shop", secretConfig(t, "30"), secretEnv)
 	r := h.release("shop", "terraform-apply")
-	childDir := t.TempDir()
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), "SHIPLOG_TEST_WORKER_DB="+h.url, "SHIPLOG_TEST_WORKER_DIR="+childDir)
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	child, childDir := h.startChildWorker(t)
 	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r.ID, "apply"))
 	// terraform's own record of the backend holds no credential (it came
 	// from the environment, not from a file or the command line)
