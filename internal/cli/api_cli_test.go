@@ -172,6 +172,16 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
 	}
 	first := got
+	// the release wrote the environment's state through shiplog's backend
+	states := decode[struct {
+		States []release.StateVersion `json:"states"`
+	}](t, mustRun(t, as(ci.Secret), "env", "states", "shop"))
+	if len(states.States) == 0 || states.States[0].ReleaseID == nil || *states.States[0].ReleaseID != r.ID || states.States[0].Resources != 3 {
+		t.Fatalf("state versions after release %d: %+v", r.ID, states.States)
+	}
+	if table := mustRun(t, as(ci.Secret), "env", "states", "shop", "-o", "table"); !regexp.MustCompile(`(?m)^\d+\s+` + fmt.Sprint(r.ID) + `\s+\S+\s+3\s`).MatchString(table) {
+		t.Fatalf("env states table:\n%s", table)
+	}
 	// the followed log is the whole log, once
 	paged := mustRun(t, as(ci.Secret), "release", "logs", fmt.Sprint(r.ID), "-o", "table")
 	if paged != logs {
