@@ -29,12 +29,23 @@ func TestStateVersions(t *testing.T) {
 	}
 	var l apiwire.StateVersionList
 	h.call("GET", "/api/v1/environments/shop/states", "reader", nil, 200, &l)
-	if len(l.States) != 2 || l.States[0].Serial != 2 || l.States[1].Serial != 1 {
-		t.Fatalf("state versions %+v: want serials 2 then 1", l.States)
+	if len(l.States) != 2 {
+		t.Fatalf("%d state versions, want 2", len(l.States))
+	}
+	if l.States[0].Serial != 2 {
+		t.Fatalf("newest serial %d, want 2 (newest first)", l.States[0].Serial)
 	}
 	v := l.States[0]
-	if v.ReleaseID == nil || *v.ReleaseID != r.ID || v.Resources != 1 || v.Lineage != "l-1" || v.SizeBytes == 0 || v.CreatedAt.IsZero() || v.Source != "backend" {
-		t.Fatalf("state version %+v", v)
+	if v.ReleaseID == nil || *v.ReleaseID != r.ID {
+		t.Fatalf("release_id %v, want %d", v.ReleaseID, r.ID)
+	}
+	for what, ok := range map[string]bool{
+		"resources 1": v.Resources == 1, "lineage l-1": v.Lineage == "l-1", "a size": v.SizeBytes > 0,
+		"a time": !v.CreatedAt.IsZero(), "source backend": v.Source == "backend",
+	} {
+		if !ok {
+			t.Errorf("state version %+v lacks %s", v, what)
+		}
 	}
 	_, raw := h.do("GET", "/api/v1/environments/shop/states", "reader", nil)
 	if strings.Contains(string(raw), "t0p-s3cret-state") {

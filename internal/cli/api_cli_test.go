@@ -176,8 +176,14 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	states := decode[struct {
 		States []release.StateVersion `json:"states"`
 	}](t, mustRun(t, as(ci.Secret), "env", "states", "shop"))
-	if len(states.States) == 0 || states.States[0].ReleaseID == nil || *states.States[0].ReleaseID != r.ID || states.States[0].Resources != 3 {
-		t.Fatalf("state versions after release %d: %+v", r.ID, states.States)
+	if len(states.States) == 0 {
+		t.Fatal("env states lists no state version after a release")
+	}
+	if v := states.States[0]; v.ReleaseID == nil || *v.ReleaseID != r.ID {
+		t.Fatalf("newest state version %+v was not written by release %d", v, r.ID)
+	}
+	if n := states.States[0].Resources; n != 3 {
+		t.Fatalf("newest state version has %d resources, want 3", n)
 	}
 	if table := mustRun(t, as(ci.Secret), "env", "states", "shop", "-o", "table"); !regexp.MustCompile(`(?m)^\d+\s+` + fmt.Sprint(r.ID) + `\s+\S+\s+3\s`).MatchString(table) {
 		t.Fatalf("env states table:\n%s", table)

@@ -14,8 +14,14 @@ func TestParseState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Serial != 3 || m.Lineage != "abc" || m.Resources != 2 {
-		t.Fatalf("meta %+v", m)
+	if m.Serial != 3 {
+		t.Errorf("serial %d, want 3", m.Serial)
+	}
+	if m.Lineage != "abc" {
+		t.Errorf("lineage %q, want abc", m.Lineage)
+	}
+	if m.Resources != 2 {
+		t.Errorf("%d resources, want 2 (managed instances only)", m.Resources)
 	}
 	for name, tc := range map[string]struct{ body, want string }{
 		"not json":    {`{"version":4,`, "JSON"},
