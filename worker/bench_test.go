@@ -49,7 +49,10 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 	h := newBenchHarness(b)
 	cfgDir := b.TempDir()
 	os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644)
-	tfPath, _ := exec.LookPath("terraform")
+	tfPath, err := exec.LookPath("terraform")
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	var bare, floor, viaPG, viaHTTP []time.Duration
 	for i := range benchRuns {
@@ -166,7 +169,11 @@ func BenchmarkLogPipeline(b *testing.B) {
 		}
 		piped = append(piped, time.Since(start))
 		stop()
-		if n, _ := h.store.LastLogSeq(context.Background(), r2.ID); n != int64(len(lines)) {
+		n, err := h.store.LastLogSeq(context.Background(), r2.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != int64(len(lines)) {
 			b.Fatalf("wrote %d lines, want %d", n, len(lines))
 		}
 	}
