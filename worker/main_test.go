@@ -30,7 +30,11 @@ func TestMain(m *testing.M) {
 
 func runChildWorker(url, dir string) {
 	ctx := context.Background()
-	box, _ := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	box, err := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	s, err := store.Open(ctx, url, store.Options{Secrets: box})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

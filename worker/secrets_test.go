@@ -132,16 +132,17 @@ func holds(b []byte, s string) bool {
 			if err != nil {
 				continue
 			}
-			inner, _ := io.ReadAll(rc)
+			inner, err := io.ReadAll(rc)
 			rc.Close()
-			if holds(inner, s) {
+			if err != nil || holds(inner, s) {
+				// an unreadable member cannot be shown clean
 				return true
 			}
 		}
 	}
 	if gz, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
-		inner, _ := io.ReadAll(gz)
-		if holds(inner, s) {
+		inner, err := io.ReadAll(gz)
+		if err != nil || holds(inner, s) {
 			return true
 		}
 	}
@@ -210,7 +211,9 @@ func TestSecretsLeaveNothingBehind(t *testing.T) {
 		h.runOnce(w)
 		h.pending(t, w) // left waiting: its plan is stored
 		var plans, states int
-		h.store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM plan_files), (SELECT count(*) FROM state_versions)`).Scan(&plans, &states)
+		if err := h.store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM plan_files), (SELECT count(*) FROM state_versions)`).Scan(&plans, &states); err != nil {
+			t.Fatal(err)
+		}
 		if plans < 2 {
 			t.Fatalf("%d plan files stored: the dump would prove nothing", plans)
 		}
@@ -258,7 +261,10 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 			t.Errorf("terraform recorded the backend's %s in the working copy: %s", k, b)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "shiplog", "*"))
+	files, err := filepath.Glob(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "shiplog", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
