@@ -181,18 +181,22 @@ output "conn" {
 		t.Fatalf("%s\n%s", got.Status, got.ErrorLog)
 	}
 	var leaks int
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM environments WHERE variables::text LIKE '%s3cr3t%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("the sensitive value reached the database %d times", leaks)
 	}
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%k3y-0f%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%k3y-0f%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("a value shiplog knows is sensitive, not declared so in the configuration, reached the database %d times", leaks)
 	}
@@ -247,7 +251,9 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	go func() { h.runOnce(w); close(done) }()
 	waitFor(t, "the emit phase to start", 60*time.Second, func() bool {
 		var n int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n)
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n); err != nil {
+			t.Error(err)
+		}
 		return n > 0
 	})
 	// restart: stop the server (we are its only user) and start it again

@@ -88,14 +88,16 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	if !strings.Contains(got.ErrorLog, "doomed-worker stopped renewing its lease") {
 		t.Fatalf("error log %q", got.ErrorLog)
 	}
-	h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
+	if _, err := h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
 resource "terraform_data" "fast" {
   input = "ready"
 }
 resource "terraform_data" "slow" {
   input = "slow"
 }
-`})})
+`})}); err != nil {
+		t.Fatal(err)
+	}
 	r2 := h.release("shop", "terraform-apply")
 	waitFor(t, "the next release to finish", 90*time.Second, func() bool { return h.status(r2.ID).Terminal() })
 	got2 := h.get(r2.ID)
@@ -108,8 +110,11 @@ resource "terraform_data" "slow" {
 		t.Fatalf("the killed release's working copy is still there (%v)", err)
 	}
 	vs, err := h.store.ListStateVersions(context.Background(), "shop", 50)
-	if err != nil || len(vs) == 0 || vs[0].ReleaseID == nil || *vs[0].ReleaseID != r2.ID {
-		t.Fatalf("state versions %+v (%v): want the newest from release %d", vs, err, r2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 || vs[0].ReleaseID == nil || *vs[0].ReleaseID != r2.ID {
+		t.Fatalf("state versions %+v: want the newest from release %d", vs, r2.ID)
 	}
 }
 
@@ -238,7 +243,9 @@ func TestTwoWorkersOneEnvironment(t *testing.T) {
 	maxActive := 0
 	waitFor(t, "all releases to finish", 120*time.Second, func() bool {
 		var active int
-		h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active)
+		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active); err != nil {
+			t.Error(err)
+		}
 		maxActive = max(maxActive, active)
 		for _, id := range ids {
 			if !h.status(id).Terminal() {

@@ -245,7 +245,7 @@ func (h *harness) stream(ctx context.Context, client *http.Client, id int64, cur
 	if resp.StatusCode != 200 {
 		b, err := io.ReadAll(resp.Body)
 		if err != nil {
-			h.t.Fatal(err)
+			return fmt.Errorf("stream: %d (reading the answer: %w)", resp.StatusCode, err)
 		}
 		return fmt.Errorf("stream: %d %s", resp.StatusCode, b)
 	}

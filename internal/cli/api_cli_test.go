@@ -133,7 +133,9 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustRun(t, as(admin), "env", "create", "shop", "--dir", dir, "--phase-timeout", "apply=20m", "--var", "replicas=3")
 	mustRun(t, as(admin), "env", "create", "prod", "--dir", dir, "--approval-required")
 	code, _, errOut := run(t, as(ci.Secret), "env", "create", "x", "--dir", dir)
@@ -351,10 +353,14 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 				seq := int64(i*25 + j + 1)
 				es[j] = release.LogEntry{ReleaseID: id, Phase: "plan", Seq: seq, Time: time.Now(), Stream: release.Stdout, Text: fmt.Sprintf("line %d", seq), DeploymentType: release.DeploymentRegular}
 			}
-			st.AppendLogs(ctx, es)
+			if err := st.AppendLogs(ctx, es); err != nil {
+				t.Error(err)
+			}
 			time.Sleep(40 * time.Millisecond)
 		}
-		st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded})
+		if err := st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded}); err != nil {
+			t.Error(err)
+		}
 	}()
 	out := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--follow", "-o", "table")
 	lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -23,7 +23,9 @@ func clusterDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(dir, 0o755)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
@@ -104,10 +106,16 @@ func TestBadDirectories(t *testing.T) {
 
 	t.Run("not a cluster", func(t *testing.T) {
 		dir := clusterDir(t)
-		os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-		os.WriteFile(filepath.Join(dir, "data", "precious.txt"), []byte("x"), 0o600)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Error(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "data", "precious.txt"), []byte("x"), 0o600); err != nil {
+			t.Error(err)
+		}
 		if os.Geteuid() == 0 {
-			os.Chown(filepath.Join(dir, "data"), ownerUID(t), -1)
+			if err := os.Chown(filepath.Join(dir, "data"), ownerUID(t), -1); err != nil {
+				t.Error(err)
+			}
 		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
 		if err == nil || !strings.Contains(err.Error(), "not empty") {
@@ -123,8 +131,12 @@ func TestBadDirectories(t *testing.T) {
 			t.Fatal("this test needs root to give a directory to another user; the suite runs as root in CI")
 		}
 		dir := clusterDir(t)
-		os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-		os.Chown(filepath.Join(dir, "data"), 65534, 65534)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Error(err)
+		}
+		if err := os.Chown(filepath.Join(dir, "data"), 65534, 65534); err != nil {
+			t.Error(err)
+		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
 		if err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
 			t.Fatalf("want an ownership error, got %v", err)

@@ -330,7 +330,9 @@ func TestTerraformPlan(t *testing.T) {
 			}
 		}
 		var summary map[string]int
-		json.Unmarshal(doc["summary"], &summary)
+		if err := json.Unmarshal(doc["summary"], &summary); err != nil {
+			t.Error(err)
+		}
 		wantSummary := map[string]int{"create": 2, "update": 3, "delete": 1, "replace": 1, "read": 0, "no_op": 1, "forget": 0, "import": 0, "move": 1}
 		if !reflect.DeepEqual(summary, wantSummary) {
 			t.Errorf("summary %v", summary)

@@ -100,12 +100,16 @@ func TestFailingMigrationRollsBack(t *testing.T) {
 		t.Fatalf("want an error naming the file, line 2 and the table, got %v", err)
 	}
 	var exists bool
-	conn.QueryRow(ctx, "SELECT to_regclass('half_done') IS NOT NULL").Scan(&exists)
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('half_done') IS NOT NULL").Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
 	if exists {
 		t.Fatal("table from the failed migration exists: it was not rolled back")
 	}
 	var n int
-	conn.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = 9999").Scan(&n)
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = 9999").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("failed migration was recorded")
 	}

@@ -18,7 +18,9 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")
 	r1, r2 := newRelease(t, s, "a"), newRelease(t, s, "a")
-	s.Claim(ctx, "w", time.Minute)
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
 		t.Fatalf("abort queued: %s %v", st, err)
 	}
@@ -39,7 +41,9 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	if !ok {
 		t.Fatal("abort request not stored")
 	}
-	s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted})
+	if err := s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.RequestAbort(ctx, r1.ID, "bob", ""); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("abort of a finished release: %v", err)
 	}
