@@ -169,6 +169,17 @@ func (h *harness) pending(t *testing.T, w *worker.Worker) *release.Release {
 	return r
 }
 
+// applied runs a release of "shop" through approval to its end.
+func (h *harness) applied(t *testing.T, w *worker.Worker) {
+	t.Helper()
+	r := h.pending(t, w)
+	approve(t, h, r.ID, "dana")
+	h.runOnce(w)
+	if got := h.get(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release %d is %s, want SUCCEEDED:\n%s", r.ID, got.Status, got.ErrorLog)
+	}
+}
+
 // After a reject, an abort while pending approval, and a full apply, no
 // file under the worker's directory and nothing in the database holds the
 // sensitive value in clear.
@@ -196,19 +207,12 @@ func TestSecretsLeaveNothingBehind(t *testing.T) {
 	})
 	t.Run("applied", func(t *testing.T) {
 		h, w := secretHarness(t)
-		r := h.pending(t, w)
-		approve(t, h, r.ID, "dana")
-		h.runOnce(w)
-		if got := h.get(r.ID); got.Status != release.StatusSucceeded {
-			t.Fatalf("status %s\n%s", got.Status, got.ErrorLog)
-		}
+		h.applied(t, w)
 		noSecretUnder(t, h.cfg.WorkDir, secretValue)
 	})
 	t.Run("database dump", func(t *testing.T) {
 		h, w := secretHarness(t)
-		r := h.pending(t, w)
-		approve(t, h, r.ID, "dana")
-		h.runOnce(w)
+		h.applied(t, w)
 		h.pending(t, w) // left waiting: its plan is stored
 		var plans, states int
 		if err := h.store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM plan_files), (SELECT count(*) FROM state_versions)`).Scan(&plans, &states); err != nil {
