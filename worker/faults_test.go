@@ -137,7 +137,10 @@ func TestAbortDuringApply(t *testing.T) {
 		t.Fatalf("abort took %s", took)
 	}
 	got := h.get(r.ID)
-	if got.Status != release.StatusAborted || !strings.Contains(got.ErrorLog, "aborted by carol: wrong change") {
+	if got.Status != release.StatusAborted {
+		t.Fatalf("after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "aborted by carol: wrong change") {
 		t.Fatalf("after abort: %s %q", got.Status, got.ErrorLog)
 	}
 	if got.Phases[3].Status != release.PhaseAborted {
@@ -163,7 +166,13 @@ func TestPhaseTimeout(t *testing.T) {
 	})
 	h.runOnce(h.worker())
 	got := h.get(r.ID)
-	if got.Status != release.StatusTimedOut || !strings.Contains(got.ErrorLog, "timed out") || got.Phases[3].Status != release.PhaseTimedOut {
+	if got.Status != release.StatusTimedOut {
+		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
+	}
+	if !strings.Contains(got.ErrorLog, "timed out") {
+		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
+	}
+	if got.Phases[3].Status != release.PhaseTimedOut {
 		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
 	}
 }
@@ -185,7 +194,10 @@ func TestShutdownStopsRunningRelease(t *testing.T) {
 		t.Fatal("worker did not shut down")
 	}
 	got := h.get(r.ID)
-	if got.Status != release.StatusStopped || !strings.Contains(got.ErrorLog, "worker shut down") {
+	if got.Status != release.StatusStopped {
+		t.Fatalf("after shutdown: %s %q", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "worker shut down") {
 		t.Fatalf("after shutdown: %s %q", got.Status, got.ErrorLog)
 	}
 }
@@ -204,7 +216,10 @@ resource "terraform_data" "a" {
 		!strings.Contains(got.ErrorLog, "phase plan (plan) failed") || strings.Contains(got.ErrorLog, "goroutine") {
 		t.Fatalf("status %s, error log:\n%s", got.Status, got.ErrorLog)
 	}
-	if got.Phases[0].Status != release.PhaseSucceeded || got.Phases[1].Status != release.PhaseFailed {
+	if got.Phases[0].Status != release.PhaseSucceeded {
+		t.Fatalf("phases %+v", got.Phases)
+	}
+	if got.Phases[1].Status != release.PhaseFailed {
 		t.Fatalf("phases %+v", got.Phases)
 	}
 }
@@ -213,13 +228,19 @@ func TestTerraformMissingFailsAtStart(t *testing.T) {
 	h := newHarness(t)
 	h.cfg.TerraformPath = "/nonexistent/terraform"
 	_, err := worker.New(context.Background(), h.cfg)
-	if err == nil || !strings.Contains(err.Error(), "/nonexistent/terraform") {
+	if err == nil {
+		t.Fatalf("want a clear start-up error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "/nonexistent/terraform") {
 		t.Fatalf("want a clear start-up error, got %v", err)
 	}
 	t.Setenv("PATH", t.TempDir())
 	h.cfg.TerraformPath = ""
 	_, err = worker.New(context.Background(), h.cfg)
-	if err == nil || !strings.Contains(err.Error(), "terraform is not installed") {
+	if err == nil {
+		t.Fatalf("want a clear start-up error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "terraform is not installed") {
 		t.Fatalf("want a clear start-up error, got %v", err)
 	}
 }

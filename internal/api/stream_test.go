@@ -50,7 +50,16 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Artifacts: []apiwire.ArtifactRef{
 		{URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-7", AppName: "web", StackName: "shop"}}})
-	if rel.Status.Terminal() || rel.TriggeredBy != "pipeline" || rel.Template != "terraform-apply" || len(rel.Phases) != 4 {
+	if rel.Status.Terminal() {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if rel.TriggeredBy != "pipeline" {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if rel.Template != "terraform-apply" {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if len(rel.Phases) != 4 {
 		t.Fatalf("created release: %+v", rel)
 	}
 
@@ -82,7 +91,10 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		t.Fatalf("stream: %v", err)
 	}
 	got := h.get(rel.ID)
-	if got.Status != release.StatusSucceeded || end.Status != release.StatusSucceeded {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("release %s, stream end %+v; error log:\n%s", got.Status, end, got.ErrorLog)
+	}
+	if end.Status != release.StatusSucceeded {
 		t.Fatalf("release %s, stream end %+v; error log:\n%s", got.Status, end, got.ErrorLog)
 	}
 	// The stream had every line, once, in order: the same as the pages.
@@ -97,11 +109,17 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		}
 		cursor = p.NextCursor
 	}
-	if len(streamed) == 0 || len(streamed) != len(paged) {
+	if len(streamed) == 0 {
+		t.Fatalf("streamed %d lines, pages hold %d", len(streamed), len(paged))
+	}
+	if len(streamed) != len(paged) {
 		t.Fatalf("streamed %d lines, pages hold %d", len(streamed), len(paged))
 	}
 	for i := range streamed {
-		if streamed[i].Seq != int64(i+1) || streamed[i].Text != paged[i].Text {
+		if streamed[i].Seq != int64(i+1) {
+			t.Fatalf("line %d: streamed %+v, paged %+v", i, streamed[i], paged[i])
+		}
+		if streamed[i].Text != paged[i].Text {
 			t.Fatalf("line %d: streamed %+v, paged %+v", i, streamed[i], paged[i])
 		}
 	}
@@ -110,11 +128,20 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	}
 	// wait = GET until finished; it is, with its phases timed.
 	for _, p := range got.Phases {
-		if p.Status != release.PhaseSucceeded || p.DurationMS() == nil {
+		if p.Status != release.PhaseSucceeded {
+			t.Fatalf("phase %+v", p)
+		}
+		if p.DurationMS() == nil {
 			t.Fatalf("phase %+v", p)
 		}
 	}
-	if got.Summary.Create != 3 || len(got.Artifacts) != 1 || got.Artifacts[0].BuildID != "build-7" {
+	if got.Summary.Create != 3 {
+		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
+	}
+	if len(got.Artifacts) != 1 {
+		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
+	}
+	if got.Artifacts[0].BuildID != "build-7" {
 		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
 	}
 	var cl apiwire.ChangeList
@@ -123,11 +150,23 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		t.Fatalf("changes: %+v", cl)
 	}
 	web := cl.Changes[len(cl.Changes)-1]
-	if web.Address != "terraform_data.web" || web.Kind != release.KindResource || web.Phase != "plan" || len(web.Fields) == 0 {
+	if web.Address != "terraform_data.web" {
+		t.Fatalf("web change: %+v", web)
+	}
+	if web.Kind != release.KindResource {
+		t.Fatalf("web change: %+v", web)
+	}
+	if web.Phase != "plan" {
+		t.Fatalf("web change: %+v", web)
+	}
+	if len(web.Fields) == 0 {
 		t.Fatalf("web change: %+v", web)
 	}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?type=terraform_data&address_prefix=terraform_data.d", rel.ID), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.Changes[0].Address != "terraform_data.database" {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("filtered changes: %+v", cl)
+	}
+	if cl.Changes[0].Address != "terraform_data.database" {
 		t.Fatalf("filtered changes: %+v", cl)
 	}
 	var rs apiwire.ResourceList
@@ -176,7 +215,13 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.lines(id, 0, 5, "plan")
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", apiwire.CommentRequest{Comment: "wrong branch"}, 200, &r)
-			if r.Status != release.StatusInProgress || r.AbortRequested == nil || r.AbortRequested.By != "writer" {
+			if r.Status != release.StatusInProgress {
+				t.Fatalf("abort of a running release: %+v", r)
+			}
+			if r.AbortRequested == nil {
+				t.Fatalf("abort of a running release: %+v", r)
+			}
+			if r.AbortRequested.By != "writer" {
 				t.Fatalf("abort of a running release: %+v", r)
 			}
 			h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", nil, 409)
@@ -187,7 +232,10 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.lines(id, 0, 5, "plan")
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", nil, 200, &r)
-			if r.Status != release.StatusAborted || !strings.Contains(r.ErrorLog, "aborted by writer") {
+			if r.Status != release.StatusAborted {
+				t.Fatalf("abort of a queued release: %+v", r)
+			}
+			if !strings.Contains(r.ErrorLog, "aborted by writer") {
 				t.Fatalf("abort of a queued release: %+v", r)
 			}
 		}, release.StatusAborted},
@@ -198,7 +246,16 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "reader", nil, 403)
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "approver", apiwire.CommentRequest{Comment: "not today"}, 200, &r)
-			if r.Status != release.StatusRejected || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "not today" {
+			if r.Status != release.StatusRejected {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.By != "approver" {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.At == nil {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.Comment != "not today" {
 				t.Fatalf("rejected: %+v", r.Approval)
 			}
 			e := h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", id), "approver", nil, 409)
@@ -237,7 +294,16 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			c.run(rel.ID)
 			select {
 			case res := <-done:
-				if res.err != nil || res.logs != 5 || res.end.Status != c.want || res.end.Cursor != "5" {
+				if res.err != nil {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.logs != 5 {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.end.Status != c.want {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.end.Cursor != "5" {
 					t.Fatalf("stream: %+v", res)
 				}
 			case <-time.After(30 * time.Second):
@@ -265,7 +331,16 @@ func TestApprove(t *testing.T) {
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "", nil, 401)
 	var r release.Release
 	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", apiwire.CommentRequest{Comment: "ship it"}, 200, &r)
-	if r.Status != release.StatusQueued || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "ship it" {
+	if r.Status != release.StatusQueued {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.By != "approver" {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.At == nil {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.Comment != "ship it" {
 		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
 	}
 	e := h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", nil, 409)
@@ -324,7 +399,10 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !ended {
-			if timeout.Reason != "max_stream" || timeout.Cursor == "" {
+			if timeout.Reason != "max_stream" {
+				t.Fatalf("timeout event: %+v", timeout)
+			}
+			if timeout.Cursor == "" {
 				t.Fatalf("timeout event: %+v", timeout)
 			}
 			timeouts++
@@ -457,7 +535,10 @@ func TestEndStreamsOnShutdown(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if timeout.Reason != "shutdown" || timeout.Cursor != "3" {
+	if timeout.Reason != "shutdown" {
+		t.Fatalf("timeout at shutdown: %+v", timeout)
+	}
+	if timeout.Cursor != "3" {
 		t.Fatalf("timeout at shutdown: %+v", timeout)
 	}
 }

@@ -50,7 +50,10 @@ func TestStartReuseStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.Initialized || !first.Started {
+	if !first.Initialized {
+		t.Fatalf("cold start: initialized=%v started=%v", first.Initialized, first.Started)
+	}
+	if !first.Started {
 		t.Fatalf("cold start: initialized=%v started=%v", first.Initialized, first.Started)
 	}
 	if !canConnect(first.URL("")) {
@@ -71,7 +74,10 @@ func TestStartReuseStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Initialized || second.Started {
+	if second.Initialized {
+		t.Fatalf("reuse: initialized=%v started=%v, want both false", second.Initialized, second.Started)
+	}
+	if second.Started {
 		t.Fatalf("reuse: initialized=%v started=%v, want both false", second.Initialized, second.Started)
 	}
 	// the first to leave must not stop a server the second still uses
@@ -93,7 +99,10 @@ func TestStartReuseStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer warm.Close(ctx)
-	if warm.Initialized || !warm.Started {
+	if warm.Initialized {
+		t.Fatalf("warm start: initialized=%v started=%v", warm.Initialized, warm.Started)
+	}
+	if !warm.Started {
 		t.Fatalf("warm start: initialized=%v started=%v", warm.Initialized, warm.Started)
 	}
 	if !canConnect(warm.URL("")) {
@@ -118,7 +127,10 @@ func TestBadDirectories(t *testing.T) {
 			}
 		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "not empty") {
+		if err == nil {
+			t.Fatalf("want a not-empty error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "not empty") {
 			t.Fatalf("want a not-empty error, got %v", err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "data", "precious.txt")); err != nil {
@@ -138,7 +150,10 @@ func TestBadDirectories(t *testing.T) {
 			t.Error(err)
 		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+		if err == nil {
+			t.Fatalf("want an ownership error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "belongs to uid 65534") {
 			t.Fatalf("want an ownership error, got %v", err)
 		}
 	})
@@ -149,18 +164,27 @@ func TestBadDirectories(t *testing.T) {
 		}
 		dir := filepath.Join(t.TempDir(), "pg") // t.TempDir is 0700 root
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "not reachable") {
+		if err == nil {
+			t.Fatalf("want a reachability error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "not reachable") {
 			t.Fatalf("want a reachability error, got %v", err)
 		}
 	})
 
 	t.Run("no server binaries", func(t *testing.T) {
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: clusterDir(t), BinDir: t.TempDir()})
-		if err == nil || !strings.Contains(err.Error(), "lacks one of") {
+		if err == nil {
+			t.Fatalf("want a missing-binaries error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "lacks one of") {
 			t.Fatalf("want a missing-binaries error, got %v", err)
 		}
 		msg := pgcluster.ErrNoServer.Error()
-		if !strings.Contains(msg, "apt-get install postgresql") || !strings.Contains(msg, "--database-url") {
+		if !strings.Contains(msg, "apt-get install postgresql") {
+			t.Fatalf("ErrNoServer must name both fixes: %s", msg)
+		}
+		if !strings.Contains(msg, "--database-url") {
 			t.Fatalf("ErrNoServer must name both fixes: %s", msg)
 		}
 	})

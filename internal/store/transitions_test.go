@@ -21,17 +21,28 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
+	st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusQueued {
 		t.Fatalf("abort queued: %s %v", st, err)
 	}
 	got, err := s.GetRelease(ctx, r2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != release.StatusAborted || got.ErrorLog != "aborted by bob: wrong branch" {
+	if got.Status != release.StatusAborted {
 		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
 	}
-	if st, err := s.RequestAbort(ctx, r1.ID, "bob", ""); err != nil || st != release.StatusInProgress {
+	if got.ErrorLog != "aborted by bob: wrong branch" {
+		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	st, err = s.RequestAbort(ctx, r1.ID, "bob", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusInProgress {
 		t.Fatalf("abort running: %s %v", st, err)
 	}
 	ok, err := s.AbortRequested(ctx, r1.ID)
@@ -81,7 +92,13 @@ func TestTransitionCompareAndSet(t *testing.T) {
 				continue
 			}
 			var ce *store.StatusConflictError
-			if !errors.As(err, &ce) || !errors.Is(err, store.ErrConflict) || ce.Found != targets[1-i] {
+			if !errors.As(err, &ce) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if ce.Found != targets[1-i] {
 				t.Fatalf("round %d: loser got %v", round, err)
 			}
 		}
@@ -92,7 +109,13 @@ func TestTransitionCompareAndSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.Status.Terminal() || got.FinishedAt == nil || got.StartedAt == nil {
+		if !got.Status.Terminal() {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.FinishedAt == nil {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.StartedAt == nil {
 			t.Fatalf("round %d: release after race: %+v", round, got)
 		}
 	}
@@ -112,7 +135,10 @@ func TestTransitionRules(t *testing.T) {
 	}
 	// the database itself keeps one active release per environment
 	err := s.Transition(ctx, store.StatusChange{ID: b.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w2", LeaseFor: time.Minute})
-	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "in progress") {
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second active release: %v", err)
+	}
+	if !strings.Contains(err.Error(), "in progress") {
 		t.Fatalf("second active release: %v", err)
 	}
 	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusInProgress, To: release.StatusFailed, Reason: "Error: boom"}); err != nil {
