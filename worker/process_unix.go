@@ -2,7 +2,18 @@
 
 package worker
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
+
+// runAs makes cmd (whose SysProcAttr childAttr set) run as u; nil: as the
+// worker's own user.
+func runAs(cmd *exec.Cmd, u *tfUser) {
+	if u != nil {
+		cmd.SysProcAttr.Credential = u.credential()
+	}
+}
 
 // errUnsupported is nil: the worker runs here (process groups, signals).
 var errUnsupported error

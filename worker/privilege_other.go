@@ -1,0 +1,21 @@
+//go:build !unix
+
+package worker
+
+import (
+	"context"
+	"os/exec"
+)
+
+// tfUser does not exist where the worker does not run (see errUnsupported).
+type tfUser struct{}
+
+func runAs(*exec.Cmd, *tfUser) {}
+
+func readOwnFile(string) ([]byte, error) { return nil, errUnsupported }
+
+func (ru *run) writeOwnFile(string, []byte) error { return errUnsupported }
+
+func (w *Worker) dropPrivileges(context.Context) error { return errUnsupported }
+
+func (ru *run) handOver() error { return errUnsupported }
