@@ -156,7 +156,7 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request) {
 
 // follow sends a release's lines from cursor on until the release is
 // finished and every line is sent, the stream is too old, the server
-// shuts down or the client leaves.
+// shuts down, the token it was opened with is revoked or the client leaves.
 func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription, out *sse) (string, error) {
 	maxT := time.NewTimer(s.cfg.MaxStream)
 	defer maxT.Stop()
@@ -166,6 +166,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 	defer poll.Stop()
 	polls := 0
 	checkStatus := true
+	revoked := s.revoked.next()
 
 	// send sends every line after cursor; it reports how many it sent.
 	send := func() (int, error) {
@@ -191,6 +192,11 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 	timeout := func(reason string) (string, error) {
 		out.event("timeout", "", StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
 		return reason, out.flush()
+	}
+	endRevoked := func() (string, error) {
+		out.event("revoked", "", StreamRevoked{Cursor: strconv.FormatInt(cursor, 10),
+			Reason: "the token this stream was opened with has been revoked"})
+		return "revoked", out.flush()
 	}
 	for {
 		if _, err := send(); err != nil {
@@ -235,9 +241,18 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 				if sub.seq.Load() > cursor || sub.status.Load() {
 					break wait
 				}
+			case <-revoked:
+				revoked = s.revoked.next()
+				if s.tokenRevoked(ctx) {
+					return endRevoked()
+				}
 			case <-poll.C:
 				polls++
 				if !s.metrics.listenerUp.Load() || polls%15 == 0 {
+					// a revocation missed while the listener was away
+					if s.tokenRevoked(ctx) {
+						return endRevoked()
+					}
 					checkStatus = true
 					break wait
 				}

@@ -213,6 +213,7 @@ func OpenAPI() map[string]any {
 				"log":     g.of(reflect.TypeFor[release.LogEntry]()),
 				"end":     g.of(reflect.TypeFor[StreamEnd]()),
 				"timeout": g.of(reflect.TypeFor[StreamTimeout]()),
+				"revoked": g.of(reflect.TypeFor[StreamRevoked]()),
 			}
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): ok}

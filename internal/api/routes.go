@@ -67,6 +67,9 @@ func routes() []route {
 		{Method: "GET", Path: "/api/v1/environments/{name}/resources", Scope: ScopeRead, ID: "listResources",
 			Summary: "Resource status of an environment.", Query: []param{{Name: "address", Desc: "one resource address"}},
 			Status: 200, Resp: ResourceList{}, Errors: []int{404}, handle: (*Server).listResources},
+		{Method: "GET", Path: "/api/v1/environments/{name}/outputs", Scope: ScopeRead, ID: "listOutputs",
+			Summary: "The environment's output values as its last successful apply left them (a sensitive output's value is never shown).",
+			Status:  200, Resp: OutputList{}, Errors: []int{404}, handle: (*Server).listOutputs},
 		{Method: "POST", Path: "/api/v1/environments/{name}/resources/health", Scope: ScopeWrite, ID: "reportHealth",
 			Summary: "Report a resource's health.", Body: HealthReport{}, Status: 200, Resp: ResourceList{},
 			Errors: []int{400, 404, 413}, handle: (*Server).reportHealth},
@@ -131,7 +134,8 @@ func routes() []route {
 			Status:  200, RespMedia: "text/event-stream",
 			RespDoc: "`event: log` with `id: <seq>` and a LogEntry as data; `: keep-alive` comments; " +
 				"`event: end` (StreamEnd) once the release is finished and every line was sent; " +
-				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from.",
+				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from; " +
+				"`event: revoked` (StreamRevoked) when the token the stream was opened with is revoked.",
 			Errors: []int{400, 404}, handle: (*Server).streamLogs},
 
 		{Method: "GET", Path: "/api/v1/artifacts", Scope: ScopeRead, ID: "listArtifacts", Summary: "List artifacts, newest first.",

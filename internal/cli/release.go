@@ -385,8 +385,8 @@ func followLogs(ctx context.Context, c *client.Client, g *Globals, id, after int
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
-			return err // not found, not allowed: retrying will not help
+		if ce, ok := client.AsError(err); (ok && ce.Status >= 400 && ce.Status < 500) || errors.Is(err, client.ErrRevoked) {
+			return err // not found, not allowed, revoked: retrying will not help
 		}
 		g.Logger().Debug("log stream broke; resuming", "release", id, "after", last, "error", err)
 		select {
@@ -608,7 +608,7 @@ func (c *releaseIngestPlanCmd) Run(g *Globals) error {
 	if s.json {
 		return s.printJSON(res)
 	}
-	fmt.Fprintf(s.out, "release %d phase %s: %s\n", c.ID, c.Phase, summaryLine(res.Summary))
+	fmt.Fprintf(s.out, "release %d phase %s: %s\n", c.ID, c.Phase, summaryLine(&res.Summary))
 	return nil
 }
 

@@ -132,6 +132,12 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, fn fun
 			}
 		case "end":
 			return next, true, nil
+		case "revoked":
+			var rv struct {
+				Reason string `json:"reason"`
+			}
+			_ = json.Unmarshal([]byte(ev.data.String()), &rv)
+			return "", false, fmt.Errorf("GET %s: %w: the server ended the stream: %s", pathAndQuery(u), ErrRevoked, rv.Reason)
 		case "timeout":
 			if cur := timeoutCursor(ev.data.String()); cur != "" {
 				next = cur

@@ -136,6 +136,9 @@ type ArtifactRef struct {
 	StackName            string         `json:"stack_name,omitempty"`
 	AppName              string         `json:"app_name,omitempty"`
 	RegistrationMetadata map[string]any `json:"registration_metadata,omitempty"`
+	// DeploysTo names the resource addresses or module prefixes the
+	// artifact deploys to: only those take its URL in their status.
+	DeploysTo []string `json:"deploys_to,omitempty"`
 }
 
 // CreateReleaseRequest is the body of POST /api/v1/releases.

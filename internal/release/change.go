@@ -76,10 +76,14 @@ type Change struct {
 	ImportID        *string      `json:"import_id"`
 	ReplacePaths    [][]any      `json:"replace_paths,omitempty"`
 	Fields          []Field      `json:"fields"`
+	// Applied is set once the release's apply succeeded and the fields
+	// carry the values it left in the state (Field.Applied).
+	Applied bool `json:"applied,omitempty"`
 }
 
 // Field is one changed leaf value. A sensitive field never carries its
-// values: Before and After stay nil and Changed says whether it changed.
+// values: Before and After (and Applied) stay nil and Changed says whether
+// it changed.
 type Field struct {
 	Path      string `json:"path"`
 	Before    any    `json:"before"`
@@ -87,6 +91,10 @@ type Field struct {
 	Unknown   bool   `json:"unknown"`
 	Sensitive bool   `json:"sensitive"`
 	Changed   bool   `json:"changed"`
+	// Applied is the value the apply left at Path (what was unknown,
+	// resolved), once the change is Applied; nil before, for a sensitive
+	// field, and where the state has no value (or null) at Path.
+	Applied any `json:"applied,omitempty"`
 }
 
 // Summary counts a plan's changes.
