@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -48,7 +48,7 @@ func (s *Server) rejectRelease(w http.ResponseWriter, r *http.Request) {
 // decide records an approver's verdict on a release waiting for one.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, verb string,
 	record func(ctx context.Context, id int64, by, comment string) error) {
-	var req CommentRequest
+	var req apiwire.CommentRequest
 	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -66,7 +66,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, verb string,
 }
 
 func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
-	var req CommentRequest
+	var req apiwire.CommentRequest
 	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -81,14 +81,8 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	switch {
-	case cur.Status.Terminal():
-		s.fail(w, r, conflict("release %d is already finished (%s): there is nothing to abort", id, cur.Status))
-		return
-	case cur.AbortRequested != nil && cur.Status == release.StatusInProgress:
-		// (a request stored while it ran but not yet honoured when it
-		// parked or re-queued does not block a new one: that ends it at once)
-		s.fail(w, r, conflict("release %d: %s already asked to abort it at %s", id, cur.AbortRequested.By, cur.AbortRequested.At.Format(time.RFC3339)))
+	if err := cur.MayAbort(); err != nil {
+		s.fail(w, r, conflict("%s", err.Error()))
 		return
 	}
 	if _, err := s.store.RequestAbort(r.Context(), id, who(r), req.Comment); err != nil {
@@ -100,7 +94,7 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signOffRelease(w http.ResponseWriter, r *http.Request) {
-	var req SignOffRequest
+	var req apiwire.SignOffRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -183,7 +177,7 @@ func (s *Server) rollbackTo(r *http.Request, id int64) (*release.Release, error)
 		TriggeredBy:       who(r),
 		BlueprintVersion:  target.BlueprintVersion,
 		Targets:           target.Targets,
-		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         append([]release.Artifact(nil), target.Artifacts...),
 		Variables:         vars,
 		RollbackOf:        &id,

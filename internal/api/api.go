@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -142,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range routes() {
 		s.handle(rt.Method+" "+rt.Path, s.authorize(rt.Scope, s.checkQuery(rt)))
 	}
-	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.metrics, s.tokenRevokedNotice, s.releaseChanged)
+	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.tokenRevokedNotice, s.releaseChanged)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	go func() {
@@ -260,7 +261,7 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 	switch probe.status {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		s.fail(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: CodeInvalid,
+		s.fail(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: apiwire.CodeInvalid,
 			Message: r.Method + " is not allowed on " + r.URL.Path + " (allowed: " + probe.header.Get("Allow") + ")"})
 	case http.StatusNotFound, 0:
 		s.fail(w, r, notFound("no route %s %s", r.Method, r.URL.Path))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -101,9 +102,9 @@ func nulBodies(doc map[string]any, schema map[string]any, path string, depth int
 func TestNULRefusedInEveryStringAndQueryParameter(t *testing.T) {
 	h := newHarness(t)
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
 	var art release.Artifact
-	h.call("POST", "/api/v1/artifacts", "writer", api.ArtifactRequest{URI: "oci://web:1"}, 201, &art)
+	h.call("POST", "/api/v1/artifacts", "writer", apiwire.ArtifactRequest{URI: "oci://web:1"}, 201, &art)
 	all, _, err := api.IssueToken(context.Background(), h.st, "all", []string{"admin"})
 	if err != nil {
 		t.Fatal(err)
@@ -196,12 +197,12 @@ func TestNULInAPlanIsRefused(t *testing.T) {
 	if e.Error.Field != "plan" || !strings.Contains(e.Error.Message, "U+0000") {
 		t.Fatalf("record plan: %+v", e.Error)
 	}
-	var rl api.ReleaseList
+	var rl apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?environment=prod", "reader", nil, 200, &rl)
 	if len(rl.Releases) != 0 {
 		t.Fatalf("a refused plan left %d releases", len(rl.Releases))
 	}
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	e = h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/plan", rel.ID), "writer", plan, 400)
 	if e.Error.Field != "plan" {
 		t.Fatalf("ingest plan: %+v", e.Error)
@@ -221,7 +222,7 @@ func TestUnknownEnvironmentIsNotFound(t *testing.T) {
 	h.fails("GET", "/api/v1/releases?environment=prdo&status=FAILED", "reader", nil, 404)
 	h.fails("GET", "/api/v1/environments/prdo/outputs", "reader", nil, 404)
 	h.fails("GET", "/api/v1/environments/prdo/resources", "reader", nil, 404)
-	var rl api.ReleaseList
+	var rl apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?environment=prod", "reader", nil, 200, &rl)
 	if rl.Releases == nil || len(rl.Releases) != 0 {
 		t.Fatalf("a known environment with no releases: %+v", rl)
@@ -233,7 +234,7 @@ func TestUnknownEnvironmentIsNotFound(t *testing.T) {
 func TestNeverPlannedReleaseHasNoSummary(t *testing.T) {
 	h := newHarness(t)
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
 	code, body := h.do("GET", fmt.Sprintf("/api/v1/releases/%d", rel.ID), "reader", nil)
 	var raw map[string]json.RawMessage
 	if code != 200 || json.Unmarshal(body, &raw) != nil {
@@ -260,7 +261,7 @@ func TestNeverPlannedReleaseHasNoSummary(t *testing.T) {
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.MaxStream = time.Minute })
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
 	secret, _, err := api.IssueToken(context.Background(), h.st, "ci", []string{"read"})
 	if err != nil {
 		t.Fatal(err)
@@ -305,12 +306,12 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 func TestEnvironmentOutputs(t *testing.T) {
 	h := newHarness(t)
 	h.env("prod")
-	var ol api.OutputList
+	var ol apiwire.OutputList
 	h.call("GET", "/api/v1/environments/prod/outputs", "reader", nil, 200, &ol)
 	if ol.Outputs == nil || len(ol.Outputs) != 0 {
 		t.Fatalf("outputs of a never-applied environment: %+v", ol)
 	}
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
 	err := h.st.ReplaceOutputs(context.Background(), rel.ID, []release.Output{
 		{Name: "url", Value: "https://shop.example", Type: "string"},
 		{Name: "password", Value: "hunter22", Type: "string", Sensitive: true},

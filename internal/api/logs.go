@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // parseSeq reads a log cursor: the seq of the last line seen.
@@ -45,7 +47,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := LogPage{Entries: es}
+	out := apiwire.LogPage{Entries: es}
 	if len(es) > limit {
 		out.Entries = es[:limit]
 		out.NextCursor = strconv.FormatInt(es[limit-1].Seq, 10)
@@ -190,11 +192,11 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 		}
 	}
 	timeout := func(reason string) (string, error) {
-		out.event("timeout", "", StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
+		out.event("timeout", "", apiwire.StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
 		return reason, out.flush()
 	}
 	endRevoked := func() (string, error) {
-		out.event("revoked", "", StreamRevoked{Cursor: strconv.FormatInt(cursor, 10),
+		out.event("revoked", "", apiwire.StreamRevoked{Cursor: strconv.FormatInt(cursor, 10),
 			Reason: "the token this stream was opened with has been revoked"})
 		return "revoked", out.flush()
 	}
@@ -216,7 +218,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 					return "gone", err
 				}
 				if n == 0 {
-					out.event("end", "", StreamEnd{Status: st, Cursor: strconv.FormatInt(cursor, 10)})
+					out.event("end", "", apiwire.StreamEnd{Status: st, Cursor: strconv.FormatInt(cursor, 10)})
 					return "end", out.flush()
 				}
 				checkStatus = true
@@ -248,7 +250,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 				}
 			case <-poll.C:
 				polls++
-				if !s.metrics.listenerUp.Load() || polls%15 == 0 {
+				if !s.hub.connected() || polls%15 == 0 {
 					// a revocation missed while the listener was away
 					if s.tokenRevoked(ctx) {
 						return endRevoked()

@@ -16,7 +16,7 @@ import (
 // are checked on the way in, and refused with a 400 naming the field.
 
 // nulError is the 400 for a NUL in field (where says what the field is).
-func nulError(field, where string) *Error {
+func nulError(field, where string) *httpError {
 	return invalid(field, "%s contains U+0000 (NUL), which shiplog cannot store", where)
 }
 

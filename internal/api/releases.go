@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
@@ -121,7 +121,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 // encoded once (finished ones come from the release cache; the others get
 // their phases and artifacts in two queries for the whole page).
 func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
-	cacheable := s.metrics.listenerUp.Load()
+	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	bodies := make([][]byte, len(rs))
 	var missing []*release.Release
@@ -174,7 +174,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// While the listener is down, changes go unannounced: no caching.
-	cacheable := s.metrics.listenerUp.Load()
+	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	rel, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {
@@ -193,7 +193,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
-	var req CreateReleaseRequest
+	var req apiwire.CreateReleaseRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -223,7 +223,7 @@ func (s *Server) created(w http.ResponseWriter, r *http.Request, id int64) {
 
 // releaseOf checks a request against the environment, the template catalog
 // and the stored artifacts, and builds the release to store.
-func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.Release, error) {
+func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*release.Release, error) {
 	ctx := r.Context()
 	if req.Environment == "" {
 		return nil, invalid("environment", "environment is required")
@@ -235,7 +235,7 @@ func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.
 	if err != nil {
 		return nil, err
 	}
-	dt, err := release.ParseDeploymentType(req.DeploymentType)
+	dt, err := release.ParseDeploymentType(string(req.DeploymentType))
 	if err != nil {
 		return nil, invalid("deployment_type", "%s", err.Error())
 	}
@@ -319,17 +319,9 @@ func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.
 		TriggeredBy:       who(r),
 		BlueprintVersion:  req.BlueprintVersion,
 		Targets:           req.Targets,
-		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         arts,
 		Variables:         req.Variables,
 		MigrationScripts:  req.MigrationScripts,
 	}, nil
-}
-
-// needsApproval says whether a release will stop for approval: a phase
-// asks for it, or the environment does for applies.
-func needsApproval(env *release.Environment, phases []release.Phase) bool {
-	return slices.ContainsFunc(phases, func(p release.Phase) bool {
-		return p.Options.ApprovalRequired || (env.ApprovalRequired && p.Action == release.ActionApply)
-	})
 }

@@ -1,36 +1,15 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
-
-// Exit codes of `shiplog release wait`.
-const (
-	ExitFailed   = 10 // the release FAILED
-	ExitAborted  = 11 // ABORTED
-	ExitRejected = 12 // REJECTED at approval
-	ExitTimedOut = 13 // TIMED_OUT (a phase or the release ran too long)
-	ExitStopped  = 14 // STOPPED (its worker shut down or vanished)
-	ExitGaveUp   = 15 // the wait ended (--timeout, or interrupted) before the release did
-)
-
-// exitCodes maps final statuses to wait's exit codes.
-var exitCodes = map[release.Status]int{
-	release.StatusSucceeded: 0,
-	release.StatusFailed:    ExitFailed,
-	release.StatusAborted:   ExitAborted,
-	release.StatusRejected:  ExitRejected,
-	release.StatusTimedOut:  ExitTimedOut,
-	release.StatusStopped:   ExitStopped,
-}
 
 type releaseCmd struct {
 	Create     releaseCreateCmd     `cmd:"" help:"Queue a release of an environment."`
@@ -70,13 +49,13 @@ func (c *releaseCreateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	req := client.CreateReleaseRequest{Environment: c.Env, Template: c.Template, Targets: c.Target,
+	req := apiwire.CreateReleaseRequest{Environment: c.Env, Template: c.Template, Targets: c.Target,
 		DeploymentType: release.DeploymentType(c.DeploymentType), BlueprintVersion: c.BlueprintVersion}
 	for _, id := range c.Artifact {
-		req.Artifacts = append(req.Artifacts, client.ArtifactRef{ID: id})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{ID: id})
 	}
 	for _, uri := range c.ArtifactURI {
-		req.Artifacts = append(req.Artifacts, client.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
 	}
 	if req.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
@@ -126,7 +105,7 @@ func (c *releaseListCmd) Run(g *Globals) error {
 	if c.Since > 0 {
 		f.CreatedAfter = time.Now().Add(-c.Since)
 	}
-	var rs []release.Release
+	var rs []*release.Release
 	for len(rs) < c.Limit {
 		f.Limit = min(c.Limit-len(rs), 500)
 		p, err := s.c.ListReleases(g.Context(), f)
@@ -141,7 +120,7 @@ func (c *releaseListCmd) Run(g *Globals) error {
 	}
 	if s.json {
 		if rs == nil {
-			rs = []release.Release{}
+			rs = []*release.Release{}
 		}
 		return s.printJSON(map[string]any{"releases": rs})
 	}
@@ -309,346 +288,4 @@ func changedFields(fs []release.Field) int {
 		}
 	}
 	return n
-}
-
-type releaseLogsCmd struct {
-	apiFlags
-	ID     int64  `arg:"" help:"Release ID."`
-	Follow bool   `short:"f" help:"Follow the log live until the release ends, reconnecting (and resuming) as needed."`
-	Phase  string `help:"Only this phase's lines (without --follow)."`
-	After  int64  `help:"Start after this line (seq)."`
-}
-
-func (c *releaseLogsCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	print := func(e release.LogEntry) error {
-		if s.json {
-			b, err := jsonLine(e)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(s.out, "%s\n", b)
-			return err
-		}
-		_, err := fmt.Fprintln(s.out, e.Text)
-		return err
-	}
-	if c.Follow {
-		if c.Phase != "" {
-			return errors.New("--phase cannot be combined with --follow")
-		}
-		return followLogs(g.Context(), s.c, g, c.ID, c.After, print)
-	}
-	f := client.LogFilter{Phase: c.Phase, Limit: 500}
-	if c.After > 0 {
-		f.Cursor = fmt.Sprint(c.After)
-	}
-	for {
-		p, err := s.c.ListLogs(g.Context(), c.ID, f)
-		if err != nil {
-			return err
-		}
-		for _, e := range p.Entries {
-			if err := print(e); err != nil {
-				return err
-			}
-		}
-		if p.NextCursor == "" {
-			return nil
-		}
-		f.Cursor = p.NextCursor
-	}
-}
-
-// followLogs streams a release's log from after, resuming from the last
-// line seen whenever the connection breaks, until the release has ended and
-// every line was printed.
-func followLogs(ctx context.Context, c *client.Client, g *Globals, id, after int64, fn func(release.LogEntry) error) error {
-	last := after
-	backoff := 250 * time.Millisecond
-	for {
-		cursor := ""
-		if last > 0 {
-			cursor = fmt.Sprint(last)
-		}
-		err := c.StreamLogs(ctx, id, cursor, func(e release.LogEntry) error {
-			if e.Seq <= last {
-				return nil // already printed
-			}
-			last = e.Seq
-			backoff = 250 * time.Millisecond
-			return fn(e)
-		})
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		if ce, ok := client.AsError(err); (ok && ce.Status >= 400 && ce.Status < 500) || errors.Is(err, client.ErrRevoked) {
-			return err // not found, not allowed, revoked: retrying will not help
-		}
-		g.Logger().Debug("log stream broke; resuming", "release", id, "after", last, "error", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-}
-
-type releaseWaitCmd struct {
-	apiFlags
-	ID       int64         `arg:"" help:"Release ID."`
-	Within   time.Duration `name:"within" default:"0" help:"Give up after this long (0: wait for as long as it takes)."`
-	Interval time.Duration `default:"2s" help:"How often to look."`
-}
-
-// Help is shown by `shiplog release wait --help`.
-func (c *releaseWaitCmd) Help() string {
-	return `Waits until the release has finished and prints it. On a terminal it shows
-progress (status and phase) on standard error. Requests that fail (the server
-restarting, the network) are retried until --within runs out.
-
-Exit codes:
-   0  SUCCEEDED
-  10  FAILED
-  11  ABORTED
-  12  REJECTED (at approval)
-  13  TIMED_OUT
-  14  STOPPED (its worker shut down or vanished)
-  15  gave up waiting (--within ran out, or interrupted) before it finished
-   1  any other error (unknown release, bad token, ...)`
-}
-
-func (c *releaseWaitCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	ctx := g.Context()
-	if c.Within > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Within)
-		defer cancel()
-	}
-	interval := max(c.Interval, 50*time.Millisecond)
-	var shown string
-	var r *release.Release
-	for {
-		r, err = s.c.GetRelease(ctx, c.ID)
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			return s.gaveUp(c.ID, r, shown)
-		default:
-			if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
-				return err
-			}
-			g.Logger().Debug("waiting: the server did not answer; trying again", "error", err)
-		}
-		if r != nil {
-			line := progressLine(r)
-			if line != shown && s.progress != nil {
-				fmt.Fprintf(s.progress, "\r\033[K%s", line)
-			}
-			shown = line
-			if r.Status.Terminal() {
-				if s.progress != nil {
-					fmt.Fprintln(s.progress)
-				}
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return s.gaveUp(c.ID, r, shown)
-		case <-time.After(interval):
-		}
-	}
-	if err := s.showRelease(r); err != nil {
-		return err
-	}
-	code := exitCodes[r.Status]
-	if code == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("release %d %s", r.ID, r.Status)
-	if first, _, _ := strings.Cut(strings.TrimSpace(r.ErrorLog), "\n"); first != "" {
-		msg += ": " + first
-	}
-	return &ExitError{Code: code, Err: errors.New(msg)}
-}
-
-func (s *apiSession) gaveUp(id int64, r *release.Release, shown string) error {
-	if s.progress != nil && shown != "" {
-		fmt.Fprintln(s.progress)
-	}
-	status := "not seen"
-	if r != nil {
-		status = string(r.Status)
-	}
-	return &ExitError{Code: ExitGaveUp, Err: fmt.Errorf("gave up waiting for release %d (last seen %s)", id, status)}
-}
-
-// progressLine says where a release is: its status and current phase.
-func progressLine(r *release.Release) string {
-	line := fmt.Sprintf("release %d %s", r.ID, r.Status)
-	for _, p := range r.Phases {
-		if p.Status == release.PhaseInProgress || p.Status == release.PhasePendingApproval {
-			line += fmt.Sprintf(": phase %s (%s) %s", p.Name, p.Action, p.Status)
-		}
-	}
-	if r.Status == release.StatusPendingApproval {
-		line += " — approve with: shiplog release approve " + fmt.Sprint(r.ID)
-	}
-	return line
-}
-
-type decision struct {
-	apiFlags
-	ID      int64  `arg:"" help:"Release ID."`
-	Comment string `short:"m" help:"Why."`
-}
-
-func (c *decision) run(g *Globals, act func(context.Context, *client.Client) (*release.Release, error), done string) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	r, err := act(g.Context(), s.c)
-	if err != nil {
-		return err
-	}
-	if s.json {
-		return s.printJSON(r)
-	}
-	fmt.Fprintf(s.out, "release %d %s: now %s\n", r.ID, done, r.Status)
-	return nil
-}
-
-type releaseApproveCmd struct{ decision }
-
-func (c *releaseApproveCmd) Run(g *Globals) error {
-	return c.run(g, func(ctx context.Context, cl *client.Client) (*release.Release, error) {
-		return cl.Approve(ctx, c.ID, c.Comment)
-	}, "approved")
-}
-
-type releaseRejectCmd struct{ decision }
-
-func (c *releaseRejectCmd) Run(g *Globals) error {
-	return c.run(g, func(ctx context.Context, cl *client.Client) (*release.Release, error) {
-		return cl.Reject(ctx, c.ID, c.Comment)
-	}, "rejected")
-}
-
-type releaseAbortCmd struct{ decision }
-
-func (c *releaseAbortCmd) Run(g *Globals) error {
-	return c.run(g, func(ctx context.Context, cl *client.Client) (*release.Release, error) {
-		return cl.Abort(ctx, c.ID, c.Comment)
-	}, "abort requested")
-}
-
-type releaseSignoffCmd struct {
-	decision
-	Status string `required:"" enum:"APPROVED,REJECTED" help:"APPROVED or REJECTED."`
-}
-
-func (c *releaseSignoffCmd) Run(g *Globals) error {
-	return c.run(g, func(ctx context.Context, cl *client.Client) (*release.Release, error) {
-		return cl.SignOff(ctx, c.ID, release.SignOffStatus(c.Status), c.Comment)
-	}, "signed off "+c.Status)
-}
-
-type releaseRollbackCmd struct {
-	apiFlags
-	ID int64 `arg:"" help:"The earlier SUCCEEDED release to re-apply."`
-}
-
-func (c *releaseRollbackCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	r, err := s.c.Rollback(g.Context(), c.ID)
-	if err != nil {
-		return err
-	}
-	if s.json {
-		return s.printJSON(r)
-	}
-	fmt.Fprintf(s.out, "release %d queued: rolls %s back to release %d (blueprint %s)\n", r.ID, r.Environment, c.ID, orDash(r.BlueprintVersion))
-	return nil
-}
-
-type releaseIngestPlanCmd struct {
-	apiFlags
-	ID    int64  `arg:"" help:"Release ID."`
-	File  string `arg:"" help:"Plan JSON from 'terraform show -json PLANFILE' ('-' for standard input)."`
-	Phase string `default:"plan" help:"The release's phase the plan belongs to."`
-}
-
-func (c *releaseIngestPlanCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	in, closeIn, err := openInput(c.File)
-	if err != nil {
-		return err
-	}
-	defer closeIn()
-	res, err := s.c.IngestPlan(g.Context(), c.ID, c.Phase, in)
-	if err != nil {
-		return err
-	}
-	if s.json {
-		return s.printJSON(res)
-	}
-	fmt.Fprintf(s.out, "release %d phase %s: %s\n", c.ID, c.Phase, summaryLine(&res.Summary))
-	return nil
-}
-
-type releaseRecordPlanCmd struct {
-	apiFlags
-	Env              string `name:"env" short:"e" required:"" help:"Environment the plan was made for."`
-	File             string `arg:"" help:"Plan JSON from 'terraform show -json PLANFILE' ('-' for standard input)."`
-	Template         string `help:"Template of the record (default full-plan)."`
-	Phase            string `help:"The template's phase the plan belongs to (default: its first plan phase)."`
-	BlueprintVersion string `name:"blueprint-version" help:"Configuration version the plan was made from."`
-}
-
-func (c *releaseRecordPlanCmd) Run(g *Globals) error {
-	s, err := c.session(g)
-	if err != nil {
-		return err
-	}
-	in, closeIn, err := openInput(c.File)
-	if err != nil {
-		return err
-	}
-	defer closeIn()
-	r, err := s.c.RecordPlan(g.Context(), c.Env, client.RecordPlanOptions{Template: c.Template, Phase: c.Phase, BlueprintVersion: c.BlueprintVersion}, in)
-	if err != nil {
-		return err
-	}
-	if s.json {
-		return s.printJSON(r)
-	}
-	fmt.Fprintf(s.out, "release %d of %s recorded %s: %s\n", r.ID, r.Environment, r.Status, summaryLine(r.Summary))
-	return nil
-}
-
-func openInput(name string) (*os.File, func(), error) {
-	if name == "-" {
-		return os.Stdin, func() {}, nil
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the plan: %w", err)
-	}
-	return f, func() { f.Close() }, nil
 }

@@ -38,9 +38,9 @@ func (s *Store) Transition(ctx context.Context, c StatusChange) error {
 	var err error
 	if c.To.Terminal() {
 		// the release's resources settle with it (resource_settle.go)
-		err = s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, c) })
+		err = s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
 	} else {
-		err = transition(ctx, s.pool, c)
+		err = transition(ctx, s.pool, s.now(), c)
 	}
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (s *Store) Transition(ctx context.Context, c StatusChange) error {
 	return nil
 }
 
-func transition(ctx context.Context, q Querier, c StatusChange) error {
+func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) error {
 	if err := release.Transition(c.From, c.To); err != nil {
 		return fmt.Errorf("release %d: %w", c.ID, err)
 	}
@@ -59,7 +59,7 @@ func transition(ctx context.Context, q Querier, c StatusChange) error {
 		if c.LeaseOwner == "" || c.LeaseFor <= 0 {
 			return fmt.Errorf("release %d: moving to IN_PROGRESS needs a lease owner and duration", c.ID)
 		}
-		t := time.Now().Add(c.LeaseFor)
+		t := at.Add(c.LeaseFor)
 		leaseUntil, owner = &t, &c.LeaseOwner
 	}
 	var approvedBy, approvalComment *string
@@ -119,7 +119,7 @@ func (s *Store) Approve(ctx context.Context, id int64, by, comment string) error
 	if by == "" {
 		return errors.New("an approval needs the approver's name")
 	}
-	if err := transition(ctx, s.pool, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
+	if err := transition(ctx, s.pool, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
 		ApprovedBy: by, ApprovalComment: comment}); err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Store) Reject(ctx context.Context, id int64, by, comment string) error 
 		reason += ": " + comment
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := transition(ctx, tx, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
+		if err := transition(ctx, tx, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
 			Reason: reason, ApprovedBy: by, ApprovalComment: comment}); err != nil {
 			return err
 		}
@@ -177,8 +177,8 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 		if err != nil {
 			return "", err
 		}
-		switch r.Status {
-		case release.StatusQueued, release.StatusPendingApproval:
+		switch r.Status.AbortWay() {
+		case release.AbortNow:
 			reason := fmt.Sprintf("aborted by %s", by)
 			if comment != "" {
 				reason += ": " + comment
@@ -194,7 +194,7 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 				s.notifyRelease(ctx, id)
 			}
 			return r.Status, err
-		case release.StatusInProgress:
+		case release.AbortByRequest:
 			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
 					error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $3
 				WHERE id = $1 AND status = 'IN_PROGRESS' AND abort_requested_at IS NULL`, id, by, abortReason(by, comment))
