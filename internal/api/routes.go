@@ -117,7 +117,7 @@ func routes() []route {
 				{Name: "kind", Desc: "resource (default), output or drift"}, {Name: "phase"},
 				{Name: "action", Desc: "create, update, delete, replace, read, no-op or forget"},
 				{Name: "type", Desc: "resource type"}, {Name: "module", Desc: `module address, or "root"`},
-				{Name: "address_prefix"}, {Name: "all", Type: "boolean", Desc: "list no-op and read changes too"},
+				{Name: "address_prefix"}, {Name: "all", Type: "boolean", Desc: "list plain no-op changes too (a no-op that moves, imports or concerns a deposed object is always listed)"},
 				pCursor, pLimit,
 			},
 			Status: 200, Resp: apiwire.ChangeList{}, Errors: []int{400, 404}, handle: (*Server).listChanges},

@@ -13,6 +13,17 @@ const (
 	ChangeForget  ChangeAction = "forget"
 )
 
+// Known reports whether a is one of the actions above. Newer tools write
+// action lists shiplog has not seen ("open" for an ephemeral resource):
+// such a change keeps them, comma-joined, as its action.
+func (a ChangeAction) Known() bool {
+	switch a {
+	case ChangeCreate, ChangeUpdate, ChangeDelete, ChangeReplace, ChangeRead, ChangeNoOp, ChangeForget:
+		return true
+	}
+	return false
+}
+
 // ReplaceOrder says how a replace is carried out.
 type ReplaceOrder string
 
@@ -97,6 +108,16 @@ type Field struct {
 	Applied any `json:"applied,omitempty"`
 }
 
+// Moved reports whether the change moves its object from another address.
+func (c Change) Moved() bool { return c.PreviousAddress != nil && *c.PreviousAddress != c.Address }
+
+// Listed reports whether a change is listed by default: it is news when it
+// changes anything (any action but no-op), moves, imports or concerns a
+// deposed object. Only a plain no-op is left out (and still counted).
+func (c Change) Listed() bool {
+	return c.Action != ChangeNoOp || c.Moved() || c.ImportID != nil || c.DeposedKey != ""
+}
+
 // Summary counts a plan's changes.
 type Summary struct {
 	Create  int `json:"create"`
@@ -131,7 +152,7 @@ func (s *Summary) Add(c Change) {
 	if c.ImportID != nil {
 		s.Import++
 	}
-	if c.PreviousAddress != nil && *c.PreviousAddress != c.Address {
+	if c.Moved() {
 		s.Move++
 	}
 }

@@ -126,7 +126,9 @@ type ChangeFilter struct {
 	Type          string
 	Module        string // module address; "root" for the root module
 	AddressPrefix string
-	// IncludeNoOp lists no-op and read changes too.
+	// IncludeNoOp lists plain no-op changes too. Without it, the listing
+	// is what release.Change.Listed keeps: every change but a no-op that
+	// neither moves, imports nor concerns a deposed object.
 	IncludeNoOp bool
 	// After continues a listing: changes after this (phase, seq).
 	AfterPhase string
@@ -161,7 +163,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 	if f.Action != "" {
 		add("action = ?", f.Action)
 	} else if !f.IncludeNoOp && f.Kind == release.KindResource {
-		where = append(where, "action NOT IN ('no-op', 'read')")
+		where = append(where, "(action <> 'no-op' OR previous_address <> address OR import_id IS NOT NULL OR deposed_key <> '')")
 	}
 	if f.Type != "" {
 		add("type = ?", f.Type)

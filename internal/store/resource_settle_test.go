@@ -3,44 +3,32 @@ package store_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // A release whose worker died while applying (its lease reaped) leaves no
 // resource IN_PROGRESS: they are FAILED, wanted at its version, live as
-// they were.
+// they were, and their artifact fields untouched by a release that has no
+// artifact for them.
 func TestReapedApplySettlesItsResources(t *testing.T) {
 	ctx := context.Background()
-	s := dbtest.Store(t)
-	newEnv(t, s, "a")
-	r1 := newRelease(t, s, "a")
+	s, clock, r1, _ := leaseSetup(t)
 	url := "oci://registry/app:1"
-	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	// What an earlier apply left: the resource live at v1 with its artifact.
 	if err := s.RecordResourceStatus(ctx, r1.ID, []store.ResourceOutcome{{Address: "terraform_data.a", ArtifactURL: &url}}, release.ResourceCompleted); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusSucceeded}); err != nil {
+	if _, err := s.Pool().Exec(ctx, `UPDATE releases SET blueprint_version = 'v2' WHERE id = $1`, r1.ID); err != nil {
 		t.Fatal(err)
 	}
-	r2 := newRelease(t, s, "a")
-	if _, err := s.Pool().Exec(ctx, `UPDATE releases SET blueprint_version = 'v2' WHERE id = $1`, r2.ID); err != nil {
+	// The apply of v2 starts, and its worker dies.
+	if err := s.RecordResourceStatus(ctx, r1.ID, []store.ResourceOutcome{{Address: "terraform_data.a"}}, release.ResourceInProgress); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Claim(ctx, "dying", 100*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RecordResourceStatus(ctx, r2.ID, []store.ResourceOutcome{{Address: "terraform_data.a"}}, release.ResourceInProgress); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond) // the lease must run out: there is no clock to move
-	if ids, err := s.ReapExpired(ctx); err != nil || len(ids) != 1 {
-		t.Fatalf("reaped %v, %v", ids, err)
+	if ids := reap(t, s, clock); len(ids) != 1 || ids[0] != r1.ID {
+		t.Fatalf("reaped %v, want release %d", ids, r1.ID)
 	}
 	rs, err := s.ListResourceStatus(ctx, "a", "")
 	if err != nil || len(rs) != 1 {
@@ -54,6 +42,6 @@ func TestReapedApplySettlesItsResources(t *testing.T) {
 		t.Errorf("versions %s/%s %s, want v2/v1 OUT_OF_SYNC", got.CurrentBlueprintVersion, got.LiveBlueprintVersion, got.SyncStatus)
 	}
 	if got.CurrentArtifactURL != url || got.LiveArtifactURL != url {
-		t.Errorf("artifact %q/%q: a release with no artifact for it must leave it %q", got.CurrentArtifactURL, got.LiveArtifactURL, url)
+		t.Errorf("artifact %q/%q, want %q left as it was", got.CurrentArtifactURL, got.LiveArtifactURL, url)
 	}
 }
