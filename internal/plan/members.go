@@ -15,33 +15,16 @@ import (
 // header and entering the change sections; other members are skipped.
 func (r *Reader) member() error {
 	s := r.s
-	c, err := s.next("in the top-level object")
+	c, done, err := s.item(r.first, '}', "in the top-level object", "a value in the top-level object")
 	if err != nil {
 		return err
 	}
-	if c == '}' {
-		s.pos++
+	if done {
 		return r.finish()
 	}
-	if !r.first {
-		if c != ',' {
-			return s.syntaxErr("unexpected %s after a value in the top-level object", describeByte(c))
-		}
-		s.pos++
-		if c, err = s.next("in the top-level object"); err != nil {
-			return err
-		}
-	}
 	r.first = false
-	if c != '"' {
-		return s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
-	}
-	keyOff := s.offset()
-	key, ok, err := s.readString(maxKey, true, "")
+	key, ok, keyOff, err := s.key(c)
 	if err != nil {
-		return err
-	}
-	if err := s.expect(':', "after an object key"); err != nil {
 		return err
 	}
 	if !ok {
