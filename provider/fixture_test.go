@@ -162,7 +162,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatalf("registering an artifact: %v", err)
 	}
 	prod, err := c.CreateRelease(ctx, apiwire.CreateReleaseRequest{
-		Environment: "production", Template: "terraform-apply", Artifacts: []apiwire.ArtifactRef{{ID: f.artifact.ID}},
+		Environment: "production", Template: "terraform-apply", Artifacts: []apiwire.ArtifactRef{{ID: f.artifact.ID, DeploysTo: []string{"terraform_data.web"}}},
 	})
 	if err != nil {
 		t.Fatalf("creating the production release: %v", err)

@@ -89,8 +89,8 @@ func (d *releaseChangesDataSource) Schema(_ context.Context, _ datasource.Schema
 	resp.Schema = schema.Schema{
 		MarkdownDescription: fmt.Sprintf("The changes a release planned, one per resource instance, in plan order, "+
 			"each with its changed values. Values marked sensitive in the plan are never exposed: such a field has "+
-			"`sensitive = true` and null `before` and `after`. Unless `action` is set, `no-op` and `read` changes "+
-			"are left out. At most %d changes are read; narrow the filters for larger releases.", maxChanges),
+			"`sensitive = true` and null `before` and `after`. Unless `action` is set, `no-op` changes that neither move, "+
+			"import nor concern a deposed object are left out. At most %d changes are read; narrow the filters for larger releases.", maxChanges),
 		Attributes: map[string]schema.Attribute{
 			"release_id": schema.Int64Attribute{
 				MarkdownDescription: "ID of the release.",

@@ -72,7 +72,6 @@ type phaseModel struct {
 }
 
 func newReleaseCore(r *release.Release) releaseCoreModel {
-	s := r.Summary
 	targets := make([]types.String, len(r.Targets))
 	for i, t := range r.Targets {
 		targets[i] = types.StringValue(t)
@@ -96,18 +95,7 @@ func newReleaseCore(r *release.Release) releaseCoreModel {
 		Targets:           targets,
 		ErrorLog:          types.StringValue(r.ErrorLog),
 		RollbackOf:        int64Value(r.RollbackOf),
-		Summary: &summaryModel{
-			Create:  types.Int64Value(int64(s.Create)),
-			Update:  types.Int64Value(int64(s.Update)),
-			Delete:  types.Int64Value(int64(s.Delete)),
-			Replace: types.Int64Value(int64(s.Replace)),
-			Read:    types.Int64Value(int64(s.Read)),
-			NoOp:    types.Int64Value(int64(s.NoOp)),
-			Forget:  types.Int64Value(int64(s.Forget)),
-			Import:  types.Int64Value(int64(s.Import)),
-			Move:    types.Int64Value(int64(s.Move)),
-			Total:   types.Int64Value(int64(s.Total())),
-		},
+		Summary:           summaryOf(r.Summary),
 		Approval: &approvalModel{
 			Required: types.BoolValue(r.Approval.Required),
 			By:       types.StringValue(r.Approval.By),
@@ -231,5 +219,26 @@ func phasesAttribute() schema.Attribute {
 				"error":       str("Why the phase failed, if it did."),
 			},
 		},
+	}
+}
+
+// summaryOf is a release's change summary, or nil (null) when the release
+// never produced a plan.
+func summaryOf(sp *release.Summary) *summaryModel {
+	if sp == nil {
+		return nil
+	}
+	s := *sp
+	return &summaryModel{
+		Create:  types.Int64Value(int64(s.Create)),
+		Update:  types.Int64Value(int64(s.Update)),
+		Delete:  types.Int64Value(int64(s.Delete)),
+		Replace: types.Int64Value(int64(s.Replace)),
+		Read:    types.Int64Value(int64(s.Read)),
+		NoOp:    types.Int64Value(int64(s.NoOp)),
+		Forget:  types.Int64Value(int64(s.Forget)),
+		Import:  types.Int64Value(int64(s.Import)),
+		Move:    types.Int64Value(int64(s.Move)),
+		Total:   types.Int64Value(int64(s.Total())),
 	}
 }

@@ -111,12 +111,18 @@ func (ru *run) apply(ctx context.Context, p release.Phase, out output) error {
 	if ru.r.Type != release.TypePlan {
 		// once the changes are recorded, their resources are in progress
 		ru.ingest.then(func(ctx context.Context) {
-			if outcomes, err := ru.w.cfg.Store.ChangedResources(ctx, ru.r.ID); err == nil {
-				ru.w.cfg.Store.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceInProgress, ru.artifactURL())
+			if outcomes, err := ru.changedResources(ctx); err == nil {
+				ru.w.cfg.Store.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceInProgress)
 			}
 		})
 	}
-	return ru.tf.apply(ctx, out, path, p.Options.Parallelism)
+	ru.applying = true
+	if err := ru.tf.apply(ctx, out, path, p.Options.Parallelism); err != nil {
+		return err
+	}
+	// once the plan's changes are recorded, what the apply left goes next to them
+	ru.ingest.then(func(ctx context.Context) { ru.recordApplied(ctx, p.Name, from) })
+	return nil
 }
 
 // commandPath is the program a `run` phase names, as it is started: a

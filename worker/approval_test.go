@@ -122,7 +122,7 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	w := h.worker()
 	art := func(v string) func(*release.Release) {
 		return func(r *release.Release) {
-			r.Artifacts = []release.Artifact{{URI: "registry.example.com/shop/web:" + v, AppName: "web", StackName: "shop"}}
+			r.Artifacts = []release.Artifact{{URI: "registry.example.com/shop/web:" + v, AppName: "web", StackName: "shop", DeploysTo: []string{"terraform_data.web"}}}
 		}
 	}
 	r1 := h.release("shop", "terraform-apply", art("1"))

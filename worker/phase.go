@@ -130,9 +130,9 @@ func (ru *run) pause(ctx context.Context, i int) error {
 		return err
 	}
 	if ru.r.Type != release.TypePlan {
-		outcomes, err := st.ChangedResources(ctx, ru.r.ID)
+		outcomes, err := ru.changedResources(ctx)
 		if err == nil {
-			err = st.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceQueued, ru.artifactURL())
+			err = st.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceQueued)
 		}
 		if err != nil {
 			ru.log.Warn("recording resource status", "error", err)

@@ -27,7 +27,8 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 	h := newHarness(t)
 	h.env("shop", quickstart(t))
 	r := h.release("shop", "terraform-apply", func(r *release.Release) {
-		r.Artifacts = []release.Artifact{{URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-42", AppName: "web", StackName: "shop"}}
+		r.Artifacts = []release.Artifact{{URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-42", AppName: "web", StackName: "shop",
+			DeploysTo: []string{"terraform_data.web"}}}
 	})
 	w := h.worker()
 	h.runOnce(w)
@@ -129,8 +130,12 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 		t.Fatalf("resource status: %v %+v", err, rs)
 	}
 	for _, s := range rs {
+		wantArtifact := "" // the artifact deploys to web only
+		if s.Address == "terraform_data.web" {
+			wantArtifact = "registry.example.com/shop/web:2.0.0"
+		}
 		if s.SyncStatus != release.InSync || s.ReleaseStatus != release.ResourceCompleted || s.HealthStatus != release.Unknown ||
-			s.LiveArtifactURL != "registry.example.com/shop/web:2.0.0" || s.LiveBlueprintVersion != got.BlueprintVersion {
+			s.LiveArtifactURL != wantArtifact || s.LiveBlueprintVersion != got.BlueprintVersion {
 			t.Fatalf("resource status %+v", s)
 		}
 	}

@@ -38,6 +38,9 @@ type run struct {
 	varFile       string
 	// planned is set once a plan phase saved its plan.
 	planned bool
+	// applying is set once an apply phase started terraform apply: from
+	// then on the release's resources may have changed.
+	applying bool
 	// ingest records plans in the background, on the run's context.
 	ingest *ingester
 	// pausedAt is the phase waiting for approval (-1: none).
@@ -243,13 +246,16 @@ func (ru *run) execute(ctx context.Context) outcome {
 	return outcome{status: release.StatusSucceeded}
 }
 
-// recordResources updates resource status and deployments at the end.
+// recordResources updates resource status and deployments at the end of
+// an apply: COMPLETED after success, FAILED once terraform apply ran and
+// did not succeed. A release that ended before applying leaves them to the
+// store, which puts back what parking for approval changed.
 func (ru *run) recordResources(ctx context.Context, status release.Status) {
 	st := ru.w.cfg.Store
-	if ru.r.Type == release.TypePlan || !ru.planned {
+	if ru.r.Type == release.TypePlan || !ru.planned || !ru.applying {
 		return
 	}
-	outcomes, err := st.ChangedResources(ctx, ru.r.ID)
+	outcomes, err := ru.changedResources(ctx)
 	if err != nil {
 		ru.log.Warn("reading changed resources", "error", err)
 		return
@@ -261,15 +267,22 @@ func (ru *run) recordResources(ctx context.Context, status release.Status) {
 			ru.log.Warn("recording deployments", "error", err)
 		}
 	}
-	if err := st.RecordResourceStatus(ctx, ru.r.ID, outcomes, rs, ru.artifactURL()); err != nil {
+	if err := st.RecordResourceStatus(ctx, ru.r.ID, outcomes, rs); err != nil {
 		ru.log.Warn("recording resource status", "error", err)
 	}
 }
 
-// artifactURL is the release's first artifact, as resource status shows it.
-func (ru *run) artifactURL() string {
-	if len(ru.r.Artifacts) > 0 {
-		return ru.r.Artifacts[0].URI
+// changedResources are the resources the release's plan changes, each
+// with the URL of the release's artifact linked to it (if any).
+func (ru *run) changedResources(ctx context.Context) ([]store.ResourceOutcome, error) {
+	outcomes, err := ru.w.cfg.Store.ChangedResources(ctx, ru.r.ID)
+	if err != nil {
+		return nil, err
 	}
-	return ""
+	for i := range outcomes {
+		if a := release.ArtifactFor(ru.r.Artifacts, outcomes[i].Address); a != nil {
+			outcomes[i].ArtifactURL = &a.URI
+		}
+	}
+	return outcomes, nil
 }

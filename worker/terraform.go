@@ -188,7 +188,8 @@ func importOptions(varFile string) []tfexec.ImportOption {
 	return opts
 }
 
-// showJSON runs `terraform show -json PLANFILE` and hands its output to
+// showJSON runs `terraform show -json PLANFILE` (the state's when planFile
+// is "") and hands its output to
 // consume as a stream. tfexec's ShowPlanFile/ShowPlanFileRaw hold the whole
 // document in memory, which a 100,000-resource plan must not need, so this
 // one command is run directly, with the same explicit environment.
@@ -221,8 +222,12 @@ func (t *terraform) showJSON(ctx context.Context, stderrTo io.Writer, planFile s
 	return consumeErr
 }
 
-// showArgs are the arguments of `terraform show -json` for planFile.
+// showArgs are the arguments of `terraform show -json` for planFile, or
+// for the current state when planFile is "".
 func showArgs(planFile string) []string {
+	if planFile == "" {
+		return []string{"show", "-json", "-no-color"}
+	}
 	return []string{"show", "-json", "-no-color", planFile}
 }
 

@@ -102,6 +102,7 @@ type Server struct {
 	metrics  *metrics
 	hub      *hub
 
+	revoked   *revocations  // wakes log streams to check their token
 	openapi   []byte        // the OpenAPI document, as served
 	closing   chan struct{} // closed to end every log stream
 	closeOnce sync.Once
@@ -134,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 		metrics:  newMetrics(),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
+		revoked:  newRevocations(),
 	}
 	if s.openapi, err = json.MarshalIndent(OpenAPI(), "", "  "); err != nil {
 		return nil, fmt.Errorf("api: encoding the OpenAPI document: %w", err)
@@ -141,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range routes() {
 		s.handle(rt.Method+" "+rt.Path, s.authorize(rt.Scope, s.checkQuery(rt)))
 	}
-	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.tokens.drop, s.releaseChanged)
+	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.tokenRevokedNotice, s.releaseChanged)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	go func() {
@@ -149,6 +151,14 @@ func New(cfg Config) (*Server, error) {
 		s.hub.run(ctx)
 	}()
 	return s, nil
+}
+
+// tokenRevokedNotice is told of a revoked token's name ("" when
+// revocations may have been missed): the cache forgets it and open log
+// streams check their tokens.
+func (s *Server) tokenRevokedNotice(name string) {
+	s.tokens.drop(name)
+	s.revoked.fire()
 }
 
 // releaseChanged is told of every release the store announces (0: any
@@ -181,17 +191,41 @@ func (s *Server) checkQuery(rt route) http.HandlerFunc {
 	if len(names) > 0 {
 		takes = strings.Join(names, ", ")
 	}
+	wildcards := pathWildcards(rt.Path)
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
-			for k := range r.URL.Query() {
+			for k, vs := range r.URL.Query() {
 				if !allowed[k] {
-					s.fail(w, r, invalid(k, "unknown query parameter %q (this route takes: %s)", k, takes))
+					s.fail(w, r, invalid(strings.ReplaceAll(k, "\x00", ""), "unknown query parameter %q (this route takes: %s)", k, takes))
 					return
 				}
+				for _, v := range vs {
+					if strings.ContainsRune(v, 0) {
+						s.fail(w, r, nulError(k, "query parameter "+k))
+						return
+					}
+				}
+			}
+		}
+		for _, name := range wildcards {
+			if strings.ContainsRune(r.PathValue(name), 0) {
+				s.fail(w, r, nulError(name, "path value "+name))
+				return
 			}
 		}
 		rt.handle(s, w, r)
 	}
+}
+
+// pathWildcards lists the names of a route path's wildcards ("{name}").
+func pathWildcards(path string) []string {
+	var out []string
+	for part := range strings.SplitSeq(path, "/") {
+		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(part, "{"), "}"))
+		}
+	}
+	return out
 }
 
 // Patterns lists every route pattern the server serves ("METHOD /path").

@@ -102,6 +102,7 @@ func (s *Server) latestArtifact(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, as[0])
 }
+
 // knownEnvironment is nil when name is empty or names an environment, else
 // 404 naming the query parameter it came from.
 func (s *Server) knownEnvironment(r *http.Request, param, name string) error {

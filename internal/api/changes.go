@@ -122,7 +122,7 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("phase", "release %d has no phase %q", id, phase))
 		return
 	}
-	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, s.planBody(w, r))
+	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, &nulFreeChanges{src: s.planBody(w, r)})
 	if err != nil {
 		s.fail(w, r, planError(err))
 		return
@@ -171,7 +171,7 @@ func (s *Server) recordPlan(w http.ResponseWriter, r *http.Request) {
 			Phases: phases, TriggeredBy: who(r), BlueprintVersion: q.Get("blueprint_version"),
 		},
 		Phase:   phase,
-		Changes: reader,
+		Changes: &nulFreeChanges{src: reader},
 		Outcome: func() (release.Status, string) {
 			if reader.Header().Errored {
 				return release.StatusFailed, "terraform could not complete this plan (it is marked errored)"

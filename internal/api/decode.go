@@ -36,9 +36,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	return unmarshalStrict(data, dst)
 }
 
-// unmarshalStrict decodes one JSON value with no unknown fields and no
-// trailing data.
+// unmarshalStrict decodes one JSON value with no unknown fields, no
+// trailing data and no U+0000 in any string (nul.go).
 func unmarshalStrict(data []byte, dst any) error {
+	if err := checkNUL(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

@@ -172,6 +172,20 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, apiwire.ResourceList{Resources: rs})
 }
 
+func (s *Server) listOutputs(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.store.GetEnvironment(r.Context(), name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	outs, err := s.store.ListOutputs(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiwire.OutputList{Outputs: outs})
+}
+
 func (s *Server) reportHealth(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	var req apiwire.HealthReport

@@ -172,7 +172,8 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request) {
 
 // follow sends a release's lines from cursor on until the release is in a
 // status that ends(the stream) and every line is sent, the stream is too old,
-// the server shuts down or the client leaves.
+// the server shuts down, the token it was opened with is revoked or the
+// client leaves.
 func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release.Status) bool, sub *subscription, out *sse) (string, error) {
 	maxT := time.NewTimer(s.cfg.MaxStream)
 	defer maxT.Stop()
@@ -182,6 +183,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release
 	defer poll.Stop()
 	polls := 0
 	checkStatus := true
+	revoked := s.revoked.next()
 
 	// send sends every line after cursor; it reports how many it sent.
 	send := func() (int, error) {
@@ -207,6 +209,11 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release
 	timeout := func(reason string) (string, error) {
 		out.event("timeout", "", apiwire.StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
 		return reason, out.flush()
+	}
+	endRevoked := func() (string, error) {
+		out.event("revoked", "", apiwire.StreamRevoked{Cursor: strconv.FormatInt(cursor, 10),
+			Reason: "the token this stream was opened with has been revoked"})
+		return "revoked", out.flush()
 	}
 	for {
 		if _, err := send(); err != nil {
@@ -252,9 +259,18 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, ends func(release
 				if sub.seq.Load() > cursor || sub.status.Load() {
 					break wait
 				}
+			case <-revoked:
+				revoked = s.revoked.next()
+				if s.tokenRevoked(ctx) {
+					return endRevoked()
+				}
 			case <-poll.C:
 				polls++
 				if !s.hub.connected() || polls%15 == 0 {
+					// a revocation missed while the listener was away
+					if s.tokenRevoked(ctx) {
+						return endRevoked()
+					}
 					checkStatus = true
 					break wait
 				}

@@ -214,6 +214,7 @@ func OpenAPI() map[string]any {
 				"log":     g.of(reflect.TypeFor[release.LogEntry]()),
 				"end":     g.of(reflect.TypeFor[apiwire.StreamEnd]()),
 				"timeout": g.of(reflect.TypeFor[apiwire.StreamTimeout]()),
+				"revoked": g.of(reflect.TypeFor[apiwire.StreamRevoked]()),
 			}
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): ok}

@@ -46,6 +46,13 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		Template:    q.Get("template"),
 		TriggeredBy: q.Get("triggered_by"),
 	}
+	if f.Environment != "" {
+		// a misspelt name must not look like an environment with no releases
+		if _, err := s.store.GetEnvironment(r.Context(), f.Environment); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if v := q.Get("status"); v != "" {
 		for part := range strings.SplitSeq(v, ",") {
 			st, err := release.ParseStatus(strings.TrimSpace(part))
@@ -262,9 +269,14 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 	var arts []release.Artifact
 	for i, a := range req.Artifacts {
 		field := fmt.Sprintf("artifacts[%d]", i)
+		for j, d := range a.DeploysTo {
+			if strings.TrimSpace(d) == "" {
+				return nil, invalid(fmt.Sprintf("%s.deploys_to[%d]", field, j), "an empty address or module prefix links nothing")
+			}
+		}
 		if a.ID != 0 {
 			if a.URI != "" || a.BuildID != "" || a.StackName != "" || a.AppName != "" || a.RegistrationMetadata != nil {
-				return nil, invalid(field, "give an existing artifact's id alone, or a new artifact without id")
+				return nil, invalid(field, "give an existing artifact's id alone (with deploys_to if you like), or a new artifact without id")
 			}
 			stored, err := s.store.GetArtifact(ctx, a.ID)
 			if errors.Is(err, store.ErrNotFound) {
@@ -273,6 +285,7 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 			if err != nil {
 				return nil, err
 			}
+			stored.DeploysTo = a.DeploysTo
 			arts = append(arts, stored)
 			continue
 		}
@@ -280,7 +293,7 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 			return nil, invalid(field+".artifact_uri", "a new artifact needs artifact_uri (or give an existing one's id)")
 		}
 		arts = append(arts, release.Artifact{URI: a.URI, BuildID: a.BuildID, StackName: a.StackName, AppName: a.AppName,
-			RegistrationMetadata: a.RegistrationMetadata})
+			RegistrationMetadata: a.RegistrationMetadata, DeploysTo: a.DeploysTo})
 	}
 	seen := map[string]bool{}
 	for i, v := range req.Variables {

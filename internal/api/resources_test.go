@@ -276,7 +276,8 @@ func TestRecordPlanAndHealth(t *testing.T) {
 	h.fails("POST", "/api/v1/environments/prod/plans?template=terraform-apply&phase=apply", "writer", planJSON, 400)
 
 	// health of a resource a release touched
-	if err := h.st.RecordResourceStatus(ctx, rel.ID, []store.ResourceOutcome{{Address: "terraform_data.web"}}, release.ResourceCompleted, "oci://web:2"); err != nil {
+	web := "oci://web:2"
+	if err := h.st.RecordResourceStatus(ctx, rel.ID, []store.ResourceOutcome{{Address: "terraform_data.web", ArtifactURL: &web}}, release.ResourceCompleted); err != nil {
 		t.Fatal(err)
 	}
 	var rl apiwire.ResourceList

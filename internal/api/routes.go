@@ -69,6 +69,9 @@ func routes() []route {
 		{Method: "GET", Path: "/api/v1/environments/{name}/resources", Scope: apiwire.ScopeRead, ID: "listResources",
 			Summary: "Resource status of an environment.", Query: []param{{Name: "address", Desc: "one resource address"}},
 			Status: 200, Resp: apiwire.ResourceList{}, Errors: []int{404}, handle: (*Server).listResources},
+		{Method: "GET", Path: "/api/v1/environments/{name}/outputs", Scope: apiwire.ScopeRead, ID: "listOutputs",
+			Summary: "The environment's output values as its last successful apply left them (a sensitive output's value is never shown).",
+			Status:  200, Resp: apiwire.OutputList{}, Errors: []int{404}, handle: (*Server).listOutputs},
 		{Method: "GET", Path: "/api/v1/environments/{name}/states", Scope: apiwire.ScopeRead, ID: "listStates",
 			Summary: "The environment's Terraform state versions kept by shiplog, newest first: serial, lineage, release, time, size, resource count (never the state).",
 			Query:   []param{pLimit}, Status: 200, Resp: apiwire.StateVersionList{}, Errors: []int{400, 404}, handle: (*Server).listStates},
@@ -122,7 +125,7 @@ func routes() []route {
 				{Name: "kind", Desc: "resource (default), output or drift"}, {Name: "phase"},
 				{Name: "action", Desc: "create, update, delete, replace, read, no-op or forget"},
 				{Name: "type", Desc: "resource type"}, {Name: "module", Desc: `module address, or "root"`},
-				{Name: "address_prefix"}, {Name: "all", Type: "boolean", Desc: "list no-op and read changes too"},
+				{Name: "address_prefix"}, {Name: "all", Type: "boolean", Desc: "list plain no-op changes too (a no-op that moves, imports or concerns a deposed object is always listed)"},
 				pCursor, pLimit,
 			},
 			Status: 200, Resp: apiwire.ChangeList{}, Errors: []int{400, 404}, handle: (*Server).listChanges},
@@ -142,7 +145,8 @@ func routes() []route {
 			Status:  200, RespMedia: "text/event-stream",
 			RespDoc: "`event: log` with `id: <seq>` and a LogEntry as data; `: keep-alive` comments; " +
 				"`event: end` (StreamEnd) once the release is finished (with until=settled: or waits for approval) and every line was sent; " +
-				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from.",
+				"`event: timeout` (StreamTimeout) after the longest stream time or at shutdown, with the cursor to resume from; " +
+				"`event: revoked` (StreamRevoked) when the token the stream was opened with is revoked.",
 			Errors: []int{400, 404}, handle: (*Server).streamLogs},
 
 		{Method: "GET", Path: "/api/v1/artifacts", Scope: apiwire.ScopeRead, ID: "listArtifacts", Summary: "List artifacts, newest first.",

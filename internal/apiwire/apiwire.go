@@ -102,6 +102,11 @@ type ArtifactRef struct {
 	StackName            string         `json:"stack_name,omitempty"`
 	AppName              string         `json:"app_name,omitempty"`
 	RegistrationMetadata map[string]any `json:"registration_metadata,omitempty"`
+	// DeploysTo names the resource addresses or module prefixes
+	// ("module.web") the artifact deploys to in this release: only those
+	// resources take its URL as their artifact. Without it, no resource's
+	// artifact fields change.
+	DeploysTo []string `json:"deploys_to,omitempty"`
 }
 
 // CreateReleaseRequest is POST /api/v1/releases.
@@ -182,6 +187,13 @@ type StreamTimeout struct {
 	Reason string `json:"reason"`
 }
 
+// StreamRevoked is the data of the `revoked` event that ends a log stream
+// whose token was revoked: the stream cannot be resumed with that token.
+type StreamRevoked struct {
+	Cursor string `json:"cursor"`
+	Reason string `json:"reason"`
+}
+
 // ArtifactRequest is POST /api/v1/artifacts.
 type ArtifactRequest struct {
 	URI                  string         `json:"artifact_uri"`
@@ -200,6 +212,12 @@ type ArtifactList struct {
 // ResourceList is GET /api/v1/environments/{name}/resources.
 type ResourceList struct {
 	Resources []release.ResourceStatus `json:"resources"`
+}
+
+// OutputList is GET /api/v1/environments/{name}/outputs: the output values
+// the environment's last successful apply left, by name.
+type OutputList struct {
+	Outputs []release.Output `json:"outputs"`
 }
 
 // HealthReport is POST /api/v1/environments/{name}/resources/health.

@@ -183,6 +183,15 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
 	}
 	first := got
+	// what the apply left: the environment's outputs
+	outs := decode[apiwire.OutputList](t, mustRun(t, as(ci.Secret), "env", "outputs", "shop"))
+	if len(outs.Outputs) != 1 || outs.Outputs[0].Name != "web_image" || outs.Outputs[0].Value != "registry.example.com/shop/web:2.0.0" ||
+		outs.Outputs[0].ReleaseID != r.ID {
+		t.Fatalf("env outputs after the apply: %+v", outs)
+	}
+	if table := mustRun(t, as(ci.Secret), "env", "outputs", "shop", "-o", "table"); !strings.Contains(table, `"registry.example.com/shop/web:2.0.0"`) {
+		t.Fatalf("env outputs table:\n%s", table)
+	}
 	// the release wrote the environment's state through shiplog's backend
 	states := decode[struct {
 		States []release.StateVersion `json:"states"`

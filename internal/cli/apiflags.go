@@ -100,8 +100,13 @@ func orDash(s string) string {
 	return s
 }
 
-// summaryLine is a plan summary the way terraform counts it.
-func summaryLine(s release.Summary) string {
+// summaryLine is a plan summary the way terraform counts it, or "not
+// planned" for a release that never produced a plan (nil).
+func summaryLine(sp *release.Summary) string {
+	if sp == nil {
+		return "not planned"
+	}
+	s := *sp
 	line := fmt.Sprintf("%d to add, %d to change, %d to destroy", s.Create, s.Update, s.Delete)
 	if s.Replace > 0 {
 		line += fmt.Sprintf(", %d to replace", s.Replace)

@@ -10,10 +10,11 @@ import (
 )
 
 type envCmd struct {
-	Create envCreateCmd `cmd:"" help:"Create an environment (admin scope)."`
-	List   envListCmd   `cmd:"" help:"List environments."`
-	Show   envShowCmd   `cmd:"" help:"Show an environment and its resources."`
-	States envStatesCmd `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
+	Create  envCreateCmd  `cmd:"" help:"Create an environment (admin scope)."`
+	List    envListCmd    `cmd:"" help:"List environments."`
+	Show    envShowCmd    `cmd:"" help:"Show an environment and its resources."`
+	States  envStatesCmd  `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
+	Outputs envOutputsCmd `cmd:"" help:"Show an environment's output values as its last successful apply left them (sensitive ones without value)."`
 }
 
 type envCreateCmd struct {

@@ -37,6 +37,7 @@ type releaseCreateCmd struct {
 	App              string   `help:"App name of the --artifact-uri artifacts."`
 	Stack            string   `help:"Stack name of the --artifact-uri artifacts."`
 	BuildID          string   `name:"build-id" help:"Build ID of the --artifact-uri artifacts."`
+	DeploysTo        []string `name:"deploys-to" help:"Resource address or module prefix (module.web) the release's artifacts deploy to (repeatable): only those resources show the artifact's URL in their status."`
 	Var              []string `help:"Terraform variable NAME=VALUE (repeatable)."`
 	SensitiveVar     []string `name:"sensitive-var" help:"Sensitive Terraform variable NAME=VALUE, sealed and never shown (repeatable; NAME=@FILE reads the value from FILE)."`
 	MigrationScript  []string `name:"migration-script" help:"State migration script NAME=FILE (repeatable)."`
@@ -60,10 +61,11 @@ func (c *releaseCreateCmd) Run(g *Globals) error {
 	req := apiwire.CreateReleaseRequest{Environment: c.Env, Template: c.Template, Targets: c.Target,
 		DeploymentType: release.DeploymentType(c.DeploymentType), BlueprintVersion: c.BlueprintVersion}
 	for _, id := range c.Artifact {
-		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{ID: id})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{ID: id, DeploysTo: c.DeploysTo})
 	}
 	for _, uri := range c.ArtifactURI {
-		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID,
+			DeploysTo: c.DeploysTo})
 	}
 	if req.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err

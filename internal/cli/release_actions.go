@@ -114,7 +114,7 @@ func (c *releaseIngestPlanCmd) Run(g *Globals) error {
 	if s.json {
 		return s.printJSON(res)
 	}
-	fmt.Fprintf(s.out, "release %d phase %s: %s\n", c.ID, c.Phase, summaryLine(res.Summary))
+	fmt.Fprintf(s.out, "release %d phase %s: %s\n", c.ID, c.Phase, summaryLine(&res.Summary))
 	return nil
 }
 

@@ -140,8 +140,8 @@ func followLogs(ctx context.Context, c *client.Client, g *Globals, id, after int
 		if err == nil || ctx.Err() != nil {
 			return st, last, err
 		}
-		if ce, ok := client.AsError(err); ok && ce.Status >= 400 && ce.Status < 500 {
-			return "", last, err // not found, not allowed: retrying will not help
+		if ce, ok := client.AsError(err); (ok && ce.Status >= 400 && ce.Status < 500) || errors.Is(err, client.ErrRevoked) {
+			return "", last, err // not found, not allowed, revoked: retrying will not help
 		}
 		g.Logger().Debug("log stream broke; resuming", "release", id, "after", last, "error", err)
 		select {

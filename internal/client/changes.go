@@ -23,8 +23,9 @@ type ChangeFilter struct {
 	// Module is a module address (module.net); "root" means the root module.
 	Module        string
 	AddressPrefix string
-	// All lists no-op and read changes too (left out unless Action asks
-	// for them).
+	// All lists plain no-op changes too (left out unless Action asks for
+	// them; a no-op that moves, imports or concerns a deposed object is
+	// always listed).
 	All    bool
 	Cursor string
 	Limit  int // page size: server default 50, at most 500

@@ -33,6 +33,11 @@ const apiPrefix = "/api/v1"
 // time: test it with errors.Is(err, client.ErrTimeout).
 var ErrTimeout = errors.New("timed out")
 
+// ErrRevoked is wrapped when the server ended a log stream because the
+// token it was opened with was revoked: following again with that token
+// cannot succeed.
+var ErrRevoked = errors.New("token revoked")
+
 // Config says where the API is and how to reach it.
 type Config struct {
 	// Endpoint is the server's base URL, e.g. "https://shiplog.example.com"

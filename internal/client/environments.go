@@ -70,6 +70,16 @@ func (c *Client) ListResourceStatus(ctx context.Context, env, address string) ([
 	return p.Resources, nil
 }
 
+// ListOutputs returns environment env's output values as its last
+// successful apply left them, by name (a sensitive one without value).
+func (c *Client) ListOutputs(ctx context.Context, env string) ([]release.Output, error) {
+	var p apiwire.OutputList
+	if err := c.get(ctx, api("environments", env, "outputs"), nil, &p); err != nil {
+		return nil, err
+	}
+	return p.Outputs, nil
+}
+
 // ReportHealth records the health of one resource of environment env and
 // returns the resource's status.
 func (c *Client) ReportHealth(ctx context.Context, env, address string, health release.HealthStatus) (*release.ResourceStatus, error) {

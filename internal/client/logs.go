@@ -147,6 +147,12 @@ func (c *Client) streamOnce(ctx context.Context, id int64, cursor string, untilS
 				return "", nil, fmt.Errorf("GET %s: decoding the end event: %w", pathAndQuery(u), err)
 			}
 			return next, &e, nil
+		case "revoked":
+			var rv struct {
+				Reason string `json:"reason"`
+			}
+			_ = json.Unmarshal([]byte(ev.data.String()), &rv)
+			return "", nil, fmt.Errorf("GET %s: %w: the server ended the stream: %s", pathAndQuery(u), ErrRevoked, rv.Reason)
 		case "timeout":
 			if cur := timeoutCursor(ev.data.String()); cur != "" {
 				next = cur

@@ -18,7 +18,9 @@ import (
 //	["delete","create"] replace (delete-then-create),
 //	["create","delete"] replace (create-then-delete),
 //	["create","forget"] replace with no order: a new object replaces the old
-//	one, which is forgotten rather than destroyed.
+//	one, which is forgotten rather than destroyed;
+//	any other list (a newer tool's, ["open"]) is kept as the action, its
+//	names joined by commas ("open"), with no modification.
 func ActionOf(actions tfjson.Actions) (release.ChangeAction, release.ReplaceOrder, error) {
 	switch {
 	case actions.Create():
@@ -42,11 +44,17 @@ func ActionOf(actions tfjson.Actions) (release.ChangeAction, release.ReplaceOrde
 	case len(actions) == 0:
 		return "", "", errors.New("no actions")
 	}
+	// A list this reader does not know (a newer tool's, like OpenTofu's
+	// ["open"] for an ephemeral resource) is kept as it is: the plan's
+	// format version is one shiplog reads, so the rest of it is read too.
 	names := make([]string, len(actions))
 	for i, a := range actions {
-		names[i] = quoteShort(string(a))
+		if a == "" || len(a) > 64 || strings.ContainsAny(string(a), ",\x00") {
+			return "", "", fmt.Errorf("action %s is not an action name", quoteShort(string(a)))
+		}
+		names[i] = string(a)
 	}
-	return "", "", fmt.Errorf("unsupported actions [%s]", strings.Join(names, ", "))
+	return release.ChangeAction(strings.Join(names, ",")), "", nil
 }
 
 // FromResourceChange converts an element of resource_changes (kind

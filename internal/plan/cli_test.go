@@ -77,20 +77,41 @@ func TestCLIBadInput(t *testing.T) {
 	}
 }
 
-func TestCLINoChanges(t *testing.T) {
+// A plan whose only change is a move lists the move: it is not "No
+// changes" (kind 1 of issue 12).
+func TestCLIMoveIsListed(t *testing.T) {
 	out, errOut, code := runCLI(t, "plan", "diff", corpusFile(t, "moved_block.json"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "No changes.") || !strings.Contains(out, "1 moved; 1 unchanged") {
-		t.Errorf("got\n%s", out)
+	if strings.Contains(out, "No changes.") {
+		t.Errorf("a move printed as no changes:\n%s", out)
+	}
+	if !strings.Contains(out, "random_id.test2  (moved from random_id.test)") || !strings.Contains(out, "1 moved; 1 unchanged") {
+		t.Errorf("the move is not listed:\n%s", out)
 	}
 	out, _, _ = runCLI(t, "plan", "diff", "--json", corpusFile(t, "moved_block.json"))
-	var doc map[string]any
+	var doc struct {
+		Changes []struct {
+			Address         string  `json:"address"`
+			PreviousAddress *string `json:"previous_address"`
+		} `json:"changes"`
+	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc["changes"].([]any)) != 0 || len(doc["drift"].([]any)) != 0 || len(doc["output_changes"].([]any)) != 0 {
-		t.Errorf("got %s", out)
+	if len(doc.Changes) != 1 || doc.Changes[0].Address != "random_id.test2" || doc.Changes[0].PreviousAddress == nil ||
+		*doc.Changes[0].PreviousAddress != "random_id.test" {
+		t.Errorf("--json changes: got %s", out)
+	}
+}
+
+func TestCLINoChanges(t *testing.T) {
+	out, errOut, code := runCLI(t, "plan", "diff", corpusFile(t, "no_changes.json"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "Resource changes:") || !strings.Contains(out, "6 unchanged") {
+		t.Errorf("got\n%s", out)
 	}
 }

@@ -206,8 +206,8 @@ func (d *differ) objects(b, a, unk, bs, as ref) {
 	}
 }
 
-// arrays walks the elements of two arrays (either may be null) by index.
-func (d *differ) arrays(b, a, unk, bs, as ref) {
+// byIndex walks the elements of two arrays (either may be null) by index.
+func (d *differ) byIndex(b, a, unk, bs, as ref) {
 	t := d.t
 	n := max(t.len(b), t.len(a))
 	if t.kind(unk) == nArray {
@@ -227,24 +227,31 @@ func (d *differ) arrays(b, a, unk, bs, as ref) {
 	}
 }
 
-// unknown emits the fields of a value known only after apply: one per
-// leaf of before, each with After nil and Unknown set.
+// unknown emits the one field of a value known only after apply, as
+// Terraform shows it: at its path, Before the whole earlier value (an
+// object or list too), After nil, Unknown set. An earlier value that holds
+// a marked or secret part is masked whole.
 func (d *differ) unknown(b, bs, as ref) {
-	if d.t.len(b) > 0 {
-		switch d.t.kind(b) {
-		case nObject:
-			d.objects(b, absent, allTrue, bs, as)
-			return
-		case nArray:
-			d.arrays(b, absent, allTrue, bs, as)
-			return
-		}
-	}
-	if d.sec.leafCovered(d.t, b) {
+	if d.t.anyTrue(bs) || d.covered(b) {
 		d.emit(release.Field{Sensitive: true, Unknown: true, Changed: true})
 		return
 	}
-	d.emit(release.Field{Before: d.t.leaf(b), Unknown: true, Changed: true})
+	d.emit(release.Field{Before: d.t.value(b), Unknown: true, Changed: true})
+}
+
+// covered reports whether a string anywhere in r is or holds a secret.
+func (d *differ) covered(r ref) bool {
+	switch d.t.kind(r) {
+	case nString:
+		return d.sec.leafCovered(d.t, r)
+	case nObject, nArray:
+		for i := range d.t.len(r) {
+			if d.covered(d.t.childAt(r, i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // masked emits the single field of a sensitive value, without its values.

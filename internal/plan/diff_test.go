@@ -78,9 +78,29 @@ func TestDiff(t *testing.T) {
 		change: `{"before": {"a": 1, "b": 12345678901234567890123, "c": 0.1}, "after": {"a": 1.0, "b": 12345678901234567890124, "c": 1e-1}}`,
 		want:   []release.Field{f("b", n("12345678901234567890123"), n("12345678901234567890124"))},
 	}, {
-		name:   "unknown after apply: one field per before leaf",
+		name:   "a known value that becomes wholly unknown is one field",
 		change: `{"before": {"id": "x", "out": {"a": 1, "l": [2]}, "gone": null}, "after": {"id": "x"}, "after_unknown": {"out": true, "gone": true}}`,
-		want:   []release.Field{{Path: "gone", Unknown: true, Changed: true}, {Path: "out.a", Before: n("1"), Unknown: true, Changed: true}, {Path: "out.l[0]", Before: n("2"), Unknown: true, Changed: true}},
+		want: []release.Field{{Path: "gone", Unknown: true, Changed: true},
+			{Path: "out", Before: map[string]any{"a": n("1"), "l": []any{n("2")}}, Unknown: true, Changed: true}},
+	}, {
+		name: "a set gaining one element shows one element added",
+		change: `{"before": {"rules": [{"port": 25, "name": "smtp"}, {"port": 993, "name": "imaps"}]},
+		          "after": {"rules": [{"port": 25, "name": "smtp"}, {"port": 587, "name": "submission"}, {"port": 993, "name": "imaps"}]}}`,
+		want: []release.Field{f("rules[1].name", nil, "submission"), f("rules[1].port", nil, n("587"))},
+	}, {
+		name:   "a list losing its first element shows that element removed",
+		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["b", "c"]}}`,
+		want:   []release.Field{f("l[0]", "a", nil)},
+	}, {
+		name:   "a list element replaced in the middle is one change",
+		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["a", "x", "c"]}}`,
+		want:   []release.Field{f("l[1]", "b", "x")},
+	}, {
+		name: "a number inside a sensitive value does not hide ordinary numbers",
+		change: `{"before": {"secret": {"pin": 1, "key": "k3y-material"}, "replicas": 1, "note": "k3y-material!"},
+		          "after": {"secret": {"pin": 1, "key": "k3y-material"}, "replicas": 2, "note": "k3y-material!"},
+		          "before_sensitive": {"secret": true}, "after_sensitive": {"secret": true}}`,
+		want: []release.Field{f("replicas", n("1"), n("2"))},
 	}, {
 		name:   "unknown list element",
 		change: `{"before": null, "after": {"l": ["a", null]}, "after_unknown": {"l": [false, true]}}`,
@@ -131,7 +151,7 @@ func TestDiff(t *testing.T) {
 		          "after": {"input": {"pw": "hunter3", "u": "a"}, "url": "db://u:hunter3@h", "n": 2},
 		          "after_unknown": {"output": true}, "before_sensitive": {"input": {"pw": true}}, "after_sensitive": {"input": {"pw": true}}}`,
 		want: []release.Field{{Path: "input.pw", Sensitive: true, Changed: true}, f("n", n("1"), n("2")),
-			{Path: "output.pw", Sensitive: true, Unknown: true, Changed: true}, {Path: "output.u", Before: "a", Unknown: true, Changed: true},
+			{Path: "output", Sensitive: true, Unknown: true, Changed: true},
 			{Path: "url", Sensitive: true, Changed: true}},
 	}, {
 		name:   "root list (an output)",
@@ -230,7 +250,22 @@ func TestActionOf(t *testing.T) {
 			t.Errorf("ActionOf(%v) = %s, %s, %v", tt.actions, a, o, err)
 		}
 	}
-	for _, bad := range [][]string{nil, {"explode"}, {"create", "create"}, {"update", "delete", "create"}} {
+	// Action lists this reader does not know are kept as they are (kind 2
+	// of issue 12): a newer tool's plan is read whole.
+	for _, tt := range []struct {
+		actions []string
+		want    release.ChangeAction
+	}{{[]string{"open"}, "open"}, {[]string{"update", "delete", "create"}, "update,delete,create"}} {
+		var as tfjson.Actions
+		for _, a := range tt.actions {
+			as = append(as, tfjson.Action(a))
+		}
+		a, o, err := ActionOf(as)
+		if err != nil || a != tt.want || o != "" || a.Known() || release.ModificationOf(a) != release.ModNone {
+			t.Errorf("ActionOf(%v) = %q, %q, %v; want %q kept", tt.actions, a, o, err, tt.want)
+		}
+	}
+	for _, bad := range [][]string{nil, {""}, {"a,b"}} {
 		var as tfjson.Actions
 		for _, a := range bad {
 			as = append(as, tfjson.Action(a))

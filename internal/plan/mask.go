@@ -7,10 +7,11 @@ import "strings"
 // unmarked: terraform_data's output is a copy of its input, providers echo
 // inputs into computed attributes, and Terraform does not carry the marks
 // over (`terraform plan` itself prints such copies). So shiplog also
-// remembers the text of every marked string and number it meets and masks
-// any field whose before or after value contains it — in the same change,
-// and in every later change of the plan (earlier ones have been returned
-// already).
+// remembers the text of every marked string of 4 bytes or more and masks
+// any string field whose before or after value contains it, in every
+// change of the plan: the values planned_values marks are collected before
+// the first change is returned (Reader.collectPlanned), and the marks of
+// each change as it comes.
 
 const (
 	// minContained is the length from which a secret is also looked for
@@ -86,11 +87,16 @@ func (s *secrets) collect(t *tree, r, m ref) {
 	}
 }
 
-// addAll remembers every string and number in value r.
+// addAll remembers every string of minContained bytes or more in value r.
+// Shorter strings, numbers and booleans are not text to hide elsewhere: a
+// sensitive object holding the number 1 must not mask every 1 of the plan
+// (they stay hidden where Terraform marks them).
 func (s *secrets) addAll(t *tree, r ref) {
 	switch t.kind(r) {
-	case nString, nNumber:
-		s.add(t.nodes[r].text)
+	case nString:
+		if len(t.nodes[r].text) >= minContained {
+			s.add(t.nodes[r].text)
+		}
 	case nObject, nArray:
 		for i := range t.len(r) {
 			s.addAll(t, t.childAt(r, i))
@@ -98,10 +104,10 @@ func (s *secrets) addAll(t *tree, r ref) {
 	}
 }
 
-// leafCovered reports whether leaf r's text is or contains a secret.
+// leafCovered reports whether leaf r is a string that is or contains a
+// secret (numbers and booleans are masked only where marked).
 func (s *secrets) leafCovered(t *tree, r ref) bool {
-	switch t.kind(r) {
-	case nString, nNumber:
+	if t.kind(r) == nString {
 		return s.covers(t.nodes[r].text)
 	}
 	return false

@@ -15,40 +15,23 @@ import (
 // header and entering the change sections; other members are skipped.
 func (r *Reader) member() error {
 	s := r.s
-	c, err := s.next("in the top-level object")
+	c, done, err := s.item(r.first, '}', "in the top-level object", "a value in the top-level object")
 	if err != nil {
 		return err
 	}
-	if c == '}' {
-		s.pos++
+	if done {
 		return r.finish()
 	}
-	if !r.first {
-		if c != ',' {
-			return s.syntaxErr("unexpected %s after a value in the top-level object", describeByte(c))
-		}
-		s.pos++
-		if c, err = s.next("in the top-level object"); err != nil {
-			return err
-		}
-	}
 	r.first = false
-	if c != '"' {
-		return s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
-	}
-	keyOff := s.offset()
-	key, ok, err := s.readString(maxKey, true, "")
+	key, ok, keyOff, err := s.key(c)
 	if err != nil {
-		return err
-	}
-	if err := s.expect(':', "after an object key"); err != nil {
 		return err
 	}
 	if !ok {
 		return s.skipValue(1) // a key too long to be one we know
 	}
 	switch key {
-	case "format_version", "terraform_version", "timestamp", "errored",
+	case "format_version", "terraform_version", "timestamp", "errored", "complete", "applyable",
 		"resource_changes", "resource_drift", "output_changes":
 		if r.seen[key] {
 			return s.errAt(ErrNotPlan, keyOff, "the top-level key %q appears twice", key)
@@ -74,23 +57,17 @@ func (r *Reader) member() error {
 		r.hdr.Timestamp = v
 		return err
 	case "errored":
-		c, err := s.next("for a value")
-		if err != nil {
-			return err
-		}
-		switch c {
-		case 't':
-			r.hdr.Errored = true
-			return s.skipLiteral("true")
-		case 'f':
-			return s.skipLiteral("false")
-		case 'n':
-			return s.skipLiteral("null")
-		}
-		if !isValueStart(c) {
-			return s.syntaxErr("unexpected %s looking for a value", describeByte(c))
-		}
-		return s.errAt(ErrNotPlan, s.offset(), "errored is %s, want a boolean", kindAt(c))
+		v, err := r.headerBool(key)
+		r.hdr.Errored = v != nil && *v
+		return err
+	case "complete":
+		v, err := r.headerBool(key)
+		r.hdr.Complete = v
+		return err
+	case "applyable":
+		v, err := r.headerBool(key)
+		r.hdr.Applyable = v
+		return err
 	case "resource_changes", "resource_drift":
 		r.isPlan = true
 		kind := release.KindResource
@@ -101,7 +78,13 @@ func (r *Reader) member() error {
 	case "output_changes":
 		r.isPlan = true
 		return r.enter(key, '{', stOutput, release.KindOutput)
-	case "planned_values", "prior_state":
+	case "planned_values":
+		r.isPlan = true
+		if r.isolate {
+			return s.skipValue(1)
+		}
+		return r.collectPlanned() // its marked values, before the changes
+	case "prior_state":
 		r.isPlan = true
 	case "values":
 		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level \"values\" key: it is Terraform state JSON ('terraform show -json' without a plan file), not a plan")
@@ -109,6 +92,29 @@ func (r *Reader) member() error {
 		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level %q key: it is a raw Terraform state file, not a plan", key)
 	}
 	return s.skipValue(1)
+}
+
+// headerBool reads a top-level boolean (nil for null).
+func (r *Reader) headerBool(key string) (*bool, error) {
+	s := r.s
+	c, err := s.next("for a value")
+	if err != nil {
+		return nil, err
+	}
+	switch c {
+	case 't':
+		v := true
+		return &v, s.skipLiteral("true")
+	case 'f':
+		v := false
+		return &v, s.skipLiteral("false")
+	case 'n':
+		return nil, s.skipLiteral("null")
+	}
+	if !isValueStart(c) {
+		return nil, s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+	}
+	return nil, s.errAt(ErrNotPlan, s.offset(), "%s is %s, want a boolean", key, kindAt(c))
 }
 
 // headerString reads a short top-level string value.

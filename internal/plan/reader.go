@@ -24,6 +24,10 @@ type Header struct {
 	Timestamp        string `json:"timestamp,omitempty"`
 	// Errored is true for a plan Terraform could not complete.
 	Errored bool `json:"errored,omitempty"`
+	// Complete and Applyable are what the plan says (Terraform 1.8+), nil
+	// when it does not say.
+	Complete  *bool `json:"complete,omitempty"`
+	Applyable *bool `json:"applyable,omitempty"`
 }
 
 // Option configures a Reader.

@@ -96,7 +96,7 @@ func TestReaderRejects(t *testing.T) {
 		{"address not a string", `{"format_version": "1.0", "resource_changes": [{"address": 5}]}`, ErrNotPlan, 59, "resource_changes[0].address is a number, want a string"},
 		{"actions not strings", `{"format_version": "1.0", "resource_changes": [{"change": {"actions": [1]}}]}`, ErrNotPlan, 71, "change.actions[] is a number"},
 		{"no change", `{"format_version": "1.0", "resource_changes": [{"address": "a"}]}`, ErrNotPlan, 47, `"a" has no change`},
-		{"unknown action", `{"format_version": "1.0", "resource_changes": [{"address": "a", "change": {"actions": ["explode"]}}]}`, ErrNotPlan, 47, `unsupported actions ["explode"]`},
+		{"empty action name", `{"format_version": "1.0", "resource_changes": [{"address": "a", "change": {"actions": [""]}}]}`, ErrNotPlan, 47, `action "" is not an action name`},
 		{"output not an object", `{"format_version": "1.0", "output_changes": {"o": "secret-value"}}`, ErrNotPlan, 50, `output_changes["o"] is a string, want an object`},
 		{"version after changes", `{"resource_changes": [` + update + `], "format_version": "3.0"}`, ErrUnsupportedVersion, -1, `format_version "3.0"`},
 	} {

@@ -72,14 +72,19 @@ func RenderResult(res *Result, w Renderer) error {
 //	{"format_version": "1.2", "terraform_version": "1.11.4",
 //	 "drift": [CHANGE...], "changes": [CHANGE...], "output_changes": [CHANGE...],
 //	 "summary": {"create": 0, "update": 0, "delete": 0, "replace": 0,
-//	             "read": 0, "no_op": 0, "forget": 0, "import": 0, "move": 0}}
+//	             "read": 0, "no_op": 0, "forget": 0, "import": 0, "move": 0},
+//	 "errored": false, "complete": true, "applyable": true}
 //
 // where CHANGE is a release.Change in its JSON form. It streams: each
 // change is written as it comes, so the three arrays come in the plan's
 // order and the summary, which counts the resource changes, comes last
 // (JSON objects are unordered). The header comes first when it is known by
 // the first change, as it is for Terraform's output, and last otherwise.
-// No-op changes are counted but only listed with RenderOptions.All.
+// Plain no-op changes are counted but only listed with RenderOptions.All
+// (a no-op that moves, imports or concerns a deposed object is listed:
+// release.Change.Listed). errored, complete and applyable come last, as
+// Terraform writes them; complete and applyable are null when the plan
+// does not say (before Terraform 1.8).
 type JSONWriter struct {
 	w       *bufio.Writer
 	opts    RenderOptions
@@ -161,7 +166,7 @@ func (j *JSONWriter) Write(h Header, c release.Change) error {
 	if c.Kind != release.KindOutput && c.Kind != release.KindDrift {
 		j.summary.Add(c)
 	}
-	if c.Action == release.ChangeNoOp && !j.opts.All {
+	if !c.Listed() && !j.opts.All {
 		return nil
 	}
 	if !j.header && h.FormatVersion != "" {
@@ -209,6 +214,13 @@ func (j *JSONWriter) Close(h Header) error {
 	}
 	j.member("summary")
 	j.value(j.summary)
+	// Terraform writes these last, after the changes: so does this writer.
+	j.member("errored")
+	j.value(h.Errored)
+	j.member("complete")
+	j.value(h.Complete)
+	j.member("applyable")
+	j.value(h.Applyable)
 	j.w.WriteString("\n}\n")
 	return j.w.Flush()
 }

@@ -72,8 +72,10 @@ func symbol(c release.Change) (string, string) {
 		return "<=", ansiCyan
 	case release.ChangeForget:
 		return ".", ansiDim
+	case release.ChangeNoOp:
+		return " ", ""
 	}
-	return " ", ""
+	return "?", ansiBold // an action list shiplog does not know
 }
 
 // Write renders one change.
@@ -86,7 +88,7 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 	default:
 		t.summary.Add(c)
 	}
-	if c.Action == release.ChangeNoOp && !t.opts.All {
+	if !c.Listed() && !t.opts.All {
 		return nil
 	}
 	if c.Kind != t.section {
@@ -199,7 +201,9 @@ func (t *TableWriter) Close(h Header) error {
 		t.w.WriteString(" (--all lists the unchanged.)")
 	}
 	if h.Errored {
-		fmt.Fprintf(t.w, " %s", t.paint(ansiRed, "The plan errored."))
+		fmt.Fprintf(t.w, " %s", t.paint(ansiRed, "The plan errored: it is incomplete and cannot be applied."))
+	} else if h.Complete != nil && !*h.Complete {
+		fmt.Fprintf(t.w, " %s", t.paint(ansiYellow, "The plan is incomplete (deferred changes)."))
 	}
 	t.w.WriteString("\n")
 	return t.w.Flush()

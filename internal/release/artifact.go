@@ -11,6 +11,39 @@ type Artifact struct {
 	AppName              string         `json:"app_name"`
 	RegistrationMetadata map[string]any `json:"registration_metadata"`
 	CreatedAt            time.Time      `json:"created_at"`
+	// DeploysTo, on a release's artifact, names the resource addresses or
+	// module prefixes ("module.web") the artifact deploys to: only those
+	// resources take its URL as their artifact.
+	DeploysTo []string `json:"deploys_to,omitempty"`
+}
+
+// DeploysToAddress reports whether the artifact is linked to the resource
+// at address: an entry equal to the address, or a prefix of it that ends
+// where an address step ends ("module.web" covers "module.web.aws_s3_bucket.b"
+// and "module.web[0].x", not "module.webhooks.x"; "aws_instance.app" covers
+// "aws_instance.app[1]").
+func (a Artifact) DeploysToAddress(address string) bool {
+	for _, p := range a.DeploysTo {
+		if p == "" || len(p) > len(address) || address[:len(p)] != p {
+			continue
+		}
+		if len(p) == len(address) || address[len(p)] == '.' || address[len(p)] == '[' {
+			return true
+		}
+	}
+	return false
+}
+
+// ArtifactFor is the first of a release's artifacts linked to the resource
+// at address, or nil when none is: that resource's artifact fields are then
+// left as they were.
+func ArtifactFor(artifacts []Artifact, address string) *Artifact {
+	for i := range artifacts {
+		if artifacts[i].DeploysToAddress(address) {
+			return &artifacts[i]
+		}
+	}
+	return nil
 }
 
 // ApplicationDeployment records that an artifact went out with a release.

@@ -13,6 +13,17 @@ const (
 	ChangeForget  ChangeAction = "forget"
 )
 
+// Known reports whether a is one of the actions above. Newer tools write
+// action lists shiplog has not seen ("open" for an ephemeral resource):
+// such a change keeps them, comma-joined, as its action.
+func (a ChangeAction) Known() bool {
+	switch a {
+	case ChangeCreate, ChangeUpdate, ChangeDelete, ChangeReplace, ChangeRead, ChangeNoOp, ChangeForget:
+		return true
+	}
+	return false
+}
+
 // ReplaceOrder says how a replace is carried out.
 type ReplaceOrder string
 
@@ -76,10 +87,14 @@ type Change struct {
 	ImportID        *string      `json:"import_id"`
 	ReplacePaths    [][]any      `json:"replace_paths,omitempty"`
 	Fields          []Field      `json:"fields"`
+	// Applied is set once the release's apply succeeded and the fields
+	// carry the values it left in the state (Field.Applied).
+	Applied bool `json:"applied,omitempty"`
 }
 
 // Field is one changed leaf value. A sensitive field never carries its
-// values: Before and After stay nil and Changed says whether it changed.
+// values: Before and After (and Applied) stay nil and Changed says whether
+// it changed.
 type Field struct {
 	Path      string `json:"path"`
 	Before    any    `json:"before"`
@@ -87,6 +102,20 @@ type Field struct {
 	Unknown   bool   `json:"unknown"`
 	Sensitive bool   `json:"sensitive"`
 	Changed   bool   `json:"changed"`
+	// Applied is the value the apply left at Path (what was unknown,
+	// resolved), once the change is Applied; nil before, for a sensitive
+	// field, and where the state has no value (or null) at Path.
+	Applied any `json:"applied,omitempty"`
+}
+
+// Moved reports whether the change moves its object from another address.
+func (c Change) Moved() bool { return c.PreviousAddress != nil && *c.PreviousAddress != c.Address }
+
+// Listed reports whether a change is listed by default: it is news when it
+// changes anything (any action but no-op), moves, imports or concerns a
+// deposed object. Only a plain no-op is left out (and still counted).
+func (c Change) Listed() bool {
+	return c.Action != ChangeNoOp || c.Moved() || c.ImportID != nil || c.DeposedKey != ""
 }
 
 // Summary counts a plan's changes.
@@ -123,7 +152,7 @@ func (s *Summary) Add(c Change) {
 	if c.ImportID != nil {
 		s.Import++
 	}
-	if c.PreviousAddress != nil && *c.PreviousAddress != c.Address {
+	if c.Moved() {
 		s.Move++
 	}
 }

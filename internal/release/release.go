@@ -158,8 +158,10 @@ type Release struct {
 	ErrorLog          string         `json:"error_log"`
 	Approval          Approval       `json:"approval"`
 	SignOff           SignOff        `json:"sign_off"`
-	Summary           Summary        `json:"summary"`
-	Artifacts         []Artifact     `json:"artifacts"`
+	// Summary counts the changes of the release's plan; nil (JSON null)
+	// when the release never produced a plan.
+	Summary   *Summary   `json:"summary"`
+	Artifacts []Artifact `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are
 	// never returned by the store once written.
 	Variables         []Variable         `json:"variables,omitempty"`

@@ -10,7 +10,8 @@ import (
 )
 
 // Fields are stored compactly, one JSON array per field —
-// [path, before, after, flags] with flags 1 unknown, 2 sensitive, 4 changed —
+// [path, before, after, flags] with flags 1 unknown, 2 sensitive, 4 changed,
+// and [path, before, after, flags, applied] once applied values are known —
 // about half the bytes of the API's objects, which matters at 100,000 fields
 // a plan. The API shape is rebuilt on read.
 const (
@@ -21,6 +22,7 @@ const (
 
 func encodeFields(fs []release.Field) (string, error) {
 	rows := make([][4]any, len(fs))
+	var applied [][]any // only once an apply's values are known
 	for i, f := range fs {
 		flags := 0
 		if f.Unknown {
@@ -33,8 +35,21 @@ func encodeFields(fs []release.Field) (string, error) {
 			flags |= flagChanged
 		}
 		rows[i] = [4]any{f.Path, f.Before, f.After, flags}
+		if f.Applied != nil && applied == nil {
+			applied = make([][]any, len(fs))
+		}
 	}
-	b, err := json.Marshal(rows)
+	var v any = rows
+	if applied != nil {
+		for i, f := range fs {
+			applied[i] = rows[i][:]
+			if f.Applied != nil {
+				applied[i] = append(applied[i], f.Applied)
+			}
+		}
+		v = applied
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("encoding fields: %w", err)
 	}
@@ -42,7 +57,7 @@ func encodeFields(fs []release.Field) (string, error) {
 }
 
 func decodeFields(s string) ([]release.Field, error) {
-	var rows [][4]json.RawMessage
+	var rows [][5]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &rows); err != nil {
 		return nil, err
 	}
@@ -64,6 +79,13 @@ func decodeFields(s string) ([]release.Field, error) {
 			return nil, errors.New("bad flags")
 		}
 		f.Unknown, f.Sensitive, f.Changed = flags&flagUnknown != 0, flags&flagSensitive != 0, flags&flagChanged != 0
+		if len(r[4]) > 0 {
+			d := json.NewDecoder(strings.NewReader(string(r[4])))
+			d.UseNumber()
+			if err := d.Decode(&f.Applied); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

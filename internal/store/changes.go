@@ -126,7 +126,9 @@ type ChangeFilter struct {
 	Type          string
 	Module        string // module address; "root" for the root module
 	AddressPrefix string
-	// IncludeNoOp lists no-op and read changes too.
+	// IncludeNoOp lists plain no-op changes too. Without it, the listing
+	// is what release.Change.Listed keeps: every change but a no-op that
+	// neither moves, imports nor concerns a deposed object.
 	IncludeNoOp bool
 	// After continues a listing: changes after this (phase, seq).
 	AfterPhase string
@@ -161,7 +163,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 	if f.Action != "" {
 		add("action = ?", f.Action)
 	} else if !f.IncludeNoOp && f.Kind == release.KindResource {
-		where = append(where, "action NOT IN ('no-op', 'read')")
+		where = append(where, "(action <> 'no-op' OR previous_address <> address OR import_id IS NOT NULL OR deposed_key <> '')")
 	}
 	if f.Type != "" {
 		add("type = ?", f.Type)
@@ -182,7 +184,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 	}
 	args = append(args, f.Limit)
 	rows, err := s.pool.Query(ctx, `SELECT phase, seq, kind, address, previous_address, module_address, mode, type, name, index, provider,
-		deposed_key, action, replace_order, modification, action_reason, import_id, replace_paths, fields
+		deposed_key, action, replace_order, modification, action_reason, import_id, replace_paths, fields, applied
 		FROM release_changes WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY phase, seq LIMIT $%d", len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
@@ -195,7 +197,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 		var index, paths []byte
 		var fields string
 		if err := rows.Scan(&c.Phase, &c.Seq, &kind, &c.Address, &c.PreviousAddress, &c.ModuleAddress, &c.Mode, &c.Type, &c.Name, &index,
-			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &fields); err != nil {
+			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &fields, &c.Applied); err != nil {
 			return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
 		}
 		c.Kind, c.Action, c.ReplaceOrder, c.Modification = release.ChangeKind(kind), release.ChangeAction(action), release.ReplaceOrder(order), release.Modification(mod)
@@ -220,4 +222,24 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetApplied stores the fields of changes with the values the release's
+// apply left (release.Change.Applied, Field.Applied), each change found by
+// its phase and seq, and marks them applied.
+func (s *Store) SetApplied(ctx context.Context, releaseID int64, changes []StoredChange) error {
+	b := &pgx.Batch{}
+	for _, c := range changes {
+		fields, err := encodeFields(c.Fields)
+		if err != nil {
+			return fmt.Errorf("release %d: change %s: %w", releaseID, c.Address, err)
+		}
+		b.Queue(`UPDATE release_changes SET fields = $4, applied = true WHERE release_id = $1 AND phase = $2 AND seq = $3`,
+			releaseID, c.Phase, c.Seq, fields)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("recording the applied values of release %d: %w", releaseID, err)
+	}
+	s.notifyRelease(ctx, releaseID)
+	return nil
 }

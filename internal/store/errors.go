@@ -18,7 +18,8 @@ var ErrNotFound = errors.New("not found")
 var ErrConflict = errors.New("conflict")
 
 // ErrInvalid is wrapped when the database cannot read a value as its
-// column's type (SQLSTATE 22P02, invalid text representation).
+// column's type (SQLSTATE 22P02, invalid text representation) or cannot hold
+// a character of it (22021, 22P05: U+0000).
 var ErrInvalid = errors.New("invalid")
 
 // PostgreSQL error codes the store translates (Appendix A of the
@@ -26,6 +27,9 @@ var ErrInvalid = errors.New("invalid")
 const (
 	codeUniqueViolation = "23505"
 	codeInvalidText     = "22P02"
+	// text the database cannot hold (U+0000 in text or jsonb)
+	codeNotInRepertoire = "22021"
+	codeUntranslatable  = "22P05"
 )
 
 // dbErr says what a database error means for one statement.
@@ -68,7 +72,13 @@ func isUniqueViolation(err error) bool { return pgCode(err) == codeUniqueViolati
 
 // isInvalidText reports whether the database could not read a value as its
 // column's type.
-func isInvalidText(err error) bool { return pgCode(err) == codeInvalidText }
+func isInvalidText(err error) bool {
+	switch pgCode(err) {
+	case codeInvalidText, codeNotInRepertoire, codeUntranslatable:
+		return true
+	}
+	return false
+}
 
 func pgCode(err error) string {
 	var pgErr *pgconn.PgError

@@ -97,7 +97,15 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED' WHERE release_id = ANY($1) AND status = 'PENDING'`, ids)
-		return err
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := settleResources(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stopping releases with expired leases: %w", err)

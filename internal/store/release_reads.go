@@ -17,7 +17,7 @@ import (
 const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namespace, r.release_type, r.deployment_type, r.status,
 	r.triggered_by, r.created_at, r.queued_at, r.started_at, r.finished_at, r.blueprint_version, r.targets, r.error_log,
 	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
-	r.signoff_comment, r.summary, r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
+	r.signoff_comment, nullif(r.summary, '{}'::jsonb), r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
 	r.migration_outcomes`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
@@ -177,7 +177,8 @@ func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading phases of %d releases: %w", len(ids), err)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT ra.release_id, a.id, a.artifact_uri, a.build_id, a.stack_name, a.app_name, a.registration_metadata, a.created_at
+	rows, err = s.pool.Query(ctx, `SELECT ra.release_id, a.id, a.artifact_uri, a.build_id, a.stack_name, a.app_name, a.registration_metadata, a.created_at,
+			ra.deploys_to
 		FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = ANY($1) ORDER BY ra.release_id, ra.position`, ids)
 	if err != nil {
 		return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
@@ -186,7 +187,7 @@ func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error 
 	for rows.Next() {
 		var id int64
 		var a release.Artifact
-		if err := rows.Scan(&id, &a.ID, &a.URI, &a.BuildID, &a.StackName, &a.AppName, &a.RegistrationMetadata, &a.CreatedAt); err != nil {
+		if err := rows.Scan(&id, &a.ID, &a.URI, &a.BuildID, &a.StackName, &a.AppName, &a.RegistrationMetadata, &a.CreatedAt, &a.DeploysTo); err != nil {
 			return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
 		}
 		byID[id].Artifacts = append(byID[id].Artifacts, a)
@@ -213,7 +214,7 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, err
 				FROM release_phases p WHERE p.release_id = r.id), '[]'),
 			coalesce((SELECT json_agg(json_build_object('id', a.id, 'artifact_uri', a.artifact_uri, 'build_id', a.build_id,
 					'stack_name', a.stack_name, 'app_name', a.app_name, 'registration_metadata', a.registration_metadata,
-					'created_at', a.created_at) ORDER BY ra.position)
+					'created_at', a.created_at, 'deploys_to', ra.deploys_to) ORDER BY ra.position)
 				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]')
 		FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id)
 	r, err := scanRelease(extraRow{Row: row, extra: []any{&phases, &artifacts}})

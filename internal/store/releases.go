@@ -87,7 +87,8 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 					return err
 				}
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO release_artifacts (release_id, artifact_id, position) SELECT $1, id, $3 FROM artifacts WHERE id = $2`, r.ID, a.ID, i)
+			tag, err := tx.Exec(ctx, `INSERT INTO release_artifacts (release_id, artifact_id, position, deploys_to)
+				SELECT $1, id, $3, $4 FROM artifacts WHERE id = $2`, r.ID, a.ID, i, nonNil(a.DeploysTo))
 			if err != nil {
 				return fmt.Errorf("attaching artifact %d: %w", a.ID, err)
 			}

@@ -13,6 +13,9 @@ import (
 type ResourceOutcome struct {
 	Address string
 	Deleted bool
+	// ArtifactURL is the URL of the release's artifact linked to this
+	// resource; nil leaves the resource's artifact fields as they were.
+	ArtifactURL *string
 }
 
 // RecordResourceStatus updates the status of every resource a release
@@ -20,8 +23,10 @@ type ResourceOutcome struct {
 // catch up with the release's (IN_SYNC, COMPLETED); after a failure the
 // release's versions become the wanted ones while live stays as it was
 // (OUT_OF_SYNC, FAILED). Health is left as last reported (UNKNOWN at first).
-// Deleted resources are removed.
-func (s *Store) RecordResourceStatus(ctx context.Context, releaseID int64, outcomes []ResourceOutcome, status release.ResourceReleaseStatus, artifactURL string) error {
+// Deleted resources are removed. The first QUEUED or IN_PROGRESS write of a
+// release keeps each resource's status as it was (resource_status_prior), so
+// that the release's end can put it back (see settleResources).
+func (s *Store) RecordResourceStatus(ctx context.Context, releaseID int64, outcomes []ResourceOutcome, status release.ResourceReleaseStatus) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var envID int64
 		var version string
@@ -29,27 +34,41 @@ func (s *Store) RecordResourceStatus(ctx context.Context, releaseID int64, outco
 			return fmt.Errorf("release %d: %w", releaseID, err)
 		}
 		completed := status == release.ResourceCompleted
+		pending := status == release.ResourceQueued || status == release.ResourceInProgress
 		b := &pgx.Batch{}
 		for _, o := range outcomes {
+			if pending {
+				b.Queue(`INSERT INTO resource_status_prior AS p (release_id, environment_id, address, existed,
+						current_blueprint_version, live_blueprint_version, current_artifact_url, live_artifact_url,
+						sync_status, release_status, last_release_id, updated_at)
+					SELECT $1, $2, $3, rs.address IS NOT NULL, coalesce(rs.current_blueprint_version, ''),
+						coalesce(rs.live_blueprint_version, ''), coalesce(rs.current_artifact_url, ''),
+						coalesce(rs.live_artifact_url, ''), coalesce(rs.sync_status, 'IN_SYNC'),
+						coalesce(rs.release_status, 'COMPLETED'), rs.last_release_id, coalesce(rs.updated_at, now())
+					FROM (SELECT 1) one LEFT JOIN resource_status rs ON rs.environment_id = $2 AND rs.address = $3
+					ON CONFLICT (release_id, address) DO NOTHING`, releaseID, envID, o.Address)
+			}
 			if o.Deleted && completed {
 				b.Queue(`DELETE FROM resource_status WHERE environment_id = $1 AND address = $2`, envID, o.Address)
 				continue
 			}
+			// $4 NULL: the release has no artifact for this resource, whose
+			// artifact fields stay as they were.
 			b.Queue(`INSERT INTO resource_status AS rs (environment_id, address, current_blueprint_version, live_blueprint_version,
 					current_artifact_url, live_artifact_url, sync_status, release_status, last_release_id, updated_at)
-				VALUES ($1, $2, $3, CASE WHEN $6 THEN $3 ELSE '' END, $4, CASE WHEN $6 THEN $4 ELSE '' END,
+				VALUES ($1, $2, $3, CASE WHEN $6 THEN $3 ELSE '' END, coalesce($4, ''), CASE WHEN $6 THEN coalesce($4, '') ELSE '' END,
 					CASE WHEN $6 THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END, $5, $7, now())
 				ON CONFLICT (environment_id, address) DO UPDATE SET
 					current_blueprint_version = EXCLUDED.current_blueprint_version,
-					current_artifact_url = EXCLUDED.current_artifact_url,
+					current_artifact_url = coalesce($4, rs.current_artifact_url),
 					live_blueprint_version = CASE WHEN $6 THEN EXCLUDED.current_blueprint_version ELSE rs.live_blueprint_version END,
-					live_artifact_url = CASE WHEN $6 THEN EXCLUDED.current_artifact_url ELSE rs.live_artifact_url END,
+					live_artifact_url = CASE WHEN $6 THEN coalesce($4, rs.live_artifact_url) ELSE rs.live_artifact_url END,
 					sync_status = CASE WHEN $6 OR (rs.live_blueprint_version = EXCLUDED.current_blueprint_version
-						AND rs.live_artifact_url = EXCLUDED.current_artifact_url) THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
+						AND rs.live_artifact_url = coalesce($4, rs.current_artifact_url)) THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
 					release_status = EXCLUDED.release_status,
 					last_release_id = EXCLUDED.last_release_id,
 					updated_at = now()`,
-				envID, o.Address, version, artifactURL, string(status), completed, releaseID)
+				envID, o.Address, version, o.ArtifactURL, string(status), completed, releaseID)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("recording resource status of release %d: %w", releaseID, err)

@@ -35,7 +35,14 @@ type StatusChange struct {
 // still in c.From: of two writers racing, exactly one wins and the other
 // gets ErrConflict naming the status it found.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	if err := transition(ctx, s.pool, s.now(), c); err != nil {
+	var err error
+	if c.To.Terminal() {
+		// the release's resources settle with it (resource_settle.go)
+		err = s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
+	} else {
+		err = transition(ctx, s.pool, s.now(), c)
+	}
+	if err != nil {
 		return err
 	}
 	s.notifyRelease(ctx, c.ID)
@@ -77,6 +84,9 @@ func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) er
 		return dbErr{Duplicate: fmt.Sprintf("release %d cannot start: another release of its environment is in progress", c.ID), Doing: fmt.Sprintf("release %d: changing status from %s to %s", c.ID, c.From, c.To)}.of(err)
 	}
 	if tag.RowsAffected() == 1 {
+		if c.To.Terminal() {
+			return settleResources(ctx, q, c.ID)
+		}
 		return nil
 	}
 	var now string

@@ -1,0 +1,188 @@
+package plan_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// fieldDir holds plans other plan tools got wrong (its README says what a
+// correct reading shows), in the shared test data next to the repository.
+const fieldDir = "../../../shared/testdata/plans/field"
+
+func fieldFile(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(fieldDir, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the field plans are missing (shared test data next to the repository): %v", err)
+	}
+	return p
+}
+
+// fieldRead reads a field plan whole.
+func fieldRead(t *testing.T, name string) *plan.Result {
+	t.Helper()
+	f, err := os.Open(fieldFile(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := plan.Read(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res
+}
+
+// diffJSON is `shiplog plan diff --json FILE` decoded.
+type diffJSON struct {
+	Changes   []release.Change `json:"changes"`
+	Summary   release.Summary  `json:"summary"`
+	Errored   *bool            `json:"errored"`
+	Complete  *bool            `json:"complete"`
+	Applyable *bool            `json:"applyable"`
+}
+
+func fieldDiff(t *testing.T, name string) (diffJSON, string) {
+	t.Helper()
+	out, errOut, code := runCLI(t, "plan", "diff", "--json", fieldFile(t, name))
+	if code != 0 {
+		t.Fatalf("plan diff --json %s: exit %d: %s", name, code, errOut)
+	}
+	var d diffJSON
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("plan diff --json %s: %v\n%s", name, err, out)
+	}
+	return d, out
+}
+
+// Kind 1: a change that only moves is news, listed by default.
+func TestFieldMovedOnly(t *testing.T) {
+	d, _ := fieldDiff(t, "moved-only.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v, want the move alone", d.Changes)
+	}
+	c := d.Changes[0]
+	if c.Address != "terraform_data.jobs" || c.PreviousAddress == nil || *c.PreviousAddress != "terraform_data.queue" {
+		t.Errorf("change %s from %v, want terraform_data.jobs moved from terraform_data.queue", c.Address, c.PreviousAddress)
+	}
+	if d.Summary.Move != 1 || d.Summary.NoOp != 2 {
+		t.Errorf("summary %+v, want 1 moved of 2 unchanged", d.Summary)
+	}
+	out, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "moved-only.json"))
+	if strings.Contains(out, "No changes.") || !strings.Contains(out, "terraform_data.jobs  (moved from terraform_data.queue)") {
+		t.Errorf("table:\n%s", out)
+	}
+}
+
+// Kind 2: an action list the reader does not know is kept, and the rest
+// of the plan is read.
+func TestFieldEphemeralOpen(t *testing.T) {
+	res := fieldRead(t, "ephemeral-open.json")
+	got := map[string]release.ChangeAction{}
+	for _, c := range res.Changes {
+		got[c.Address] = c.Action
+	}
+	if got["random_pet.name"] != release.ChangeCreate {
+		t.Errorf("random_pet.name: %q, want create", got["random_pet.name"])
+	}
+	if got["ephemeral.random_password.db"] != "open" {
+		t.Errorf("the ephemeral entry: %q, want its action kept as open", got["ephemeral.random_password.db"])
+	}
+	if res.Summary.Create != 1 || res.Summary.Total() != 1 {
+		t.Errorf("summary %+v, want 1 to create", res.Summary)
+	}
+	out, errOut, code := runCLI(t, "plan", "diff", fieldFile(t, "ephemeral-open.json"))
+	if code != 0 || !strings.Contains(out, "?   open") || !strings.Contains(out, "random_pet.name") {
+		t.Errorf("table: exit %d %s\n%s", code, errOut, out)
+	}
+}
+
+// Kind 3: --json says the plan errored and is neither complete nor
+// applyable.
+func TestFieldErroredPrecondition(t *testing.T) {
+	d, out := fieldDiff(t, "errored-precondition.json")
+	if d.Errored == nil || !*d.Errored {
+		t.Errorf("errored is %v, want true:\n%s", d.Errored, out)
+	}
+	if d.Complete == nil || *d.Complete {
+		t.Errorf("complete is %v, want false", d.Complete)
+	}
+	if d.Applyable == nil || *d.Applyable {
+		t.Errorf("applyable is %v, want false", d.Applyable)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "errored-precondition.json"))
+	if !strings.Contains(table, "The plan errored") {
+		t.Errorf("table does not say the plan errored:\n%s", table)
+	}
+	clean, _ := fieldDiff(t, "moved-only.json")
+	if clean.Errored == nil || *clean.Errored || clean.Complete == nil || !*clean.Complete || clean.Applyable == nil || !*clean.Applyable {
+		t.Errorf("a clean plan: errored %v complete %v applyable %v", clean.Errored, clean.Complete, clean.Applyable)
+	}
+}
+
+// Kind 4: a secret copied unmarked is masked even when the resource that
+// marks it sorts after the copy.
+func TestFieldSecretCopyOrder(t *testing.T) {
+	const secret = "tok-Zq81-secret-Kx"
+	_, out := fieldDiff(t, "secret-copy-order.json")
+	table, _, _ := runCLI(t, "plan", "diff", "--all", fieldFile(t, "secret-copy-order.json"))
+	for name, text := range map[string]string{"--json": out, "table": table} {
+		if strings.Contains(text, secret) || strings.Contains(text, "Zq81") {
+			t.Errorf("%s shows the token:\n%s", name, text)
+		}
+	}
+	res := fieldRead(t, "secret-copy-order.json")
+	var input *release.Field
+	for _, c := range res.Changes {
+		for i, f := range c.Fields {
+			if c.Address == "terraform_data.client" && f.Path == "input" {
+				input = &c.Fields[i]
+			}
+		}
+	}
+	if input == nil || !input.Sensitive || input.After != nil || !input.Changed {
+		t.Errorf("terraform_data.client input: %+v, want masked and changed", input)
+	}
+}
+
+// Kind 6: a set gaining one element shows that element added, the others
+// unchanged.
+func TestFieldSetInsert(t *testing.T) {
+	res := fieldRead(t, "set-insert.json")
+	if len(res.Changes) != 1 {
+		t.Fatalf("%d changes", len(res.Changes))
+	}
+	fields := res.Changes[0].Fields
+	var paths []string
+	for _, f := range fields {
+		paths = append(paths, f.Path)
+		if f.Before != nil {
+			t.Errorf("field %s had a value (%v): an existing rule is reported changed", f.Path, f.Before)
+		}
+	}
+	b, _ := json.Marshal(fields)
+	text := string(b)
+	if !strings.Contains(text, "587") || !strings.Contains(text, "submission") {
+		t.Errorf("the new rule is not shown: %s", text)
+	}
+	for _, old := range []string{"25", "993"} {
+		if strings.Contains(text, `"`+old+`"`) || strings.Contains(text, ":"+old+",") {
+			t.Errorf("rule %s shows as changed: %s", old, text)
+		}
+	}
+	prefix := ""
+	for _, p := range paths {
+		i := strings.Index(p, "]")
+		if prefix == "" {
+			prefix = p[:i+1]
+		} else if p[:i+1] != prefix {
+			t.Errorf("fields of more than one rule: %v", paths)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package plan
+
+import "strings"
+
+// This file reads planned_values, which Terraform writes before the
+// changes, for one thing only: the values it marks sensitive. Their texts
+// join the plan-wide secrets before the first change is returned, so that
+// an unmarked copy of a secret is masked whether the resource that marks it
+// sorts before or after the copy (mask.go). planned_values is streamed like
+// the rest: one resource (or output) at a time is held, within the change
+// size limit, and only one whose marks hold a `true` is decoded.
+
+// collectPlanned reads the value of the top-level member planned_values:
+//
+//	{"outputs": {NAME: {"sensitive": BOOL, "value": ...}},
+//	 "root_module": MODULE}
+//
+// where MODULE is {"resources": [{"values": ..., "sensitive_values": ...}],
+// "child_modules": [MODULE...]}. Members it does not know are skipped.
+func (r *Reader) collectPlanned() error {
+	return r.members(1, func(key string, depth int) error {
+		switch key {
+		case "root_module":
+			return r.collectModule(depth)
+		case "outputs":
+			return r.members(depth, func(_ string, depth int) error {
+				return r.collectMarked(depth, "sensitive", "value", "an output of planned_values")
+			})
+		}
+		return r.s.skipValue(depth)
+	})
+}
+
+// collectModule reads a module of planned_values (container depth depth).
+func (r *Reader) collectModule(depth int) error {
+	return r.members(depth, func(key string, depth int) error {
+		switch key {
+		case "resources":
+			return r.elements(depth, func(depth int) error {
+				return r.collectMarked(depth, "sensitive_values", "values", "a resource of planned_values")
+			})
+		case "child_modules":
+			return r.elements(depth, func(depth int) error { return r.collectModule(depth) })
+		}
+		return r.s.skipValue(depth)
+	})
+}
+
+// collectMarked reads one object holding a value (member valueKey) and its
+// sensitivity marks (member markKey: true, or the value's shape with true
+// where a part is sensitive), and remembers the marked texts.
+func (r *Reader) collectMarked(depth int, markKey, valueKey, what string) error {
+	src, start, err := r.s.captureValue(depth, r.cfg.maxChangeSize, what)
+	if err != nil {
+		return err
+	}
+	// A mark is a true from the first "markKey" on (whichever order the
+	// members come in): without one there is nothing to decode.
+	k := strings.Index(src, `"`+markKey+`"`)
+	if k < 0 || !strings.Contains(src[k:], "true") {
+		return nil
+	}
+	r.tree.reset()
+	r.p.reset(src, start)
+	root, err := r.p.node(&r.tree)
+	if err != nil {
+		return err
+	}
+	r.secrets.collect(&r.tree, r.tree.child(root, valueKey), r.tree.child(root, markKey))
+	r.tree.reset()
+	return nil
+}
+
+// item moves to the next item of an object or array (end is '}' or ']')
+// whose opening has been consumed: done (the end consumed) at its end,
+// else the item's first byte c, past the comma that must separate it from
+// the one before. where and after name the place for syntax errors.
+func (s *scanner) item(first bool, end byte, where, after string) (c byte, done bool, err error) {
+	if c, err = s.next(where); err != nil {
+		return 0, false, err
+	}
+	if c == end {
+		s.pos++
+		return c, true, nil
+	}
+	if !first {
+		if c != ',' {
+			return 0, false, s.syntaxErr("unexpected %s after %s", describeByte(c), after)
+		}
+		s.pos++
+		if c, err = s.next(where); err != nil {
+			return 0, false, err
+		}
+	}
+	return c, false, nil
+}
+
+// enterContainer consumes the opening of the object or array (open is '{'
+// or '[') at the current position, in a container at depth depth: open is
+// false when the value is null or of another kind, which is skipped
+// (validated) instead: it is not what Terraform writes, and holds nothing
+// to collect.
+func (s *scanner) enterContainer(depth int, start byte) (open bool, err error) {
+	c, err := s.next("for a value")
+	if err != nil {
+		return false, err
+	}
+	if c != start {
+		return false, s.skipValue(depth)
+	}
+	if depth+1 > s.maxDepth {
+		return false, s.errAt(ErrTooDeep, s.offset(), "the input is nested deeper than %d levels", s.maxDepth)
+	}
+	s.pos++
+	return true, nil
+}
+
+// key reads an object key whose first byte c is at the current position,
+// and the colon after it. ok is false for a key longer than maxKey (no
+// key shiplog knows); off is where the key starts.
+func (s *scanner) key(c byte) (key string, ok bool, off int64, err error) {
+	if c != '"' {
+		return "", false, 0, s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
+	}
+	off = s.offset()
+	if key, ok, err = s.readString(maxKey, true, ""); err != nil {
+		return "", false, off, err
+	}
+	return key, ok, off, s.expect(':', "after an object key")
+}
+
+// members calls fn for each member of the object (or null) at the current
+// position, whose container is at depth depth; fn must consume the member's
+// value, which is at depth depth+1. Any other value is skipped (validated).
+func (r *Reader) members(depth int, fn func(key string, depth int) error) error {
+	s := r.s
+	if open, err := s.enterContainer(depth, '{'); err != nil || !open {
+		return err
+	}
+	for first := true; ; first = false {
+		c, done, err := s.item(first, '}', "in an object", "a value in an object")
+		if err != nil || done {
+			return err
+		}
+		key, ok, _, err := s.key(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			key = "" // too long to be one we know
+		}
+		if err := fn(key, depth+1); err != nil {
+			return err
+		}
+	}
+}
+
+// elements calls fn for each element of the array (or null) at the
+// current position, whose container is at depth depth; fn must consume the
+// element, which is at depth depth+1.
+func (r *Reader) elements(depth int, fn func(depth int) error) error {
+	s := r.s
+	if open, err := s.enterContainer(depth, '['); err != nil || !open {
+		return err
+	}
+	for first := true; ; first = false {
+		if _, done, err := s.item(first, ']', "in an array", "an array element"); err != nil || done {
+			return err
+		}
+		if err := fn(depth + 1); err != nil {
+			return err
+		}
+	}
+}
