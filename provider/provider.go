@@ -209,5 +209,6 @@ func (p *shiplogProvider) DataSources(context.Context) []func() datasource.DataS
 		NewArtifactsDataSource,
 		NewResourceStatusDataSource,
 		NewEnvironmentDataSource,
+		NewOutputsDataSource,
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
@@ -33,6 +34,13 @@ resource "terraform_data" "web" {
 }
 output "image" {
   value = terraform_data.web.output.image
+}
+output "replicas" {
+  value = terraform_data.web.output.replicas
+}
+output "token" {
+  value     = "s3cr3t-${var.replicas}"
+  sensitive = true
 }`)
 	s.environment(t, "broken", `
 resource "terraform_data" "x" {
@@ -60,6 +68,10 @@ data "shiplog_artifact" "deployed" {
   environment = "shop"
   deployed    = true
   depends_on  = [shiplog_release.shop]
+}
+data "shiplog_outputs" "shop" {
+  environment = "shop"
+  depends_on  = [shiplog_release.shop]
 }`
 		var first int64
 		resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: []resource.TestStep{
@@ -76,6 +88,12 @@ data "shiplog_artifact" "deployed" {
 					str("data.shiplog_artifact.deployed", "artifact_uri", "registry.example.com/shop/web:3.0.0"),
 					statecheck.CompareValuePairs("data.shiplog_artifact.deployed", at("id"), "shiplog_artifact.web", at("id"), compare.ValuesSame()),
 					remember("shiplog_release.shop", &first),
+					str("data.shiplog_outputs.shop", "nonsensitive_values.image", "registry.example.com/shop/web:3.0.0"),
+					statecheck.ExpectKnownValue("data.shiplog_outputs.shop", at("nonsensitive_values.replicas"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue("data.shiplog_outputs.shop", at("sensitive_outputs"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("token")})),
+					null("data.shiplog_outputs.shop", "values.token"),
+					statecheck.CompareValuePairs("data.shiplog_outputs.shop", at("release_id"), "shiplog_release.shop", at("id"), compare.ValuesSame()),
+					noneHolds{"s3cr3t-3"},
 				},
 			},
 			{
@@ -90,6 +108,7 @@ data "shiplog_artifact" "deployed" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					str("shiplog_release.shop", "status", "SUCCEEDED"),
 					str("data.shiplog_artifact.deployed", "artifact_uri", "registry.example.com/shop/web:3.1.0"),
+					str("data.shiplog_outputs.shop", "nonsensitive_values.image", "registry.example.com/shop/web:3.1.0"),
 					notEqual("shiplog_release.shop", &first),
 				},
 			},
@@ -129,6 +148,8 @@ resource "shiplog_release" "plan" {
 resource "shiplog_release" "x" {
   environment = "no-such-env"
 }`), errRe("no-such-env")),
+			fails(s.config(`data "shiplog_outputs" "x" { environment = "no-such-env" }`),
+				errRe("shiplog outputs not found", `environment "no-such-env"`)),
 			fails(s.writer(`
 resource "shiplog_artifact" "x" {
   artifact_uri          = "x"
