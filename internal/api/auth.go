@@ -193,9 +193,15 @@ func (c *tokenCache) drop(name string) {
 var errUnauthorized = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
 	Message: "this route needs a valid token: send Authorization: Bearer <token>"}
 
-// authenticate finds the token of a request.
+// authenticate finds the token of a request: its bearer token, or, for a
+// GET without one, its browser session (EventSource cannot send headers).
 func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	h := r.Header.Get("Authorization")
+	if h == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if _, err := r.Cookie(SessionCookie); err == nil {
+			return s.SessionToken(r)
+		}
+	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return nil, errUnauthorized
@@ -230,7 +236,11 @@ func (s *Server) authorize(scope Scope, next http.HandlerFunc) http.HandlerFunc 
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.authenticate(r)
+		t := principal(r.Context()) // set only in process, by Do
+		var err error
+		if t == nil {
+			t, err = s.authenticate(r)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -1,0 +1,135 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// SessionCookie names the browser session cookie: a random 32-byte id in
+// base64url, of which the store keeps only the SHA-256 (web_sessions).
+const SessionCookie = "shiplog_session"
+
+// sessionHash is what the store keeps of a session id.
+func sessionHash(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
+}
+
+// Login checks a token secret as the bearer check does and opens a browser
+// session for it; it returns the session id (the cookie's value) and the
+// token. A token without the read scope cannot sign in (403).
+func (s *Server) Login(ctx context.Context, secret string) (string, *store.Token, error) {
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/login", nil)
+	r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(secret))
+	t, err := s.authenticate(r)
+	if err != nil {
+		return "", nil, err
+	}
+	if !allows(t, ScopeRead) {
+		return "", nil, &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+			Message: fmt.Sprintf("token %q lacks the read scope the pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))}
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("making a session id: %w", err)
+	}
+	id := base64.RawURLEncoding.EncodeToString(b)
+	if err := s.store.CreateWebSession(ctx, sessionHash(id), t.Name); err != nil {
+		return "", nil, err
+	}
+	return id, t, nil
+}
+
+// Logout ends a browser session (the cookie's value).
+func (s *Server) Logout(ctx context.Context, id string) error {
+	return s.store.DeleteWebSession(ctx, sessionHash(id))
+}
+
+var errNoSession = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+	Message: "the session is over (signed out, expired, or its token revoked): sign in again at /login"}
+
+// SessionToken is the live token of the request's session cookie; 401
+// when there is no cookie or the session is over.
+func (s *Server) SessionToken(r *http.Request) (*store.Token, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, errNoSession
+	}
+	t, err := s.store.WebSessionToken(r.Context(), sessionHash(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSession
+	}
+	return t, err
+}
+
+// Allows reports whether a token may act within scope (admin may do all).
+func Allows(t *store.Token, scope Scope) bool { return t != nil && allows(t, scope) }
+
+// Release reads a release through the API's release cache, as GET
+// /api/v1/releases/{id} does (ErrNotFound wrapped when there is none).
+func (s *Server) Release(ctx context.Context, id int64) (*release.Release, error) {
+	body := s.releases.get(id)
+	if body == nil {
+		cacheable := s.metrics.listenerUp.Load()
+		stamp := s.releases.stamp()
+		rel, err := s.store.GetRelease(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if cacheable {
+			if b, err := json.Marshal(rel); err == nil {
+				s.releases.put(rel, b, stamp)
+			}
+		}
+		return rel, nil
+	}
+	var rel release.Release
+	if err := json.Unmarshal(body, &rel); err != nil {
+		return nil, fmt.Errorf("decoding cached release %d: %w", id, err)
+	}
+	return &rel, nil
+}
+
+// Do runs one API route in process on behalf of a token already
+// authenticated (a signed-in browser's): method and path as in the route
+// table, body JSON or nil. It returns the status and the response body;
+// the route's own scope check and rules decide, as for any client.
+func (s *Server) Do(ctx context.Context, t *store.Token, method, path string, body any) (int, []byte) {
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	r := httptest.NewRequestWithContext(context.WithValue(ctx, principalKey{}, t), method, path, rd)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	return w.Code, w.Body.Bytes()
+}
+
+// ErrorMessage is the message of an API error body (or the body itself).
+func ErrorMessage(body []byte) string {
+	var e struct {
+		Error Error `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+		return e.Error.Message
+	}
+	return strings.TrimSpace(string(body))
+}
