@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -372,7 +372,7 @@ func TestAccServerError(t *testing.T) {
 	accEnv(t)
 	s := newServer(t)
 	ctx := context.Background()
-	a, err := s.admin.RegisterArtifact(ctx, client.RegisterArtifactRequest{URI: "registry.example.com/x:1", AppName: "x"})
+	a, err := s.admin.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/x:1", AppName: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -62,11 +63,11 @@ func (d *dataSourceBase) addReadError(diags *diag.Diagnostics, l lookup, err err
 	endpoint := d.client.Endpoint()
 	if e, ok := client.AsError(err); ok {
 		switch {
-		case e.Code == client.CodeNotFound && e.Method == "":
+		case e.Code == apiwire.CodeNotFound && e.Method == "":
 			// The client's own verdict on a listing: nothing matched.
 			diags.AddAttributeError(l.at, fmt.Sprintf("shiplog %s not found", l.noun),
 				fmt.Sprintf("Looked for %s on %s and found nothing.", l.what, endpoint))
-		case e.Code == client.CodeNotFound:
+		case e.Code == apiwire.CodeNotFound:
 			diags.AddAttributeError(l.at, fmt.Sprintf("shiplog %s not found", l.noun),
 				fmt.Sprintf("Looked for %s on %s and found nothing: %s.", l.what, endpoint, e.Message))
 		case e.Status == http.StatusUnauthorized:
@@ -75,7 +76,7 @@ func (d *dataSourceBase) addReadError(diags *diag.Diagnostics, l lookup, err err
 		case e.Status == http.StatusForbidden:
 			diags.AddAttributeError(l.at, "shiplog token lacks the read scope",
 				fmt.Sprintf("Reading %s from %s: %s. The provider needs a token with the read scope.", l.what, endpoint, e.Message))
-		case e.Code == client.CodeInvalid:
+		case e.Code == apiwire.CodeInvalid:
 			at := l.at
 			if p, ok := l.fields[e.Field]; ok {
 				at = p

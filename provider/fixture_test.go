@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -140,7 +141,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	for name, conf := range map[string]string{"production": string(quickstart), "staging": stagingConfig} {
-		req := client.EnvironmentRequest{Name: name, Source: release.Source{Dir: writeConfig(t, conf)}}
+		req := apiwire.EnvironmentRequest{Name: name, Source: release.Source{Dir: writeConfig(t, conf)}}
 		if name == "staging" {
 			req.Variables = []release.Variable{{Name: "db_password", Value: secretValue, Sensitive: true}}
 		}
@@ -148,25 +149,25 @@ func newFixture(t testing.TB) *fixture {
 			t.Fatalf("creating environment %s: %v", name, err)
 		}
 	}
-	if f.artifact, err = c.RegisterArtifact(ctx, client.RegisterArtifactRequest{
+	if f.artifact, err = c.RegisterArtifact(ctx, apiwire.ArtifactRequest{
 		URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-42", AppName: "web", StackName: "eu",
 		RegistrationMetadata: map[string]any{"commit": "0a1b2c3", "pipeline": "ci-77"},
 	}); err != nil {
 		t.Fatalf("registering an artifact: %v", err)
 	}
-	if f.other, err = c.RegisterArtifact(ctx, client.RegisterArtifactRequest{
+	if f.other, err = c.RegisterArtifact(ctx, apiwire.ArtifactRequest{
 		URI: "registry.example.com/shop/api:7.1.0", BuildID: "build-43", AppName: "api",
 		RegistrationMetadata: map[string]any{"tests": map[string]any{"passed": 120, "ratio": 0.25}},
 	}); err != nil {
 		t.Fatalf("registering an artifact: %v", err)
 	}
-	prod, err := c.CreateRelease(ctx, client.CreateReleaseRequest{
-		Environment: "production", Template: "terraform-apply", Artifacts: []client.ArtifactRef{{ID: f.artifact.ID}},
+	prod, err := c.CreateRelease(ctx, apiwire.CreateReleaseRequest{
+		Environment: "production", Template: "terraform-apply", Artifacts: []apiwire.ArtifactRef{{ID: f.artifact.ID}},
 	})
 	if err != nil {
 		t.Fatalf("creating the production release: %v", err)
 	}
-	staging, err := c.CreateRelease(ctx, client.CreateReleaseRequest{Environment: "staging", Template: "terraform-apply"})
+	staging, err := c.CreateRelease(ctx, apiwire.CreateReleaseRequest{Environment: "staging", Template: "terraform-apply"})
 	if err != nil {
 		t.Fatalf("creating the staging release: %v", err)
 	}

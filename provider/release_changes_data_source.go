@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -199,7 +200,7 @@ func (d *releaseChangesDataSource) Read(ctx context.Context, req datasource.Read
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 
-func newChange(c client.Change) (changeModel, error) {
+func newChange(c apiwire.Change) (changeModel, error) {
 	index, err := jsonValue(c.Index)
 	if err != nil {
 		return changeModel{}, fmt.Errorf("index: %w", err)

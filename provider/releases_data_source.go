@@ -122,7 +122,7 @@ func (d *releasesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 		for i := range p.Releases {
 			if len(cfg.Releases) < want {
-				cfg.Releases = append(cfg.Releases, newReleaseCore(&p.Releases[i]))
+				cfg.Releases = append(cfg.Releases, newReleaseCore(p.Releases[i]))
 			}
 		}
 		if p.NextCursor == "" || p.NextCursor == f.Cursor || len(p.Releases) == 0 {

@@ -55,7 +55,7 @@ func parseMigration(script string) ([]migrationOp, error) {
 
 // migrate runs the release's migration scripts in order and records each
 // script's outcome. The first failing script stops the phase.
-func (ru *run) migrate(ctx context.Context, p release.Phase) error {
+func (ru *run) migrate(ctx context.Context, p release.Phase, out output) error {
 	scripts := ru.r.MigrationScripts
 	if len(scripts) == 0 {
 		ru.sys(p.Name, "no migration scripts")
@@ -73,7 +73,7 @@ func (ru *run) migrate(ctx context.Context, p release.Phase) error {
 		if name == "" {
 			name = fmt.Sprintf("script-%d", i+1)
 		}
-		if err := ru.migrateOne(ctx, p.Name, name, s.Script); err != nil {
+		if err := ru.migrateOne(ctx, out, p.Name, name, s.Script); err != nil {
 			outcomes = append(outcomes, release.MigrationOutcome{Name: name, Status: "FAILED", Error: errorText(err)})
 			for _, rest := range scripts[i+1:] {
 				outcomes = append(outcomes, release.MigrationOutcome{Name: rest.Name, Status: "SKIPPED"})
@@ -86,7 +86,7 @@ func (ru *run) migrate(ctx context.Context, p release.Phase) error {
 	return nil
 }
 
-func (ru *run) migrateOne(ctx context.Context, phase, name, script string) error {
+func (ru *run) migrateOne(ctx context.Context, out output, phase, name, script string) error {
 	ops, err := parseMigration(script)
 	if err != nil {
 		return err
@@ -95,15 +95,15 @@ func (ru *run) migrateOne(ctx context.Context, phase, name, script string) error
 		ru.sys(phase, "%s line %d: %s %s", name, op.line, op.verb, strings.Join(op.args, " "))
 		switch op.verb {
 		case "state mv":
-			err = ru.tf.stateMv(ctx, op.args[0], op.args[1])
+			err = ru.tf.stateMv(ctx, out, op.args[0], op.args[1])
 		case "state rm":
 			for _, a := range op.args {
-				if err = ru.tf.stateRm(ctx, a); err != nil {
+				if err = ru.tf.stateRm(ctx, out, a); err != nil {
 					break
 				}
 			}
 		case "import":
-			err = ru.tf.importResource(ctx, op.args[0], op.args[1], ru.varFile)
+			err = ru.tf.importResource(ctx, out, op.args[0], op.args[1], ru.varFile)
 		}
 		if err != nil {
 			return fmt.Errorf("line %d (%s): %w", op.line, op.verb, err)

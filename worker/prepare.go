@@ -2,11 +2,13 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -112,4 +114,61 @@ func (ru *run) checkout(ctx context.Context) error {
 	ru.r.BlueprintVersion = version
 	ru.sys("", "blueprint %s from %s", version, ru.env.Source.Dir)
 	return unpack(archive, ru.config)
+}
+
+// writeVarFile writes the environment's and release's variables (release
+// wins) and, when the configuration declares them, shiplog_artifacts and
+// shiplog_blueprint_version, as a JSON var file only this run can read.
+func (ru *run) writeVarFile(ctx context.Context) error {
+	relVars, err := ru.w.cfg.Store.ReleaseVariables(ctx, ru.r.ID)
+	if err != nil {
+		return err
+	}
+	vals := map[string]any{}
+	var secrets []string
+	for _, vs := range [][]release.Variable{ru.env.Variables, relVars} {
+		for _, v := range vs {
+			if v.Sensitive {
+				secrets = append(secrets, v.Value)
+			}
+			if v.HCL {
+				var j any
+				if err := json.Unmarshal([]byte(v.Value), &j); err != nil {
+					return fmt.Errorf("variable %q is marked as a structured value but is not JSON: %w", v.Name, err)
+				}
+				vals[v.Name] = j
+			} else {
+				vals[v.Name] = v.Value
+			}
+		}
+	}
+	if ru.info.Variables["shiplog_artifacts"] {
+		arts := make([]map[string]any, 0, len(ru.r.Artifacts))
+		for _, a := range ru.r.Artifacts {
+			arts = append(arts, map[string]any{"artifact_uri": a.URI, "build_id": a.BuildID, "stack_name": a.StackName,
+				"app_name": a.AppName, "registration_metadata": a.RegistrationMetadata})
+		}
+		vals["shiplog_artifacts"] = arts
+	}
+	if ru.info.Variables["shiplog_blueprint_version"] {
+		vals["shiplog_blueprint_version"] = ru.r.BlueprintVersion
+	}
+	if ru.info.Variables["shiplog_release_id"] {
+		vals["shiplog_release_id"] = ru.r.ID
+	}
+	for k := range vals {
+		if !ru.info.Variables[k] {
+			delete(vals, k) // terraform warns about undeclared values
+		}
+	}
+	// terraform prints a value unless the configuration declares its
+	// variable sensitive: shiplog masks what it knows to be sensitive.
+	ru.logs.Redact(secrets)
+	ru.secrets = secrets
+	b, err := json.Marshal(vals)
+	if err != nil {
+		return err
+	}
+	ru.varFile = filepath.Join(ru.state, "vars.tfvars.json")
+	return os.WriteFile(ru.varFile, b, 0o600)
 }

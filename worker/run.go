@@ -2,23 +2,22 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
+
+// This file is the life of one release run: pick up, run the phases in
+// order, end (log, resources, final status). The phases are in phase.go,
+// what each action does in actions.go, plan ingestion in ingest.go, why a
+// run stops in outcome.go and the working copy in prepare.go.
 
 // run is one release being worked on by this worker.
 type run struct {
@@ -37,9 +36,8 @@ type run struct {
 	varFile       string
 	// planned is set once a plan phase saved its plan.
 	planned bool
-	// ingests are plan ingestions still running; runCtx outlives phases.
-	ingests []chan error
-	runCtx  context.Context
+	// ingest records plans in the background, on the run's context.
+	ingest *ingester
 	// pausedAt is the phase waiting for approval (-1: none).
 	pausedAt int
 	// secrets are the values of variables marked sensitive.
@@ -55,7 +53,7 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 	defer cancel(nil)
 
 	// Shutdown, abort, timeout and a lost lease all end the run through
-	// runCtx, each with its own cause.
+	// runCtx, each with its own cause (outcome.go).
 	stopWatch := context.AfterFunc(ctx, func() { cancel(errShutdown) })
 	defer stopWatch()
 	// The release timeout counts this claim's running time: time spent
@@ -83,17 +81,18 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Error("cannot read the release's log position; leaving the release to its lease", "error", err)
 		return
 	}
-	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), runCtx: runCtx, pausedAt: -1}
+	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), pausedAt: -1}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
+	ru.ingest = &ingester{ctx: runCtx, store: st, id: r.ID, logs: ru.logs, log: log}
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)
 
-	status, reason, paused := ru.execute(runCtx)
-	ru.waitIngest() // nothing of this run may outlive it
-	reason = ru.logs.redact(reason)
+	out := ru.execute(runCtx)
+	ru.ingest.wait() // nothing of this run may outlive it
+	out.reason = ru.logs.redact(out.reason)
 
 	// Logs first: once the release is final (or parked), every line is in
 	// the store, and a worker resuming it numbers on from there.
-	ru.sys("", "release %s", finalWord(status, paused))
+	ru.sys("", "release %s", finalWord(out.status, out.paused))
 	final := context.WithoutCancel(ctx)
 	closeCtx, closeCancel := context.WithTimeout(final, 2*time.Minute)
 	defer closeCancel()
@@ -104,11 +103,11 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Warn("lease lost: the release was stopped by another worker")
 		return
 	}
-	change := store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: status, Reason: reason}
-	if paused {
+	change := store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: out.status, Reason: out.reason}
+	if out.paused {
 		change.To, change.NextPhase = release.StatusPendingApproval, &ru.pausedAt
 	} else {
-		ru.recordResources(closeCtx, status)
+		ru.recordResources(closeCtx, out.status)
 	}
 	// The outcome must land: retry through a database outage, renewing the
 	// lease meanwhile, until it does or another writer decided otherwise.
@@ -128,8 +127,8 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Error("recording the release outcome", "status", change.To, "error", err)
 		return
 	}
-	log.Info("release "+finalWord(status, paused), "status", change.To, "took", time.Since(claimed).Round(time.Millisecond))
-	if !paused {
+	log.Info("release "+finalWord(out.status, out.paused), "status", change.To, "took", time.Since(claimed).Round(time.Millisecond))
+	if !out.paused {
 		os.RemoveAll(ru.dir)
 	}
 }
@@ -160,13 +159,6 @@ func retry(ctx context.Context, within time.Duration, fn func() error) error {
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
-}
-
-func finalWord(s release.Status, paused bool) string {
-	if paused {
-		return "waiting for approval"
-	}
-	return strings.ToLower(strings.ReplaceAll(string(s), "_", " "))
 }
 
 // monitor renews the lease and watches for an abort request.
@@ -205,399 +197,48 @@ func (ru *run) sys(phase, format string, args ...any) {
 	ru.logs.Line(phase, release.System, fmt.Sprintf(format, args...))
 }
 
-// execute runs the phases from where the release stands. It returns the
-// final status and error text, or paused when waiting for approval.
-func (ru *run) execute(ctx context.Context) (release.Status, string, bool) {
-	st := ru.w.cfg.Store
+// execute runs the phases from where the release stands, and says how the
+// run ended: a final status and its reason, or paused for approval.
+func (ru *run) execute(ctx context.Context) outcome {
 	if err := ru.prepare(ctx); err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			s, _ := outcomeOf(cause)
-			return s, causeText(cause), false
+		if out, stopped := interrupted(ctx); stopped {
+			return out
 		}
 		ru.sys("", "error: %v", err)
-		return release.StatusFailed, err.Error(), false
+		return failed(err.Error())
 	}
-	start, err := st.NextPhase(ctx, ru.r.ID)
+	start, err := ru.w.cfg.Store.NextPhase(ctx, ru.r.ID)
 	if err != nil {
-		return release.StatusFailed, err.Error(), false
+		return failed(err.Error())
 	}
 	if start > 0 {
 		ru.planned = true // the plan was made before the pause
 	}
 	for i := start; i < len(ru.r.Phases); i++ {
 		p := ru.r.Phases[i]
-		if cause := context.Cause(ctx); cause != nil {
+		if out, stopped := interrupted(ctx); stopped {
 			ru.skipFrom(ctx, i)
-			s, _ := outcomeOf(cause)
-			return s, causeText(cause), false
+			return out
 		}
 		if ru.needsApproval(p) && p.Status != release.PhasePendingApproval {
-			// the approver sees the plan's changes
-			err := ru.waitIngest()
-			if err == nil {
-				err = ru.pause(ctx, i)
-			}
-			if cause := context.Cause(ctx); cause != nil {
-				ru.skipFrom(ctx, i)
-				s, _ := outcomeOf(cause)
-				return s, causeText(cause), false
-			}
-			if err != nil {
-				ru.skipFrom(ctx, i)
-				return release.StatusFailed, err.Error(), false
-			}
-			return "", "", true
+			return ru.park(ctx, i)
 		}
 		if p.Status == release.PhasePendingApproval {
 			ru.sys(p.Name, "approved by %s%s", ru.r.Approval.By, commentSuffix(ru.r.Approval.Comment))
 		}
 		if err := ru.phase(ctx, i, p); err != nil {
-			ru.waitIngest()
+			ru.ingest.wait()
 			ru.skipFrom(ctx, i+1)
-			cause := context.Cause(ctx)
-			var pt *phaseTimeoutError
-			if errors.As(err, &pt) {
-				cause = errPhaseTimeout
-			}
-			s, _ := outcomeOf(cause)
-			if s == release.StatusFailed {
-				return s, fmt.Sprintf("phase %s (%s) failed: %s", p.Name, p.Action, errorText(err)), false
-			}
-			return s, causeText(cause) + " during phase " + p.Name, false
+			return phaseOutcome(ctx, p, err)
 		}
 	}
-	if err := ru.waitIngest(); err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			s, _ := outcomeOf(cause)
-			return s, causeText(cause), false
+	if err := ru.ingest.wait(); err != nil {
+		if out, stopped := interrupted(ctx); stopped {
+			return out
 		}
-		return release.StatusFailed, err.Error(), false
+		return failed(err.Error())
 	}
-	return release.StatusSucceeded, "", false
-}
-
-func commentSuffix(c string) string {
-	if c == "" {
-		return ""
-	}
-	return ": " + c
-}
-
-func causeText(cause error) string {
-	switch {
-	case errors.Is(cause, errShutdown):
-		return "stopped: the worker shut down"
-	case errors.Is(cause, errReleaseTimeout):
-		return "timed out: the release ran past its timeout"
-	case errors.Is(cause, errPhaseTimeout):
-		return "timed out: the phase ran past its timeout"
-	case errors.Is(cause, errAborted):
-		return "aborted"
-	case errors.Is(cause, errLeaseLost):
-		return "stopped: lease lost"
-	}
-	return cause.Error()
-}
-
-// errorText is an error as an operator wants it: terraform's diagnostics,
-// not a Go chain of wrappers.
-func errorText(err error) string {
-	s := strings.TrimSpace(err.Error())
-	if i := strings.Index(s, "exit status "); i >= 0 {
-		// tfexec: "exit status 1\n\nError: ..." — keep the diagnostics.
-		rest := strings.TrimSpace(s[i:])
-		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-			return strings.TrimSpace(rest[nl:])
-		}
-	}
-	return s
-}
-
-func (ru *run) needsApproval(p release.Phase) bool {
-	if p.Options.ApprovalRequired {
-		return true
-	}
-	return ru.env != nil && ru.env.ApprovalRequired && p.Action == release.ActionApply
-}
-
-// pause readies the release to wait for approval before phase i; the
-// caller moves it to PENDING_APPROVAL once its log is written.
-func (ru *run) pause(ctx context.Context, i int) error {
-	st := ru.w.cfg.Store
-	ctx = context.WithoutCancel(ctx) // these writes belong together
-	p := ru.r.Phases[i]
-	if err := st.SetPhaseStatus(ctx, ru.r.ID, i, release.PhasePendingApproval); err != nil {
-		return err
-	}
-	if ru.r.Type != release.TypePlan {
-		outcomes, err := st.ChangedResources(ctx, ru.r.ID)
-		if err == nil {
-			err = st.RecordResourceStatus(ctx, ru.r.ID, outcomes, release.ResourceQueued, ru.artifactURL())
-		}
-		if err != nil {
-			ru.log.Warn("recording resource status", "error", err)
-		}
-	}
-	ru.sys(p.Name, "phase %s (%s) needs approval: the release waits for approve or reject", p.Name, p.Action)
-	ru.pausedAt = i
-	return nil
-}
-
-func (ru *run) skipFrom(ctx context.Context, from int) {
-	for j := from; j < len(ru.r.Phases); j++ {
-		ru.w.cfg.Store.SetPhaseStatus(context.WithoutCancel(ctx), ru.r.ID, j, release.PhaseSkipped)
-	}
-}
-
-// phase runs one phase with its timeout and records it.
-func (ru *run) phase(ctx context.Context, i int, p release.Phase) error {
-	st := ru.w.cfg.Store
-	timeout := ru.w.cfg.PhaseTimeout
-	if d, ok := ru.env.PhaseTimeouts[p.Action]; ok {
-		timeout = d
-	}
-	if p.Options.Timeout > 0 {
-		timeout = p.Options.Timeout
-	}
-	if err := st.StartPhase(ctx, ru.r.ID, i); err != nil {
-		return err
-	}
-	ru.sys(p.Name, "phase %d/%d %s (%s) started, timeout %s", i+1, len(ru.r.Phases), p.Name, p.Action, timeout)
-	pctx, cancel := context.WithTimeoutCause(ctx, timeout, errPhaseTimeout)
-	defer cancel()
-	stdout, stderr := ru.logs.Stream(p.Name, release.Stdout), ru.logs.Stream(p.Name, release.Stderr)
-	ru.tf.stdout, ru.tf.stderr = stdout, stderr
-	err := ru.action(pctx, p)
-	stdout.Flush()
-	stderr.Flush()
-	if err == nil && context.Cause(pctx) != nil {
-		// terraform can exit 0 after an interrupt it honoured: the phase
-		// did not complete all the same.
-		err = fmt.Errorf("phase interrupted: %w", context.Cause(pctx))
-	}
-	status := release.PhaseSucceeded
-	errText := ""
-	if err != nil {
-		cause := context.Cause(pctx)
-		if cause == nil || errors.Is(cause, context.Canceled) {
-			cause = context.Cause(ctx)
-		}
-		if cause != nil {
-			_, status = outcomeOf(cause)
-			errText = causeText(cause)
-			if errors.Is(cause, errPhaseTimeout) {
-				// the release's own context is fine: mark it for the caller
-				ru.sys(p.Name, "phase %s ran past its timeout of %s: terraform was interrupted", p.Name, timeout)
-			}
-		} else {
-			status = release.PhaseFailed
-			errText = errorText(err)
-		}
-		ru.sys(p.Name, "phase %s %s: %s", p.Name, strings.ToLower(string(status)), firstLine(errText)) // redacted by the writer
-	} else {
-		ru.sys(p.Name, "phase %s succeeded", p.Name)
-	}
-	if ferr := st.FinishPhase(context.WithoutCancel(ctx), ru.r.ID, i, status, ru.logs.redact(errText)); ferr != nil {
-		ru.log.Error("recording the phase outcome", "phase", p.Name, "error", ferr)
-	}
-	if err != nil && errors.Is(context.Cause(pctx), errPhaseTimeout) && context.Cause(ctx) == nil {
-		return &phaseTimeoutError{err}
-	}
-	return err
-}
-
-type phaseTimeoutError struct{ error }
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// action does what the phase's action says.
-func (ru *run) action(ctx context.Context, p release.Phase) error {
-	if p.Action != release.ActionInit && p.Action != release.ActionRun {
-		if err := ru.ensureInitialized(ctx, p.Name); err != nil {
-			return err
-		}
-	}
-	switch p.Action {
-	case release.ActionInit:
-		return ru.tf.init(ctx, ru.backendConfig)
-	case release.ActionPlan, release.ActionDestroyPlan:
-		return ru.plan(ctx, p)
-	case release.ActionApply:
-		return ru.apply(ctx, p)
-	case release.ActionMigrate:
-		return ru.migrate(ctx, p)
-	case release.ActionRun:
-		return ru.command(ctx, p)
-	}
-	return fmt.Errorf("unknown action %q", p.Action)
-}
-
-// ensureInitialized runs init when a working copy was made afresh (a
-// release resumed on another worker after approval).
-func (ru *run) ensureInitialized(ctx context.Context, phase string) error {
-	if _, err := os.Stat(filepath.Join(ru.config, ".terraform")); err == nil {
-		return nil
-	}
-	hasInit := false
-	for _, p := range ru.r.Phases {
-		hasInit = hasInit || p.Action == release.ActionInit
-	}
-	if !hasInit {
-		return nil
-	}
-	ru.sys(phase, "working copy is new on this worker: running terraform init first")
-	return ru.tf.init(ctx, ru.backendConfig)
-}
-
-func (ru *run) plan(ctx context.Context, p release.Phase) error {
-	st := ru.w.cfg.Store
-	out := filepath.Join(ru.state, p.Name+".tfplan")
-	o := planOptions{out: out, varFile: ru.varFile, refresh: p.Options.Refresh, parallelism: p.Options.Parallelism,
-		destroy: p.Action == release.ActionDestroyPlan}
-	if p.Options.TargetsFromRelease {
-		if len(ru.r.Targets) == 0 {
-			return errors.New("the phase uses targets: fromRelease but the release has no targets")
-		}
-		o.targets = ru.r.Targets
-	}
-	if err := ru.tf.plan(ctx, o); err != nil {
-		return err
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		return fmt.Errorf("reading the plan file: %w", err)
-	}
-	sum, err := st.SavePlanFile(ctx, ru.r.ID, p.Name, data)
-	if err != nil {
-		return err
-	}
-	ru.sys(p.Name, "plan saved (%d bytes, sha256 %s)", len(data), sum[:16])
-	ru.planned = true
-	// Recording the plan's changes (terraform show -json into the store)
-	// runs alongside the next phases; waitIngest joins it wherever the
-	// changes are needed, and before the release ends.
-	done := make(chan error, 1)
-	ru.ingests = append(ru.ingests, done)
-	tf := *ru.tf
-	showErr := ru.logs.Stream(p.Name, release.Stderr)
-	tf.stdout, tf.stderr = io.Discard, showErr
-	go func() {
-		var summary release.Summary
-		var err error
-		// A database outage is waited out (the plan file is still on disk,
-		// so show runs again); a plan terraform wrote but shiplog cannot
-		// read is not retried.
-		for attempt, backoff := 1, 200*time.Millisecond; ; attempt, backoff = attempt+1, min(backoff*2, 5*time.Second) {
-			err = tf.showJSON(ru.runCtx, out, func(r io.Reader) error {
-				var err error
-				summary, err = st.ReplaceChanges(ru.runCtx, ru.r.ID, p.Name, plan.NewReader(r, plan.WithSecrets(ru.secrets)))
-				return err
-			})
-			var perr *plan.Error
-			if err == nil || errors.As(err, &perr) || ru.runCtx.Err() != nil || attempt == 12 {
-				break
-			}
-			ru.log.Warn("recording the plan's changes failed; trying again", "attempt", attempt, "error", err)
-			select {
-			case <-ru.runCtx.Done():
-			case <-time.After(backoff):
-			}
-		}
-		showErr.Flush()
-		if err != nil {
-			done <- fmt.Errorf("recording the changes of phase %s: %w", p.Name, err)
-			return
-		}
-		ru.sys(p.Name, "changes recorded: %d to create, %d to update, %d to replace, %d to delete (%d unchanged)",
-			summary.Create, summary.Update, summary.Replace, summary.Delete, summary.NoOp)
-		done <- nil
-	}()
-	return nil
-}
-
-// waitIngest waits for every plan ingestion started so far.
-func (ru *run) waitIngest() error {
-	var errs []error
-	for _, done := range ru.ingests {
-		errs = append(errs, <-done)
-	}
-	ru.ingests = nil
-	return errors.Join(errs...)
-}
-
-func (ru *run) apply(ctx context.Context, p release.Phase) error {
-	data, sum, from, err := ru.w.cfg.Store.PlanFile(ctx, ru.r.ID, "")
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(ru.state, "apply.tfplan")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return fmt.Errorf("writing the saved plan: %w", err)
-	}
-	ru.sys(p.Name, "applying the plan saved by phase %s (sha256 %s)", from, sum[:16])
-	if ru.r.Type != release.TypePlan {
-		ingests := ru.ingests
-		ru.ingests = nil
-		marked := make(chan error, 1)
-		ru.ingests = append(ru.ingests, marked)
-		go func() {
-			// once the changes are recorded, their resources are in progress
-			var errs []error
-			for _, done := range ingests {
-				errs = append(errs, <-done)
-			}
-			if err := errors.Join(errs...); err != nil {
-				marked <- err
-				return
-			}
-			if outcomes, err := ru.w.cfg.Store.ChangedResources(ru.runCtx, ru.r.ID); err == nil {
-				ru.w.cfg.Store.RecordResourceStatus(ru.runCtx, ru.r.ID, outcomes, release.ResourceInProgress, ru.artifactURL())
-			}
-			marked <- nil
-		}()
-	}
-	return ru.tf.apply(ctx, path, p.Options.Parallelism)
-}
-
-// command runs a `run` phase's command in the working copy.
-func (ru *run) command(ctx context.Context, p release.Phase) error {
-	name := p.Options.Command
-	if !strings.ContainsRune(name, '/') {
-		if lp, err := exec.LookPath(name); err == nil {
-			name = lp
-		}
-	} else if !filepath.IsAbs(name) {
-		name = filepath.Join(ru.config, name)
-	}
-	cmd := exec.CommandContext(ctx, name, p.Options.Args...)
-	cmd.Dir = ru.config
-	cmd.Env = ru.tf.envList()
-	cmd.Stdout, cmd.Stderr = ru.tf.stdout, ru.tf.stderr
-	cmd.SysProcAttr = childAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
-	cmd.WaitDelay = ru.w.cfg.Grace
-	err := cmd.Run()
-	if cmd.Process != nil {
-		// whatever the command started and left behind goes with it
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", p.Options.Command, err)
-	}
-	return nil
-}
-
-// artifactURL is the release's first artifact, as resource status shows it.
-func (ru *run) artifactURL() string {
-	if len(ru.r.Artifacts) > 0 {
-		return ru.r.Artifacts[0].URI
-	}
-	return ""
+	return outcome{status: release.StatusSucceeded}
 }
 
 // recordResources updates resource status and deployments at the end.
@@ -623,59 +264,10 @@ func (ru *run) recordResources(ctx context.Context, status release.Status) {
 	}
 }
 
-// writeVarFile writes the environment's and release's variables (release
-// wins) and, when the configuration declares them, shiplog_artifacts and
-// shiplog_blueprint_version, as a JSON var file only this run can read.
-func (ru *run) writeVarFile(ctx context.Context) error {
-	relVars, err := ru.w.cfg.Store.ReleaseVariables(ctx, ru.r.ID)
-	if err != nil {
-		return err
+// artifactURL is the release's first artifact, as resource status shows it.
+func (ru *run) artifactURL() string {
+	if len(ru.r.Artifacts) > 0 {
+		return ru.r.Artifacts[0].URI
 	}
-	vals := map[string]any{}
-	var secrets []string
-	for _, vs := range [][]release.Variable{ru.env.Variables, relVars} {
-		for _, v := range vs {
-			if v.Sensitive {
-				secrets = append(secrets, v.Value)
-			}
-			if v.HCL {
-				var j any
-				if err := json.Unmarshal([]byte(v.Value), &j); err != nil {
-					return fmt.Errorf("variable %q is marked as a structured value but is not JSON: %w", v.Name, err)
-				}
-				vals[v.Name] = j
-			} else {
-				vals[v.Name] = v.Value
-			}
-		}
-	}
-	if ru.info.Variables["shiplog_artifacts"] {
-		arts := make([]map[string]any, 0, len(ru.r.Artifacts))
-		for _, a := range ru.r.Artifacts {
-			arts = append(arts, map[string]any{"artifact_uri": a.URI, "build_id": a.BuildID, "stack_name": a.StackName,
-				"app_name": a.AppName, "registration_metadata": a.RegistrationMetadata})
-		}
-		vals["shiplog_artifacts"] = arts
-	}
-	if ru.info.Variables["shiplog_blueprint_version"] {
-		vals["shiplog_blueprint_version"] = ru.r.BlueprintVersion
-	}
-	if ru.info.Variables["shiplog_release_id"] {
-		vals["shiplog_release_id"] = ru.r.ID
-	}
-	for k := range vals {
-		if !ru.info.Variables[k] {
-			delete(vals, k) // terraform warns about undeclared values
-		}
-	}
-	// terraform prints a value unless the configuration declares its
-	// variable sensitive: shiplog masks what it knows to be sensitive.
-	ru.logs.Redact(secrets)
-	ru.secrets = secrets
-	b, err := json.Marshal(vals)
-	if err != nil {
-		return err
-	}
-	ru.varFile = filepath.Join(ru.state, "vars.tfvars.json")
-	return os.WriteFile(ru.varFile, b, 0o600)
+	return ""
 }

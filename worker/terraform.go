@@ -25,12 +25,16 @@ type terraform struct {
 	dir      string
 	env      map[string]string
 	grace    time.Duration
-	stdout   io.Writer
-	stderr   io.Writer
 }
 
-// tf returns a fresh tfexec.Terraform for one phase.
-func (t *terraform) tf(ctx context.Context) (*tfexec.Terraform, error) {
+// output is where one terraform command writes: a phase's log streams.
+type output struct {
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// tf returns a fresh tfexec.Terraform for one command writing to out.
+func (t *terraform) tf(out output) (*tfexec.Terraform, error) {
 	tf, err := tfexec.NewTerraform(t.dir, t.execPath)
 	if err != nil {
 		return nil, fmt.Errorf("preparing terraform in %s: %w", t.dir, err)
@@ -42,8 +46,8 @@ func (t *terraform) tf(ctx context.Context) (*tfexec.Terraform, error) {
 	if err := tf.SetWaitDelay(t.grace); err != nil {
 		return nil, err
 	}
-	tf.SetStdout(t.stdout)
-	tf.SetStderr(t.stderr)
+	tf.SetStdout(out.stdout)
+	tf.SetStderr(out.stderr)
 	return tf, nil
 }
 
@@ -73,8 +77,8 @@ func checkTerraform(ctx context.Context, path string) (string, string, error) {
 	return path, v.String(), nil
 }
 
-func (t *terraform) init(ctx context.Context, backendConfig string) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) init(ctx context.Context, out output, backendConfig string) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
@@ -85,12 +89,18 @@ func (t *terraform) init(ctx context.Context, backendConfig string) error {
 	if _, _, err := tf.Version(ctx, false); err != nil {
 		return fmt.Errorf("terraform version: %w", err)
 	}
-	tf.SetStdout(t.stdout)
+	tf.SetStdout(out.stdout)
+	return tf.Init(ctx, initOptions(backendConfig)...)
+}
+
+// initOptions are init's arguments: no upgrade, and shiplog's backend
+// config file when it supplies the backend.
+func initOptions(backendConfig string) []tfexec.InitOption {
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
 	if backendConfig != "" {
 		opts = append(opts, tfexec.BackendConfig(backendConfig))
 	}
-	return tf.Init(ctx, opts...)
+	return opts
 }
 
 type planOptions struct {
@@ -102,11 +112,17 @@ type planOptions struct {
 	destroy     bool
 }
 
-func (t *terraform) plan(ctx context.Context, o planOptions) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) plan(ctx context.Context, out output, o planOptions) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
+	_, err = tf.Plan(ctx, o.options()...)
+	return err
+}
+
+// options are plan's arguments for o.
+func (o planOptions) options() []tfexec.PlanOption {
 	opts := []tfexec.PlanOption{tfexec.Out(o.out), tfexec.Destroy(o.destroy)}
 	if o.varFile != "" {
 		opts = append(opts, tfexec.VarFile(o.varFile))
@@ -120,64 +136,73 @@ func (t *terraform) plan(ctx context.Context, o planOptions) error {
 	if o.parallelism > 0 {
 		opts = append(opts, tfexec.Parallelism(o.parallelism))
 	}
-	_, err = tf.Plan(ctx, opts...)
-	return err
+	return opts
 }
 
-func (t *terraform) apply(ctx context.Context, planFile string, parallelism int) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) apply(ctx context.Context, out output, planFile string, parallelism int) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
+	return tf.Apply(ctx, applyOptions(planFile, parallelism)...)
+}
+
+// applyOptions are apply's arguments: exactly the saved plan file.
+func applyOptions(planFile string, parallelism int) []tfexec.ApplyOption {
 	opts := []tfexec.ApplyOption{tfexec.DirOrPlan(planFile)}
 	if parallelism > 0 {
 		opts = append(opts, tfexec.Parallelism(parallelism))
 	}
-	return tf.Apply(ctx, opts...)
+	return opts
 }
 
-func (t *terraform) stateMv(ctx context.Context, from, to string) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) stateMv(ctx context.Context, out output, from, to string) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
 	return tf.StateMv(ctx, from, to)
 }
 
-func (t *terraform) stateRm(ctx context.Context, addr string) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) stateRm(ctx context.Context, out output, addr string) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
 	return tf.StateRm(ctx, addr)
 }
 
-func (t *terraform) importResource(ctx context.Context, addr, id, varFile string) error {
-	tf, err := t.tf(ctx)
+func (t *terraform) importResource(ctx context.Context, out output, addr, id, varFile string) error {
+	tf, err := t.tf(out)
 	if err != nil {
 		return err
 	}
+	return tf.Import(ctx, addr, id, importOptions(varFile)...)
+}
+
+// importOptions are import's arguments: the run's var file, if any.
+func importOptions(varFile string) []tfexec.ImportOption {
 	var opts []tfexec.ImportOption
 	if varFile != "" {
 		opts = append(opts, tfexec.VarFile(varFile))
 	}
-	return tf.Import(ctx, addr, id, opts...)
+	return opts
 }
 
 // showJSON runs `terraform show -json PLANFILE` and hands its output to
 // consume as a stream. tfexec's ShowPlanFile/ShowPlanFileRaw hold the whole
 // document in memory, which a 100,000-resource plan must not need, so this
 // one command is run directly, with the same explicit environment.
-func (t *terraform) showJSON(ctx context.Context, planFile string, consume func(io.Reader) error) error {
-	cmd := exec.CommandContext(ctx, t.execPath, "show", "-json", "-no-color", planFile)
+// What show writes on stderr also goes to stderrTo.
+func (t *terraform) showJSON(ctx context.Context, stderrTo io.Writer, planFile string, consume func(io.Reader) error) error {
+	cmd := exec.CommandContext(ctx, t.execPath, showArgs(planFile)...)
 	cmd.Dir = t.dir
-	cmd.Env = t.envList()
-	cmd.Env = append(cmd.Env, "TF_IN_AUTOMATION=1")
+	cmd.Env = t.showEnv()
 	cmd.SysProcAttr = childAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = t.grace
 	var stderr strings.Builder
-	cmd.Stderr = io.MultiWriter(t.stderr, &stderr)
+	cmd.Stderr = io.MultiWriter(stderrTo, &stderr)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -197,6 +222,18 @@ func (t *terraform) showJSON(ctx context.Context, planFile string, consume func(
 	return consumeErr
 }
 
+// showArgs are the arguments of `terraform show -json` for planFile.
+func showArgs(planFile string) []string {
+	return []string{"show", "-json", "-no-color", planFile}
+}
+
+// showEnv is show's environment: the phase's, and TF_IN_AUTOMATION as
+// tfexec would set it.
+func (t *terraform) showEnv() []string {
+	return append(t.envList(), "TF_IN_AUTOMATION=1")
+}
+
+// envList is the explicit environment as KEY=VALUE strings.
 func (t *terraform) envList() []string {
 	out := make([]string, 0, len(t.env))
 	for k, v := range t.env {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -179,26 +178,4 @@ func (w *Worker) reap(ctx context.Context) {
 			w.log.Warn("release stopped: its worker stopped renewing the lease", "release", id)
 		}
 	}
-}
-
-// Reasons a release run is cut short.
-var (
-	errAborted        = errors.New("aborted")
-	errShutdown       = errors.New("worker shutting down")
-	errLeaseLost      = errors.New("lease lost")
-	errReleaseTimeout = errors.New("release timed out")
-	errPhaseTimeout   = errors.New("phase timed out")
-)
-
-// outcomeOf maps why a phase ended to the release and phase statuses.
-func outcomeOf(cause error) (release.Status, release.PhaseStatus) {
-	switch {
-	case errors.Is(cause, errAborted):
-		return release.StatusAborted, release.PhaseAborted
-	case errors.Is(cause, errShutdown), errors.Is(cause, errLeaseLost):
-		return release.StatusStopped, release.PhaseStopped
-	case errors.Is(cause, errReleaseTimeout), errors.Is(cause, errPhaseTimeout):
-		return release.StatusTimedOut, release.PhaseTimedOut
-	}
-	return release.StatusFailed, release.PhaseFailed
 }

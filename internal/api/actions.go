@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -48,7 +49,7 @@ func (s *Server) rejectRelease(w http.ResponseWriter, r *http.Request) {
 // decide records an approver's verdict on a release waiting for one.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, verb string,
 	record func(ctx context.Context, id int64, by, comment string) error) {
-	var req CommentRequest
+	var req apiwire.CommentRequest
 	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -66,7 +67,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, verb string,
 }
 
 func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
-	var req CommentRequest
+	var req apiwire.CommentRequest
 	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -100,7 +101,7 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signOffRelease(w http.ResponseWriter, r *http.Request) {
-	var req SignOffRequest
+	var req apiwire.SignOffRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return

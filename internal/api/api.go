@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -226,7 +227,7 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 	switch probe.status {
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		s.fail(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: CodeInvalid,
+		s.fail(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: apiwire.CodeInvalid,
 			Message: r.Method + " is not allowed on " + r.URL.Path + " (allowed: " + probe.header.Get("Allow") + ")"})
 	case http.StatusNotFound, 0:
 		s.fail(w, r, notFound("no route %s %s", r.Method, r.URL.Path))

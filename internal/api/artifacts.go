@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -31,7 +32,7 @@ func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := ArtifactList{Artifacts: as}
+	out := apiwire.ArtifactList{Artifacts: as}
 	if len(as) > limit {
 		out.Artifacts = as[:limit]
 		out.NextCursor = s.cursors.encode(position{Kind: "artifacts", Query: qh, ID: as[limit-1].ID})
@@ -40,7 +41,7 @@ func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) registerArtifact(w http.ResponseWriter, r *http.Request) {
-	var req ArtifactRequest
+	var req apiwire.ArtifactRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -93,11 +94,11 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, TokenList{Tokens: ts})
+	writeJSON(w, http.StatusOK, TokenList(ts))
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	var req TokenRequest
+	var req apiwire.TokenRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,7 +109,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("token created", "name", t.Name, "scopes", t.Scopes, "by", who(r))
-	writeJSON(w, http.StatusCreated, NewToken{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, Secret: secret})
+	writeJSON(w, http.StatusCreated, apiwire.NewToken{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, Secret: secret})
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
@@ -120,4 +121,14 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens.drop(name)
 	s.log.Info("token revoked", "name", name, "by", who(r))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// TokenList is stored tokens as the API lists them (GET /api/v1/tokens):
+// name, scopes and times, never the hash.
+func TokenList(ts []*store.Token) apiwire.TokenList {
+	var out apiwire.TokenList
+	for _, t := range ts {
+		out.Tokens = append(out.Tokens, apiwire.Token{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt})
+	}
+	return out
 }

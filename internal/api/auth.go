@@ -15,23 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
-
-// Scope is what a token may do.
-type Scope string
-
-// The scopes. Admin implies every other; the others imply nothing.
-const (
-	ScopeNone    Scope = "" // public routes: health, readiness, metrics
-	ScopeRead    Scope = "read"
-	ScopeWrite   Scope = "write"   // create releases, register artifacts, ingest plans, abort, report health
-	ScopeApprove Scope = "approve" // approve, reject, sign off
-	ScopeAdmin   Scope = "admin"   // tokens, environments
-)
-
-// Scopes lists every scope.
-var Scopes = []Scope{ScopeRead, ScopeWrite, ScopeApprove, ScopeAdmin}
 
 // tokenPrefix starts every token secret, so that leaked secrets are easy to
 // recognise (and to scan for).
@@ -72,7 +58,7 @@ func ParseScopes(names []string) ([]string, error) {
 	}
 	var out []string
 	for _, n := range names {
-		if !slices.Contains(Scopes, Scope(n)) {
+		if !slices.Contains(apiwire.Scopes, apiwire.Scope(n)) {
 			return nil, fmt.Errorf("unknown scope %q (want read, write, approve or admin)", n)
 		}
 		if !slices.Contains(out, n) {
@@ -114,8 +100,8 @@ func IssueToken(ctx context.Context, st *store.Store, name string, scopes []stri
 }
 
 // allows reports whether a token may act within scope.
-func allows(t *store.Token, scope Scope) bool {
-	return scope == ScopeNone || slices.Contains(t.Scopes, string(ScopeAdmin)) || slices.Contains(t.Scopes, string(scope))
+func allows(t *store.Token, scope apiwire.Scope) bool {
+	return scope == apiwire.ScopeNone || slices.Contains(t.Scopes, string(apiwire.ScopeAdmin)) || slices.Contains(t.Scopes, string(scope))
 }
 
 type principalKey struct{}
@@ -190,7 +176,7 @@ func (c *tokenCache) drop(name string) {
 	}
 }
 
-var errUnauthorized = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+var errUnauthorized = &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized,
 	Message: "this route needs a valid token: send Authorization: Bearer <token>"}
 
 // authenticate finds the token of a request: its bearer token, or, for a
@@ -208,7 +194,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	}
 	secret = strings.TrimSpace(secret)
 	if !wellFormed(secret) {
-		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is not a shiplog token"}
+		return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is not a shiplog token"}
 	}
 	sum := sha256.Sum256([]byte(secret))
 	t := s.tokens.get(sum)
@@ -216,7 +202,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 		var err error
 		t, err = s.store.TokenByHash(r.Context(), sum[:])
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
+			return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("authenticating: %w", err)
@@ -225,14 +211,14 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	}
 	// The lookup was by hash; compare in constant time all the same.
 	if subtle.ConstantTimeCompare(t.Hash, sum[:]) != 1 {
-		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
+		return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
 	}
 	return t, nil
 }
 
 // authorize wraps a handler with the token check of its scope.
-func (s *Server) authorize(scope Scope, next http.HandlerFunc) http.HandlerFunc {
-	if scope == ScopeNone {
+func (s *Server) authorize(scope apiwire.Scope, next http.HandlerFunc) http.HandlerFunc {
+	if scope == apiwire.ScopeNone {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +232,7 @@ func (s *Server) authorize(scope Scope, next http.HandlerFunc) http.HandlerFunc 
 			return
 		}
 		if !allows(t, scope) {
-			s.fail(w, r, &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+			s.fail(w, r, &httpError{Status: http.StatusForbidden, Code: apiwire.CodeForbidden,
 				Message: fmt.Sprintf("token %q lacks the %s scope this route needs (it has %s)", t.Name, scope, strings.Join(t.Scopes, ", "))})
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -20,11 +21,11 @@ import (
 func TestEveryScopeBoundary(t *testing.T) {
 	h := newHarness(t)
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.finish(rel.ID, release.StatusInProgress, release.StatusSucceeded)
 	var art release.Artifact
-	h.call("POST", "/api/v1/artifacts", "writer", api.ArtifactRequest{URI: "oci://x/y:1"}, 201, &art)
+	h.call("POST", "/api/v1/artifacts", "writer", apiwire.ArtifactRequest{URI: "oci://x/y:1"}, 201, &art)
 	secret, _, err := api.IssueToken(context.Background(), h.st, "revoked", []string{"admin"})
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +92,8 @@ func TestEveryScopeBoundary(t *testing.T) {
 // in another process, which reaches the server's cache by notification.
 func TestTokens(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.TokenCacheTTL = time.Hour })
-	var nt api.NewToken
-	h.call("POST", "/api/v1/tokens", "admin", api.TokenRequest{Name: "ci", Scopes: []string{"write", "read", "read"}}, 201, &nt)
+	var nt apiwire.NewToken
+	h.call("POST", "/api/v1/tokens", "admin", apiwire.TokenRequest{Name: "ci", Scopes: []string{"write", "read", "read"}}, 201, &nt)
 	if !strings.HasPrefix(nt.Secret, "shp_") || len(nt.Secret) != 47 || !slices.Equal(nt.Scopes, []string{"read", "write"}) {
 		t.Fatalf("new token: %+v", nt)
 	}
@@ -103,11 +104,11 @@ func TestTokens(t *testing.T) {
 	if strings.Contains(string(body), nt.Secret) || strings.Contains(string(body), "secret") || !strings.Contains(string(body), `"ci"`) {
 		t.Fatalf("token list: %s", body)
 	}
-	h.fails("POST", "/api/v1/tokens", "admin", api.TokenRequest{Name: "ci", Scopes: []string{"read"}}, 409)
-	if e := h.fails("POST", "/api/v1/tokens", "admin", api.TokenRequest{Name: "x", Scopes: []string{"root"}}, 400); e.Error.Field != "scopes" {
+	h.fails("POST", "/api/v1/tokens", "admin", apiwire.TokenRequest{Name: "ci", Scopes: []string{"read"}}, 409)
+	if e := h.fails("POST", "/api/v1/tokens", "admin", apiwire.TokenRequest{Name: "x", Scopes: []string{"root"}}, 400); e.Error.Field != "scopes" {
 		t.Fatalf("bad scope: %+v", e)
 	}
-	if e := h.fails("POST", "/api/v1/tokens", "admin", api.TokenRequest{Name: "no spaces", Scopes: []string{"read"}}, 400); e.Error.Field != "name" {
+	if e := h.fails("POST", "/api/v1/tokens", "admin", apiwire.TokenRequest{Name: "no spaces", Scopes: []string{"read"}}, 400); e.Error.Field != "name" {
 		t.Fatalf("bad name: %+v", e)
 	}
 	h.call("DELETE", "/api/v1/tokens/ci", "admin", nil, 204, nil)
@@ -133,7 +134,7 @@ func TestTokens(t *testing.T) {
 	}
 	// Who did what is the token's name.
 	h.env("stage")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "stage", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "stage", Template: "full-plan"})
 	if rel.TriggeredBy != "pipeline" {
 		t.Fatalf("triggered_by %q", rel.TriggeredBy)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -68,14 +69,14 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := ChangeList{Changes: make([]Change, 0, min(len(cs), limit))}
+	out := apiwire.ChangeList{Changes: make([]apiwire.Change, 0, min(len(cs), limit))}
 	for i, c := range cs {
 		if i == limit {
 			last := cs[limit-1]
 			out.NextCursor = s.cursors.encode(position{Kind: "changes", Query: qh, Parent: id, Phase: last.Phase, Seq: int64(last.Seq)})
 			break
 		}
-		out.Changes = append(out.Changes, Change{Change: c.Change, Kind: c.Kind, Phase: c.Phase, Seq: c.Seq})
+		out.Changes = append(out.Changes, apiwire.Change{Change: c.Change, Kind: c.Kind, Phase: c.Phase, Seq: c.Seq})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -93,7 +94,7 @@ func (s *Server) planBody(w http.ResponseWriter, r *http.Request) *plan.Reader {
 func planError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || errors.Is(err, plan.ErrTooLarge) {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge, Message: err.Error()}
+		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: apiwire.CodeTooLarge, Message: err.Error()}
 	}
 	var pe *plan.Error
 	if errors.As(err, &pe) && !errors.Is(err, plan.ErrRead) {
@@ -130,7 +131,7 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 	s.releases.drop(id)
 	s.store.AnnounceRelease(r.Context(), id)
 	s.log.Info("plan ingested", "release", id, "phase", phase, "by", who(r))
-	writeJSON(w, http.StatusOK, PlanResult{ReleaseID: id, Phase: phase, Summary: sum})
+	writeJSON(w, http.StatusOK, apiwire.PlanResult{ReleaseID: id, Phase: phase, Summary: sum})
 }
 
 func (s *Server) recordPlan(w http.ResponseWriter, r *http.Request) {

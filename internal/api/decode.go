@@ -9,6 +9,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // decodeJSON reads the request body (at most limit bytes) into dst, which
@@ -19,7 +21,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalid,
+			return &httpError{Status: http.StatusUnsupportedMediaType, Code: apiwire.CodeInvalid,
 				Message: fmt.Sprintf("the request body must be application/json, not %q", ct)}
 		}
 	}
@@ -48,7 +50,7 @@ func unmarshalStrict(data []byte, dst any) error {
 	return nil
 }
 
-// jsonError turns an encoding/json error into an *Error naming the field.
+// jsonError turns an encoding/json error into an *httpError naming the field.
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -69,7 +71,7 @@ func jsonError(data []byte, err error) error {
 		name = strings.Trim(name, `"`)
 		return invalid(name, "unknown field %q", name)
 	}
-	var ae *Error
+	var ae *httpError
 	if errors.As(err, &ae) {
 		return ae
 	}
@@ -119,7 +121,7 @@ func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, limit int64, dst
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeInvalid,
+			return &httpError{Status: http.StatusUnsupportedMediaType, Code: apiwire.CodeInvalid,
 				Message: fmt.Sprintf("the request body must be application/json, not %q", ct)}
 		}
 	}

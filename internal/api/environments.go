@@ -5,10 +5,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-func envView(e *release.Environment) Environment {
+func envView(e *release.Environment) apiwire.Environment {
 	ts := map[string]string{}
 	for a, d := range e.PhaseTimeouts {
 		ts[string(a)] = d.String()
@@ -16,12 +17,12 @@ func envView(e *release.Environment) Environment {
 	if e.Variables == nil {
 		e.Variables = []release.Variable{}
 	}
-	return Environment{Environment: e, PhaseTimeouts: ts}
+	return apiwire.Environment{Environment: e, PhaseTimeouts: ts}
 }
 
 // environmentOf checks a request and turns it into an environment, naming
 // the field at fault.
-func (s *Server) environmentOf(req EnvironmentRequest) (*release.Environment, error) {
+func (s *Server) environmentOf(req apiwire.EnvironmentRequest) (*release.Environment, error) {
 	if err := release.ValidateName("environment", req.Name); err != nil {
 		return nil, invalid("name", "%s", err.Error())
 	}
@@ -82,7 +83,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := EnvironmentList{Environments: make([]Environment, 0, len(envs))}
+	out := apiwire.EnvironmentList{Environments: make([]apiwire.Environment, 0, len(envs))}
 	for _, e := range envs {
 		out.Environments = append(out.Environments, envView(e))
 	}
@@ -90,7 +91,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
-	var req EnvironmentRequest
+	var req apiwire.EnvironmentRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -124,7 +125,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	var req EnvironmentRequest
+	var req apiwire.EnvironmentRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -168,12 +169,12 @@ func (s *Server) listResources(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ResourceList{Resources: rs})
+	writeJSON(w, http.StatusOK, apiwire.ResourceList{Resources: rs})
 }
 
 func (s *Server) reportHealth(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	var req HealthReport
+	var req apiwire.HealthReport
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -199,5 +200,5 @@ func (s *Server) reportHealth(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ResourceList{Resources: rs})
+	writeJSON(w, http.StatusOK, apiwire.ResourceList{Resources: rs})
 }

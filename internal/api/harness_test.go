@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -159,16 +160,16 @@ func (h *harness) fails(method, path, token string, body any, status int) apiErr
 	return e
 }
 
-func (h *harness) env(name string, mutate ...func(*api.EnvironmentRequest)) {
+func (h *harness) env(name string, mutate ...func(*apiwire.EnvironmentRequest)) {
 	h.t.Helper()
-	req := api.EnvironmentRequest{Name: name, Source: release.Source{Dir: h.t.TempDir()}}
+	req := apiwire.EnvironmentRequest{Name: name, Source: release.Source{Dir: h.t.TempDir()}}
 	for _, m := range mutate {
 		m(&req)
 	}
 	h.call("POST", "/api/v1/environments", "admin", req, 201, nil)
 }
 
-func (h *harness) createRelease(req api.CreateReleaseRequest) *release.Release {
+func (h *harness) createRelease(req apiwire.CreateReleaseRequest) *release.Release {
 	h.t.Helper()
 	var r release.Release
 	h.call("POST", "/api/v1/releases", "pipeline", req, 201, &r)

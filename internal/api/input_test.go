@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // planJSON is a small plan as `terraform show -json` prints it: two
@@ -98,9 +99,9 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// None of that wrote anything.
-	var rl api.ReleaseList
+	var rl apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases", "reader", nil, 200, &rl)
-	var al api.ArtifactList
+	var al apiwire.ArtifactList
 	h.call("GET", "/api/v1/artifacts", "reader", nil, 200, &al)
 	if len(rl.Releases) != 0 || len(al.Artifacts) != 0 {
 		t.Fatalf("bad requests left %d releases and %d artifacts", len(rl.Releases), len(al.Artifacts))
@@ -111,8 +112,8 @@ func TestBadInput(t *testing.T) {
 	if e := h.fails("POST", "/api/v1/releases", "writer", big, 413); e.Error.Code != "too_large" || !strings.Contains(e.Error.Message, "1048576") {
 		t.Fatalf("oversized body: %+v", e)
 	}
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
-	var pr api.PlanResult
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	var pr apiwire.PlanResult
 	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/plan", rel.ID), "writer", planJSON, 200, &pr)
 	if pr.Summary.Create != 1 || pr.Summary.Update != 1 || pr.Summary.NoOp != 1 {
 		t.Fatalf("ingested: %+v", pr)
@@ -128,7 +129,7 @@ func TestBadInput(t *testing.T) {
 	}
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/plan", rel.ID), "writer", `{"values": {}}`, 400)
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/plan?phase=apply", rel.ID), "writer", planJSON, 400)
-	var cl api.ChangeList
+	var cl apiwire.ChangeList
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes", rel.ID), "reader", nil, 200, &cl)
 	if len(cl.Changes) != 2 {
 		t.Fatalf("changes after the broken upload: %+v", cl)
@@ -152,7 +153,7 @@ func TestCursors(t *testing.T) {
 		if i%3 == 2 {
 			env = "b"
 		}
-		r := h.createRelease(api.CreateReleaseRequest{Environment: env, Template: "full-plan"})
+		r := h.createRelease(apiwire.CreateReleaseRequest{Environment: env, Template: "full-plan"})
 		if env == "a" {
 			want = append([]int64{r.ID}, want...)
 		}
@@ -160,7 +161,7 @@ func TestCursors(t *testing.T) {
 	var got []int64
 	cursor, pages := "", 0
 	for {
-		var p api.ReleaseList
+		var p apiwire.ReleaseList
 		h.call("GET", "/api/v1/releases?environment=a&limit=2&cursor="+url.QueryEscape(cursor), "reader", nil, 200, &p)
 		for _, r := range p.Releases {
 			got = append(got, r.ID)
@@ -188,7 +189,7 @@ func TestCursors(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) || pages != 3 {
 		t.Fatalf("paged %v in %d pages, want %v (newest first)", got, pages, want)
 	}
-	var p api.ReleaseList
+	var p apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?status=QUEUED&template=full-plan&triggered_by=pipeline&deployment_type=REGULAR&created_after=2000-01-01T00:00:00Z", "reader", nil, 200, &p)
 	if len(p.Releases) != 7 {
 		t.Fatalf("filtered: %d", len(p.Releases))

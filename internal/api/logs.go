@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // parseSeq reads a log cursor: the seq of the last line seen.
@@ -45,7 +47,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := LogPage{Entries: es}
+	out := apiwire.LogPage{Entries: es}
 	if len(es) > limit {
 		out.Entries = es[:limit]
 		out.NextCursor = strconv.FormatInt(es[limit-1].Seq, 10)
@@ -189,7 +191,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 		}
 	}
 	timeout := func(reason string) (string, error) {
-		out.event("timeout", "", StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
+		out.event("timeout", "", apiwire.StreamTimeout{Cursor: strconv.FormatInt(cursor, 10), Reason: reason})
 		return reason, out.flush()
 	}
 	for {
@@ -210,7 +212,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 					return "gone", err
 				}
 				if n == 0 {
-					out.event("end", "", StreamEnd{Status: st, Cursor: strconv.FormatInt(cursor, 10)})
+					out.event("end", "", apiwire.StreamEnd{Status: st, Cursor: strconv.FormatInt(cursor, 10)})
 					return "end", out.flush()
 				}
 				checkStatus = true

@@ -7,44 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
-
-// LogIndex is GET /api/v1/releases/{id}/logs/index: where each phase's
-// lines are, so that a viewer fetches line n of a phase as the page after
-// seq first_seq+n-2.
-type LogIndex struct {
-	Phases []PhaseLog `json:"phases"`
-	// LastSeq is the highest seq written so far (0: no line yet).
-	LastSeq int64          `json:"last_seq"`
-	Status  release.Status `json:"status"`
-}
-
-// PhaseLog is one phase's part of the log and the phase's status
-// (PENDING until the phase has started; "" for lines of no phase of the
-// release's template).
-type PhaseLog struct {
-	store.PhaseLog
-	Status release.PhaseStatus `json:"status"`
-}
-
-// LogSearch is GET /api/v1/releases/{id}/logs/search.
-type LogSearch struct {
-	Matches []store.LogMatch `json:"matches"`
-	// Total counts every matching line, beyond limit too.
-	Total int64 `json:"total"`
-}
-
-// DeploymentList is GET /api/v1/releases/{id}/deployments.
-type DeploymentList struct {
-	Deployments []store.Deployment `json:"deployments"`
-}
-
-// ResourceHistory is GET /api/v1/environments/{name}/resources/history.
-type ResourceHistory struct {
-	Events []store.ResourceEvent `json:"events"`
-}
 
 func (s *Server) logIndex(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
@@ -66,10 +32,10 @@ func (s *Server) logIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 // BuildLogIndex joins the log's phases with the release's phase statuses.
-func BuildLogIndex(rel *release.Release, idx []store.PhaseLog) LogIndex {
-	out := LogIndex{Phases: make([]PhaseLog, 0, len(idx)), Status: rel.Status}
+func BuildLogIndex(rel *release.Release, idx []release.PhaseLog) apiwire.LogIndex {
+	out := apiwire.LogIndex{Phases: make([]apiwire.PhaseLog, 0, len(idx)), Status: rel.Status}
 	for _, p := range idx {
-		pl := PhaseLog{PhaseLog: p}
+		pl := apiwire.PhaseLog{PhaseLog: p}
 		for _, ph := range rel.Phases {
 			if ph.Name == p.Phase {
 				pl.Status = ph.Status
@@ -112,7 +78,7 @@ func (s *Server) searchLogs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, LogSearch{Matches: ms, Total: total})
+	writeJSON(w, http.StatusOK, apiwire.LogSearch{Matches: ms, Total: total})
 }
 
 func (s *Server) rawLogs(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +167,7 @@ func (s *Server) releaseDeployments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, DeploymentList{Deployments: ds})
+	writeJSON(w, http.StatusOK, apiwire.DeploymentList{Deployments: ds})
 }
 
 func (s *Server) resourceHistory(w http.ResponseWriter, r *http.Request) {
@@ -225,5 +191,11 @@ func (s *Server) resourceHistory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ResourceHistory{Events: evs})
+	out := apiwire.ResourceHistory{Events: make([]apiwire.ResourceEvent, len(evs))}
+	for i, ev := range evs {
+		c := ev.Change
+		out.Events[i] = apiwire.ResourceEvent{ReleaseID: ev.ReleaseID, Status: ev.Status, CreatedAt: ev.CreatedAt, TriggeredBy: ev.TriggeredBy,
+			Template: ev.Template, Change: apiwire.Change{Change: c.Change, Kind: c.Kind, Phase: c.Phase, Seq: c.Seq}}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -166,7 +167,7 @@ var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 // table the server is built from.
 func OpenAPI() map[string]any {
 	g := &schemaGen{defs: map[string]any{}, names: map[reflect.Type]string{}}
-	errorRef := g.of(reflect.TypeFor[ErrorBody]())
+	errorRef := g.of(reflect.TypeFor[apiwire.ErrorBody]())
 	paths := map[string]any{}
 	for _, rt := range routes() {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -211,13 +212,13 @@ func OpenAPI() map[string]any {
 		if rt.RespMedia == "text/event-stream" {
 			ok["x-events"] = map[string]any{
 				"log":     g.of(reflect.TypeFor[release.LogEntry]()),
-				"end":     g.of(reflect.TypeFor[StreamEnd]()),
-				"timeout": g.of(reflect.TypeFor[StreamTimeout]()),
+				"end":     g.of(reflect.TypeFor[apiwire.StreamEnd]()),
+				"timeout": g.of(reflect.TypeFor[apiwire.StreamTimeout]()),
 			}
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): ok}
 		errs := rt.Errors
-		if rt.Scope != ScopeNone {
+		if rt.Scope != apiwire.ScopeNone {
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
 			op["x-scope"] = string(rt.Scope)
 			errs = append([]int{401, 403}, errs...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
@@ -186,7 +187,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
-	var req CreateReleaseRequest
+	var req apiwire.CreateReleaseRequest
 	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -216,7 +217,7 @@ func (s *Server) created(w http.ResponseWriter, r *http.Request, id int64) {
 
 // releaseOf checks a request against the environment, the template catalog
 // and the stored artifacts, and builds the release to store.
-func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.Release, error) {
+func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*release.Release, error) {
 	ctx := r.Context()
 	if req.Environment == "" {
 		return nil, invalid("environment", "environment is required")
@@ -228,7 +229,7 @@ func (s *Server) releaseOf(r *http.Request, req CreateReleaseRequest) (*release.
 	if err != nil {
 		return nil, err
 	}
-	dt, err := release.ParseDeploymentType(req.DeploymentType)
+	dt, err := release.ParseDeploymentType(string(req.DeploymentType))
 	if err != nil {
 		return nil, invalid("deployment_type", "%s", err.Error())
 	}

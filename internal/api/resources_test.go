@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 func TestEnvironments(t *testing.T) {
 	h := newHarness(t)
-	var e api.Environment
-	h.call("POST", "/api/v1/environments", "admin", api.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/srv/prod"},
+	var e apiwire.Environment
+	h.call("POST", "/api/v1/environments", "admin", apiwire.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/srv/prod"},
 		ApprovalRequired: true, PhaseTimeouts: map[string]string{"apply": "45m"},
 		Variables: []release.Variable{{Name: "region", Value: "eu-west-1"}, {Name: "password", Value: "hunter2", Sensitive: true}}}, 201, &e)
 	if e.Name != "prod" || e.Namespace != "default" || e.DefaultTemplate != "terraform-apply" || e.PhaseTimeouts["apply"] != "45m0s" || e.ID == 0 {
@@ -36,9 +36,9 @@ func TestEnvironments(t *testing.T) {
 	if err != nil || env.Variables[1].Value != "hunter2" {
 		t.Fatalf("sensitive value after update: %+v %v", env, err)
 	}
-	h.fails("PUT", "/api/v1/environments/nope", "admin", api.EnvironmentRequest{Source: release.Source{Dir: "/x"}}, 404)
-	h.fails("POST", "/api/v1/environments", "writer", api.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}}, 403)
-	var l api.EnvironmentList
+	h.fails("PUT", "/api/v1/environments/nope", "admin", apiwire.EnvironmentRequest{Source: release.Source{Dir: "/x"}}, 404)
+	h.fails("POST", "/api/v1/environments", "writer", apiwire.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}}, 403)
+	var l apiwire.EnvironmentList
 	h.call("GET", "/api/v1/environments", "reader", nil, 200, &l)
 	if len(l.Environments) != 1 || l.Environments[0].Name != "prod" {
 		t.Fatalf("list: %+v", l)
@@ -50,11 +50,11 @@ func TestArtifacts(t *testing.T) {
 	var ids []int64
 	for i := range 4 {
 		var a release.Artifact
-		h.call("POST", "/api/v1/artifacts", "writer", api.ArtifactRequest{URI: fmt.Sprintf("oci://reg/web:%d", i), AppName: "web", StackName: "shop",
+		h.call("POST", "/api/v1/artifacts", "writer", apiwire.ArtifactRequest{URI: fmt.Sprintf("oci://reg/web:%d", i), AppName: "web", StackName: "shop",
 			BuildID: fmt.Sprintf("b%d", i), RegistrationMetadata: map[string]any{"commit": "abc"}}, 201, &a)
 		ids = append(ids, a.ID)
 	}
-	h.call("POST", "/api/v1/artifacts", "writer", api.ArtifactRequest{URI: "oci://reg/api:1", AppName: "api", StackName: "shop"}, 201, nil)
+	h.call("POST", "/api/v1/artifacts", "writer", apiwire.ArtifactRequest{URI: "oci://reg/api:1", AppName: "api", StackName: "shop"}, 201, nil)
 	var a release.Artifact
 	h.call("GET", "/api/v1/artifacts/latest?app_name=web&stack_name=shop", "reader", nil, 200, &a)
 	if a.ID != ids[3] || a.RegistrationMetadata["commit"] != "abc" {
@@ -65,13 +65,13 @@ func TestArtifacts(t *testing.T) {
 	if a.BuildID != "b1" {
 		t.Fatalf("get: %+v", a)
 	}
-	var l api.ArtifactList
+	var l apiwire.ArtifactList
 	h.call("GET", "/api/v1/artifacts?app_name=web&limit=3", "reader", nil, 200, &l)
 	if len(l.Artifacts) != 3 || l.NextCursor == "" {
 		t.Fatalf("page 1: %+v", l)
 	}
 	cursor := l.NextCursor
-	l = api.ArtifactList{}
+	l = apiwire.ArtifactList{}
 	h.call("GET", "/api/v1/artifacts?app_name=web&limit=3&cursor="+cursor, "reader", nil, 200, &l)
 	if len(l.Artifacts) != 1 || l.Artifacts[0].ID != ids[0] || l.NextCursor != "" {
 		t.Fatalf("page 2: %+v", l)
@@ -82,7 +82,7 @@ func TestArtifacts(t *testing.T) {
 	}
 	// A release deploys an existing artifact by id and a new one inline.
 	h.env("shop")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "shop", Artifacts: []api.ArtifactRef{{ID: ids[2]}, {URI: "oci://reg/worker:9", AppName: "worker"}}})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Artifacts: []apiwire.ArtifactRef{{ID: ids[2]}, {URI: "oci://reg/worker:9", AppName: "worker"}}})
 	if len(rel.Artifacts) != 2 || rel.Artifacts[0].ID != ids[2] || rel.Artifacts[1].ID == 0 {
 		t.Fatalf("release artifacts: %+v", rel.Artifacts)
 	}
@@ -94,8 +94,8 @@ func TestSignOffAndRollback(t *testing.T) {
 	h.env("shop")
 	// v1 and v2 succeed, with their blueprint versions and artifacts
 	run := func(version, image string, final release.Status) *release.Release {
-		r := h.createRelease(api.CreateReleaseRequest{Environment: "shop", BlueprintVersion: version,
-			Artifacts: []api.ArtifactRef{{URI: image, AppName: "web"}},
+		r := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", BlueprintVersion: version,
+			Artifacts: []apiwire.ArtifactRef{{URI: image, AppName: "web"}},
 			Variables: []release.Variable{{Name: "token", Value: "s3cret-" + version, Sensitive: true}, {Name: "replicas", Value: "3"}}})
 		h.claim(r.ID)
 		h.finish(r.ID, release.StatusInProgress, final)
@@ -108,7 +108,7 @@ func TestSignOffAndRollback(t *testing.T) {
 	// sign-off: once, on a finished release, by an approver
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "writer", `{"status": "APPROVED"}`, 403)
 	var r release.Release
-	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "approver", api.SignOffRequest{Status: release.SignOffApproved, Comment: "looks good"}, 200, &r)
+	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "approver", apiwire.SignOffRequest{Status: release.SignOffApproved, Comment: "looks good"}, 200, &r)
 	if r.SignOff.Status != release.SignOffApproved || r.SignOff.By != "approver" || r.SignOff.At == nil || r.SignOff.Comment != "looks good" {
 		t.Fatalf("sign-off: %+v", r.SignOff)
 	}
@@ -116,7 +116,7 @@ func TestSignOffAndRollback(t *testing.T) {
 	if !strings.Contains(e.Error.Message, "already signed off by approver") {
 		t.Fatalf("second sign-off: %+v", e)
 	}
-	queued := h.createRelease(api.CreateReleaseRequest{Environment: "shop", Template: "full-plan"})
+	queued := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Template: "full-plan"})
 	e = h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", queued.ID), "approver", `{"status": "APPROVED"}`, 409)
 	if !strings.Contains(e.Error.Message, "QUEUED") {
 		t.Fatalf("sign-off of a queued release: %+v", e)
@@ -171,7 +171,7 @@ func TestRecordPlanAndHealth(t *testing.T) {
 	if r, err := h.st.Claim(ctx, "w", 0); r != nil || err != nil {
 		t.Fatalf("a recorded plan was claimed: %v %v", r, err)
 	}
-	var cl api.ChangeList
+	var cl apiwire.ChangeList
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?all=true", rel.ID), "reader", nil, 200, &cl)
 	if len(cl.Changes) != 3 {
 		t.Fatalf("changes with no-ops: %+v", cl)
@@ -189,7 +189,7 @@ func TestRecordPlanAndHealth(t *testing.T) {
 		t.Fatalf("page 1: %+v", cl)
 	}
 	first, cursor := cl.Changes[0].Address, cl.NextCursor
-	cl = api.ChangeList{}
+	cl = apiwire.ChangeList{}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?limit=1&cursor=%s", rel.ID, cursor), "reader", nil, 200, &cl)
 	if len(cl.Changes) != 1 || cl.Changes[0].Address == first || cl.NextCursor != "" {
 		t.Fatalf("page 2: %+v", cl)
@@ -201,12 +201,12 @@ func TestRecordPlanAndHealth(t *testing.T) {
 	if err := h.st.RecordResourceStatus(ctx, rel.ID, []store.ResourceOutcome{{Address: "terraform_data.web"}}, release.ResourceCompleted, "oci://web:2"); err != nil {
 		t.Fatal(err)
 	}
-	var rl api.ResourceList
-	h.call("POST", "/api/v1/environments/prod/resources/health", "writer", api.HealthReport{Address: "terraform_data.web", HealthStatus: release.Degraded}, 200, &rl)
+	var rl apiwire.ResourceList
+	h.call("POST", "/api/v1/environments/prod/resources/health", "writer", apiwire.HealthReport{Address: "terraform_data.web", HealthStatus: release.Degraded}, 200, &rl)
 	if len(rl.Resources) != 1 || rl.Resources[0].HealthStatus != release.Degraded {
 		t.Fatalf("health: %+v", rl)
 	}
-	h.fails("POST", "/api/v1/environments/prod/resources/health", "writer", api.HealthReport{Address: "terraform_data.nope", HealthStatus: release.Healthy}, 404)
+	h.fails("POST", "/api/v1/environments/prod/resources/health", "writer", apiwire.HealthReport{Address: "terraform_data.nope", HealthStatus: release.Healthy}, 404)
 	h.call("GET", "/api/v1/environments/prod/resources?address=terraform_data.web", "reader", nil, 200, &rl)
 	if len(rl.Resources) != 1 || rl.Resources[0].SyncStatus != release.InSync {
 		t.Fatalf("resources: %+v", rl)
@@ -215,14 +215,14 @@ func TestRecordPlanAndHealth(t *testing.T) {
 
 func TestHealthReadinessMetrics(t *testing.T) {
 	h := newHarness(t)
-	var hl api.Health
+	var hl apiwire.Health
 	h.call("GET", "/healthz", "", nil, 200, &hl)
 	h.call("GET", "/readyz", "", nil, 200, &hl)
 	if hl.Status != "ready" || len(hl.Migrations) == 0 {
 		t.Fatalf("readyz: %+v", hl)
 	}
 	h.env("prod")
-	h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	h.do("GET", "/api/v1/releases/77", "reader", nil)
 	code, b := h.do("GET", "/metrics", "", nil)
 	m := string(b)
@@ -250,7 +250,7 @@ func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.finish(rel.ID, release.StatusInProgress, release.StatusSucceeded)
 	time.Sleep(10 * time.Millisecond)
@@ -261,7 +261,7 @@ func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, func() bool { return h.get(rel.ID).SignOff.By == "bob" })
-	var l api.ReleaseList
+	var l apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?environment=prod", "reader", nil, 200, &l)
 	if len(l.Releases) != 1 || l.Releases[0].SignOff.By != "bob" || len(l.Releases[0].Phases) != 2 {
 		t.Fatalf("listed after sign-off: %+v", l.Releases)
@@ -279,7 +279,7 @@ func TestRunningReleaseCacheFollowsPhases(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.get(rel.ID) // cached now
 	if err := h.st.StartPhase(ctx, rel.ID, 0); err != nil {

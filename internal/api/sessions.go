@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -37,8 +38,8 @@ func (s *Server) Login(ctx context.Context, secret string) (string, *store.Token
 	if err != nil {
 		return "", nil, err
 	}
-	if !allows(t, ScopeRead) {
-		return "", nil, &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+	if !allows(t, apiwire.ScopeRead) {
+		return "", nil, &httpError{Status: http.StatusForbidden, Code: apiwire.CodeForbidden,
 			Message: fmt.Sprintf("token %q lacks the read scope the pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))}
 	}
 	b := make([]byte, 32)
@@ -57,7 +58,7 @@ func (s *Server) Logout(ctx context.Context, id string) error {
 	return s.store.DeleteWebSession(ctx, sessionHash(id))
 }
 
-var errNoSession = &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+var errNoSession = &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized,
 	Message: "the session is over (signed out, expired, or its token revoked): sign in again at /login"}
 
 // SessionToken is the live token of the request's session cookie; 401
@@ -75,7 +76,22 @@ func (s *Server) SessionToken(r *http.Request) (*store.Token, error) {
 }
 
 // Allows reports whether a token may act within scope (admin may do all).
-func Allows(t *store.Token, scope Scope) bool { return t != nil && allows(t, scope) }
+func Allows(t *store.Token, scope apiwire.Scope) bool { return t != nil && allows(t, scope) }
+
+// Explain gives the status and message the API answers an error with
+// (store lookups that found nothing 404, lost compare-and-sets 409, bad
+// input 400; anything unexpected 500, logged, its details kept there).
+func (s *Server) Explain(r *http.Request, err error) (int, string) {
+	e := s.errorOf(r, err)
+	return e.Status, e.Message
+}
+
+// IsUnauthorized reports whether err says the request has no valid token
+// or session (401).
+func IsUnauthorized(err error) bool {
+	var e *httpError
+	return errors.As(err, &e) && e.Status == http.StatusUnauthorized
+}
 
 // Release reads a release through the API's release cache, as GET
 // /api/v1/releases/{id} does (ErrNotFound wrapped when there is none).
@@ -125,10 +141,8 @@ func (s *Server) Do(ctx context.Context, t *store.Token, method, path string, bo
 
 // ErrorMessage is the message of an API error body (or the body itself).
 func ErrorMessage(body []byte) string {
-	var e struct {
-		Error Error `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+	var e apiwire.ErrorBody
+	if json.Unmarshal(body, &e) == nil && e.Error != nil && e.Error.Message != "" {
 		return e.Error.Message
 	}
 	return strings.TrimSpace(string(body))

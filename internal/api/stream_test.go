@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
@@ -34,7 +35,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h.env("shop", func(r *api.EnvironmentRequest) { r.Source.Dir = dir })
+	h.env("shop", func(r *apiwire.EnvironmentRequest) { r.Source.Dir = dir })
 	w, err := worker.New(ctx, worker.Config{Store: h.st, DatabaseURL: h.url, WorkDir: t.TempDir(), Lease: 10 * time.Second,
 		PollInterval: 50 * time.Millisecond, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})})
 	if err != nil {
@@ -46,7 +47,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	go func() { defer wg.Done(); w.Run(wctx) }()
 	t.Cleanup(func() { stop(); wg.Wait() })
 
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "shop", Artifacts: []api.ArtifactRef{
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Artifacts: []apiwire.ArtifactRef{
 		{URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-7", AppName: "web", StackName: "shop"}}})
 	if rel.Status.Terminal() || rel.TriggeredBy != "pipeline" || rel.Template != "terraform-apply" || len(rel.Phases) != 4 {
 		t.Fatalf("created release: %+v", rel)
@@ -54,7 +55,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 
 	// Follow the log from the start while the worker runs it.
 	var streamed []release.LogEntry
-	var end api.StreamEnd
+	var end apiwire.StreamEnd
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	err = h.stream(sctx, http.DefaultClient, rel.ID, "", "", func(e event) bool {
@@ -85,7 +86,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	var paged []release.LogEntry
 	cursor := ""
 	for {
-		var p api.LogPage
+		var p apiwire.LogPage
 		h.call("GET", fmt.Sprintf("/api/v1/releases/%d/logs?limit=7&cursor=%s", rel.ID, cursor), "reader", nil, 200, &p)
 		paged = append(paged, p.Entries...)
 		if p.NextCursor == "" {
@@ -113,7 +114,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	if got.Summary.Create != 3 || len(got.Artifacts) != 1 || got.Artifacts[0].BuildID != "build-7" {
 		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
 	}
-	var cl api.ChangeList
+	var cl apiwire.ChangeList
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?action=create", rel.ID), "reader", nil, 200, &cl)
 	if len(cl.Changes) != 3 {
 		t.Fatalf("changes: %+v", cl)
@@ -126,7 +127,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	if len(cl.Changes) != 1 || cl.Changes[0].Address != "terraform_data.database" {
 		t.Fatalf("filtered changes: %+v", cl)
 	}
-	var rs api.ResourceList
+	var rs apiwire.ResourceList
 	h.call("GET", "/api/v1/environments/shop/resources", "reader", nil, 200, &rs)
 	if len(rs.Resources) != 3 {
 		t.Fatalf("resources: %+v", rs)
@@ -169,7 +170,7 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.claim(id)
 			h.lines(id, 0, 5, "plan")
 			var r release.Release
-			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", api.CommentRequest{Comment: "wrong branch"}, 200, &r)
+			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", apiwire.CommentRequest{Comment: "wrong branch"}, 200, &r)
 			if r.Status != release.StatusInProgress || r.AbortRequested == nil || r.AbortRequested.By != "writer" {
 				t.Fatalf("abort of a running release: %+v", r)
 			}
@@ -191,7 +192,7 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.finish(id, release.StatusInProgress, release.StatusPendingApproval)
 			h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "reader", nil, 403)
 			var r release.Release
-			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "approver", api.CommentRequest{Comment: "not today"}, 200, &r)
+			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "approver", apiwire.CommentRequest{Comment: "not today"}, 200, &r)
 			if r.Status != release.StatusRejected || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "not today" {
 				t.Fatalf("rejected: %+v", r.Approval)
 			}
@@ -204,10 +205,10 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h.env("env-" + c.name)
-			rel := h.createRelease(api.CreateReleaseRequest{Environment: "env-" + c.name, Template: "full-plan"})
+			rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "env-" + c.name, Template: "full-plan"})
 			type result struct {
 				logs int
-				end  api.StreamEnd
+				end  apiwire.StreamEnd
 				err  error
 			}
 			done := make(chan result, 1)
@@ -245,8 +246,8 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 // Approval puts the release back in the queue, recording who and when.
 func TestApprove(t *testing.T) {
 	h := newHarness(t)
-	h.env("prod", func(r *api.EnvironmentRequest) { r.ApprovalRequired = true })
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "prod"})
+	h.env("prod", func(r *apiwire.EnvironmentRequest) { r.ApprovalRequired = true })
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod"})
 	if !rel.Approval.Required {
 		t.Fatalf("an apply of an environment that requires approval: %+v", rel.Approval)
 	}
@@ -256,7 +257,7 @@ func TestApprove(t *testing.T) {
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "writer", nil, 403)
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "", nil, 401)
 	var r release.Release
-	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", api.CommentRequest{Comment: "ship it"}, 200, &r)
+	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", apiwire.CommentRequest{Comment: "ship it"}, 200, &r)
 	if r.Status != release.StatusQueued || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "ship it" {
 		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
 	}
@@ -272,7 +273,7 @@ func TestApprove(t *testing.T) {
 func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.MaxStream = 200 * time.Millisecond })
 	h.env("busy")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "busy", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "busy", Template: "full-plan"})
 	h.claim(rel.ID)
 	const batches, per = 40, 50
 	go func() {
@@ -287,7 +288,7 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for ended := false; !ended; {
-		var timeout api.StreamTimeout
+		var timeout apiwire.StreamTimeout
 		byHeader := timeouts%2 == 1
 		q, hdr := cursor, ""
 		if byHeader {
@@ -335,7 +336,7 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 func TestKeepAliveOnSilentRelease(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.KeepAlive = 40 * time.Millisecond })
 	h.env("quiet")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "quiet", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "quiet", Template: "full-plan"})
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	keepAlives, other := 0, 0
@@ -356,7 +357,7 @@ func TestKeepAliveOnSilentRelease(t *testing.T) {
 func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.KeepAlive = 20 * time.Millisecond })
 	h.env("leave")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "leave", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "leave", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.lines(rel.ID, 0, 10, "plan")
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -416,10 +417,10 @@ func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 func TestEndStreamsOnShutdown(t *testing.T) {
 	h := newHarness(t)
 	h.env("shut")
-	rel := h.createRelease(api.CreateReleaseRequest{Environment: "shut", Template: "full-plan"})
+	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shut", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.lines(rel.ID, 0, 3, "plan")
-	var timeout api.StreamTimeout
+	var timeout apiwire.StreamTimeout
 	go func() {
 		time.Sleep(200 * time.Millisecond)
 		h.api.EndStreams()

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -88,7 +89,7 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if !strings.HasPrefix(admin, "shp_") {
 		t.Fatalf("token: %q", admin)
 	}
-	ci := decode[api.NewToken](t, mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...))
+	ci := decode[apiwire.NewToken](t, mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...))
 	approver := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "alice", "--scope", "approve,read"}, db...)...))
 	if list := mustRun(t, env, append([]string{"token", "list"}, db...)...); !strings.Contains(list, "ci") || strings.Contains(list, ci.Secret) {
 		t.Fatalf("token list: %s", list)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -34,7 +35,7 @@ func (c *artifactRegisterCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	req := client.RegisterArtifactRequest{URI: c.URI, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID}
+	req := apiwire.ArtifactRequest{URI: c.URI, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID}
 	if len(meta) > 0 {
 		req.RegistrationMetadata = map[string]any{}
 		for _, kv := range meta {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -76,7 +77,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	s := &apiSession{c: cl, out: out}
 
-	envReq := client.EnvironmentRequest{Name: c.Environment, Source: release.Source{Dir: dir}, DefaultTemplate: "terraform-apply"}
+	envReq := apiwire.EnvironmentRequest{Name: c.Environment, Source: release.Source{Dir: dir}, DefaultTemplate: "terraform-apply"}
 	if _, err := cl.GetEnvironment(ctx, c.Environment); client.IsNotFound(err) {
 		if _, err := cl.CreateEnvironment(ctx, envReq); err != nil {
 			return err
@@ -92,8 +93,8 @@ func (c *demoCmd) Run(g *Globals) error {
 	if page, err := cl.ListReleases(ctx, client.ReleaseFilter{Environment: c.Environment, Limit: 1}); err == nil && len(page.Releases) > 0 {
 		n = int(page.Releases[0].ID) + 1
 	}
-	r, err := cl.CreateRelease(ctx, client.CreateReleaseRequest{Environment: c.Environment, Template: "terraform-apply",
-		Artifacts: []client.ArtifactRef{{URI: fmt.Sprintf("registry.example.com/shop/web:1.%d.0", n), BuildID: fmt.Sprintf("demo-build-%d", n),
+	r, err := cl.CreateRelease(ctx, apiwire.CreateReleaseRequest{Environment: c.Environment, Template: "terraform-apply",
+		Artifacts: []apiwire.ArtifactRef{{URI: fmt.Sprintf("registry.example.com/shop/web:1.%d.0", n), BuildID: fmt.Sprintf("demo-build-%d", n),
 			AppName: "web", StackName: "shop", RegistrationMetadata: map[string]any{"commit": fmt.Sprintf("%08x", uint32(n)*2654435761)}}}})
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -36,7 +36,7 @@ func (c *envCreateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	spec := client.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
+	spec := apiwire.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
 		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired}
 	if spec.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -70,13 +71,13 @@ func (c *releaseCreateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	req := client.CreateReleaseRequest{Environment: c.Env, Template: c.Template, Targets: c.Target,
+	req := apiwire.CreateReleaseRequest{Environment: c.Env, Template: c.Template, Targets: c.Target,
 		DeploymentType: release.DeploymentType(c.DeploymentType), BlueprintVersion: c.BlueprintVersion}
 	for _, id := range c.Artifact {
-		req.Artifacts = append(req.Artifacts, client.ArtifactRef{ID: id})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{ID: id})
 	}
 	for _, uri := range c.ArtifactURI {
-		req.Artifacts = append(req.Artifacts, client.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
+		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{URI: uri, AppName: c.App, StackName: c.Stack, BuildID: c.BuildID})
 	}
 	if req.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
@@ -126,7 +127,7 @@ func (c *releaseListCmd) Run(g *Globals) error {
 	if c.Since > 0 {
 		f.CreatedAfter = time.Now().Add(-c.Since)
 	}
-	var rs []release.Release
+	var rs []*release.Release
 	for len(rs) < c.Limit {
 		f.Limit = min(c.Limit-len(rs), 500)
 		p, err := s.c.ListReleases(g.Context(), f)
@@ -141,7 +142,7 @@ func (c *releaseListCmd) Run(g *Globals) error {
 	}
 	if s.json {
 		if rs == nil {
-			rs = []release.Release{}
+			rs = []*release.Release{}
 		}
 		return s.printJSON(map[string]any{"releases": rs})
 	}

@@ -53,7 +53,7 @@ func (c *statusCmd) Run(g *Globals) error {
 			return err
 		}
 		if len(p.Releases) > 0 {
-			st.Latest = &p.Releases[0]
+			st.Latest = p.Releases[0]
 		}
 		res, err := s.c.ListResourceStatus(ctx, name, "")
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // tokenCmd manages API tokens in the database directly: it is how the first
@@ -37,7 +38,7 @@ func (c *tokenCreateCmd) Run(g *Globals) error {
 	if c.Output == "json" {
 		enc := json.NewEncoder(g.Stdout())
 		enc.SetIndent("", "  ")
-		return enc.Encode(api.NewToken{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, Secret: secret})
+		return enc.Encode(apiwire.NewToken{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, Secret: secret})
 	}
 	fmt.Fprintf(g.Stderr(), "token %q created with scopes %s; its secret is shown this once:\n", t.Name, strings.Join(t.Scopes, ", "))
 	fmt.Fprintln(g.Stdout(), secret)
@@ -61,7 +62,7 @@ func (c *tokenListCmd) Run(g *Globals) error {
 	if c.Output == "json" {
 		enc := json.NewEncoder(g.Stdout())
 		enc.SetIndent("", "  ")
-		return enc.Encode(api.TokenList{Tokens: ts})
+		return enc.Encode(api.TokenList(ts))
 	}
 	tw := tabwriter.NewWriter(g.Stdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSCOPES\tCREATED\tREVOKED")

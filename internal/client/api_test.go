@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -127,12 +128,12 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err := reader.CheckToken(ctx); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, approver.CheckToken(ctx), http.StatusForbidden, client.CodeForbidden)
+		wantCode(t, approver.CheckToken(ctx), http.StatusForbidden, apiwire.CodeForbidden)
 		bad, err := client.New(client.Config{Endpoint: reader.Endpoint(), Token: "shiplog_nope"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, bad.CheckToken(ctx), http.StatusUnauthorized, client.CodeUnauthorized)
+		wantCode(t, bad.CheckToken(ctx), http.StatusUnauthorized, apiwire.CodeUnauthorized)
 		doc, err := reader.OpenAPI(ctx)
 		if err != nil || !bytes.Contains(doc, []byte(`"openapi"`)) {
 			t.Fatalf("openapi: %v %.100s", err, doc)
@@ -140,7 +141,7 @@ func TestAgainstTheAPI(t *testing.T) {
 	})
 
 	t.Run("environments", func(t *testing.T) {
-		env, err := admin.CreateEnvironment(ctx, client.EnvironmentRequest{
+		env, err := admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{
 			Name: "shop", Source: release.Source{Dir: t.TempDir()},
 			Variables:     []release.Variable{{Name: "region", Value: "eu"}, {Name: "password", Value: "s3cret", Sensitive: true}},
 			PhaseTimeouts: map[string]string{"apply": "45m"},
@@ -160,18 +161,18 @@ func TestAgainstTheAPI(t *testing.T) {
 				t.Fatalf("sensitive variable came back: %+v", v)
 			}
 		}
-		_, err = pipeline.CreateEnvironment(ctx, client.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}})
-		wantCode(t, err, http.StatusForbidden, client.CodeForbidden)
-		_, err = admin.CreateEnvironment(ctx, client.EnvironmentRequest{Name: "Bad Name", Source: release.Source{Dir: "/x"}})
-		if e := wantCode(t, err, http.StatusBadRequest, client.CodeInvalid); e.Field != "name" {
+		_, err = pipeline.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}})
+		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
+		_, err = admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "Bad Name", Source: release.Source{Dir: "/x"}})
+		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "name" {
 			t.Fatalf("field %q", e.Field)
 		}
-		upd, err := admin.UpdateEnvironment(ctx, client.EnvironmentRequest{Name: "shop", Source: got.Source, ApprovalRequired: true,
+		upd, err := admin.UpdateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "shop", Source: got.Source, ApprovalRequired: true,
 			Variables: []release.Variable{{Name: "region", Value: "us"}, {Name: "password", Sensitive: true}}})
 		if err != nil || !upd.ApprovalRequired {
 			t.Fatalf("update: %+v %v", upd, err)
 		}
-		if _, err := admin.CreateEnvironment(ctx, client.EnvironmentRequest{Name: "lab", Source: release.Source{Dir: t.TempDir()}}); err != nil {
+		if _, err := admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "lab", Source: release.Source{Dir: t.TempDir()}}); err != nil {
 			t.Fatal(err)
 		}
 		all, err := reader.ListEnvironments(ctx)
@@ -179,14 +180,14 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("list: %v %+v", err, all)
 		}
 		_, err = reader.GetEnvironment(ctx, "nowhere")
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 		if rs, err := reader.ListResourceStatus(ctx, "shop", ""); err != nil || len(rs) != 0 {
 			t.Fatalf("resources: %v %+v", err, rs)
 		}
 		_, err = reader.ListResourceStatus(ctx, "nowhere", "")
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 		_, err = pipeline.ReportHealth(ctx, "shop", "terraform_data.none", release.Healthy)
-		if !client.IsNotFound(err) && !client.HasCode(err, client.CodeInvalid) {
+		if !client.IsNotFound(err) && !client.HasCode(err, apiwire.CodeInvalid) {
 			t.Fatalf("health of an unknown resource: %v", err)
 		}
 	})
@@ -194,15 +195,15 @@ func TestAgainstTheAPI(t *testing.T) {
 	var web, api2 *release.Artifact
 	t.Run("artifacts", func(t *testing.T) {
 		var err error
-		web, err = pipeline.RegisterArtifact(ctx, client.RegisterArtifactRequest{URI: "registry.example.com/web:1", BuildID: "b1", AppName: "web", StackName: "eu",
+		web, err = pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:1", BuildID: "b1", AppName: "web", StackName: "eu",
 			RegistrationMetadata: map[string]any{"commit": "abc", "n": 3}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pipeline.RegisterArtifact(ctx, client.RegisterArtifactRequest{URI: "registry.example.com/web:2", BuildID: "b2", AppName: "web", StackName: "us"}); err != nil {
+		if _, err := pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:2", BuildID: "b2", AppName: "web", StackName: "us"}); err != nil {
 			t.Fatal(err)
 		}
-		if api2, err = pipeline.RegisterArtifact(ctx, client.RegisterArtifactRequest{URI: "registry.example.com/api:9", BuildID: "b3", AppName: "api"}); err != nil {
+		if api2, err = pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/api:9", BuildID: "b3", AppName: "api"}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := reader.GetArtifact(ctx, web.ID)
@@ -216,18 +217,18 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("latest web: %v %+v", err, got)
 		}
 		_, err = reader.LatestArtifact(ctx, "nope", "")
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 		if got, err := reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b3"}); err != nil || got.ID != api2.ID {
 			t.Fatalf("find b3: %v %+v", err, got)
 		}
 		_, err = reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b9"})
-		if e := wantCode(t, err, http.StatusNotFound, client.CodeNotFound); !strings.Contains(e.Message, `build ID "b9"`) {
+		if e := wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound); !strings.Contains(e.Message, `build ID "b9"`) {
 			t.Fatalf("message %q", e.Message)
 		}
 		_, err = reader.GetArtifact(ctx, 9999)
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
-		_, err = reader.RegisterArtifact(ctx, client.RegisterArtifactRequest{URI: "x", AppName: "x"})
-		wantCode(t, err, http.StatusForbidden, client.CodeForbidden)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
+		_, err = reader.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "x", AppName: "x"})
+		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
 
 		// Paging: newest first, one at a time, until the cursor runs out.
 		var ids []int64
@@ -253,9 +254,9 @@ func TestAgainstTheAPI(t *testing.T) {
 	var queued, recorded *release.Release
 	t.Run("releases", func(t *testing.T) {
 		var err error
-		queued, err = pipeline.CreateRelease(ctx, client.CreateReleaseRequest{
+		queued, err = pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{
 			Environment: "lab", Template: "terraform-apply", Targets: []string{"terraform_data.web"},
-			Artifacts: []client.ArtifactRef{{ID: web.ID}, {URI: "registry.example.com/new:1", AppName: "new", BuildID: "b4"}},
+			Artifacts: []apiwire.ArtifactRef{{ID: web.ID}, {URI: "registry.example.com/new:1", AppName: "new", BuildID: "b4"}},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -264,8 +265,8 @@ func TestAgainstTheAPI(t *testing.T) {
 			len(queued.Phases) == 0 || len(queued.Artifacts) != 2 || queued.Type != release.TypeApply {
 			t.Fatalf("created %+v", queued)
 		}
-		_, err = pipeline.CreateRelease(ctx, client.CreateReleaseRequest{Environment: "lab", Template: "no-such-template"})
-		if e := wantCode(t, err, http.StatusBadRequest, client.CodeInvalid); e.Field != "template" {
+		_, err = pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{Environment: "lab", Template: "no-such-template"})
+		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "template" {
 			t.Fatalf("field %q", e.Field)
 		}
 		got, err := reader.GetRelease(ctx, queued.ID)
@@ -273,7 +274,7 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("get: %v %+v", err, got)
 		}
 		_, err = reader.GetRelease(ctx, 424242)
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 
 		// A plan made elsewhere, recorded as a finished PLAN release.
 		recorded, err = pipeline.RecordPlan(ctx, "shop", client.RecordPlanOptions{BlueprintVersion: "v1"}, bytes.NewReader(realPlan(t)))
@@ -294,7 +295,7 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("list full-plan: %v %+v", err, p)
 		}
 		_, err = reader.ListReleases(ctx, client.ReleaseFilter{Statuses: []release.Status{"DONE"}})
-		if e := wantCode(t, err, http.StatusBadRequest, client.CodeInvalid); e.Field != "status" {
+		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "status" {
 			t.Fatalf("field %q", e.Field)
 		}
 		latest, err := reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop"})
@@ -302,7 +303,7 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("latest: %v %+v", err, latest)
 		}
 		_, err = reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop", Statuses: []release.Status{release.StatusFailed}})
-		if e := wantCode(t, err, http.StatusNotFound, client.CodeNotFound); e.Message != `no release matches environment "shop", status FAILED` {
+		if e := wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound); e.Message != `no release matches environment "shop", status FAILED` {
 			t.Fatalf("message %q", e.Message)
 		}
 		// Paging through both releases, newest first.
@@ -347,7 +348,7 @@ func TestAgainstTheAPI(t *testing.T) {
 			}
 		}
 		_, err = reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Action: "destroy"})
-		wantCode(t, err, http.StatusBadRequest, client.CodeInvalid)
+		wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid)
 
 		res, err := pipeline.IngestPlan(ctx, queued.ID, "", bytes.NewReader(realPlan(t)))
 		if err != nil || res.ReleaseID != queued.ID || res.Phase != "plan" || res.Summary.Create != 3 {
@@ -378,32 +379,32 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatalf("streamed %d lines, the page has %d", len(streamed), len(p.Entries))
 		}
 		_, err = reader.ListLogs(ctx, 424242, client.LogFilter{})
-		wantCode(t, err, http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 	})
 
 	t.Run("release actions", func(t *testing.T) {
 		_, err := approver.Approve(ctx, queued.ID, "looks good")
-		wantCode(t, err, http.StatusConflict, client.CodeConflict)
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
 		_, err = reader.Abort(ctx, queued.ID, "")
-		wantCode(t, err, http.StatusForbidden, client.CodeForbidden)
+		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
 		aborted, err := pipeline.Abort(ctx, queued.ID, "not today")
 		if err != nil || aborted.Status != release.StatusAborted {
 			t.Fatalf("abort: %v %+v", err, aborted)
 		}
 		_, err = pipeline.Abort(ctx, queued.ID, "")
-		wantCode(t, err, http.StatusConflict, client.CodeConflict)
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
 		_, err = approver.Reject(ctx, queued.ID, "")
-		wantCode(t, err, http.StatusConflict, client.CodeConflict)
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
 		signed, err := approver.SignOff(ctx, recorded.ID, release.SignOffApproved, "fine")
 		if err != nil || signed.SignOff.Status != release.SignOffApproved || signed.SignOff.By != "approver" {
 			t.Fatalf("signoff: %v %+v", err, signed)
 		}
 		_, err = pipeline.Rollback(ctx, queued.ID)
-		wantCode(t, err, http.StatusConflict, client.CodeConflict)
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
 	})
 
 	t.Run("tokens", func(t *testing.T) {
-		tok, err := admin.CreateToken(ctx, "ci", []string{client.ScopeRead})
+		tok, err := admin.CreateToken(ctx, "ci", []string{string(apiwire.ScopeRead)})
 		if err != nil || tok.Secret == "" || tok.Name != "ci" {
 			t.Fatalf("create: %v %+v", err, tok)
 		}
@@ -415,16 +416,26 @@ func TestAgainstTheAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		list, err := admin.ListTokens(ctx)
-		if err != nil || !slices.ContainsFunc(list, func(t client.Token) bool { return t.Name == "ci" && t.Secret == "" }) {
-			t.Fatalf("list: %v %+v", err, list)
+		if err != nil {
+			t.Fatalf("list: %v", err)
+		}
+		if !slices.ContainsFunc(list, func(t apiwire.Token) bool { return t.Name == "ci" }) {
+			t.Fatalf("list has no token ci: %+v", list)
+		}
+		raw, err := admin.Raw(ctx, nil, "tokens")
+		if err != nil {
+			t.Fatalf("list (raw): %v", err)
+		}
+		if strings.Contains(string(raw), `"secret"`) {
+			t.Errorf("the token list shows a secret: %s", raw)
 		}
 		_, err = reader.ListTokens(ctx)
-		wantCode(t, err, http.StatusForbidden, client.CodeForbidden)
+		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
 		if err := admin.DeleteToken(ctx, "ci"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, ci.CheckToken(ctx), http.StatusUnauthorized, client.CodeUnauthorized)
-		wantCode(t, admin.DeleteToken(ctx, "nobody"), http.StatusNotFound, client.CodeNotFound)
+		wantCode(t, ci.CheckToken(ctx), http.StatusUnauthorized, apiwire.CodeUnauthorized)
+		wantCode(t, admin.DeleteToken(ctx, "nobody"), http.StatusNotFound, apiwire.CodeNotFound)
 	})
 
 	t.Run("callers cancel", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -48,15 +49,9 @@ func (f ArtifactFilter) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// ArtifactPage is one page of artifacts, newest first.
-type ArtifactPage struct {
-	Artifacts  []release.Artifact `json:"artifacts"`
-	NextCursor string             `json:"next_cursor"`
-}
-
 // ListArtifacts returns one page of the artifacts that match f, newest first.
-func (c *Client) ListArtifacts(ctx context.Context, f ArtifactFilter) (*ArtifactPage, error) {
-	var p ArtifactPage
+func (c *Client) ListArtifacts(ctx context.Context, f ArtifactFilter) (*apiwire.ArtifactList, error) {
+	var p apiwire.ArtifactList
 	if err := c.get(ctx, api("artifacts"), f.query(), &p); err != nil {
 		return nil, err
 	}
@@ -94,22 +89,13 @@ func (c *Client) FindArtifact(ctx context.Context, f ArtifactFilter) (*release.A
 		return nil, err
 	}
 	if len(p.Artifacts) == 0 {
-		return nil, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no artifact matches " + f.String()}
+		return nil, &Error{Status: http.StatusNotFound, Code: apiwire.CodeNotFound, Message: "no artifact matches " + f.String()}
 	}
 	return &p.Artifacts[0], nil
 }
 
-// RegisterArtifactRequest is the body of POST /api/v1/artifacts.
-type RegisterArtifactRequest struct {
-	URI                  string         `json:"artifact_uri"`
-	BuildID              string         `json:"build_id,omitempty"`
-	StackName            string         `json:"stack_name,omitempty"`
-	AppName              string         `json:"app_name"`
-	RegistrationMetadata map[string]any `json:"registration_metadata,omitempty"`
-}
-
 // RegisterArtifact records a build output and returns it with its ID.
-func (c *Client) RegisterArtifact(ctx context.Context, req RegisterArtifactRequest) (*release.Artifact, error) {
+func (c *Client) RegisterArtifact(ctx context.Context, req apiwire.ArtifactRequest) (*release.Artifact, error) {
 	var a release.Artifact
 	if err := c.post(ctx, api("artifacts"), req, &a); err != nil {
 		return nil, err

@@ -9,17 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
-
-// Change is a recorded change with its place in the release: the phase whose
-// plan it came from and its position in that plan.
-type Change struct {
-	release.Change
-	Kind  release.ChangeKind `json:"kind,omitempty"`
-	Phase string             `json:"phase"`
-	Seq   int                `json:"seq"`
-}
 
 // ChangeFilter selects a release's changes; zero fields do not filter.
 type ChangeFilter struct {
@@ -81,15 +73,9 @@ func (f ChangeFilter) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// ChangePage is one page of a release's changes, in plan order.
-type ChangePage struct {
-	Changes    []Change `json:"changes"`
-	NextCursor string   `json:"next_cursor"`
-}
-
 // ListChanges returns one page of release id's changes that match f.
-func (c *Client) ListChanges(ctx context.Context, id int64, f ChangeFilter) (*ChangePage, error) {
-	var p ChangePage
+func (c *Client) ListChanges(ctx context.Context, id int64, f ChangeFilter) (*apiwire.ChangeList, error) {
+	var p apiwire.ChangeList
 	if err := c.get(ctx, api("releases", strconv.FormatInt(id, 10), "changes"), f.query(), &p); err != nil {
 		return nil, err
 	}
@@ -99,11 +85,11 @@ func (c *Client) ListChanges(ctx context.Context, id int64, f ChangeFilter) (*Ch
 // AllChanges follows the cursor from f.Cursor to the last page and returns
 // every change that matches f. max > 0 stops with an error once more than
 // max changes have been read.
-func (c *Client) AllChanges(ctx context.Context, id int64, f ChangeFilter, max int) ([]Change, error) {
+func (c *Client) AllChanges(ctx context.Context, id int64, f ChangeFilter, max int) ([]apiwire.Change, error) {
 	if f.Limit == 0 {
 		f.Limit = 500
 	}
-	var all []Change
+	var all []apiwire.Change
 	for {
 		p, err := c.ListChanges(ctx, id, f)
 		if err != nil {
@@ -120,20 +106,13 @@ func (c *Client) AllChanges(ctx context.Context, id int64, f ChangeFilter, max i
 	}
 }
 
-// PlanResult is the answer to IngestPlan.
-type PlanResult struct {
-	ReleaseID int64           `json:"release_id"`
-	Phase     string          `json:"phase"`
-	Summary   release.Summary `json:"summary"`
-}
-
 // IngestPlan stores a plan produced elsewhere (the JSON of
 // `terraform show -json PLANFILE`) as the changes of release id's phase
 // (default "plan"), replacing what that phase had.
-func (c *Client) IngestPlan(ctx context.Context, id int64, phase string, planJSON io.Reader) (*PlanResult, error) {
+func (c *Client) IngestPlan(ctx context.Context, id int64, phase string, planJSON io.Reader) (*apiwire.PlanResult, error) {
 	q := url.Values{}
 	setQuery(q, "phase", phase)
-	var out PlanResult
+	var out apiwire.PlanResult
 	err := c.do(ctx, request{method: http.MethodPost, path: api("releases", strconv.FormatInt(id, 10), "plan"), query: q, raw: planJSON, out: &out})
 	if err != nil {
 		return nil, err

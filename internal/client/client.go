@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
 // DefaultTimeout bounds one request (connecting, sending, and reading the
@@ -109,17 +111,6 @@ func (c *Client) Endpoint() string { return c.root.String() }
 // Timeout is the bound on one request.
 func (c *Client) Timeout() time.Duration { return c.timeout }
 
-// Error codes of the contract's error body.
-const (
-	CodeNotFound     = "not_found"
-	CodeInvalid      = "invalid"
-	CodeConflict     = "conflict"
-	CodeUnauthorized = "unauthorized"
-	CodeForbidden    = "forbidden"
-	CodeTooLarge     = "too_large"
-	CodeInternal     = "internal"
-)
-
 // Error is an answer other than 2xx. Code, Message and Field come from the
 // contract's error body; when the body is not one (a proxy's HTML page, say)
 // Code is empty and Message holds the start of the body.
@@ -170,16 +161,7 @@ func HasCode(err error, code string) bool {
 }
 
 // IsNotFound reports whether err says that what was asked for does not exist.
-func IsNotFound(err error) bool { return HasCode(err, CodeNotFound) }
-
-// errorBody is the contract's error answer.
-type errorBody struct {
-	Error *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field"`
-	} `json:"error"`
-}
+func IsNotFound(err error) bool { return HasCode(err, apiwire.CodeNotFound) }
 
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10
@@ -191,7 +173,7 @@ func decodeError(method, path string, resp *http.Response) error {
 		e.Message = fmt.Sprintf("(reading the body: %v)", err)
 		return e
 	}
-	var body errorBody
+	var body apiwire.ErrorBody
 	if json.Unmarshal(b, &body) == nil && body.Error != nil && body.Error.Code != "" {
 		e.Code, e.Message, e.Field = body.Error.Code, body.Error.Message, body.Error.Field
 		return e
@@ -332,17 +314,9 @@ func api(parts ...string) string {
 	return b.String()
 }
 
-// Health is the answer of /healthz and /readyz.
-type Health struct {
-	Status string `json:"status"` // ok, ready or unavailable
-	Reason string `json:"reason,omitempty"`
-	// Migrations are the schema versions applied (readyz).
-	Migrations []int `json:"migrations,omitempty"`
-}
-
 // Healthz asks whether the server process is up (no token needed).
-func (c *Client) Healthz(ctx context.Context) (*Health, error) {
-	var h Health
+func (c *Client) Healthz(ctx context.Context) (*apiwire.Health, error) {
+	var h apiwire.Health
 	if err := c.get(ctx, "/healthz", nil, &h); err != nil {
 		return nil, err
 	}
@@ -352,11 +326,11 @@ func (c *Client) Healthz(ctx context.Context) (*Health, error) {
 // Readyz asks whether the server can reach its database and its migrations
 // are current (no token needed). A server that is not ready answers 503:
 // Readyz then returns the answer and an *Error whose Message is the reason.
-func (c *Client) Readyz(ctx context.Context) (*Health, error) {
-	var h Health
+func (c *Client) Readyz(ctx context.Context) (*apiwire.Health, error) {
+	var h apiwire.Health
 	err := c.get(ctx, "/readyz", nil, &h)
 	if e, ok := AsError(err); ok && e.Status == http.StatusServiceUnavailable && e.Code == "" {
-		var body Health
+		var body apiwire.Health
 		if json.Unmarshal(e.body, &body) == nil && body.Status != "" {
 			e.Code, e.Message = "unavailable", body.Reason
 			return &body, e

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -123,9 +124,9 @@ func TestErrorBodiesDecodeIntoError(t *testing.T) {
 		code, message string
 		field         string
 	}{
-		{"internal", 500, `{"error": {"code": "internal", "message": "database is down"}}`, client.CodeInternal, "database is down", ""},
-		{"invalid field", 400, `{"error": {"code": "invalid", "message": "unknown status \"DONE\"", "field": "status"}}`, client.CodeInvalid, `unknown status "DONE"`, "status"},
-		{"not found", 404, `{"error": {"code": "not_found", "message": "release 9 does not exist"}}`, client.CodeNotFound, "release 9 does not exist", ""},
+		{"internal", 500, `{"error": {"code": "internal", "message": "database is down"}}`, apiwire.CodeInternal, "database is down", ""},
+		{"invalid field", 400, `{"error": {"code": "invalid", "message": "unknown status \"DONE\"", "field": "status"}}`, apiwire.CodeInvalid, `unknown status "DONE"`, "status"},
+		{"not found", 404, `{"error": {"code": "not_found", "message": "release 9 does not exist"}}`, apiwire.CodeNotFound, "release 9 does not exist", ""},
 		{"proxy page", 502, "<html><body>\n<h1>Bad Gateway</h1></body></html>", "", "<html><body> <h1>Bad Gateway</h1></body></html>", ""},
 		{"empty", 500, "", "", "", ""},
 		{"json but not an error", 500, `{"oops": true}`, "", `{"oops": true}`, ""},
@@ -145,7 +146,7 @@ func TestErrorBodiesDecodeIntoError(t *testing.T) {
 			if e.Method != "GET" || e.Path != "/api/v1/releases/9" {
 				t.Errorf("error names %s %s", e.Method, e.Path)
 			}
-			if client.IsNotFound(err) != (tc.code == client.CodeNotFound) {
+			if client.IsNotFound(err) != (tc.code == apiwire.CodeNotFound) {
 				t.Errorf("IsNotFound = %v", client.IsNotFound(err))
 			}
 			if tc.code == "" && !strings.Contains(err.Error(), fmt.Sprint(tc.status)) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -24,19 +25,13 @@ type LogFilter struct {
 	Limit  int    // page size: server default 50, at most 500
 }
 
-// LogPage is one page of a release's log, oldest line first.
-type LogPage struct {
-	Entries    []release.LogEntry `json:"entries"`
-	NextCursor string             `json:"next_cursor"`
-}
-
 // ListLogs returns one page of release id's log.
-func (c *Client) ListLogs(ctx context.Context, id int64, f LogFilter) (*LogPage, error) {
+func (c *Client) ListLogs(ctx context.Context, id int64, f LogFilter) (*apiwire.LogPage, error) {
 	q := url.Values{}
 	setQuery(q, "phase", f.Phase)
 	setQuery(q, "cursor", f.Cursor)
 	setLimit(q, f.Limit)
-	var p LogPage
+	var p apiwire.LogPage
 	if err := c.get(ctx, api("releases", strconv.FormatInt(id, 10), "logs"), q, &p); err != nil {
 		return nil, err
 	}

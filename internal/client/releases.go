@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -86,16 +87,9 @@ func (f ReleaseFilter) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// ReleasePage is one page of a release listing, newest first. Listed
-// releases may lack phases and artifacts; GetRelease has everything.
-type ReleasePage struct {
-	Releases   []release.Release `json:"releases"`
-	NextCursor string            `json:"next_cursor"`
-}
-
 // ListReleases returns one page of the releases that match f, newest first.
-func (c *Client) ListReleases(ctx context.Context, f ReleaseFilter) (*ReleasePage, error) {
-	var p ReleasePage
+func (c *Client) ListReleases(ctx context.Context, f ReleaseFilter) (*apiwire.ReleaseList, error) {
+	var p apiwire.ReleaseList
 	if err := c.get(ctx, api("releases"), f.query(), &p); err != nil {
 		return nil, err
 	}
@@ -112,7 +106,7 @@ func (c *Client) LatestRelease(ctx context.Context, f ReleaseFilter) (*release.R
 		return nil, err
 	}
 	if len(p.Releases) == 0 {
-		return nil, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no release matches " + f.String()}
+		return nil, &Error{Status: http.StatusNotFound, Code: apiwire.CodeNotFound, Message: "no release matches " + f.String()}
 	}
 	return c.GetRelease(ctx, p.Releases[0].ID)
 }
@@ -126,45 +120,13 @@ func (c *Client) GetRelease(ctx context.Context, id int64) (*release.Release, er
 	return &r, nil
 }
 
-// ArtifactRef names an artifact a new release deploys: the ID of a
-// registered artifact, or a new one (URI, app, stack...) that the server
-// registers on the way.
-type ArtifactRef struct {
-	ID                   int64          `json:"id,omitempty"`
-	URI                  string         `json:"artifact_uri,omitempty"`
-	BuildID              string         `json:"build_id,omitempty"`
-	StackName            string         `json:"stack_name,omitempty"`
-	AppName              string         `json:"app_name,omitempty"`
-	RegistrationMetadata map[string]any `json:"registration_metadata,omitempty"`
-}
-
-// CreateReleaseRequest is the body of POST /api/v1/releases.
-type CreateReleaseRequest struct {
-	Environment string `json:"environment"`
-	// Template is "name" or "namespace/name"; empty: the environment's
-	// default template.
-	Template         string                    `json:"template,omitempty"`
-	Targets          []string                  `json:"targets,omitempty"`
-	Artifacts        []ArtifactRef             `json:"artifacts,omitempty"`
-	Variables        []release.Variable        `json:"variables,omitempty"`
-	MigrationScripts []release.MigrationScript `json:"migration_scripts,omitempty"`
-	// DeploymentType is REGULAR (default) or CUSTOM; ROLLBACK releases
-	// come from Rollback.
-	DeploymentType   release.DeploymentType `json:"deployment_type,omitempty"`
-	BlueprintVersion string                 `json:"blueprint_version,omitempty"`
-}
-
 // CreateRelease queues a release and returns it.
-func (c *Client) CreateRelease(ctx context.Context, req CreateReleaseRequest) (*release.Release, error) {
+func (c *Client) CreateRelease(ctx context.Context, req apiwire.CreateReleaseRequest) (*release.Release, error) {
 	var r release.Release
 	if err := c.post(ctx, api("releases"), req, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
-}
-
-type commentBody struct {
-	Comment string `json:"comment,omitempty"`
 }
 
 // action posts to /api/v1/releases/{id}/{verb} and returns the release the
@@ -180,27 +142,24 @@ func (c *Client) action(ctx context.Context, id int64, verb string, body any) (*
 // Approve lets a release waiting for approval go on (409 conflict when its
 // status does not allow it).
 func (c *Client) Approve(ctx context.Context, id int64, comment string) (*release.Release, error) {
-	return c.action(ctx, id, "approve", commentBody{comment})
+	return c.action(ctx, id, "approve", apiwire.CommentRequest{Comment: comment})
 }
 
 // Reject ends a release waiting for approval (409 conflict when its status
 // does not allow it).
 func (c *Client) Reject(ctx context.Context, id int64, comment string) (*release.Release, error) {
-	return c.action(ctx, id, "reject", commentBody{comment})
+	return c.action(ctx, id, "reject", apiwire.CommentRequest{Comment: comment})
 }
 
 // Abort stops a queued, running or waiting release (409 conflict when it
 // has finished).
 func (c *Client) Abort(ctx context.Context, id int64, comment string) (*release.Release, error) {
-	return c.action(ctx, id, "abort", commentBody{comment})
+	return c.action(ctx, id, "abort", apiwire.CommentRequest{Comment: comment})
 }
 
 // SignOff records a verdict (APPROVED or REJECTED) on a finished release.
 func (c *Client) SignOff(ctx context.Context, id int64, status release.SignOffStatus, comment string) (*release.Release, error) {
-	return c.action(ctx, id, "signoff", struct {
-		Status  release.SignOffStatus `json:"status"`
-		Comment string                `json:"comment,omitempty"`
-	}{status, comment})
+	return c.action(ctx, id, "signoff", apiwire.SignOffRequest{Status: status, Comment: comment})
 }
 
 // Rollback queues a ROLLBACK release that re-applies what an earlier

@@ -3,32 +3,13 @@ package client
 import (
 	"context"
 	"net/http"
-	"time"
-)
 
-// Token scopes.
-const (
-	ScopeRead    = "read"
-	ScopeWrite   = "write"
-	ScopeApprove = "approve"
-	ScopeAdmin   = "admin"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
-
-// Token is an API token. Secret is only set in the answer to CreateToken:
-// the server shows it once and keeps only its hash.
-type Token struct {
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-	Secret    string     `json:"secret,omitempty"`
-}
 
 // ListTokens returns every token, without secrets (admin scope).
-func (c *Client) ListTokens(ctx context.Context) ([]Token, error) {
-	var p struct {
-		Tokens []Token `json:"tokens"`
-	}
+func (c *Client) ListTokens(ctx context.Context) ([]apiwire.Token, error) {
+	var p apiwire.TokenList
 	if err := c.get(ctx, api("tokens"), nil, &p); err != nil {
 		return nil, err
 	}
@@ -37,12 +18,9 @@ func (c *Client) ListTokens(ctx context.Context) ([]Token, error) {
 
 // CreateToken creates a token with the given scopes and returns it with its
 // secret (admin scope).
-func (c *Client) CreateToken(ctx context.Context, name string, scopes []string) (*Token, error) {
-	var t Token
-	err := c.post(ctx, api("tokens"), struct {
-		Name   string   `json:"name"`
-		Scopes []string `json:"scopes"`
-	}{name, scopes}, &t)
+func (c *Client) CreateToken(ctx context.Context, name string, scopes []string) (*apiwire.NewToken, error) {
+	var t apiwire.NewToken
+	err := c.post(ctx, api("tokens"), apiwire.TokenRequest{Name: name, Scopes: scopes}, &t)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -42,11 +41,8 @@ func scanArtifact(row pgx.Row) (release.Artifact, error) {
 // GetArtifact returns one artifact.
 func (s *Store) GetArtifact(ctx context.Context, id int64) (release.Artifact, error) {
 	a, err := scanArtifact(s.pool.QueryRow(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return a, fmt.Errorf("artifact %d: %w", id, ErrNotFound)
-	}
 	if err != nil {
-		return a, fmt.Errorf("reading artifact %d: %w", id, err)
+		return a, dbErr{Missing: fmt.Sprintf("artifact %d", id), Doing: fmt.Sprintf("reading artifact %d", id)}.of(err)
 	}
 	return a, nil
 }

@@ -4,12 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
 // SaveBlueprint keeps a configuration snapshot under a version label of an
@@ -32,11 +27,8 @@ func (s *Store) Blueprint(ctx context.Context, env, version string) ([]byte, err
 	var sum string
 	err := s.pool.QueryRow(ctx, `SELECT b.archive, b.sha256 FROM blueprints b JOIN environments e ON e.id = b.environment_id
 		WHERE e.name = $1 AND b.version = $2`, env, version).Scan(&archive, &sum)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("blueprint %s of environment %s: %w", version, env, ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("reading blueprint %s of %s: %w", version, env, err)
+		return nil, dbErr{Missing: fmt.Sprintf("blueprint %s of environment %s", version, env), Doing: fmt.Sprintf("reading blueprint %s of %s", version, env)}.of(err)
 	}
 	got := sha256.Sum256(archive)
 	if hex.EncodeToString(got[:]) != sum {
@@ -49,15 +41,6 @@ func (s *Store) Blueprint(ctx context.Context, env, version string) ([]byte, err
 func (s *Store) SetBlueprintVersion(ctx context.Context, releaseID int64, version string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET blueprint_version = $2 WHERE id = $1`, releaseID, version); err != nil {
 		return fmt.Errorf("release %d: recording blueprint version: %w", releaseID, err)
-	}
-	s.notifyRelease(ctx, releaseID)
-	return nil
-}
-
-// RecordMigrationOutcomes stores what happened to each migration script.
-func (s *Store) RecordMigrationOutcomes(ctx context.Context, releaseID int64, outcomes []release.MigrationOutcome) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE releases SET migration_outcomes = $2 WHERE id = $1`, releaseID, nonNil(outcomes)); err != nil {
-		return fmt.Errorf("release %d: recording migration outcomes: %w", releaseID, err)
 	}
 	s.notifyRelease(ctx, releaseID)
 	return nil

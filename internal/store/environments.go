@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,11 +33,8 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at, updated_at`,
 		env.Name, env.Namespace, env.Source, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
 	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("environment %q already exists: %w", env.Name, ErrConflict)
-	}
 	if err != nil {
-		return fmt.Errorf("creating environment %q: %w", env.Name, err)
+		return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
 	}
 	return nil
 }
@@ -51,11 +47,8 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		old, err := scanEnvironment(tx.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1 FOR UPDATE`, env.Name))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("environment %q: %w", env.Name, ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("reading environment %q: %w", env.Name, err)
+			return dbErr{Missing: fmt.Sprintf("environment %q", env.Name), Doing: fmt.Sprintf("reading environment %q", env.Name)}.of(err)
 		}
 		kept := map[string]string{}
 		for _, v := range old.Variables {
@@ -101,11 +94,8 @@ func (s *Store) encodeEnvironment(env *release.Environment) (vars, timeouts []by
 // GetEnvironment returns an environment by name, sensitive values blanked.
 func (s *Store) GetEnvironment(ctx context.Context, name string) (*release.Environment, error) {
 	env, err := scanEnvironment(s.pool.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1`, name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("environment %q: %w", name, ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("reading environment %q: %w", name, err)
+		return nil, dbErr{Missing: fmt.Sprintf("environment %q", name), Doing: fmt.Sprintf("reading environment %q", name)}.of(err)
 	}
 	blankSensitive(env.Variables)
 	return env, nil
@@ -115,11 +105,8 @@ func (s *Store) GetEnvironment(ctx context.Context, name string) (*release.Envir
 // for a worker to pass to terraform. Nothing else may call it.
 func (s *Store) EnvironmentForRun(ctx context.Context, name string) (*release.Environment, error) {
 	env, err := scanEnvironment(s.pool.QueryRow(ctx, `SELECT `+environmentColumns+` FROM environments WHERE name = $1`, name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("environment %q: %w", name, ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("reading environment %q: %w", name, err)
+		return nil, dbErr{Missing: fmt.Sprintf("environment %q", name), Doing: fmt.Sprintf("reading environment %q", name)}.of(err)
 	}
 	if err := s.openVariables(env.Variables); err != nil {
 		return nil, fmt.Errorf("environment %q: %w", name, err)

@@ -8,12 +8,6 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// Deployment is an application deployment with its artifact's build id.
-type Deployment struct {
-	release.ApplicationDeployment
-	BuildID string `json:"build_id"`
-}
-
 // DeploymentFilter picks application deployments: of one environment, of
 // one release, or both.
 type DeploymentFilter struct {
@@ -23,7 +17,7 @@ type DeploymentFilter struct {
 }
 
 // Deployments returns application deployments, newest first.
-func (s *Store) Deployments(ctx context.Context, f DeploymentFilter) ([]Deployment, error) {
+func (s *Store) Deployments(ctx context.Context, f DeploymentFilter) ([]release.ApplicationDeployment, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -34,9 +28,9 @@ func (s *Store) Deployments(ctx context.Context, f DeploymentFilter) ([]Deployme
 		return nil, fmt.Errorf("reading deployments (environment %q, release %d): %w", f.Environment, f.ReleaseID, err)
 	}
 	defer rows.Close()
-	out := []Deployment{}
+	out := []release.ApplicationDeployment{}
 	for rows.Next() {
-		var d Deployment
+		var d release.ApplicationDeployment
 		if err := rows.Scan(&d.ID, &d.ReleaseID, &d.Environment, &d.ArtifactID, &d.ArtifactURI, &d.AppName, &d.StackName, &d.BuildID, &d.DeployedAt); err != nil {
 			return nil, fmt.Errorf("reading deployments: %w", err)
 		}
@@ -47,12 +41,12 @@ func (s *Store) Deployments(ctx context.Context, f DeploymentFilter) ([]Deployme
 
 // ResourceEvent is one release's planned change to one address.
 type ResourceEvent struct {
-	ReleaseID   int64          `json:"release_id"`
-	Status      release.Status `json:"status"`
-	CreatedAt   time.Time      `json:"created_at"`
-	TriggeredBy string         `json:"triggered_by"`
-	Template    string         `json:"template"`
-	Change      StoredChange   `json:"change"`
+	ReleaseID   int64
+	Status      release.Status
+	CreatedAt   time.Time
+	TriggeredBy string
+	Template    string
+	Change      StoredChange
 }
 
 // ResourceHistory returns, newest release first, every change releases of

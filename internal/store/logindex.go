@@ -3,56 +3,20 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
-
-// PhaseLog is where one phase's lines are in a release's log: Lines lines
-// with seqs from FirstSeq to LastSeq, in Runs of consecutive seqs (one run
-// unless other lines came between, as the release's own lines do around a
-// wait for approval).
-type PhaseLog struct {
-	Phase    string     `json:"phase"`
-	FirstSeq int64      `json:"first_seq"`
-	LastSeq  int64      `json:"last_seq"`
-	Lines    int64      `json:"lines"`
-	Runs     [][2]int64 `json:"runs"`
-}
-
-// LineOf is the phase-relative line number (from 1) of a seq of the
-// phase, 0 when the seq is not the phase's.
-func (p PhaseLog) LineOf(seq int64) int64 {
-	var before int64
-	for _, r := range p.Runs {
-		if seq >= r[0] && seq <= r[1] {
-			return before + seq - r[0] + 1
-		}
-		before += r[1] - r[0] + 1
-	}
-	return 0
-}
-
-// SeqOf is the seq of the phase's line n (from 1); 0 when there is no
-// such line.
-func (p PhaseLog) SeqOf(n int64) int64 {
-	for _, r := range p.Runs {
-		if size := r[1] - r[0] + 1; n > size {
-			n -= size
-		} else if n >= 1 {
-			return r[0] + n - 1
-		}
-	}
-	return 0
-}
 
 // LogIndex lists the phases that wrote lines to a release's log, in the
 // order they started, read from the chunk rows' headers only (no line is
 // unpacked).
-func (s *Store) LogIndex(ctx context.Context, releaseID int64) ([]PhaseLog, error) {
+func (s *Store) LogIndex(ctx context.Context, releaseID int64) ([]release.PhaseLog, error) {
 	rows, err := s.pool.Query(ctx, `SELECT phase, first_seq, last_seq FROM release_log_chunks WHERE release_id = $1 ORDER BY first_seq`, releaseID)
 	if err != nil {
 		return nil, fmt.Errorf("reading the log index of release %d: %w", releaseID, err)
 	}
 	defer rows.Close()
-	out := []PhaseLog{}
+	out := []release.PhaseLog{}
 	at := map[string]int{}
 	for rows.Next() {
 		var phase string
@@ -64,7 +28,7 @@ func (s *Store) LogIndex(ctx context.Context, releaseID int64) ([]PhaseLog, erro
 		if !ok {
 			i = len(out)
 			at[phase] = i
-			out = append(out, PhaseLog{Phase: phase, FirstSeq: first})
+			out = append(out, release.PhaseLog{Phase: phase, FirstSeq: first})
 		}
 		p := &out[i]
 		if n := len(p.Runs); n > 0 && p.Runs[n-1][1]+1 == first {
@@ -78,16 +42,10 @@ func (s *Store) LogIndex(ctx context.Context, releaseID int64) ([]PhaseLog, erro
 	return out, rows.Err()
 }
 
-// LogMatch is one log line holding a searched text.
-type LogMatch struct {
-	Seq   int64  `json:"seq"`
-	Phase string `json:"phase"`
-}
-
 // SearchLogs returns the first limit lines of a release's log (of one
 // phase, or all with "") whose text holds q, case-insensitively, in seq
 // order, and how many lines match in all.
-func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string, limit int) ([]LogMatch, int64, error) {
+func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string, limit int) ([]release.LogMatch, int64, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
@@ -100,10 +58,10 @@ func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string
 		return nil, 0, fmt.Errorf("searching the log of release %d: %w", releaseID, err)
 	}
 	defer rows.Close()
-	out := []LogMatch{}
+	out := []release.LogMatch{}
 	var total int64
 	for rows.Next() {
-		var m LogMatch
+		var m release.LogMatch
 		if err := rows.Scan(&m.Seq, &m.Phase, &total); err != nil {
 			return nil, 0, fmt.Errorf("searching the log of release %d: %w", releaseID, err)
 		}

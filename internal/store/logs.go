@@ -11,16 +11,6 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// LogChannel is the LISTEN/NOTIFY channel announcing new log lines; the
-// payload is "<release id>:<highest seq written>".
-const LogChannel = "shiplog_logs"
-
-// ReleaseChannel announces every change to what a release looks like
-// (status, phases, summary, approval, sign-off, blueprint, migration
-// outcomes); the payload is the id. Readers may cache a release until it
-// is announced, so every such write must announce it.
-const ReleaseChannel = "shiplog_releases"
-
 // AppendLogs writes entries — consecutive seqs of one release, ascending —
 // in one transaction, as one chunk row per run of lines of one phase, and
 // announces them. Entries already written (a retry after a commit whose

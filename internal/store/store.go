@@ -5,7 +5,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,13 +21,6 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
-
-// ErrNotFound is wrapped by every lookup that finds nothing.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is wrapped when a write loses a compare-and-set or breaks a
-// uniqueness rule.
-var ErrConflict = errors.New("conflict")
 
 // Store is shiplog's database.
 type Store struct {
@@ -116,9 +108,4 @@ func (s *Store) Close() { s.pool.Close() }
 // inTx runs fn in one transaction.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

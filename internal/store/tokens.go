@@ -9,10 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// TokenChannel announces token revocations so that processes caching
-// tokens drop them at once; the payload is the token's name.
-const TokenChannel = "shiplog_tokens"
-
 // Token is an API token as stored: its secret is never kept, only the
 // SHA-256 of it.
 type Token struct {
@@ -35,11 +31,8 @@ func (s *Store) CreateToken(ctx context.Context, t *Token) error {
 	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (name, hash, scopes) VALUES ($1, $2, $3) RETURNING id, created_at`,
 		t.Name, t.Hash, t.Scopes).Scan(&t.ID, &t.CreatedAt)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("a token named %q already exists (names of revoked tokens are not reused): %w", t.Name, ErrConflict)
-	}
 	if err != nil {
-		return fmt.Errorf("creating token %q: %w", t.Name, err)
+		return dbErr{Duplicate: fmt.Sprintf("a token named %q already exists (names of revoked tokens are not reused)", t.Name), Doing: fmt.Sprintf("creating token %q", t.Name)}.of(err)
 	}
 	return nil
 }
@@ -58,11 +51,8 @@ func scanToken(row pgx.Row) (*Token, error) {
 // hash, or ErrNotFound.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*Token, error) {
 	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL`, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("token: %w", ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("looking up a token: %w", err)
+		return nil, dbErr{Missing: "token", Doing: "looking up a token"}.of(err)
 	}
 	return t, nil
 }
@@ -92,11 +82,8 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var revoked *time.Time
 		err := tx.QueryRow(ctx, `SELECT revoked_at FROM api_tokens WHERE name = $1 FOR UPDATE`, name).Scan(&revoked)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("token %q: %w", name, ErrNotFound)
-		}
 		if err != nil {
-			return fmt.Errorf("revoking token %q: %w", name, err)
+			return dbErr{Missing: fmt.Sprintf("token %q", name), Doing: fmt.Sprintf("revoking token %q", name)}.of(err)
 		}
 		if revoked != nil {
 			return fmt.Errorf("token %q was already revoked at %s: %w", name, revoked.Format(time.RFC3339), ErrConflict)

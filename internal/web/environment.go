@@ -18,7 +18,7 @@ type envPage struct {
 	Resources   int
 	Sync        string
 	Health      string
-	Deployments []store.Deployment
+	Deployments []release.ApplicationDeployment
 }
 
 type moduleGroup struct {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 func (p *Pages) funcs() template.FuncMap {
@@ -173,7 +172,7 @@ type numbered struct {
 }
 
 // number numbers lines by their place in a phase's log.
-func number(es []release.LogEntry, pl store.PhaseLog) []numbered {
+func number(es []release.LogEntry, pl release.PhaseLog) []numbered {
 	out := make([]numbered, len(es))
 	for i, e := range es {
 		out[i] = numbered{e, pl.LineOf(e.Seq)}
@@ -182,7 +181,7 @@ func number(es []release.LogEntry, pl store.PhaseLog) []numbered {
 }
 
 // tailOf reads a phase's last n lines, numbered.
-func (p *Pages) tailOf(ctx context.Context, id int64, pl store.PhaseLog, n int64) ([]numbered, error) {
+func (p *Pages) tailOf(ctx context.Context, id int64, pl release.PhaseLog, n int64) ([]numbered, error) {
 	after := pl.FirstSeq - 1
 	if pl.Lines > n {
 		after = pl.SeqOf(pl.Lines - n)
@@ -214,7 +213,7 @@ func actionWord(a release.ChangeAction) string {
 }
 
 // runs is a log's runs of seqs as JSON ("[[1,40],[45,80]]").
-func runs(pl store.PhaseLog) string {
+func runs(pl release.PhaseLog) string {
 	if pl.Runs == nil {
 		return "[]"
 	}

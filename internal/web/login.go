@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -43,13 +42,9 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _, err := p.api.Login(r.Context(), secret)
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		p.render(w, r, ae.Status, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: " + ae.Message}})
-		return
-	}
 	if err != nil {
-		p.fail(w, r, err)
+		status, msg := p.api.Explain(r, err)
+		p.render(w, r, status, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: " + msg}})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // initialLines is how many lines the logs page carries in its HTML, so
@@ -19,7 +18,7 @@ type logsPage struct {
 	Options []phaseOption
 	// Log is where the shown lines are (for all phases: one run of every
 	// seq, so that line n is seq n).
-	Log     store.PhaseLog
+	Log     release.PhaseLog
 	LastSeq int64 // the whole release's last seq (the stream's cursor)
 	Entries []numbered
 	Live    bool
@@ -34,7 +33,7 @@ type phaseOption struct {
 
 // defaultPhase is the phase the logs page opens on: the running one, else
 // the one that ended the release, else the last that wrote lines.
-func defaultPhase(r *release.Release, idx []store.PhaseLog) string {
+func defaultPhase(r *release.Release, idx []release.PhaseLog) string {
 	for _, ph := range r.Phases {
 		if ph.Status == release.PhaseInProgress {
 			return ph.Name
@@ -101,7 +100,7 @@ func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if all && pg.LastSeq > 0 {
-		pg.Log = store.PhaseLog{FirstSeq: 1, LastSeq: pg.LastSeq, Lines: pg.LastSeq, Runs: [][2]int64{{1, pg.LastSeq}}}
+		pg.Log = release.PhaseLog{FirstSeq: 1, LastSeq: pg.LastSeq, Lines: pg.LastSeq, Runs: [][2]int64{{1, pg.LastSeq}}}
 	}
 	if !known {
 		p.fail(w, r, badRequest("phase", "release %d has no phase %q", id, phase))

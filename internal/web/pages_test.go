@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -360,7 +361,7 @@ func TestLogAPIs(t *testing.T) {
 	}
 	t.Run("index", func(t *testing.T) {
 		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/index", h.fx.failed))
-		var idx api.LogIndex
+		var idx apiwire.LogIndex
 		if err := json.Unmarshal(b, &idx); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +375,7 @@ func TestLogAPIs(t *testing.T) {
 	})
 	t.Run("search", func(t *testing.T) {
 		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error:&phase=init", h.fx.failed))
-		var s api.LogSearch
+		var s apiwire.LogSearch
 		if err := json.Unmarshal(b, &s); err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +402,7 @@ func TestLogAPIs(t *testing.T) {
 	t.Run("resource history", func(t *testing.T) {
 		addr := url.QueryEscape(`aws_iam_policy.p`)
 		_, b, _ := get("/api/v1/environments/prod/resources/history?address=" + addr)
-		var rh api.ResourceHistory
+		var rh apiwire.ResourceHistory
 		if err := json.Unmarshal(b, &rh); err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -20,7 +21,7 @@ type releasePage struct {
 	Phases   []phaseRow
 	Top      []store.StoredChange
 	More     bool
-	Deploys  []store.Deployment
+	Deploys  []release.ApplicationDeployment
 	Previous int64
 	Actions  actions
 }
@@ -144,10 +145,10 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	}
 	t := tokenOf(ctx)
 	pg.Actions = actions{
-		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, api.ScopeApprove),
-		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, api.ScopeWrite),
-		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, api.ScopeApprove),
-		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, api.ScopeWrite),
+		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
+		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
+		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
+		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, apiwire.ScopeWrite),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }
@@ -174,13 +175,13 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		body = map[string]string{"status": r.PostForm.Get("status"), "comment": r.PostForm.Get("comment")}
 	case "rollback":
 	default:
-		p.fail(w, r, &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound,
+		p.fail(w, r, &pageError{Status: http.StatusNotFound,
 			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
 		return
 	}
 	status, resp := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
 	if status >= 300 {
-		p.fail(w, r, &api.Error{Status: status, Code: "action", Message: action + ": " + api.ErrorMessage(resp)})
+		p.fail(w, r, &pageError{Status: status, Message: action + ": " + api.ErrorMessage(resp)})
 		return
 	}
 	target := "/releases/" + strconv.FormatInt(id, 10)

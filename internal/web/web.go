@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -187,7 +188,7 @@ type view struct {
 }
 
 // can reports whether the signed-in token has a scope.
-func (v view) Can(scope string) bool { return api.Allows(v.Token, api.Scope(scope)) }
+func (v view) Can(scope string) bool { return api.Allows(v.Token, apiwire.Scope(scope)) }
 
 // render executes a page into memory first, so that a failing template is
 // a clean 500 rather than half a page.
@@ -218,17 +219,16 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page 
 // fail shows an error page: API errors keep their status and message,
 // anything else is a 500 whose details stay in the log.
 func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "something went wrong on the server (its log says what)"
-	var ae *api.Error
+	var status int
+	var msg string
+	var pe *pageError
 	switch {
-	case errors.As(err, &ae):
-		status, msg = ae.Status, ae.Message
-	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, err.Error()
+	case errors.As(err, &pe):
+		status, msg = pe.Status, pe.Message
 	case errors.Is(err, context.Canceled):
 		return
 	default:
-		p.log.Error("page failed", "path", r.URL.Path, "error", err)
+		status, msg = p.api.Explain(r, err)
 	}
 	p.render(w, r, status, "error", view{Title: http.StatusText(status), Data: errorPage{Status: status, Message: msg}})
 }
@@ -238,8 +238,16 @@ type errorPage struct {
 	Message string
 }
 
+// pageError is an error a page answers with its own status.
+type pageError struct {
+	Status  int
+	Message string
+}
+
+func (e *pageError) Error() string { return e.Message }
+
 func badRequest(field, format string, args ...any) error {
-	return &api.Error{Status: http.StatusBadRequest, Code: api.CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &pageError{Status: http.StatusBadRequest, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
 type tokenKey struct{}
@@ -254,8 +262,7 @@ func tokenOf(ctx context.Context) *store.Token {
 func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := p.api.SessionToken(r)
-		var ae *api.Error
-		if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		if api.IsUnauthorized(err) {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
@@ -264,8 +271,8 @@ func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := context.WithValue(r.Context(), tokenKey{}, t)
-		if !api.Allows(t, api.ScopeRead) {
-			p.fail(w, r.WithContext(ctx), &api.Error{Status: http.StatusForbidden, Code: api.CodeForbidden,
+		if !api.Allows(t, apiwire.ScopeRead) {
+			p.fail(w, r.WithContext(ctx), &pageError{Status: http.StatusForbidden,
 				Message: fmt.Sprintf("token %q lacks the read scope these pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))})
 			return
 		}

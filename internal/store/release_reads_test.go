@@ -8,7 +8,32 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
+
+func TestListReleasesNewestFirstWithFilters(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "prod")
+	newEnv(t, s, "dev")
+	var ids []int64
+	for range 5 {
+		ids = append(ids, newRelease(t, s, "prod").ID)
+	}
+	newRelease(t, s, "dev")
+	page, err := s.ListReleases(ctx, store.ReleaseFilter{Environment: "prod", Limit: 3})
+	if err != nil || len(page) != 3 || page[0].ID != ids[4] || page[2].ID != ids[2] {
+		t.Fatalf("first page: %v %+v", err, page)
+	}
+	page, _ = s.ListReleases(ctx, store.ReleaseFilter{Environment: "prod", Limit: 3, BeforeID: page[2].ID})
+	if len(page) != 2 || page[1].ID != ids[0] {
+		t.Fatalf("second page: %+v", page)
+	}
+	page, _ = s.ListReleases(ctx, store.ReleaseFilter{Statuses: []release.Status{release.StatusQueued}})
+	if len(page) != 6 {
+		t.Fatalf("queued: %d", len(page))
+	}
+}
 
 // GetRelease reads what GetRelease reads, in one query.
 func TestGetReleaseMatchesGetRelease(t *testing.T) {

@@ -2,14 +2,15 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
+
+// This file is the work queue: claiming a queued release under a lease,
+// renewing the lease, and stopping releases whose lease ran out.
 
 // Claim takes the oldest queued release of an environment that has no
 // release in progress or waiting for approval, moves it to IN_PROGRESS under
@@ -34,7 +35,7 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 			lease_owner = $1, lease_expires_at = now() + $2::interval
 		FROM candidate WHERE r.id = candidate.id AND r.status = 'QUEUED'
 		RETURNING r.id`, owner, lease.String()).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) || isUniqueViolation(err) {
+	if isNoRows(err) || isUniqueViolation(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -90,73 +91,4 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 		s.notifyRelease(ctx, id)
 	}
 	return ids, nil
-}
-
-// RequestAbort aborts a release. A queued or pending release ends at once;
-// a running one gets a stored abort request that its worker (or any worker
-// that picks it up after a restart) honours. It returns the status the
-// release had.
-func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) (release.Status, error) {
-	for range 5 {
-		r, err := s.GetRelease(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		switch r.Status {
-		case release.StatusQueued, release.StatusPendingApproval:
-			reason := fmt.Sprintf("aborted by %s", by)
-			if comment != "" {
-				reason += ": " + comment
-			}
-			err := s.Transition(ctx, StatusChange{ID: id, From: r.Status, To: release.StatusAborted, Reason: reason})
-			var ce *StatusConflictError
-			if errors.As(err, &ce) {
-				continue // it moved meanwhile: look again
-			}
-			if err == nil {
-				s.pool.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED' WHERE release_id = $1 AND status IN ('PENDING', 'PENDING_APPROVAL')`, id)
-				s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now() WHERE id = $1`, id, by)
-				s.notifyRelease(ctx, id)
-			}
-			return r.Status, err
-		case release.StatusInProgress:
-			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
-					error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $3
-				WHERE id = $1 AND status = 'IN_PROGRESS' AND abort_requested_at IS NULL`, id, by, abortReason(by, comment))
-			if err != nil {
-				return "", fmt.Errorf("requesting abort of release %d: %w", id, err)
-			}
-			if tag.RowsAffected() == 0 {
-				continue
-			}
-			s.notifyRelease(ctx, id)
-			return r.Status, nil
-		default:
-			return r.Status, &StatusConflictError{ID: id, Want: release.StatusInProgress, To: release.StatusAborted, Found: r.Status}
-		}
-	}
-	return "", fmt.Errorf("release %d kept changing status while being aborted: %w", id, ErrConflict)
-}
-
-func abortReason(by, comment string) string {
-	s := "aborted by " + by
-	if comment != "" {
-		s += ": " + comment
-	}
-	return s
-}
-
-// AbortRequested reports whether someone asked to abort a release.
-func (s *Store) AbortRequested(ctx context.Context, id int64) (bool, error) {
-	var at *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT abort_requested_at FROM releases WHERE id = $1`, id).Scan(&at); err != nil {
-		return false, fmt.Errorf("release %d: %w", id, err)
-	}
-	return at != nil, nil
-}
-
-func (s *Store) notifyRelease(ctx context.Context, id int64) {
-	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", ReleaseChannel, fmt.Sprint(id)); err != nil {
-		s.log.Warn("announcing a release change", "release", id, "error", err)
-	}
 }

@@ -1,14 +1,67 @@
-package api
+// Package apiwire is the JSON contract of shiplog's HTTP API (/api/v1),
+// shared by the server (internal/api) and the client (internal/client):
+// the request and response bodies, the error body and its codes, and the
+// token scopes. The objects inside the bodies are the domain types of
+// internal/release. Keys are snake_case, times RFC 3339 (ARCHITECTURE.md,
+// "HTTP API").
+package apiwire
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-// The request and response bodies of the API. The objects inside are the
-// domain types of internal/release.
+// Error codes of the contract's error body.
+const (
+	CodeNotFound     = "not_found"
+	CodeInvalid      = "invalid"
+	CodeConflict     = "conflict"
+	CodeUnauthorized = "unauthorized"
+	CodeForbidden    = "forbidden"
+	CodeTooLarge     = "too_large"
+	CodeInternal     = "internal"
+)
+
+// ErrorBody is what every error answer carries:
+// {"error": {"code", "message", "field"}}.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// Error is the error object of an error answer.
+type Error struct {
+	// Code is one of the Code constants.
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Field names the one input field at fault, if there is one.
+	Field string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s (field %s)", e.Message, e.Field)
+	}
+	return e.Message
+}
+
+// Scope is what a token may do.
+type Scope string
+
+// The scopes. Admin implies every other; the others imply nothing.
+const (
+	ScopeNone    Scope = "" // public routes: health, readiness, metrics
+	ScopeRead    Scope = "read"
+	ScopeWrite   Scope = "write"   // create releases, register artifacts, ingest plans, abort, report health
+	ScopeApprove Scope = "approve" // approve, reject, sign off
+	ScopeAdmin   Scope = "admin"   // tokens, environments
+)
+
+// Scopes lists every scope.
+var Scopes = []Scope{ScopeRead, ScopeWrite, ScopeApprove, ScopeAdmin}
+
+// The request and response bodies.
 
 // EnvironmentRequest creates (POST) or replaces (PUT) an environment.
 type EnvironmentRequest struct {
@@ -63,8 +116,8 @@ type CreateReleaseRequest struct {
 	MigrationScripts []release.MigrationScript `json:"migration_scripts,omitempty"`
 	// DeploymentType is REGULAR (default) or CUSTOM; ROLLBACK releases are
 	// made by POST /api/v1/releases/{id}/rollback.
-	DeploymentType   string `json:"deployment_type,omitempty"`
-	BlueprintVersion string `json:"blueprint_version,omitempty"`
+	DeploymentType   release.DeploymentType `json:"deployment_type,omitempty"`
+	BlueprintVersion string                 `json:"blueprint_version,omitempty"`
 }
 
 // ReleaseList is GET /api/v1/releases.
@@ -161,12 +214,18 @@ type TokenRequest struct {
 	Scopes []string `json:"scopes"`
 }
 
-// Token is a token as listed (never its secret).
-type Token = store.Token
+// Token is a token as listed: never its secret, which only NewToken
+// carries.
+type Token struct {
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
 
 // TokenList is GET /api/v1/tokens.
 type TokenList struct {
-	Tokens []*Token `json:"tokens"`
+	Tokens []Token `json:"tokens"`
 }
 
 // NewToken is the answer to POST /api/v1/tokens: the only time the secret

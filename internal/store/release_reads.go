@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// This file reads releases: one (GetRelease, one round trip), a page
+// (ListReleases, then AttachDetails), a status, the counts by status.
+
+const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namespace, r.release_type, r.deployment_type, r.status,
+	r.triggered_by, r.created_at, r.queued_at, r.started_at, r.finished_at, r.blueprint_version, r.targets, r.error_log,
+	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
+	r.signoff_comment, r.summary, r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
+	r.migration_outcomes`
+
+func scanRelease(row pgx.Row) (*release.Release, error) {
+	var r release.Release
+	var status, rtype, dtype string
+	var approvedBy, approvalComment, signoffStatus, signoffBy, signoffComment, abortBy *string
+	var abortAt *time.Time
+	err := row.Scan(&r.ID, &r.Environment, &r.Namespace, &r.Template, &r.TemplateNamespace, &rtype, &dtype, &status,
+		&r.TriggeredBy, &r.CreatedAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.BlueprintVersion, &r.Targets, &r.ErrorLog,
+		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
+		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
+		&r.MigrationOutcomes)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status, err = release.ParseStatus(status); err != nil {
+		return nil, fmt.Errorf("release %d in the database: %w", r.ID, err)
+	}
+	if r.Type, err = release.ParseType(rtype); err != nil {
+		return nil, fmt.Errorf("release %d in the database: %w", r.ID, err)
+	}
+	if r.DeploymentType, err = release.ParseDeploymentType(dtype); err != nil {
+		return nil, fmt.Errorf("release %d in the database: %w", r.ID, err)
+	}
+	r.Approval.By = deref(approvedBy)
+	r.Approval.Comment = deref(approvalComment)
+	r.SignOff.Status = release.SignOffStatus(deref(signoffStatus))
+	r.SignOff.By = deref(signoffBy)
+	r.SignOff.Comment = deref(signoffComment)
+	if abortBy != nil && abortAt != nil {
+		r.AbortRequested = &release.AbortRequest{By: *abortBy, At: *abortAt}
+	}
+	return &r, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ReleaseFilter selects releases for ListReleases.
+type ReleaseFilter struct {
+	Environment    string
+	Statuses       []release.Status
+	Template       string
+	DeploymentType release.DeploymentType
+	TriggeredBy    string
+	CreatedAfter   *time.Time
+	CreatedBefore  *time.Time
+	// BeforeID continues a listing: only releases with a smaller id.
+	BeforeID int64
+	Limit    int
+}
+
+// ListReleases returns releases newest first (without phases or artifacts).
+func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.Environment != "" {
+		add("e.name = ?", f.Environment)
+	}
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ss[i] = string(st)
+		}
+		add("r.status = ANY(?)", ss)
+	}
+	if f.Template != "" {
+		add("r.template = ?", f.Template)
+	}
+	if f.DeploymentType != "" {
+		add("r.deployment_type = ?", string(f.DeploymentType))
+	}
+	if f.TriggeredBy != "" {
+		add("r.triggered_by = ?", f.TriggeredBy)
+	}
+	if f.CreatedAfter != nil {
+		add("r.created_at >= ?", *f.CreatedAfter)
+	}
+	if f.CreatedBefore != nil {
+		add("r.created_at < ?", *f.CreatedBefore)
+	}
+	if f.BeforeID > 0 {
+		add("r.id < ?", f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	sql := `SELECT ` + releaseColumns + ` FROM releases r JOIN environments e ON e.id = r.environment_id`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, f.Limit)
+	sql += fmt.Sprintf(" ORDER BY r.id DESC LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
+	}
+	defer rows.Close()
+	var out []*release.Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing releases: %w", err)
+		}
+		blankSensitive(r.Variables)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AttachDetails loads the phases and artifacts of listed releases (which
+// ListReleases leaves out) in two queries for the whole page.
+func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rs))
+	byID := make(map[int64]*release.Release, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+		byID[r.ID] = r
+		r.Phases = []release.Phase{}
+		r.Artifacts = []release.Artifact{}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT release_id, idx, name, action, options, status, started_at, finished_at, duration_ms, error
+		FROM release_phases WHERE release_id = ANY($1) ORDER BY release_id, idx`, ids)
+	if err != nil {
+		return fmt.Errorf("reading phases of %d releases: %w", len(ids), err)
+	}
+	for rows.Next() {
+		var id int64
+		var p release.Phase
+		var ms *int64
+		if err := rows.Scan(&id, &p.Index, &p.Name, &p.Action, &p.Options, &p.Status, &p.StartedAt, &p.FinishedAt, &ms, &p.Error); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading phases of %d releases: %w", len(ids), err)
+		}
+		if ms != nil {
+			d := time.Duration(*ms) * time.Millisecond
+			p.Duration = &d
+		}
+		byID[id].Phases = append(byID[id].Phases, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading phases of %d releases: %w", len(ids), err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT ra.release_id, a.id, a.artifact_uri, a.build_id, a.stack_name, a.app_name, a.registration_metadata, a.created_at
+		FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = ANY($1) ORDER BY ra.release_id, ra.position`, ids)
+	if err != nil {
+		return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var a release.Artifact
+		if err := rows.Scan(&id, &a.ID, &a.URI, &a.BuildID, &a.StackName, &a.AppName, &a.RegistrationMetadata, &a.CreatedAt); err != nil {
+			return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
+		}
+		byID[id].Artifacts = append(byID[id].Artifacts, a)
+	}
+	return rows.Err()
+}
+
+// extraRow scans columns after the release's own into extra.
+type extraRow struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }
+
+// GetRelease returns a release with its phases and artifacts in one round
+// trip, sensitive variable values blanked.
+func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, error) {
+	var phases, artifacts []byte
+	row := s.pool.QueryRow(ctx, `SELECT `+releaseColumns+`,
+			coalesce((SELECT json_agg(json_build_object('index', p.idx, 'name', p.name, 'action', p.action, 'options', p.options,
+					'status', p.status, 'started_at', p.started_at, 'finished_at', p.finished_at, 'duration_ms', p.duration_ms,
+					'error', p.error) ORDER BY p.idx)
+				FROM release_phases p WHERE p.release_id = r.id), '[]'),
+			coalesce((SELECT json_agg(json_build_object('id', a.id, 'artifact_uri', a.artifact_uri, 'build_id', a.build_id,
+					'stack_name', a.stack_name, 'app_name', a.app_name, 'registration_metadata', a.registration_metadata,
+					'created_at', a.created_at) ORDER BY ra.position)
+				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]')
+		FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id)
+	r, err := scanRelease(extraRow{Row: row, extra: []any{&phases, &artifacts}})
+	if err != nil {
+		return nil, dbErr{Missing: fmt.Sprintf("release %d", id), Doing: fmt.Sprintf("reading release %d", id)}.of(err)
+	}
+	blankSensitive(r.Variables)
+	if err := json.Unmarshal(phases, &r.Phases); err != nil {
+		return nil, fmt.Errorf("reading phases of release %d: %w", id, err)
+	}
+	if err := json.Unmarshal(artifacts, &r.Artifacts); err != nil {
+		return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// ReleaseStatus returns just a release's status: the cheap check a log
+// stream makes to know whether more lines can come.
+func (s *Store) ReleaseStatus(ctx context.Context, id int64) (release.Status, error) {
+	var st string
+	err := s.pool.QueryRow(ctx, `SELECT status FROM releases WHERE id = $1`, id).Scan(&st)
+	if err != nil {
+		return "", dbErr{Missing: fmt.Sprintf("release %d", id), Doing: fmt.Sprintf("reading the status of release %d", id)}.of(err)
+	}
+	return release.ParseStatus(st)
+}
+
+// CountReleasesByStatus counts the stored releases in each status (every
+// status is present, zero or not).
+func (s *Store) CountReleasesByStatus(ctx context.Context) (map[release.Status]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM releases GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("counting releases: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[release.Status]int64, len(release.Statuses))
+	for _, st := range release.Statuses {
+		out[st] = 0
+	}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("counting releases: %w", err)
+		}
+		out[release.Status(st)] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,114 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+func TestAbortQueuedAndRunning(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r1, r2 := newRelease(t, s, "a"), newRelease(t, s, "a")
+	s.Claim(ctx, "w", time.Minute)
+	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
+		t.Fatalf("abort queued: %s %v", st, err)
+	}
+	got, _ := s.GetRelease(ctx, r2.ID)
+	if got.Status != release.StatusAborted || got.ErrorLog != "aborted by bob: wrong branch" {
+		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	if st, err := s.RequestAbort(ctx, r1.ID, "bob", ""); err != nil || st != release.StatusInProgress {
+		t.Fatalf("abort running: %s %v", st, err)
+	}
+	if ok, _ := s.AbortRequested(ctx, r1.ID); !ok {
+		t.Fatal("abort request not stored")
+	}
+	s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted})
+	if _, err := s.RequestAbort(ctx, r1.ID, "bob", ""); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("abort of a finished release: %v", err)
+	}
+}
+
+// Two writers race to move the same release out of IN_PROGRESS: exactly one
+// wins, the other learns what happened.
+func TestTransitionCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "prod")
+	for round := range 10 {
+		r := newRelease(t, s, "prod")
+		if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w1", LeaseFor: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		targets := []release.Status{release.StatusSucceeded, release.StatusAborted}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: targets[i]})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			if err == nil {
+				won++
+				continue
+			}
+			var ce *store.StatusConflictError
+			if !errors.As(err, &ce) || !errors.Is(err, store.ErrConflict) || ce.Found != targets[1-i] {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d writers won", round, won)
+		}
+		got, _ := s.GetRelease(ctx, r.ID)
+		if !got.Status.Terminal() || got.FinishedAt == nil || got.StartedAt == nil {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+	}
+}
+
+func TestTransitionRules(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "prod")
+	a, b := newRelease(t, s, "prod"), newRelease(t, s, "prod")
+	// an illegal move never reaches the database
+	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusQueued, To: release.StatusSucceeded}); err == nil || !strings.Contains(err.Error(), "QUEUED to SUCCEEDED") {
+		t.Fatalf("illegal move: %v", err)
+	}
+	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w1", LeaseFor: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	// the database itself keeps one active release per environment
+	err := s.Transition(ctx, store.StatusChange{ID: b.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w2", LeaseFor: time.Minute})
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "in progress") {
+		t.Fatalf("second active release: %v", err)
+	}
+	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusInProgress, To: release.StatusFailed, Reason: "Error: boom"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetRelease(ctx, a.ID)
+	if got.ErrorLog != "Error: boom" {
+		t.Fatalf("error log %q", got.ErrorLog)
+	}
+	if err := s.Transition(ctx, store.StatusChange{ID: 424242, From: release.StatusQueued, To: release.StatusAborted}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown release: %v", err)
+	}
+}
