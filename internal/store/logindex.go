@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -68,4 +71,44 @@ func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string
 		out = append(out, m)
 	}
 	return out, total, rows.Err()
+}
+
+// CopyLogs bulk-loads the lines of a release's log with COPY, in chunk
+// rows of at most chunk lines of one phase each (default 5,000, as the log
+// writer batches), without announcing them: for imports of finished logs
+// and for seeding benchmarks. Entries must be consecutive seqs of one
+// release not yet written.
+func (s *Store) CopyLogs(ctx context.Context, entries []release.LogEntry, chunk int) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if chunk <= 0 {
+		chunk = 5000
+	}
+	id := entries[0].ReleaseID
+	var rows [][]any
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && end-start < chunk && entries[end].Phase == entries[start].Phase {
+			end++
+		}
+		run := entries[start:end]
+		ts := make([]time.Time, len(run))
+		streams := make([]string, len(run))
+		texts := make([]string, len(run))
+		for i, e := range run {
+			if e.ReleaseID != id || e.Seq != entries[0].Seq+int64(start+i) {
+				return fmt.Errorf("copying logs of release %d: entries must be consecutive lines of one release (seq %d at %d)", id, e.Seq, start+i)
+			}
+			ts[i], streams[i], texts[i] = e.Time, string(e.Stream), cleanText(e.Text)
+		}
+		rows = append(rows, []any{id, run[0].Seq, run[len(run)-1].Seq, run[0].Phase, string(run[0].DeploymentType), ts, streams, texts})
+		start = end
+	}
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"release_log_chunks"},
+		[]string{"release_id", "first_seq", "last_seq", "phase", "deployment_type", "ts", "streams", "texts"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("copying %d log lines of release %d: %w", len(entries), id, err)
+	}
+	return nil
 }

@@ -33,6 +33,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type harness struct {
 	t      testing.TB
 	st     *store.Store
+	dbURL  string
 	api    *api.Server
 	pages  *web.Pages
 	srv    *httptest.Server
@@ -48,7 +49,7 @@ type fixtures struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	st := dbtest.Store(t)
+	st, dbURL := dbtest.StoreURL(t)
 	cat, err := template.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func newHarness(t testing.TB) *harness {
 		srv.Close()
 		a.Close()
 	})
-	h := &harness{t: t, st: st, api: a, pages: p, srv: srv, tokens: map[string]string{}}
+	h := &harness{t: t, st: st, dbURL: dbURL, api: a, pages: p, srv: srv, tokens: map[string]string{}}
 	for name, scopes := range map[string][]string{"admin": {"admin"}, "reader": {"read"}, "approver": {"read", "approve"}, "writer": {"write"}} {
 		secret, _, err := api.IssueToken(context.Background(), st, name, scopes)
 		if err != nil {
@@ -177,6 +178,13 @@ func (h *harness) seed() *harness {
 	var planned release.Release
 	h.apiCall("POST", "/api/v1/environments/prod/plans?template=full-plan", plan, &planned)
 	h.fx.planned = planned.ID
+	outcomes := []store.ResourceOutcome{{Address: "aws_iam_policy.p"}, {Address: `module.net.aws_instance.web["<script>alert(1)</script>"]`}, {Address: "aws_s3_bucket.logs"}}
+	if err := h.st.RecordResourceStatus(ctx, planned.ID, outcomes, release.ResourceCompleted, "registry.example.com/shop/web:1.4.1"); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.st.ReportHealth(ctx, "prod", "aws_s3_bucket.logs", release.Degraded); err != nil {
+		h.t.Fatal(err)
+	}
 	h.logLines(planned.ID, "plan", 1, "terraform plan", "<script>alert('log')</script>", "\x1b]8;;http://evil.example\x07link\x1b]8;;\x07 OSC",
 		"Plan: 1 to add, 2 to change, 0 to destroy.")
 

@@ -135,12 +135,14 @@
       this.sizeCanvas();
       this.bind();
       const h = this.parseHash();
+      this.setFollow(!!el.dataset.live);
       if (h) this.select(h, true); else this.scrollToEnd();
       this.render();
       if (el.dataset.live) this.connect();
       const q = new URLSearchParams(location.search).get("q");
       if (q) this.search(q);
-      this.firstPaint = performance.now();
+      // when the first lines were painted, from the navigation's start (ms)
+      requestAnimationFrame(() => requestAnimationFrame(() => { this.firstPaint = performance.now(); }));
     }
 
     // The lines the server put in the page go into the cache.
