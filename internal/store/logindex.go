@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -86,24 +85,14 @@ func (s *Store) CopyLogs(ctx context.Context, entries []release.LogEntry, chunk 
 		chunk = 5000
 	}
 	id := entries[0].ReleaseID
+	for i, e := range entries {
+		if e.ReleaseID != id || e.Seq != entries[0].Seq+int64(i) {
+			return fmt.Errorf("copying logs of release %d: entries must be consecutive lines of one release (seq %d at %d)", id, e.Seq, i)
+		}
+	}
 	var rows [][]any
-	for start := 0; start < len(entries); {
-		end := start + 1
-		for end < len(entries) && end-start < chunk && entries[end].Phase == entries[start].Phase {
-			end++
-		}
-		run := entries[start:end]
-		ts := make([]time.Time, len(run))
-		streams := make([]string, len(run))
-		texts := make([]string, len(run))
-		for i, e := range run {
-			if e.ReleaseID != id || e.Seq != entries[0].Seq+int64(start+i) {
-				return fmt.Errorf("copying logs of release %d: entries must be consecutive lines of one release (seq %d at %d)", id, e.Seq, start+i)
-			}
-			ts[i], streams[i], texts[i] = e.Time, string(e.Stream), cleanText(e.Text)
-		}
-		rows = append(rows, []any{id, run[0].Seq, run[len(run)-1].Seq, run[0].Phase, string(run[0].DeploymentType), ts, streams, texts})
-		start = end
+	for _, c := range chunksOf(entries, chunk) {
+		rows = append(rows, c.row(id))
 	}
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"release_log_chunks"},
 		[]string{"release_id", "first_seq", "last_seq", "phase", "deployment_type", "ts", "streams", "texts"}, pgx.CopyFromRows(rows))

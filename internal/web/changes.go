@@ -153,16 +153,12 @@ func lineDiff(before, after string) []diffLine {
 
 func (p *Pages) changes(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := releaseID(r)
+	rel, err := p.releaseOf(r)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	rel, err := p.api.Release(ctx, id)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
+	id := rel.ID
 	q := r.URL.Query()
 	pg := changesPage{R: rel, Kind: q.Get("kind"), Action: q.Get("action"), Type: q.Get("type"), Module: q.Get("module"),
 		Address: q.Get("address"), All: q.Get("all") == "1",

@@ -57,16 +57,12 @@ func defaultPhase(r *release.Release, idx []release.PhaseLog) string {
 
 func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := releaseID(r)
+	rel, err := p.releaseOf(r)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	rel, err := p.api.Release(ctx, id)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
+	id := rel.ID
 	idx, err := p.store.LogIndex(ctx, id)
 	if err != nil {
 		p.fail(w, r, err)

@@ -71,18 +71,24 @@ func releaseID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// releaseOf reads the release of a /releases/{id}/… page through the
+// API's release cache.
+func (p *Pages) releaseOf(r *http.Request) (*release.Release, error) {
 	id, err := releaseID(r)
 	if err != nil {
-		p.fail(w, r, err)
-		return
+		return nil, err
 	}
-	rel, err := p.api.Release(ctx, id)
+	return p.api.Release(r.Context(), id)
+}
+
+func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rel, err := p.releaseOf(r)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
+	id := rel.ID
 	pg := releasePage{R: rel}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
 	if len(lines) > errorLines {
