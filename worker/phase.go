@@ -102,13 +102,6 @@ func (ru *run) skipFrom(ctx context.Context, from int) {
 	}
 }
 
-func (ru *run) needsApproval(p release.Phase) bool {
-	if p.Options.ApprovalRequired {
-		return true
-	}
-	return ru.env != nil && ru.env.ApprovalRequired && p.Action == release.ActionApply
-}
-
 // park stops the run before phase i, which needs approval: once the
 // plan's changes are recorded (the approver sees them), the release waits.
 func (ru *run) park(ctx context.Context, i int) outcome {

@@ -220,7 +220,7 @@ func (ru *run) execute(ctx context.Context) outcome {
 			ru.skipFrom(ctx, i)
 			return out
 		}
-		if ru.needsApproval(p) && p.Status != release.PhasePendingApproval {
+		if p.NeedsApproval(ru.env) && p.Status != release.PhasePendingApproval {
 			return ru.park(ctx, i)
 		}
 		if p.Status == release.PhasePendingApproval {

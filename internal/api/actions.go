@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -82,14 +81,8 @@ func (s *Server) abortRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	switch {
-	case cur.Status.Terminal():
-		s.fail(w, r, conflict("release %d is already finished (%s): there is nothing to abort", id, cur.Status))
-		return
-	case cur.AbortRequested != nil && cur.Status == release.StatusInProgress:
-		// (a request stored while it ran but not yet honoured when it
-		// parked or re-queued does not block a new one: that ends it at once)
-		s.fail(w, r, conflict("release %d: %s already asked to abort it at %s", id, cur.AbortRequested.By, cur.AbortRequested.At.Format(time.RFC3339)))
+	if err := cur.MayAbort(); err != nil {
+		s.fail(w, r, conflict("%s", err.Error()))
 		return
 	}
 	if _, err := s.store.RequestAbort(r.Context(), id, who(r), req.Comment); err != nil {
@@ -184,7 +177,7 @@ func (s *Server) rollbackTo(r *http.Request, id int64) (*release.Release, error)
 		TriggeredBy:       who(r),
 		BlueprintVersion:  target.BlueprintVersion,
 		Targets:           target.Targets,
-		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         append([]release.Artifact(nil), target.Artifacts...),
 		Variables:         vars,
 		RollbackOf:        &id,

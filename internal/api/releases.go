@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +115,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 // encoded once (finished ones come from the release cache; the others get
 // their phases and artifacts in two queries for the whole page).
 func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
-	cacheable := s.metrics.listenerUp.Load()
+	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	bodies := make([][]byte, len(rs))
 	var missing []*release.Release
@@ -163,27 +163,35 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if body := s.releases.get(id); body != nil {
-		writeBody(w, http.StatusOK, body)
-		return
-	}
-	// While the listener is down, changes go unannounced: no caching.
-	cacheable := s.metrics.listenerUp.Load()
-	stamp := s.releases.stamp()
-	rel, err := s.store.GetRelease(r.Context(), id)
+	body, err := s.releaseJSON(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// releaseJSON is a release's JSON from the release cache, or read from
+// the store and then cached.
+func (s *Server) releaseJSON(ctx context.Context, id int64) ([]byte, error) {
+	if body := s.releases.get(id); body != nil {
+		return body, nil
+	}
+	// While the listener is down, changes go unannounced: no caching.
+	cacheable := s.hub.connected()
+	stamp := s.releases.stamp()
+	rel, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(rel)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if cacheable {
 		s.releases.put(rel, body, stamp)
 	}
-	writeBody(w, http.StatusOK, body)
+	return body, nil
 }
 
 func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
@@ -307,17 +315,9 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		TriggeredBy:       who(r),
 		BlueprintVersion:  req.BlueprintVersion,
 		Targets:           req.Targets,
-		Approval:          release.Approval{Required: needsApproval(env, phases)},
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         arts,
 		Variables:         req.Variables,
 		MigrationScripts:  req.MigrationScripts,
 	}, nil
-}
-
-// needsApproval says whether a release will stop for approval: a phase
-// asks for it, or the environment does for applies.
-func needsApproval(env *release.Environment, phases []release.Phase) bool {
-	return slices.ContainsFunc(phases, func(p release.Phase) bool {
-		return p.Options.ApprovalRequired || (env.ApprovalRequired && p.Action == release.ActionApply)
-	})
 }

@@ -96,24 +96,13 @@ func IsUnauthorized(err error) bool {
 // Release reads a release through the API's release cache, as GET
 // /api/v1/releases/{id} does (ErrNotFound wrapped when there is none).
 func (s *Server) Release(ctx context.Context, id int64) (*release.Release, error) {
-	body := s.releases.get(id)
-	if body == nil {
-		cacheable := s.metrics.listenerUp.Load()
-		stamp := s.releases.stamp()
-		rel, err := s.store.GetRelease(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if cacheable {
-			if b, err := json.Marshal(rel); err == nil {
-				s.releases.put(rel, b, stamp)
-			}
-		}
-		return rel, nil
+	body, err := s.releaseJSON(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	var rel release.Release
 	if err := json.Unmarshal(body, &rel); err != nil {
-		return nil, fmt.Errorf("decoding cached release %d: %w", id, err)
+		return nil, fmt.Errorf("decoding release %d: %w", id, err)
 	}
 	return &rel, nil
 }

@@ -8,6 +8,16 @@ import (
 // Status is where a release is in its life. The nine values and the moves
 // between them are the whole state machine; nothing else may change a
 // release's status without going through Transition.
+//
+// Who writes statuses (all in internal/store, every one checked here first):
+//   - store.Transition (and Approve, Reject, RequestAbort through it): one
+//     release, compare-and-set on the status it expects;
+//   - store.Claim (QUEUED -> IN_PROGRESS) and store.ReapExpired
+//     (IN_PROGRESS -> STOPPED) check their move with Transition and
+//     compare-and-set in their own statement, because they choose their
+//     releases in SQL (the oldest claimable one; every expired lease);
+//   - creation is not a move: CreateRelease and RecordPlan store a new
+//     release in a status Created allows.
 type Status string
 
 const (
@@ -45,6 +55,22 @@ var transitions = map[Status][]Status{
 	StatusQueued:          {StatusInProgress, StatusAborted},
 	StatusInProgress:      {StatusSucceeded, StatusFailed, StatusTimedOut, StatusAborted, StatusStopped, StatusPendingApproval},
 	StatusPendingApproval: {StatusQueued, StatusRejected, StatusAborted},
+}
+
+// Created checks the status a new release is stored in. A release to be
+// run is born QUEUED; a plan recorded from elsewhere (recorded) ran before
+// shiplog saw it, so it is born finished in its outcome, SUCCEEDED or
+// FAILED, and never passes through QUEUED or IN_PROGRESS.
+func Created(s Status, recorded bool) error {
+	switch {
+	case !recorded && s == StatusQueued:
+		return nil
+	case recorded && (s == StatusSucceeded || s == StatusFailed):
+		return nil
+	case recorded:
+		return fmt.Errorf("a recorded plan is created SUCCEEDED or FAILED, not %s", s)
+	}
+	return fmt.Errorf("a release is created QUEUED, not %s", s)
 }
 
 // ParseStatus turns a stored or user-given string into a Status.

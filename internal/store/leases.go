@@ -19,22 +19,11 @@ import (
 // each candidate to one of them, and the one-active-per-environment index
 // turns away the rest.
 func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*release.Release, error) {
+	if err := release.Transition(release.StatusQueued, release.StatusInProgress); err != nil {
+		return nil, err
+	}
 	var id int64
-	err := s.pool.QueryRow(ctx, `
-		WITH candidate AS (
-			SELECT r.id FROM releases r
-			WHERE r.status = 'QUEUED'
-			  AND r.id = (SELECT min(q.id) FROM releases q WHERE q.environment_id = r.environment_id AND q.status = 'QUEUED')
-			  AND NOT EXISTS (SELECT 1 FROM releases a WHERE a.environment_id = r.environment_id
-			                  AND a.status IN ('IN_PROGRESS', 'PENDING_APPROVAL'))
-			ORDER BY r.id
-			LIMIT 1
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE releases r SET status = 'IN_PROGRESS', started_at = coalesce(r.started_at, now()),
-			lease_owner = $1, lease_expires_at = now() + $2::interval
-		FROM candidate WHERE r.id = candidate.id AND r.status = 'QUEUED'
-		RETURNING r.id`, owner, lease.String()).Scan(&id)
+	err := s.pool.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock()).Scan(&id)
 	if isNoRows(err) || isUniqueViolation(err) {
 		return nil, nil
 	}
@@ -45,11 +34,38 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 	return s.GetRelease(ctx, id)
 }
 
+// claimSQL is Claim's compare-and-set, QUEUED -> IN_PROGRESS. The statuses
+// are literals (the partial index releases_queued must match them), made
+// from the domain's constants.
+const claimSQL = `
+		WITH candidate AS (
+			SELECT r.id FROM releases r
+			WHERE r.status = '` + string(release.StatusQueued) + `'
+			  AND r.id = (SELECT min(q.id) FROM releases q WHERE q.environment_id = r.environment_id AND q.status = '` + string(release.StatusQueued) + `')
+			  AND NOT EXISTS (SELECT 1 FROM releases a WHERE a.environment_id = r.environment_id
+			                  AND a.status IN ('` + string(release.StatusInProgress) + `', '` + string(release.StatusPendingApproval) + `'))
+			ORDER BY r.id
+			LIMIT 1
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE releases r SET status = '` + string(release.StatusInProgress) + `', started_at = coalesce(r.started_at, now()),
+			lease_owner = $1, lease_expires_at = coalesce($3::timestamptz, now()) + $2::interval
+		FROM candidate WHERE r.id = candidate.id AND r.status = '` + string(release.StatusQueued) + `'
+		RETURNING r.id`
+
+// reapSQL is ReapExpired's compare-and-set, IN_PROGRESS -> STOPPED, for
+// every release whose lease ran out.
+const reapSQL = `UPDATE releases SET status = '` + string(release.StatusStopped) + `', finished_at = now(),
+				error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END ||
+					format('release stopped: worker %s stopped renewing its lease (expired %s)', lease_owner, lease_expires_at),
+				lease_owner = NULL, lease_expires_at = NULL
+			WHERE status = '` + string(release.StatusInProgress) + `' AND lease_expires_at < coalesce($1::timestamptz, now()) RETURNING id`
+
 // Heartbeat extends owner's lease on a release; false means the lease is
 // no longer owner's (it expired and the release was stopped).
 func (s *Store) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE releases SET lease_expires_at = now() + $3::interval
-		WHERE id = $1 AND lease_owner = $2 AND status = 'IN_PROGRESS'`, id, owner, lease.String())
+	tag, err := s.pool.Exec(ctx, `UPDATE releases SET lease_expires_at = coalesce($4::timestamptz, now()) + $3::interval
+		WHERE id = $1 AND lease_owner = $2 AND status = 'IN_PROGRESS'`, id, owner, lease.String(), s.leaseClock())
 	if err != nil {
 		return false, fmt.Errorf("renewing the lease on release %d: %w", id, err)
 	}
@@ -59,13 +75,12 @@ func (s *Store) Heartbeat(ctx context.Context, id int64, owner string, lease tim
 // ReapExpired stops every release whose worker's lease ran out (the worker
 // died or lost the database), freeing its environment.
 func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
+	if err := release.Transition(release.StatusInProgress, release.StatusStopped); err != nil {
+		return nil, err
+	}
 	var ids []int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE releases SET status = 'STOPPED', finished_at = now(),
-				error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END ||
-					format('release stopped: worker %s stopped renewing its lease (expired %s)', lease_owner, lease_expires_at),
-				lease_owner = NULL, lease_expires_at = NULL
-			WHERE status = 'IN_PROGRESS' AND lease_expires_at < now() RETURNING id`)
+		rows, err := tx.Query(ctx, reapSQL, s.leaseClock())
 		if err != nil {
 			return err
 		}

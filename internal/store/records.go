@@ -50,8 +50,11 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 	if r.Targets == nil {
 		r.Targets = []string{}
 	}
-	// The release is written as finished from the start (its final status
-	// is set once the plan is read): no worker ever sees it queued.
+	// The release is created finished, in its outcome, which is known only
+	// once the plan is read: its changes are written first, under the id
+	// the release will have (their foreign key waits for the commit,
+	// migration 0005), then the release. No worker ever sees it, and its
+	// status is written once (release.Created), never moved.
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var envID int64
 		var ns string
@@ -62,13 +65,10 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 		if r.Namespace == "" {
 			r.Namespace = ns
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO releases (environment_id, namespace, template, template_namespace, release_type,
-				deployment_type, status, triggered_by, queued_at, started_at, blueprint_version, targets, variables, migration_scripts)
-			VALUES ($1, $2, $3, $4, 'PLAN', $5, 'SUCCEEDED', $6, now(), now(), $7, $8, '[]', '[]')
-			RETURNING id`,
-			envID, r.Namespace, r.Template, r.TemplateNamespace, r.DeploymentType, r.TriggeredBy, r.BlueprintVersion, r.Targets,
-		).Scan(&r.ID)
-		if err != nil {
+		if _, err := tx.Exec(ctx, `SET CONSTRAINTS release_changes_release_id_fkey DEFERRED`); err != nil {
+			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
+		}
+		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('releases', 'id'))`).Scan(&r.ID); err != nil {
 			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
 		}
 		var sum release.Summary
@@ -82,6 +82,23 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 		status, errText := release.StatusSucceeded, ""
 		if rec.Outcome != nil {
 			status, errText = rec.Outcome()
+		}
+		if err := release.Created(status, true); err != nil {
+			return err
+		}
+		summary, err := json.Marshal(sum)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO releases (id, environment_id, namespace, template, template_namespace, release_type,
+				deployment_type, status, triggered_by, queued_at, started_at, finished_at, blueprint_version, targets, variables,
+				migration_scripts, summary, error_log)
+			OVERRIDING SYSTEM VALUE
+			VALUES ($1, $2, $3, $4, $5, 'PLAN', $6, $7, $8, now(), now(), now(), $9, $10, '[]', '[]', $11, $12)`,
+			r.ID, envID, r.Namespace, r.Template, r.TemplateNamespace, r.DeploymentType, string(status), r.TriggeredBy,
+			r.BlueprintVersion, r.Targets, summary, errText)
+		if err != nil {
+			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
 		}
 		phaseStatus := release.PhaseSucceeded
 		if status != release.StatusSucceeded {
@@ -100,14 +117,6 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 				r.ID, i, p.Name, p.Action, p.Options, string(p.Status), p.Error); err != nil {
 				return fmt.Errorf("recording phase %q: %w", p.Name, err)
 			}
-		}
-		summary, err := json.Marshal(sum)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE releases SET status = $2, finished_at = now(), summary = $3, error_log = $4 WHERE id = $1`,
-			r.ID, string(status), summary, errText); err != nil {
-			return fmt.Errorf("finishing the plan record: %w", err)
 		}
 		return nil
 	})

@@ -52,6 +52,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 			r.Namespace = ns
 		}
 		r.Status = release.StatusQueued
+		if err := release.Created(r.Status, false); err != nil {
+			return err
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO releases (environment_id, namespace, template, template_namespace, release_type,
 				deployment_type, status, triggered_by, queued_at, blueprint_version, targets, approval_required, variables,
 				migration_scripts, rollback_of)

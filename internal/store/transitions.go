@@ -35,14 +35,14 @@ type StatusChange struct {
 // still in c.From: of two writers racing, exactly one wins and the other
 // gets ErrConflict naming the status it found.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	if err := transition(ctx, s.pool, c); err != nil {
+	if err := transition(ctx, s.pool, s.now(), c); err != nil {
 		return err
 	}
 	s.notifyRelease(ctx, c.ID)
 	return nil
 }
 
-func transition(ctx context.Context, q Querier, c StatusChange) error {
+func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) error {
 	if err := release.Transition(c.From, c.To); err != nil {
 		return fmt.Errorf("release %d: %w", c.ID, err)
 	}
@@ -52,7 +52,7 @@ func transition(ctx context.Context, q Querier, c StatusChange) error {
 		if c.LeaseOwner == "" || c.LeaseFor <= 0 {
 			return fmt.Errorf("release %d: moving to IN_PROGRESS needs a lease owner and duration", c.ID)
 		}
-		t := time.Now().Add(c.LeaseFor)
+		t := at.Add(c.LeaseFor)
 		leaseUntil, owner = &t, &c.LeaseOwner
 	}
 	var approvedBy, approvalComment *string
@@ -109,7 +109,7 @@ func (s *Store) Approve(ctx context.Context, id int64, by, comment string) error
 	if by == "" {
 		return errors.New("an approval needs the approver's name")
 	}
-	if err := transition(ctx, s.pool, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
+	if err := transition(ctx, s.pool, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
 		ApprovedBy: by, ApprovalComment: comment}); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Store) Reject(ctx context.Context, id int64, by, comment string) error 
 		reason += ": " + comment
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := transition(ctx, tx, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
+		if err := transition(ctx, tx, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
 			Reason: reason, ApprovedBy: by, ApprovalComment: comment}); err != nil {
 			return err
 		}
@@ -167,8 +167,8 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 		if err != nil {
 			return "", err
 		}
-		switch r.Status {
-		case release.StatusQueued, release.StatusPendingApproval:
+		switch r.Status.AbortWay() {
+		case release.AbortNow:
 			reason := fmt.Sprintf("aborted by %s", by)
 			if comment != "" {
 				reason += ": " + comment
@@ -184,7 +184,7 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 				s.notifyRelease(ctx, id)
 			}
 			return r.Status, err
-		case release.StatusInProgress:
+		case release.AbortByRequest:
 			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
 					error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $3
 				WHERE id = $1 AND status = 'IN_PROGRESS' AND abort_requested_at IS NULL`, id, by, abortReason(by, comment))
