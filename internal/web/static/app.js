@@ -304,6 +304,7 @@
       div.appendChild(a);
       if (this.sel && n >= this.sel.a && n <= this.sel.b) div.classList.add("hl");
       if (!e) { div.classList.add("loading"); return div; }
+      div.dataset.p = e.phase;
       if (e.stream === "stderr") div.classList.add("stderr");
       if (e.stream === "system") div.classList.add("sys");
       if (this.matches.length && this.matches[this.matchAt] === n) div.classList.add("current");
