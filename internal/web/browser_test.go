@@ -252,6 +252,9 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("follow mode should keep the newest line in view")
 		}
 		waitFor(t, ctx, 120*time.Second, "the stream to end", `document.querySelector("#chip").textContent === "Ended"`)
+		if st := eval[string](t, ctx, `document.querySelector(".logbar .status").dataset.status`); st != "SUCCEEDED" {
+			t.Errorf("after the end the page's status says %s, want SUCCEEDED", st)
+		}
 		st, err := h.st.ReleaseStatus(context.Background(), r.ID)
 		if err != nil || st != release.StatusSucceeded {
 			t.Errorf("the live release ended %s (%v), want SUCCEEDED", st, err)

@@ -44,6 +44,31 @@ type fieldView struct {
 	// NoBefore/NoAfter mark a side that does not exist (create, delete).
 	NoBefore, NoAfter bool
 	Diff              []diffLine
+	// Spans split a one-line update into the common start, the changed
+	// middle and the common end of each side (nil otherwise).
+	BeforeSpans, AfterSpans []string
+}
+
+// foldAt is the length beyond which a value shows folded.
+const foldAt = 2048
+
+// Fold reports whether a value is long enough to show folded.
+func (fieldView) Fold(v string) bool { return len(v) > foldAt }
+
+// spans splits two texts into common prefix, differing middles and common
+// suffix (on rune boundaries).
+func spans(a, b string) ([]string, []string) {
+	ra, rb := []rune(a), []rune(b)
+	p := 0
+	for p < len(ra) && p < len(rb) && ra[p] == rb[p] {
+		p++
+	}
+	q := 0
+	for q < len(ra)-p && q < len(rb)-p && ra[len(ra)-1-q] == rb[len(rb)-1-q] {
+		q++
+	}
+	return []string{string(ra[:p]), string(ra[p : len(ra)-q]), string(ra[len(ra)-q:])},
+		[]string{string(rb[:p]), string(rb[p : len(rb)-q]), string(rb[len(rb)-q:])}
 }
 
 type diffLine struct {
@@ -102,9 +127,13 @@ func viewChange(c store.StoredChange) changeView {
 		}
 		fv.NoBefore = c.Action == release.ChangeCreate
 		fv.NoAfter = c.Action == release.ChangeDelete
-		if b, ok := f.Before.(string); ok && !f.Sensitive && !f.Unknown {
-			if a, ok := f.After.(string); ok && (strings.Contains(a, "\n") || strings.Contains(b, "\n")) {
-				fv.Diff = lineDiff(b, a)
+		if b, ok := f.Before.(string); ok && !f.Sensitive && !f.Unknown && c.Action != release.ChangeCreate && c.Action != release.ChangeDelete {
+			if a, ok := f.After.(string); ok {
+				if strings.Contains(a, "\n") || strings.Contains(b, "\n") {
+					fv.Diff = lineDiff(b, a)
+				} else if len(fv.Before) <= foldAt && len(fv.After) <= foldAt {
+					fv.BeforeSpans, fv.AfterSpans = spans(fv.Before, fv.After)
+				}
 			}
 		}
 		if fv.Forces {

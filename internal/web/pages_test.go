@@ -197,6 +197,20 @@ func TestChangesPageShowsFieldDistinctions(t *testing.T) {
 			t.Errorf("the policy change should show %q; got %q", want, pt)
 		}
 	}
+	logs := find(doc, func(n *html.Node) bool { return n.Data == "details" && strings.Contains(text(n), "aws_s3_bucket.logs") })[0]
+	// "private" -> "log-delivery-write": the common end "te" stays unmarked
+	marks := find(logs, byTag("mark"))
+	if len(marks) != 2 || text(marks[0]) != "priva" || text(marks[1]) != "log-delivery-wri" {
+		var got []string
+		for _, m := range marks {
+			got = append(got, text(m))
+		}
+		t.Errorf("a one-line update should mark the changed span of each side, got %q", got)
+	}
+	folds := find(doc, func(n *html.Node) bool { return n.Data == "details" && attr(n, "class") == "fold" })
+	if len(folds) != 1 || !strings.Contains(text(folds[0]), "bytes, show all") {
+		t.Errorf("a value over 2 KB should show folded, got %d folds", len(folds))
+	}
 	for _, want := range []string{"aws_s3_bucket.old_logs", "bucket-logs"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the changes page should show %q (moved from, import id)", want)

@@ -87,6 +87,26 @@
     poll();
   }
 
+  // Lists with releases still going refresh their rows from the server.
+  function liveRows() {
+    const refresh = async () => {
+      const body = $("table.releases tbody");
+      if (!body || !$("tr.active", body)) return;
+      if (!document.hidden) {
+        try {
+          const r = await fetch(location.href, { credentials: "same-origin" });
+          if (r.ok) {
+            const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+            const fresh = $("table.releases tbody", doc);
+            if (fresh) { body.replaceWith(document.importNode(fresh, true)); localTimes(); }
+          }
+        } catch (e) { /* the next round tries again */ }
+      }
+      setTimeout(refresh, 5000);
+    };
+    setTimeout(refresh, 5000);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     localTimes();
     tick();
@@ -95,6 +115,7 @@
     filters();
     loginFromFragment();
     liveRelease();
+    liveRows();
     const log = $("#log");
     if (log) window.shiplogViewer = new LogViewer(log);
   });
@@ -421,6 +442,11 @@
       });
       $("#search-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.search($("#q").value); });
       $("#next-match").addEventListener("click", () => this.nextMatch(1));
+      $("#copy-link").addEventListener("click", async () => {
+        const b = $("#copy-link");
+        try { await navigator.clipboard.writeText(location.href); b.textContent = "Copied"; } catch (e) { b.textContent = "Copy failed"; }
+        setTimeout(() => { b.textContent = "Copy link"; }, 1500);
+      });
       $("#prev-match").addEventListener("click", () => this.nextMatch(-1));
       document.addEventListener("keydown", (ev) => {
         if (ev.target.closest("input, select, textarea")) return;
@@ -493,8 +519,15 @@
         else this.disconnect("Disconnected");
       };
       es.addEventListener("log", (ev) => this.onLine(JSON.parse(ev.data)));
-      es.addEventListener("end", () => {
+      es.addEventListener("end", (ev) => {
         this.disconnect("Ended");
+        const st = JSON.parse(ev.data).status;
+        const badge = $(".logbar .status");
+        if (badge && st) {
+          badge.className = "status st-" + st.toLowerCase();
+          badge.dataset.status = st;
+          badge.lastChild.textContent = st.toLowerCase().replace(/_/g, " ");
+        }
         delete this.el.dataset.live;
       });
     }
