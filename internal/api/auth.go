@@ -192,6 +192,12 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return nil, errUnauthorized
 	}
+	return s.checkSecret(r.Context(), secret)
+}
+
+// checkSecret finds the live token of a secret (a bearer token's, or one
+// pasted into the sign-in form).
+func (s *Server) checkSecret(ctx context.Context, secret string) (*store.Token, error) {
 	secret = strings.TrimSpace(secret)
 	if !wellFormed(secret) {
 		return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is not a shiplog token"}
@@ -200,7 +206,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	t := s.tokens.get(sum)
 	if t == nil {
 		var err error
-		t, err = s.store.TokenByHash(r.Context(), sum[:])
+		t, err = s.store.TokenByHash(ctx, sum[:])
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
 		}

@@ -32,9 +32,7 @@ func sessionHash(id string) []byte {
 // session for it; it returns the session id (the cookie's value) and the
 // token. A token without the read scope cannot sign in (403).
 func (s *Server) Login(ctx context.Context, secret string) (string, *store.Token, error) {
-	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/login", nil)
-	r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(secret))
-	t, err := s.authenticate(r)
+	t, err := s.checkSecret(ctx, secret)
 	if err != nil {
 		return "", nil, err
 	}
@@ -109,23 +107,25 @@ func (s *Server) Release(ctx context.Context, id int64) (*release.Release, error
 
 // Do runs one API route in process on behalf of a token already
 // authenticated (a signed-in browser's): method and path as in the route
-// table, body JSON or nil. It returns the status and the response body;
+// table, body JSON or nil. It returns the status and the response body
+// (an error only when the body cannot be encoded);
 // the route's own scope check and rules decide, as for any client.
-func (s *Server) Do(ctx context.Context, t *store.Token, method, path string, body any) (int, []byte) {
-	var rd *bytes.Reader
+func (s *Server) Do(ctx context.Context, t *store.Token, method, path string, body any) (int, []byte, error) {
+	var b []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return 0, nil, fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
+		}
 	}
+	rd := bytes.NewReader(b)
 	r := httptest.NewRequestWithContext(context.WithValue(ctx, principalKey{}, t), method, path, rd)
 	if body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, r)
-	return w.Code, w.Body.Bytes()
+	return w.Code, w.Body.Bytes(), nil
 }
 
 // ErrorMessage is the message of an API error body (or the body itself).

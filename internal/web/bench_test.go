@@ -135,7 +135,10 @@ func BenchmarkDetailsPage(b *testing.B) {
 	timeGets := func(path string, auth bool) []time.Duration {
 		var out []time.Duration
 		for range 300 {
-			req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+			req, err := http.NewRequest("GET", h.srv.URL+path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
 			if auth {
 				req.Header.Set("Authorization", "Bearer "+h.tokens["reader"])
 			}
@@ -144,8 +147,11 @@ func BenchmarkDetailsPage(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n, _ := io.Copy(io.Discard, resp.Body)
+			n, err := io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
 			out = append(out, time.Since(t))
 			if resp.StatusCode != 200 || n == 0 {
 				b.Fatalf("GET %s: %d", path, resp.StatusCode)
@@ -166,8 +172,14 @@ func BenchmarkDetailsPage(b *testing.B) {
 		fmt.Printf("  release %-4d page p95 %7.2fms median %6.2fms  (%d KB HTML)   target p95 < 100ms\n", rid, benchutil.Millis(p95(page)), benchutil.Millis(benchutil.Median(page)), len(body)/1024)
 		fmt.Printf("    baseline: GET /api/v1/releases/%d p95 %7.2fms median %6.2fms\n", rid, benchutil.Millis(p95(api)), benchutil.Millis(benchutil.Median(api)))
 	}
-	js, _ := os.ReadFile(filepath.Join("static", "app.js"))
-	css, _ := os.ReadFile(filepath.Join("static", "app.css"))
+	js, err := os.ReadFile(filepath.Join("static", "app.js"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	css, err := os.ReadFile(filepath.Join("static", "app.css"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	fmt.Printf("  assets before gzip: app.js %d KB (target <= 40), app.css %d KB (target <= 20)\n", len(js)/1024, len(css)/1024)
 }
 

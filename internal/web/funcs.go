@@ -156,12 +156,14 @@ func query(kv ...string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// jsonID reads the "id" of a JSON object (0 if none).
+// jsonID reads the "id" of a JSON object (0 if none or not an object).
 func jsonID(b []byte) int64 {
 	var v struct {
 		ID int64 `json:"id"`
 	}
-	_ = json.Unmarshal(b, &v)
+	if json.Unmarshal(b, &v) != nil {
+		return 0
+	}
 	return v.ID
 }
 
@@ -217,6 +219,14 @@ func runs(pl release.PhaseLog) string {
 	if pl.Runs == nil {
 		return "[]"
 	}
-	b, _ := json.Marshal(pl.Runs)
-	return string(b)
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, r := range pl.Runs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%d,%d]", r[0], r[1])
+	}
+	b.WriteByte(']')
+	return b.String()
 }

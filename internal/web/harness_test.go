@@ -97,10 +97,16 @@ func (h *harness) apiCall(method, path string, body any, out any) {
 	case []byte:
 		rd = bytes.NewReader(b)
 	default:
-		j, _ := json.Marshal(b)
+		j, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
 		rd = bytes.NewReader(j)
 	}
-	req, _ := http.NewRequest(method, h.srv.URL+path, rd)
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+h.tokens["admin"])
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -108,7 +114,10 @@ func (h *harness) apiCall(method, path string, body any, out any) {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading: %v", method, path, err)
+	}
 	if resp.StatusCode >= 300 {
 		h.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
@@ -228,7 +237,10 @@ type browser struct {
 }
 
 func (h *harness) browser() *browser {
-	jar, _ := cookiejar.New(nil)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	return &browser{h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
@@ -255,7 +267,10 @@ func (b *browser) get(path string) (int, string, *html.Node) {
 		b.h.t.Fatalf("GET %s: %v", path, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.h.t.Fatalf("GET %s: reading: %v", path, err)
+	}
 	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
 		b.h.t.Fatalf("GET %s: the page does not parse as HTML: %v", path, err)
@@ -265,7 +280,10 @@ func (b *browser) get(path string) (int, string, *html.Node) {
 
 func (b *browser) post(path string, form url.Values, header map[string]string) *http.Response {
 	b.h.t.Helper()
-	req, _ := http.NewRequest("POST", b.h.srv.URL+path, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest("POST", b.h.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range header {
 		req.Header.Set(k, v)

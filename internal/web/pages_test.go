@@ -257,8 +257,11 @@ func TestSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if resp.StatusCode != 401 || !strings.Contains(string(body), "not a shiplog token") {
 			t.Errorf("status %d, want 401 saying why", resp.StatusCode)
 		}
@@ -331,7 +334,11 @@ func TestSignIn(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
-		if st, _ := h.st.ReleaseStatus(context.Background(), h.fx.pending); st != release.StatusPendingApproval {
+		st, err := h.st.ReleaseStatus(context.Background(), h.fx.pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != release.StatusPendingApproval {
 			t.Errorf("a cross-site post changed the release to %s", st)
 		}
 	})
@@ -363,14 +370,20 @@ func TestSignIn(t *testing.T) {
 func TestLogAPIs(t *testing.T) {
 	h := newHarness(t).seed()
 	get := func(path string) (int, []byte, http.Header) {
-		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+		req, err := http.NewRequest("GET", h.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("Authorization", "Bearer "+h.tokens["reader"])
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return resp.StatusCode, b, resp.Header
 	}
 	t.Run("index", func(t *testing.T) {

@@ -185,7 +185,11 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
 		return
 	}
-	status, resp := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
+	status, resp, err := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	if status >= 300 {
 		p.fail(w, r, &pageError{Status: status, Message: action + ": " + api.ErrorMessage(resp)})
 		return
