@@ -30,15 +30,33 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 	r := h.release("shop", "terraform-apply")
 	h.runOnce(h.worker())
 	got := h.get(r.ID)
-	if got.Status != release.StatusPendingApproval || got.Phases[3].Status != release.PhasePendingApproval || got.Summary.Create != 3 {
+	if got.Status != release.StatusPendingApproval {
 		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
 	}
-	rs, _ := h.store.ListResourceStatus(ctx, "shop", "")
-	if len(rs) != 3 || rs[0].ReleaseStatus != release.ResourceQueued || rs[0].SyncStatus != release.OutOfSync {
+	if got.Phases[3].Status != release.PhasePendingApproval {
+		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Create != 3 {
+		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
+	}
+	rs, err := h.store.ListResourceStatus(ctx, "shop", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("resource status while pending: %+v", rs)
+	}
+	if rs[0].ReleaseStatus != release.ResourceQueued {
+		t.Fatalf("resource status while pending: %+v", rs)
+	}
+	if rs[0].SyncStatus != release.OutOfSync {
 		t.Fatalf("resource status while pending: %+v", rs)
 	}
 	planData, sum, _, err := h.store.PlanFile(ctx, r.ID, "plan")
-	if err != nil || len(planData) == 0 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(planData) == 0 {
 		t.Fatal(err)
 	}
 	approve(t, h, r.ID, "dana")
@@ -46,7 +64,13 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 	h.cfg.WorkDir = t.TempDir() // another worker, another disk
 	h.runOnce(h.worker())
 	got = h.get(r.ID)
-	if got.Status != release.StatusSucceeded || got.Approval.By != "dana" || got.Approval.At == nil {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
+	}
+	if got.Approval.By != "dana" {
+		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
+	}
+	if got.Approval.At == nil {
 		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
 	}
 	text := joinLogs(h.logs(r.ID))
@@ -71,7 +95,11 @@ func TestRejectedRelease(t *testing.T) {
 	w := h.worker()
 	h.runOnce(w)
 	// the environment waits behind the pending release
-	if ran, _ := w.RunOnce(context.Background()); ran {
+	ran, err := w.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran {
 		t.Fatal("ran another release while one waits for approval")
 	}
 	if err := h.store.Transition(context.Background(), store.StatusChange{ID: r.ID, From: release.StatusPendingApproval, To: release.StatusRejected,
@@ -104,7 +132,10 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	r2 := h.release("shop", "terraform-apply", art("2"))
 	h.runOnce(w)
 	v2 := h.get(r2.ID)
-	if v2.Status != release.StatusSucceeded || v2.BlueprintVersion == v1.BlueprintVersion {
+	if v2.Status != release.StatusSucceeded {
+		t.Fatalf("second release: %s %s", v2.Status, v2.BlueprintVersion)
+	}
+	if v2.BlueprintVersion == v1.BlueprintVersion {
 		t.Fatalf("second release: %s %s", v2.Status, v2.BlueprintVersion)
 	}
 	rb := h.release("shop", "terraform-apply", func(r *release.Release) {
@@ -115,7 +146,16 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	})
 	h.runOnce(w)
 	got := h.get(rb.ID)
-	if got.Status != release.StatusSucceeded || got.BlueprintVersion != v1.BlueprintVersion || got.Summary.Delete != 1 || got.Summary.Update != 1 {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.BlueprintVersion != v1.BlueprintVersion {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Delete != 1 {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Update != 1 {
 		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
 	}
 	for _, e := range h.logs(rb.ID) {
@@ -123,11 +163,24 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 			t.Fatalf("rollback log entry typed %s", e.DeploymentType)
 		}
 	}
-	rs, _ := h.store.ListResourceStatus(ctx, "shop", "terraform_data.web")
-	if len(rs) != 1 || rs[0].LiveArtifactURL != "registry.example.com/shop/web:1" || rs[0].LiveBlueprintVersion != v1.BlueprintVersion {
+	rs, err := h.store.ListResourceStatus(ctx, "shop", "terraform_data.web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 {
 		t.Fatalf("web after rollback: %+v", rs)
 	}
-	if cache, _ := h.store.ListResourceStatus(ctx, "shop", "terraform_data.cache"); len(cache) != 0 {
+	if rs[0].LiveArtifactURL != "registry.example.com/shop/web:1" {
+		t.Fatalf("web after rollback: %+v", rs)
+	}
+	if rs[0].LiveBlueprintVersion != v1.BlueprintVersion {
+		t.Fatalf("web after rollback: %+v", rs)
+	}
+	cache, err := h.store.ListResourceStatus(ctx, "shop", "terraform_data.cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cache) != 0 {
 		t.Fatalf("deleted resource still listed: %+v", cache)
 	}
 }
@@ -166,25 +219,32 @@ output "conn" {
 		t.Fatalf("%s\n%s", got.Status, got.ErrorLog)
 	}
 	var leaks int
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM environments WHERE variables::text LIKE '%s3cr3t%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("the sensitive value reached the database %d times", leaks)
 	}
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%k3y-0f%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%k3y-0f%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("a value shiplog knows is sensitive, not declared so in the configuration, reached the database %d times", leaks)
 	}
 	if text := joinLogs(h.logs(r.ID)); !strings.Contains(text, "(sensitive value)") {
 		t.Fatalf("terraform's print of the undeclared secret was not masked:\n%s", text)
 	}
-	changes, _ := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	changes, err := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	masked := false
 	for _, c := range changes {
 		for _, f := range c.Fields {
@@ -228,7 +288,9 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	go func() { h.runOnce(w); close(done) }()
 	waitFor(t, "the emit phase to start", 60*time.Second, func() bool {
 		var n int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n)
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n); err != nil {
+			t.Error(err)
+		}
 		return n > 0
 	})
 	// restart: stop the server (we are its only user) and start it again

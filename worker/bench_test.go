@@ -46,16 +46,25 @@ resource "terraform_data" "svc" {
 func BenchmarkReleaseOverhead(b *testing.B) {
 	h := newBenchHarness(b)
 	cfgDir := b.TempDir()
-	os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644)
-	tfPath, _ := exec.LookPath("terraform")
+	if err := os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tfPath, err := exec.LookPath("terraform")
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	var bare, floor, shiplog []time.Duration
 	for i := range benchRuns {
 		// bare: a shell script, fresh working copy and state schema
 		work := b.TempDir()
-		os.WriteFile(filepath.Join(work, "main.tf"), []byte(resources200+"\nterraform {\n  backend \"pg\" {}\n}\n"), 0o644)
+		if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(resources200+"\nterraform {\n  backend \"pg\" {}\n}\n"), 0o644); err != nil {
+			b.Error(err)
+		}
 		conn := strings.Replace(h.url, "?", "?sslmode=disable&", 1)
-		os.WriteFile(filepath.Join(work, "backend.tfbackend"), []byte(fmt.Sprintf("conn_str = %q\nschema_name = \"bare_%d\"\n", conn, i)), 0o600)
+		if err := os.WriteFile(filepath.Join(work, "backend.tfbackend"), []byte(fmt.Sprintf("conn_str = %q\nschema_name = \"bare_%d\"\n", conn, i)), 0o600); err != nil {
+			b.Error(err)
+		}
 		script := fmt.Sprintf(`set -e
 %[1]s init -input=false -backend-config=backend.tfbackend >/dev/null
 %[1]s plan -input=false -out=bare.tfplan >/dev/null
@@ -154,7 +163,11 @@ func BenchmarkLogPipeline(b *testing.B) {
 		}
 		piped = append(piped, time.Since(start))
 		stop()
-		if n, _ := h.store.LastLogSeq(context.Background(), r2.ID); n != int64(len(lines)) {
+		n, err := h.store.LastLogSeq(context.Background(), r2.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != int64(len(lines)) {
 			b.Fatalf("wrote %d lines, want %d", n, len(lines))
 		}
 	}

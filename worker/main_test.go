@@ -142,7 +142,10 @@ func (h *harness) logs(id int64) []release.LogEntry {
 func (h *harness) runOnce(w *worker.Worker) {
 	h.t.Helper()
 	ran, err := w.RunOnce(context.Background())
-	if err != nil || !ran {
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if !ran {
 		h.t.Fatalf("RunOnce: ran=%v err=%v", ran, err)
 	}
 }

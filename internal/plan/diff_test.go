@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -148,7 +149,11 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Diff:\n got %s\nwant %s", dump(got), dump(tt.want))
 			}
 			for _, secret := range []string{"hunter", "s3cr3t", "secret-key", "v1", "v2"} {
-				if b, _ := json.Marshal(got); bytes.Contains(b, []byte(secret)) && !strings.Contains(tt.name, "identifiers") {
+				b, err := json.Marshal(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(b, []byte(secret)) && !strings.Contains(tt.name, "identifiers") {
 					t.Errorf("a sensitive value leaked: %s", b)
 				}
 			}
@@ -157,14 +162,20 @@ func TestDiff(t *testing.T) {
 }
 
 func dump(v any) string {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("(cannot encode %T: %v)", v, err)
+	}
 	return string(b)
 }
 
 func TestFieldsDoNotShareTheChangeText(t *testing.T) {
 	c := decodeChange(t, `{"before": {"a": "x"}, "after": {"a": "y"}}`)
 	fs := Diff(c, nil)
-	if len(fs) != 1 || fs[0].After != "y" {
+	if len(fs) != 1 {
+		t.Fatalf("got %v", fs)
+	}
+	if fs[0].After != "y" {
 		t.Fatalf("got %v", fs)
 	}
 }
@@ -212,7 +223,10 @@ func TestActionOf(t *testing.T) {
 			as = append(as, tfjson.Action(a))
 		}
 		a, o, err := ActionOf(as)
-		if err != nil || a != tt.action || o != tt.order || release.ModificationOf(a) != tt.mod {
+		if err != nil {
+			t.Error(err)
+		}
+		if a != tt.action || o != tt.order || release.ModificationOf(a) != tt.mod {
 			t.Errorf("ActionOf(%v) = %s, %s, %v", tt.actions, a, o, err)
 		}
 	}

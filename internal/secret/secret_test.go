@@ -17,20 +17,33 @@ func TestSealOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(sealed, "hunter2") || !IsSealed(sealed) {
+	if strings.Contains(sealed, "hunter2") {
 		t.Fatalf("sealed value %q", sealed)
 	}
-	again, _ := box.Seal("hunter2")
+	if !IsSealed(sealed) {
+		t.Fatalf("sealed value %q", sealed)
+	}
+	again, err := box.Seal("hunter2")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if again == sealed {
 		t.Fatal("sealing is deterministic: equal secrets would show as equal")
 	}
-	if got, err := box.Open(sealed); err != nil || got != "hunter2" {
+	got, err := box.Open(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "hunter2" {
 		t.Fatalf("Open = %q, %v", got, err)
 	}
 	if _, err := box.Open("hunter2"); err == nil {
 		t.Fatal("opened a clear value")
 	}
-	other, _ := New(make([]byte, 32))
+	other, err := New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := other.Open(sealed); err == nil || !strings.Contains(err.Error(), "key") {
 		t.Fatalf("wrong key: %v", err)
 	}
@@ -43,12 +56,25 @@ func TestKeyFileIsPrivateAndReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, %v", fi.Mode(), err)
 	}
-	b, _ := FromEnvOrFile("", path)
-	s, _ := a.Seal("x")
-	if v, err := b.Open(s); err != nil || v != "x" {
+	b, err := FromEnvOrFile("", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.Seal("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != "x" {
 		t.Fatal("a second process did not get the same key")
 	}
 	env := base64.StdEncoding.EncodeToString(make([]byte, 32))

@@ -43,23 +43,47 @@ func TestReplaceChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Create != 1 || sum.Update != 1 || sum.NoOp != 1 {
+		if sum.Create != 1 {
+			t.Fatalf("summary %+v", sum)
+		}
+		if sum.Update != 1 {
+			t.Fatalf("summary %+v", sum)
+		}
+		if sum.NoOp != 1 {
 			t.Fatalf("summary %+v", sum)
 		}
 	}
-	all, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	all, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(all) != 2 {
 		t.Fatalf("listed %d resource changes (no-ops hidden), want 2", len(all))
 	}
-	inMod, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{Module: "module.net"})
-	if len(inMod) != 1 || !inMod[0].Fields[0].Sensitive || inMod[0].Index == nil {
+	inMod, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Module: "module.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inMod) != 1 {
 		t.Fatalf("module filter: %+v", inMod)
 	}
-	outs, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{Kind: release.KindOutput})
+	if !inMod[0].Fields[0].Sensitive {
+		t.Fatalf("module filter: %+v", inMod)
+	}
+	if inMod[0].Index == nil {
+		t.Fatalf("module filter: %+v", inMod)
+	}
+	outs, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Kind: release.KindOutput})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(outs) != 1 {
 		t.Fatalf("outputs: %+v", outs)
 	}
-	got, _ := s.GetRelease(ctx, r.ID)
+	got, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Summary.Create != 1 {
 		t.Fatalf("release summary %+v", got.Summary)
 	}

@@ -28,16 +28,28 @@ func TestAppendLogsIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.ListLogs(ctx, r.ID, "", 0, 100)
-	if err != nil || len(got) != 10 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 10 {
 		t.Fatalf("got %d lines, %v", len(got), err)
 	}
 	for i, e := range got {
-		if e.Seq != int64(i+1) || e.Text != fmt.Sprintf("line %d", i+1) {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("line %d: %+v", i, e)
+		}
+		if e.Text != fmt.Sprintf("line %d", i+1) {
 			t.Fatalf("line %d: %+v", i, e)
 		}
 	}
-	page, _ := s.ListLogs(ctx, r.ID, "plan", 7, 2)
-	if len(page) != 2 || page[0].Seq != 8 {
+	page, err := s.ListLogs(ctx, r.ID, "plan", 7, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 2 {
+		t.Fatalf("page after 7: %+v", page)
+	}
+	if page[0].Seq != 8 {
 		t.Fatalf("page after 7: %+v", page)
 	}
 }

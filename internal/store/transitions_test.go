@@ -18,21 +18,43 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")
 	r1, r2 := newRelease(t, s, "a"), newRelease(t, s, "a")
-	s.Claim(ctx, "w", time.Minute)
-	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusQueued {
 		t.Fatalf("abort queued: %s %v", st, err)
 	}
-	got, _ := s.GetRelease(ctx, r2.ID)
-	if got.Status != release.StatusAborted || got.ErrorLog != "aborted by bob: wrong branch" {
+	got, err := s.GetRelease(ctx, r2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != release.StatusAborted {
 		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
 	}
-	if st, err := s.RequestAbort(ctx, r1.ID, "bob", ""); err != nil || st != release.StatusInProgress {
+	if got.ErrorLog != "aborted by bob: wrong branch" {
+		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	st, err = s.RequestAbort(ctx, r1.ID, "bob", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusInProgress {
 		t.Fatalf("abort running: %s %v", st, err)
 	}
-	if ok, _ := s.AbortRequested(ctx, r1.ID); !ok {
+	ok, err := s.AbortRequested(ctx, r1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
 		t.Fatal("abort request not stored")
 	}
-	s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted})
+	if err := s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.RequestAbort(ctx, r1.ID, "bob", ""); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("abort of a finished release: %v", err)
 	}
@@ -70,15 +92,30 @@ func TestTransitionCompareAndSet(t *testing.T) {
 				continue
 			}
 			var ce *store.StatusConflictError
-			if !errors.As(err, &ce) || !errors.Is(err, store.ErrConflict) || ce.Found != targets[1-i] {
+			if !errors.As(err, &ce) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if ce.Found != targets[1-i] {
 				t.Fatalf("round %d: loser got %v", round, err)
 			}
 		}
 		if won != 1 {
 			t.Fatalf("round %d: %d writers won", round, won)
 		}
-		got, _ := s.GetRelease(ctx, r.ID)
-		if !got.Status.Terminal() || got.FinishedAt == nil || got.StartedAt == nil {
+		got, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Status.Terminal() {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.FinishedAt == nil {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.StartedAt == nil {
 			t.Fatalf("round %d: release after race: %+v", round, got)
 		}
 	}
@@ -98,13 +135,19 @@ func TestTransitionRules(t *testing.T) {
 	}
 	// the database itself keeps one active release per environment
 	err := s.Transition(ctx, store.StatusChange{ID: b.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w2", LeaseFor: time.Minute})
-	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "in progress") {
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second active release: %v", err)
+	}
+	if !strings.Contains(err.Error(), "in progress") {
 		t.Fatalf("second active release: %v", err)
 	}
 	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusInProgress, To: release.StatusFailed, Reason: "Error: boom"}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.GetRelease(ctx, a.ID)
+	got, err := s.GetRelease(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.ErrorLog != "Error: boom" {
 		t.Fatalf("error log %q", got.ErrorLog)
 	}
