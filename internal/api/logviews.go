@@ -199,3 +199,28 @@ func (s *Server) resourceHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+func (s *Server) changeFacets(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	kind := release.ChangeKind(r.URL.Query().Get("kind"))
+	switch kind {
+	case "", release.KindResource, release.KindOutput, release.KindDrift:
+	default:
+		s.fail(w, r, invalid("kind", "kind %q is not resource, output or drift", kind))
+		return
+	}
+	if _, err := s.store.ReleaseStatus(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.store.ChangeFacets(r.Context(), id, kind)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiwire.ChangeFacets{Actions: c.Actions, Modules: c.Modules, Types: c.Types})
+}

@@ -51,3 +51,12 @@ type ResourceEvent struct {
 	Template    string         `json:"template"`
 	Change      Change         `json:"change"`
 }
+
+// ChangeFacets is GET /api/v1/releases/{id}/changes/facets: how many
+// changes of a kind there are by action, module ("" for the root) and
+// type, for filter choices.
+type ChangeFacets struct {
+	Actions map[string]int `json:"actions"`
+	Modules map[string]int `json:"modules"`
+	Types   map[string]int `json:"types"`
+}

@@ -93,3 +93,37 @@ func (s *Store) ResourceHistory(ctx context.Context, env, address string, limit 
 	}
 	return out, nil
 }
+
+// ChangeFacets counts a release's changes of one kind (default resource)
+// by action, module ("" for the root) and type, for filter choices.
+func (s *Store) ChangeFacets(ctx context.Context, releaseID int64, kind release.ChangeKind) (ChangeCounts, error) {
+	if kind == "" {
+		kind = release.KindResource
+	}
+	out := ChangeCounts{Actions: map[string]int{}, Modules: map[string]int{}, Types: map[string]int{}}
+	rows, err := s.pool.Query(ctx, `SELECT action, coalesce(module_address, ''), type, count(*) FROM release_changes
+		WHERE release_id = $1 AND kind = $2 GROUP BY 1, 2, 3`, releaseID, string(kind))
+	if err != nil {
+		return out, fmt.Errorf("counting changes of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action, module, typ string
+		var n int
+		if err := rows.Scan(&action, &module, &typ, &n); err != nil {
+			return out, fmt.Errorf("counting changes of release %d: %w", releaseID, err)
+		}
+		out.Actions[action] += n
+		out.Modules[module] += n
+		out.Types[typ] += n
+	}
+	return out, rows.Err()
+}
+
+// ChangeCounts is how many changes there are of each action, module and
+// type.
+type ChangeCounts struct {
+	Actions map[string]int `json:"actions"`
+	Modules map[string]int `json:"modules"`
+	Types   map[string]int `json:"types"`
+}

@@ -24,6 +24,8 @@ type changesPage struct {
 	Count                               int
 	Next                                string
 	Kinds, ActionNames                  []string
+	// Facets count the kind's changes by action, module and type.
+	Facets store.ChangeCounts
 }
 
 type changeGroup struct {
@@ -216,6 +218,10 @@ func (p *Pages) changes(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.AfterPhase, f.AfterSeq = ph, n
+	}
+	if pg.Facets, err = p.store.ChangeFacets(ctx, id, f.Kind); err != nil {
+		p.fail(w, r, err)
+		return
 	}
 	cs, err := p.store.ListChanges(ctx, id, f)
 	if err != nil {

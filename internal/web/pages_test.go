@@ -170,6 +170,10 @@ func TestChangesPageShowsFieldDistinctions(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d", status)
 	}
+	opts := find(doc, func(n *html.Node) bool { return n.Data == "option" && attr(n, "value") == "update" })
+	if len(opts) != 1 || text(opts[0]) != "update (2)" {
+		t.Errorf("the action filter should count the updates, got %d options", len(opts))
+	}
 	groups := find(doc, func(n *html.Node) bool { return n.Data == "section" && attr(n, "class") == "module" })
 	if len(groups) != 2 {
 		t.Errorf("want 2 module groups (root, module.net), got %d", len(groups))
@@ -438,6 +442,19 @@ func TestLogAPIs(t *testing.T) {
 		}
 		if status, _, _ := get("/api/v1/environments/nope/resources/history?address=x"); status != 404 {
 			t.Errorf("unknown environment: %d, want 404", status)
+		}
+	})
+	t.Run("change facets", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/changes/facets", h.fx.planned))
+		var f apiwire.ChangeFacets
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Actions["update"] != 2 || f.Actions["create"] != 1 || f.Actions["replace"] != 1 || f.Modules["module.net"] != 1 || f.Types["aws_s3_bucket"] != 2 {
+			t.Errorf("facets %s: want 2 updates, 1 create, 1 replace, 1 in module.net, 2 buckets", b)
+		}
+		if status, _, _ := get(fmt.Sprintf("/api/v1/releases/%d/changes/facets?kind=all", h.fx.planned)); status != 400 {
+			t.Errorf("kind=all: %d, want 400", status)
 		}
 	})
 	t.Run("deployments", func(t *testing.T) {
