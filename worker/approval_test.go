@@ -9,6 +9,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/pgcluster"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -268,7 +269,8 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { c.Close(ctx) }()
-	s, err := store.Open(ctx, c.URL(""), store.Options{Migrate: true})
+	box, _ := secret.New(make([]byte, 32))
+	s, err := store.Open(ctx, c.URL(""), store.Options{Migrate: true, Secrets: box})
 	if err != nil {
 		t.Fatal(err)
 	}

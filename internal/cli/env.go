@@ -13,6 +13,7 @@ type envCmd struct {
 	Create envCreateCmd `cmd:"" help:"Create an environment (admin scope)."`
 	List   envListCmd   `cmd:"" help:"List environments."`
 	Show   envShowCmd   `cmd:"" help:"Show an environment and its resources."`
+	States envStatesCmd `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
 }
 
 type envCreateCmd struct {
