@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -88,20 +89,10 @@ func (s *Server) rawLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	flag := func(name string) (bool, error) {
-		switch v := q.Get(name); v {
-		case "", "0", "false":
-			return false, nil
-		case "1", "true":
-			return true, nil
-		default:
-			return false, invalid(name, "%s %q is not a boolean (1, true, 0 or false)", name, v)
-		}
-	}
-	stamps, err := flag("timestamps")
+	stamps, err := boolQuery(q, "timestamps")
 	if err == nil {
 		var dl bool
-		if dl, err = flag("download"); dl {
+		if dl, err = boolQuery(q, "download"); dl {
 			name := "release-" + strconv.FormatInt(id, 10)
 			if p := q.Get("phase"); p != "" {
 				name += "-" + strings.Map(func(c rune) rune {
@@ -210,7 +201,7 @@ func (s *Server) changeFacets(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case "", release.KindResource, release.KindOutput, release.KindDrift:
 	default:
-		s.fail(w, r, invalid("kind", "kind %q is not resource, output or drift", kind))
+		s.fail(w, r, invalid("kind", "kind must be resource, output or drift, not %q", kind))
 		return
 	}
 	if _, err := s.store.ReleaseStatus(r.Context(), id); err != nil {
@@ -223,4 +214,18 @@ func (s *Server) changeFacets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, apiwire.ChangeFacets{Actions: c.Actions, Modules: c.Modules, Types: c.Types})
+}
+
+// boolQuery reads a boolean query parameter (absent: false); anything
+// strconv.ParseBool does not take is a 400 naming it.
+func boolQuery(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalid(name, "%s must be true or false, not %q", name, v)
+	}
+	return b, nil
 }
