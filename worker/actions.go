@@ -147,7 +147,7 @@ func (ru *run) command(ctx context.Context, p release.Phase, out output) error {
 	cmd.Env = ru.tf.envList()
 	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
 	cmd.SysProcAttr = childAttr()
-	runAs(cmd, ru.w.tfUser)
+	runAs(cmd, ru.tfUser)
 	cmd.Cancel = func() error { return interruptGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = ru.w.cfg.Grace
 	err := cmd.Run()

@@ -2,13 +2,14 @@
 
 package worker
 
-import (
-	"context"
-	"os/exec"
-)
+import "os/exec"
 
-// tfUser does not exist where the worker does not run (see errUnsupported).
-type tfUser struct{}
+// tfUser and tfIdentity do not exist where the worker does not run (see
+// errUnsupported).
+type (
+	tfUser     struct{}
+	tfIdentity struct{}
+)
 
 func runAs(*exec.Cmd, *tfUser) {}
 
@@ -16,6 +17,6 @@ func readOwnFile(string) ([]byte, error) { return nil, errUnsupported }
 
 func (ru *run) writeOwnFile(string, []byte) error { return errUnsupported }
 
-func (w *Worker) dropPrivileges(context.Context) error { return errUnsupported }
+func (w *Worker) dropPrivileges() error { return errUnsupported }
 
 func (ru *run) handOver() error { return errUnsupported }
