@@ -26,13 +26,19 @@ type dataSourceBase struct {
 }
 
 func (d *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
+	d.take(req.ProviderData, &resp.Diagnostics)
+}
+
+// take keeps the client the provider's Configure handed over (nil while
+// Terraform only validates).
+func (d *dataSourceBase) take(providerData any, diags *diag.Diagnostics) {
+	if providerData == nil {
 		return // not configured yet (validation)
 	}
-	c, ok := req.ProviderData.(*client.Client)
+	c, ok := providerData.(*client.Client)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *client.Client, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *client.Client, got %T. Please report this issue to the provider developers.", providerData))
 		return
 	}
 	d.client = c
