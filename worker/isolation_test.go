@@ -23,7 +23,8 @@ resource "terraform_data" "wait" {
   provisioner "local-exec" {
     command = <<EOT
 echo "running as uid $(id -u)"
-echo "$PPID $PWD" > ` + meet + `/a.tmp && mv ` + meet + `/a.tmp ` + meet + `/a-waiting
+echo "A's note" > "$TMPDIR/a-note"
+echo "$PPID $PWD $TMPDIR" > ` + meet + `/a.tmp && mv ` + meet + `/a.tmp ` + meet + `/a-waiting
 i=0; while [ ! -e ` + meet + `/b-done ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
 [ -e ` + meet + `/b-done ] || { echo "B never finished"; exit 1; }
 echo "B is done"
@@ -43,7 +44,7 @@ resource "terraform_data" "probe" {
     command = <<EOT
 echo "running as uid $(id -u)"
 i=0; while [ ! -e ` + meet + `/a-waiting ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
-read apid adir < ` + meet + `/a-waiting
+read apid adir atmp < ` + meet + `/a-waiting
 own="TF_HTTP_PASSWORD=$TF_HTTP_PASSWORD"
 seen=0
 for f in /proc/[0-9]*/environ; do
@@ -55,6 +56,8 @@ echo "own credential seen in $seen processes"
 if { cat "/proc/$apid/environ"; } >/dev/null 2>&1; then echo "ALLOWED environ of A"; else echo "DENIED environ of A"; fi
 if ls "$adir" >/dev/null 2>&1; then echo "ALLOWED working copy of A"; else echo "DENIED working copy of A"; fi
 if cat "$adir/main.tf" >/dev/null 2>&1; then echo "ALLOWED main.tf of A"; else echo "DENIED main.tf of A"; fi
+case "$atmp" in /tmp|/tmp/|"") echo "A's TMPDIR is the shared $atmp";; esac
+if cat "$atmp/a-note" >/dev/null 2>&1; then echo "ALLOWED temporary file of A"; else echo "DENIED temporary file of A"; fi
 touch ` + meet + `/b-done
 EOT
   }
@@ -99,7 +102,8 @@ func localExecUID(t *testing.T, text string) int64 {
 // Two environments released at once run terraform as uids of their own:
 // while A's terraform runs, B's configuration code finds no other
 // environment's state credential in any process and is denied A's
-// terraform's environment and A's working copy; both releases succeed.
+// terraform's environment, A's working copy and A's temporary files
+// (TMPDIR); both releases succeed.
 func TestEnvironmentsRunAsTheirOwnUIDs(t *testing.T) {
 	ctx := context.Background()
 	h, meet := isolationHarness(t)
@@ -148,7 +152,10 @@ func TestEnvironmentsRunAsTheirOwnUIDs(t *testing.T) {
 	if strings.Contains(textB, "(local-exec): own credential seen in 0 processes") {
 		t.Errorf("B's scan did not even see its own terraform's credential, so it proves nothing:\n%s", textB)
 	}
-	for _, what := range []string{"environ of A", "working copy of A", "main.tf of A"} {
+	if strings.Contains(textB, "(local-exec): A's TMPDIR is the shared") {
+		t.Errorf("A's terraform wrote its temporary files to a directory every environment shares:\n%s", textB)
+	}
+	for _, what := range []string{"environ of A", "working copy of A", "main.tf of A", "temporary file of A"} {
 		if !strings.Contains(textB, "(local-exec): DENIED "+what+"\n") {
 			t.Errorf("B was not denied the %s:\n%s", what, textB)
 		}
