@@ -154,12 +154,15 @@ type Release struct {
 	StartedAt         *time.Time     `json:"started_at"`
 	FinishedAt        *time.Time     `json:"finished_at"`
 	BlueprintVersion  string         `json:"blueprint_version"`
-	Targets           []string       `json:"targets"`
-	ErrorLog          string         `json:"error_log"`
-	Approval          Approval       `json:"approval"`
-	SignOff           SignOff        `json:"sign_off"`
-	Summary           Summary        `json:"summary"`
-	Artifacts         []Artifact     `json:"artifacts"`
+	// SourceCommit is the git commit (full SHA) the blueprint was taken
+	// from, for an environment whose source is git.
+	SourceCommit string     `json:"source_commit,omitempty"`
+	Targets      []string   `json:"targets"`
+	ErrorLog     string     `json:"error_log"`
+	Approval     Approval   `json:"approval"`
+	SignOff      SignOff    `json:"sign_off"`
+	Summary      Summary    `json:"summary"`
+	Artifacts    []Artifact `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are
 	// never returned by the store once written.
 	Variables         []Variable         `json:"variables,omitempty"`

@@ -18,7 +18,7 @@ const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namesp
 	r.triggered_by, r.created_at, r.queued_at, r.started_at, r.finished_at, r.blueprint_version, r.targets, r.error_log,
 	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
 	r.signoff_comment, r.summary, r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
-	r.migration_outcomes`
+	r.migration_outcomes, r.source_commit`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
 	var r release.Release
@@ -29,7 +29,7 @@ func scanRelease(row pgx.Row) (*release.Release, error) {
 		&r.TriggeredBy, &r.CreatedAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.BlueprintVersion, &r.Targets, &r.ErrorLog,
 		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
 		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
-		&r.MigrationOutcomes)
+		&r.MigrationOutcomes, &r.SourceCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -75,50 +75,65 @@ type ReleaseFilter struct {
 }
 
 // ListReleases returns releases newest first (without phases or artifacts).
+//
+// Its plan stays flat as releases grow: the ids are picked first, newest
+// first, by index (releases_env_id or releases_env_status_id within an
+// environment, releases_status_id across them), one status at a time when
+// statuses are given, so each status reads at most Limit index entries
+// (plus rows the other filters turn away) however many releases exist;
+// the page's rows are read after. EXPLAIN of the benchmark's query is in
+// ARCHITECTURE.md ("Running at scale").
 func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
 	var where []string
 	var args []any
-	add := func(cond string, v any) {
+	arg := func(v any) string {
 		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+		return fmt.Sprintf("$%d", len(args))
 	}
+	add := func(cond string, v any) { where = append(where, strings.ReplaceAll(cond, "?", arg(v))) }
 	if f.Environment != "" {
-		add("e.name = ?", f.Environment)
+		add("q.environment_id = (SELECT id FROM environments WHERE name = ?)", f.Environment)
 	}
+	if f.Template != "" {
+		add("q.template = ?", f.Template)
+	}
+	if f.DeploymentType != "" {
+		add("q.deployment_type = ?", string(f.DeploymentType))
+	}
+	if f.TriggeredBy != "" {
+		add("q.triggered_by = ?", f.TriggeredBy)
+	}
+	if f.CreatedAfter != nil {
+		add("q.created_at >= ?", *f.CreatedAfter)
+	}
+	if f.CreatedBefore != nil {
+		add("q.created_at < ?", *f.CreatedBefore)
+	}
+	if f.BeforeID > 0 {
+		add("q.id < ?", f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	limit := arg(f.Limit)
+	var ids string
 	if len(f.Statuses) > 0 {
 		ss := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
 			ss[i] = string(st)
 		}
-		add("r.status = ANY(?)", ss)
+		cond := append([]string{"q.status = s.status"}, where...)
+		ids = `SELECT x.id FROM unnest(` + arg(ss) + `::text[]) AS s(status) CROSS JOIN LATERAL (
+			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY q.id DESC LIMIT ` + limit + `) x`
+	} else {
+		ids = `SELECT q.id FROM releases q`
+		if len(where) > 0 {
+			ids += " WHERE " + strings.Join(where, " AND ")
+		}
+		ids += " ORDER BY q.id DESC LIMIT " + limit
 	}
-	if f.Template != "" {
-		add("r.template = ?", f.Template)
-	}
-	if f.DeploymentType != "" {
-		add("r.deployment_type = ?", string(f.DeploymentType))
-	}
-	if f.TriggeredBy != "" {
-		add("r.triggered_by = ?", f.TriggeredBy)
-	}
-	if f.CreatedAfter != nil {
-		add("r.created_at >= ?", *f.CreatedAfter)
-	}
-	if f.CreatedBefore != nil {
-		add("r.created_at < ?", *f.CreatedBefore)
-	}
-	if f.BeforeID > 0 {
-		add("r.id < ?", f.BeforeID)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	sql := `SELECT ` + releaseColumns + ` FROM releases r JOIN environments e ON e.id = r.environment_id`
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	sql += fmt.Sprintf(" ORDER BY r.id DESC LIMIT $%d", len(args))
+	sql := `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
+		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
