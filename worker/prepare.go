@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -86,7 +87,7 @@ func (ru *run) checkout(ctx context.Context) error {
 		archive, err := st.Blueprint(ctx, ru.env.Name, v)
 		if err == nil {
 			ru.sys("", "blueprint %s from the store", v)
-			return unpack(archive, ru.config)
+			return blueprint.Unpack(archive, ru.config)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -98,7 +99,7 @@ func (ru *run) checkout(ctx context.Context) error {
 	if ru.env.Source.Dir == "" {
 		return fmt.Errorf("environment %s has no configuration directory", ru.env.Name)
 	}
-	archive, version, err := snapshot(ru.env.Source.Dir)
+	archive, version, err := blueprint.Pack(ru.env.Source.Dir)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (ru *run) checkout(ctx context.Context) error {
 	}
 	ru.r.BlueprintVersion = version
 	ru.sys("", "blueprint %s from %s", version, ru.env.Source.Dir)
-	return unpack(archive, ru.config)
+	return blueprint.Unpack(archive, ru.config)
 }
 
 // writeVarFile writes the environment's and release's variables (release

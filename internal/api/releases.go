@@ -294,6 +294,10 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		}
 		scripts[m.Name] = true
 	}
+	version, err := s.blueprintOf(ctx, env, req.BlueprintVersion)
+	if err != nil {
+		return nil, err
+	}
 	phases := t.Phases()
 	return &release.Release{
 		Environment:       env.Name,
@@ -304,7 +308,7 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		Type:              t.Type(),
 		DeploymentType:    dt,
 		TriggeredBy:       who(r),
-		BlueprintVersion:  req.BlueprintVersion,
+		BlueprintVersion:  version,
 		Targets:           req.Targets,
 		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         arts,
