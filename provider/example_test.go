@@ -66,8 +66,14 @@ func TestExampleAsAUserRunsIt(t *testing.T) {
 		"app_artifact":      "registry.example.com/shop/web:2.0.0",
 	}
 	if !reflect.DeepEqual(got, want) {
-		g, _ := json.MarshalIndent(got, "", "  ")
-		w, _ := json.MarshalIndent(want, "", "  ")
+		g, err := json.MarshalIndent(got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := json.MarshalIndent(want, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Fatalf("outputs:\n%s\nwant:\n%s", g, w)
 	}
 }

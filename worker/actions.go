@@ -76,10 +76,15 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 	if err != nil {
 		return err
 	}
+	// The plan holds the variables' values: 0600 from the start (terraform
+	// truncates the file and keeps its mode) and after.
+	if err := ru.writeOwnFile(o.out, nil); err != nil {
+		return fmt.Errorf("creating the plan file: %w", err)
+	}
 	if err := ru.tf.plan(ctx, out, o); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(o.out)
+	data, err := readOwnFile(o.out)
 	if err != nil {
 		return fmt.Errorf("reading the plan file: %w", err)
 	}
@@ -89,7 +94,7 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 	}
 	ru.sys(p.Name, "plan saved (%d bytes, sha256 %s)", len(data), sum[:16])
 	ru.planned = true
-	ru.ingest.plan(ru.tf, p.Name, o.out, ru.secrets)
+	ru.ingest.plan(ru.tf, p.Name, o.out, ru.masks)
 	return nil
 }
 
@@ -100,7 +105,7 @@ func (ru *run) apply(ctx context.Context, p release.Phase, out output) error {
 		return err
 	}
 	path := filepath.Join(ru.state, "apply.tfplan")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := ru.writeOwnFile(path, data); err != nil {
 		return fmt.Errorf("writing the saved plan: %w", err)
 	}
 	ru.sys(p.Name, "applying the plan saved by phase %s (sha256 %s)", from, sum[:16])
@@ -137,6 +142,9 @@ func (ru *run) command(ctx context.Context, p release.Phase, out output) error {
 	cmd.Env = ru.tf.envList()
 	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
 	cmd.SysProcAttr = childAttr()
+	if u := ru.w.tfUser; u != nil {
+		cmd.SysProcAttr.Credential = u.credential()
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = ru.w.cfg.Grace
 	err := cmd.Run()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/pgcluster"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -33,7 +34,10 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 	if got.Status != release.StatusPendingApproval || got.Phases[3].Status != release.PhasePendingApproval || got.Summary.Create != 3 {
 		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
 	}
-	rs, _ := h.store.ListResourceStatus(ctx, "shop", "")
+	rs, err := h.store.ListResourceStatus(ctx, "shop", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rs) != 3 || rs[0].ReleaseStatus != release.ResourceQueued || rs[0].SyncStatus != release.OutOfSync {
 		t.Fatalf("resource status while pending: %+v", rs)
 	}
@@ -71,7 +75,11 @@ func TestRejectedRelease(t *testing.T) {
 	w := h.worker()
 	h.runOnce(w)
 	// the environment waits behind the pending release
-	if ran, _ := w.RunOnce(context.Background()); ran {
+	ran, err := w.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran {
 		t.Fatal("ran another release while one waits for approval")
 	}
 	if err := h.store.Transition(context.Background(), store.StatusChange{ID: r.ID, From: release.StatusPendingApproval, To: release.StatusRejected,
@@ -123,11 +131,18 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 			t.Fatalf("rollback log entry typed %s", e.DeploymentType)
 		}
 	}
-	rs, _ := h.store.ListResourceStatus(ctx, "shop", "terraform_data.web")
+	rs, err := h.store.ListResourceStatus(ctx, "shop", "terraform_data.web")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rs) != 1 || rs[0].LiveArtifactURL != "registry.example.com/shop/web:1" || rs[0].LiveBlueprintVersion != v1.BlueprintVersion {
 		t.Fatalf("web after rollback: %+v", rs)
 	}
-	if cache, _ := h.store.ListResourceStatus(ctx, "shop", "terraform_data.cache"); len(cache) != 0 {
+	cache, err := h.store.ListResourceStatus(ctx, "shop", "terraform_data.cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cache) != 0 {
 		t.Fatalf("deleted resource still listed: %+v", cache)
 	}
 }
@@ -184,7 +199,10 @@ output "conn" {
 	if text := joinLogs(h.logs(r.ID)); !strings.Contains(text, "(sensitive value)") {
 		t.Fatalf("terraform's print of the undeclared secret was not masked:\n%s", text)
 	}
-	changes, _ := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	changes, err := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	masked := false
 	for _, c := range changes {
 		for _, f := range c.Fields {
@@ -208,7 +226,8 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { c.Close(ctx) }()
-	s, err := store.Open(ctx, c.URL(""), store.Options{Migrate: true})
+	box, _ := secret.New(make([]byte, 32))
+	s, err := store.Open(ctx, c.URL(""), store.Options{Migrate: true, Secrets: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,8 @@ package worker_test
 import (
 	"context"
 	"os"
-	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,20 +67,17 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "30"))
 	r1 := h.release("shop", "terraform-apply")
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), "SHIPLOG_TEST_WORKER_DB="+h.url, "SHIPLOG_TEST_WORKER_DIR="+t.TempDir())
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	child, childDir := h.startChildWorker(t)
 	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r1.ID, "apply"))
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	child.Wait()
 
-	// A surviving worker reaps the expired lease, then runs the next release.
+	// A surviving worker on the same disk reaps the expired lease (dropping
+	// the dead terraform's state lock and working copy), then runs the next
+	// release.
+	h.cfg.WorkDir = childDir
 	w := h.worker()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -104,12 +102,14 @@ resource "terraform_data" "slow" {
 	if got2.Status != release.StatusSucceeded {
 		t.Fatalf("next release %s:\n%s", got2.Status, got2.ErrorLog)
 	}
-	// The killed terraform left the state readable and unlocked: the next
-	// release planned and applied against it.
-	var states int
-	h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM shiplog_state_shop.states`).Scan(&states)
-	if states != 1 {
-		t.Fatalf("%d states stored for the environment, want 1", states)
+	// The killed terraform's lock was released by the reaper and its state
+	// stayed readable: the next release planned and applied against it.
+	if _, err := os.Stat(filepath.Join(childDir, "releases", strconv.FormatInt(r1.ID, 10))); !os.IsNotExist(err) {
+		t.Fatalf("the killed release's working copy is still there (%v)", err)
+	}
+	vs, err := h.store.ListStateVersions(context.Background(), "shop", 50)
+	if err != nil || len(vs) == 0 || vs[0].ReleaseID == nil || *vs[0].ReleaseID != r2.ID {
+		t.Fatalf("state versions %+v (%v): want the newest from release %d", vs, err, r2.ID)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 )
 
 // LogSink is where log lines go: the store's AppendLogs, which must be
@@ -65,7 +66,8 @@ type LogWriter struct {
 	stop     chan struct{} // closed when Close gives up waiting
 	stopOnce sync.Once
 	failures int
-	secrets  []string
+	raw      []string // the values given to Redact
+	secrets  []string // their forms, longest first
 }
 
 // NewLogWriter starts a writer whose first line gets seq lastSeq+1.
@@ -78,21 +80,16 @@ func NewLogWriter(sink LogSink, releaseID, lastSeq int64, dtype release.Deployme
 	return w
 }
 
-// minSecret is the shortest value Redact masks: shorter ones would blank
-// ordinary text ("1", "on") all over the log.
-const minSecret = 3
-
 // Redact masks these values in every line recorded from now on (and in
 // what redact is given): sensitive variables that terraform prints because
-// the configuration does not declare them sensitive.
+// the configuration does not declare them sensitive, in every form
+// terraform prints them (secret.Forms). Values shorter than
+// secret.MinMasked bytes are not masked as text.
 func (w *LogWriter) Redact(secrets []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, s := range secrets {
-		if len(s) >= minSecret {
-			w.secrets = append(w.secrets, s)
-		}
-	}
+	w.raw = append(w.raw, secrets...)
+	w.secrets = secret.Forms(w.raw)
 }
 
 // redact masks the known secrets in s.

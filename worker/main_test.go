@@ -13,6 +13,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
@@ -29,7 +30,8 @@ func TestMain(m *testing.M) {
 
 func runChildWorker(url, dir string) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, url, store.Options{})
+	box, _ := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	s, err := store.Open(ctx, url, store.Options{Secrets: box})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -41,6 +43,21 @@ func runChildWorker(url, dir string) {
 	}
 	w.Run(ctx)
 	os.Exit(0)
+}
+
+// startChildWorker runs a worker ("doomed-worker", 2s lease) in a
+// separate process on a directory of its own, for a test to kill.
+func (h *harness) startChildWorker(t *testing.T) (*exec.Cmd, string) {
+	t.Helper()
+	dir := t.TempDir()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "SHIPLOG_TEST_WORKER_DB="+h.url, "SHIPLOG_TEST_WORKER_DIR="+dir)
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	return child, dir
 }
 
 // harness is a real store, a real terraform and a worker.

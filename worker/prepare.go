@@ -45,18 +45,10 @@ func (ru *run) prepare(ctx context.Context) error {
 		return fmt.Errorf("configuration of %s: %w", env.Name, err)
 	}
 	ru.info = info
-	if !info.HasBackend {
-		if ru.w.cfg.DatabaseURL == "" {
-			return errors.New("the configuration has no backend and the worker has no database URL for the pg backend")
-		}
-		if ru.backendConfig, err = writeBackend(ru.config, ru.state, env.Name, ru.w.cfg.DatabaseURL); err != nil {
-			return err
-		}
-		if fresh {
-			ru.sys("", "no backend configured: state is kept in shiplog's database (pg backend, schema shiplog_state_%s)", env.Name)
-		}
-	}
 	if err := ru.writeVarFile(ctx); err != nil {
+		return err
+	}
+	if err := ru.setupBackend(ctx, fresh); err != nil {
 		return err
 	}
 	tfEnv := map[string]string{
@@ -71,10 +63,13 @@ func (ru *run) prepare(ctx context.Context) error {
 	for k, v := range ru.w.cfg.Env {
 		tfEnv[k] = v
 	}
+	for k, v := range ru.backendEnv {
+		tfEnv[k] = v
+	}
 	// TF_IN_AUTOMATION is set by tfexec itself and may not be passed.
 	delete(tfEnv, "TF_IN_AUTOMATION")
 	ru.tf = &terraform{execPath: ru.w.cfg.TerraformPath, dir: ru.config, env: tfEnv, grace: ru.w.cfg.Grace}
-	return nil
+	return ru.handOver()
 }
 
 // checkout fills the working copy with the release's blueprint.
@@ -164,8 +159,9 @@ func (ru *run) writeVarFile(ctx context.Context) error {
 	}
 	// terraform prints a value unless the configuration declares its
 	// variable sensitive: shiplog masks what it knows to be sensitive.
-	ru.logs.Redact(secrets)
-	ru.secrets = secrets
+	if err := ru.setSecrets(ctx, secrets); err != nil {
+		return err
+	}
 	b, err := json.Marshal(vals)
 	if err != nil {
 		return err

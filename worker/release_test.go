@@ -107,7 +107,10 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 			t.Fatalf("resource status %+v", s)
 		}
 	}
-	deps, _ := h.store.ListDeployments(ctx, "shop", 10)
+	deps, err := h.store.ListDeployments(ctx, "shop", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(deps) != 1 || deps[0].ArtifactURI != "registry.example.com/shop/web:2.0.0" {
 		t.Fatalf("deployments %+v", deps)
 	}

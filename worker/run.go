@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/statebackend"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -31,8 +30,11 @@ type run struct {
 	state  string // shiplog's files for this run: plans, var file, backend config
 	info   configInfo
 	tf     *terraform
-	// backendConfig is the -backend-config file when shiplog supplies the backend.
+	// backendConfig is the -backend-config file of the pg backend; backend
+	// and backendEnv are shiplog's http backend and its TF_HTTP_* settings.
 	backendConfig string
+	backend       *statebackend.Server
+	backendEnv    map[string]string
 	varFile       string
 	// planned is set once a plan phase saved its plan.
 	planned bool
@@ -40,8 +42,10 @@ type run struct {
 	ingest *ingester
 	// pausedAt is the phase waiting for approval (-1: none).
 	pausedAt int
-	// secrets are the values of variables marked sensitive.
+	// secrets are the values of variables marked sensitive; masks adds
+	// rotated-out values and the forms terraform prints them in (mask.go).
 	secrets []string
+	masks   []string
 }
 
 // runRelease works a claimed (IN_PROGRESS) release until it finishes or
@@ -81,13 +85,14 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Error("cannot read the release's log position; leaving the release to its lease", "error", err)
 		return
 	}
-	ru := &run{w: w, r: r, log: log, dir: filepath.Join(w.cfg.WorkDir, "releases", fmt.Sprint(r.ID)), pausedAt: -1}
+	ru := &run{w: w, r: r, log: log, dir: w.releaseDir(r.ID), pausedAt: -1}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
 	ru.ingest = &ingester{ctx: runCtx, store: st, id: r.ID, logs: ru.logs, log: log}
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)
 
 	out := ru.execute(runCtx)
 	ru.ingest.wait() // nothing of this run may outlive it
+	ru.finish(context.WithoutCancel(ctx))
 	out.reason = ru.logs.redact(out.reason)
 
 	// Logs first: once the release is final (or parked), every line is in
@@ -128,9 +133,6 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		return
 	}
 	log.Info("release "+finalWord(out.status, out.paused), "status", change.To, "took", time.Since(claimed).Round(time.Millisecond))
-	if !out.paused {
-		os.RemoveAll(ru.dir)
-	}
 }
 
 // permanent marks an error retry must not retry.

@@ -82,11 +82,6 @@ func inspectConfig(dir string) (configInfo, error) {
 	return info, nil
 }
 
-// backendOverride is the file that gives a configuration without a backend
-// the pg backend in shiplog's database; its settings come from a separate
-// -backend-config file, never from the environment.
-const backendOverride = "zz_shiplog_backend_override.tf"
-
 // writeBackend adds the pg backend to a working copy, storing state in
 // schema "shiplog_state_<env>" of the database at dbURL.
 func writeBackend(dir, stateDir, env, dbURL string) (configFile string, err error) {

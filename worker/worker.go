@@ -22,14 +22,20 @@ import (
 // Config configures a Worker.
 type Config struct {
 	Store *store.Store
-	// DatabaseURL is where configurations without a backend keep their
-	// state (terraform's pg backend), passed in a backend config file.
-	DatabaseURL string
-	Logger      hclog.Logger
+	// StateBackend is the backend given to configurations without one:
+	// BackendHTTP (default, shiplog's own) or BackendPG (terraform's pg
+	// backend in the database at DatabaseURL, passed in a backend config file).
+	StateBackend string
+	DatabaseURL  string
+	Logger       hclog.Logger
 	// WorkDir holds the per-release working copies.
 	WorkDir string
 	// TerraformPath is the terraform binary (default: found on PATH).
 	TerraformPath string
+	// TerraformUser is who terraform (and `run` phases) run as when the
+	// worker is root (default DefaultTerraformUser, created if missing,
+	// else nobody); ignored when the worker is not root.
+	TerraformUser string
 	// Concurrency is how many releases (of different environments) run at once.
 	Concurrency int
 	// Lease is how long a claim lasts without a heartbeat (default 30s).
@@ -57,6 +63,7 @@ type Config struct {
 // Worker runs releases.
 type Worker struct {
 	cfg       Config
+	tfUser    *tfUser // nil: terraform runs as the worker's user
 	log       hclog.Logger
 	tfVersion string
 }
@@ -99,6 +106,13 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	if cfg.Logs.Logger == nil {
 		cfg.Logs.Logger = cfg.Logger
 	}
+	switch cfg.StateBackend {
+	case "":
+		cfg.StateBackend = BackendHTTP
+	case BackendHTTP, BackendPG:
+	default:
+		return nil, fmt.Errorf("state backend %q: use %q or %q", cfg.StateBackend, BackendHTTP, BackendPG)
+	}
 	path, version, err := checkTerraform(ctx, cfg.TerraformPath)
 	if err != nil {
 		return nil, err
@@ -108,6 +122,12 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("creating working directory: %w", err)
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger.Named("worker").With("worker", cfg.ID), tfVersion: version}
+	if err := w.dropPrivileges(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.sweep(ctx); err != nil {
+		return nil, fmt.Errorf("removing left-over working copies: %w", err)
+	}
 	w.log.Info("worker ready", "terraform", path, "version", version, "concurrency", cfg.Concurrency)
 	return w, nil
 }
@@ -198,6 +218,9 @@ func (w *Worker) reap(ctx context.Context) {
 		}
 		for _, id := range ids {
 			w.log.Warn("release stopped: its worker stopped renewing the lease", "release", id)
+		}
+		if len(ids) > 0 {
+			w.reaped(ctx, ids)
 		}
 	}
 }

@@ -243,7 +243,10 @@ func (h *harness) stream(ctx context.Context, client *http.Client, id int64, cur
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
 		return fmt.Errorf("stream: %d %s", resp.StatusCode, b)
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
@@ -296,6 +299,9 @@ func (h *harness) doWithType(method, path, token, body, ctype string) (int, []by
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	return resp.StatusCode, b
 }

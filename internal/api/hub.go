@@ -21,7 +21,10 @@ import (
 type hub struct {
 	log     hclog.Logger
 	connCfg *pgx.ConnConfig
-	metrics *metrics
+	// up is whether the listener is connected now: while it is not,
+	// notifications can be missed, so caches must not be trusted and
+	// streams poll every time.
+	up atomic.Bool
 	// onToken is told of a revoked token's name ("" when revocations may
 	// have been missed).
 	onToken func(name string)
@@ -40,9 +43,14 @@ type subscription struct {
 	status  atomic.Bool   // the release's status changed since last looked
 }
 
-func newHub(log hclog.Logger, cfg *pgx.ConnConfig, m *metrics, onToken func(string), onRelease func(int64)) *hub {
-	return &hub{log: log, connCfg: cfg, metrics: m, onToken: onToken, onRelease: onRelease, subs: map[int64]map[*subscription]struct{}{}}
+func newHub(log hclog.Logger, cfg *pgx.ConnConfig, onToken func(string), onRelease func(int64)) *hub {
+	return &hub{log: log, connCfg: cfg, onToken: onToken, onRelease: onRelease, subs: map[int64]map[*subscription]struct{}{}}
 }
+
+// connected reports whether the listener is connected now, so that every
+// change announced is heard: what a release cache and the streams' polling
+// rest on, and what the metrics show.
+func (h *hub) connected() bool { return h.up.Load() }
 
 func (h *hub) subscribe(id int64) *subscription {
 	sub := &subscription{release: id, wake: make(chan struct{}, 1)}
@@ -136,7 +144,7 @@ func (h *hub) run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		connected, err := h.listen(ctx)
-		h.metrics.listenerUp.Store(false)
+		h.up.Store(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -170,7 +178,7 @@ func (h *hub) listen(ctx context.Context) (connected bool, err error) {
 			return false, err
 		}
 	}
-	h.metrics.listenerUp.Store(true)
+	h.up.Store(true)
 	h.log.Debug("log listener connected")
 	// Whatever happened while no one listened: look again.
 	h.wakeAll()

@@ -239,7 +239,7 @@ func (s *Server) follow(ctx context.Context, id, cursor int64, sub *subscription
 				}
 			case <-poll.C:
 				polls++
-				if !s.metrics.listenerUp.Load() || polls%15 == 0 {
+				if !s.hub.connected() || polls%15 == 0 {
 					checkStatus = true
 					break wait
 				}

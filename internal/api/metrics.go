@@ -24,7 +24,6 @@ type metrics struct {
 
 	sseClients atomic.Int64
 	sseTotal   atomic.Uint64
-	listenerUp atomic.Bool
 }
 
 type requestKey struct {
@@ -113,7 +112,7 @@ func (m *metrics) write(ctx context.Context, w io.Writer, s *Server) {
 	b.WriteString("# HELP shiplog_log_listener_up 1 when the log notification listener is connected to the database.\n")
 	b.WriteString("# TYPE shiplog_log_listener_up gauge\n")
 	up := 0
-	if m.listenerUp.Load() {
+	if s.hub.connected() {
 		up = 1
 	}
 	fmt.Fprintf(&b, "shiplog_log_listener_up %d\n", up)

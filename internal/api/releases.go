@@ -114,7 +114,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 // encoded once (finished ones come from the release cache; the others get
 // their phases and artifacts in two queries for the whole page).
 func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
-	cacheable := s.metrics.listenerUp.Load()
+	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	bodies := make([][]byte, len(rs))
 	var missing []*release.Release
@@ -167,7 +167,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// While the listener is down, changes go unannounced: no caching.
-	cacheable := s.metrics.listenerUp.Load()
+	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	rel, err := s.store.GetRelease(r.Context(), id)
 	if err != nil {

@@ -297,7 +297,10 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 		err := h.stream(ctx, http.DefaultClient, rel.ID, q, hdr, func(e event) bool {
 			switch e.name {
 			case "log":
-				n, _ := strconv.ParseInt(e.id, 10, 64)
+				n, err := strconv.ParseInt(e.id, 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
 				seqs = append(seqs, n)
 			case "timeout":
 				json.Unmarshal([]byte(e.data), &timeout)

@@ -172,6 +172,22 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
 	}
 	first := got
+	// the release wrote the environment's state through shiplog's backend
+	states := decode[struct {
+		States []release.StateVersion `json:"states"`
+	}](t, mustRun(t, as(ci.Secret), "env", "states", "shop"))
+	if len(states.States) == 0 {
+		t.Fatal("env states lists no state version after a release")
+	}
+	if v := states.States[0]; v.ReleaseID == nil || *v.ReleaseID != r.ID {
+		t.Fatalf("newest state version %+v was not written by release %d", v, r.ID)
+	}
+	if n := states.States[0].Resources; n != 3 {
+		t.Fatalf("newest state version has %d resources, want 3", n)
+	}
+	if table := mustRun(t, as(ci.Secret), "env", "states", "shop", "-o", "table"); !regexp.MustCompile(`(?m)^\d+\s+` + fmt.Sprint(r.ID) + `\s+\S+\s+3\s`).MatchString(table) {
+		t.Fatalf("env states table:\n%s", table)
+	}
 	// the followed log is the whole log, once
 	paged := mustRun(t, as(ci.Secret), "release", "logs", fmt.Sprint(r.ID), "-o", "table")
 	if paged != logs {

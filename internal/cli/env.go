@@ -17,6 +17,7 @@ type envCmd struct {
 	List   envListCmd   `cmd:"" help:"List environments."`
 	Show   envShowCmd   `cmd:"" help:"Show an environment and its resources."`
 	Push   envPushCmd   `cmd:"" help:"Upload a configuration directory to an environment whose source is upload (write scope)."`
+	States envStatesCmd `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
 }
 
 type envCreateCmd struct {

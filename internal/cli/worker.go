@@ -12,6 +12,7 @@ import (
 // workerFlags are the settings of a worker, shared by `worker` and `server`.
 type workerFlags struct {
 	Terraform      string            `name:"terraform" env:"SHIPLOG_TERRAFORM" help:"terraform binary (default: found on PATH)."`
+	TerraformUser  string            `name:"terraform-user" env:"SHIPLOG_TERRAFORM_USER" help:"When shiplog runs as root: the unprivileged user terraform and configuration code run as (default shiplog-terraform, created if missing, else nobody)."`
 	Lease          time.Duration     `default:"30s" help:"How long a claim lasts without a heartbeat; a dead worker's release is STOPPED after it."`
 	PhaseTimeout   time.Duration     `default:"1h" help:"Timeout of a phase when neither template nor environment sets one."`
 	ReleaseTimeout time.Duration     `default:"6h" help:"Timeout of a whole release."`
@@ -32,7 +33,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 	}
 	return worker.Config{
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
-		TerraformPath: f.Terraform, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
+		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
 		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig,
 	}, nil
 }

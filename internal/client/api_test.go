@@ -111,37 +111,119 @@ func realPlan(t *testing.T) []byte {
 	return out
 }
 
+// apiCase is a real API server with a client per token (see server).
+type apiCase struct {
+	admin, reader, pipeline, approver *client.Client
+}
+
+func newAPICase(t *testing.T) *apiCase {
+	t.Helper()
+	_, cs := server(t)
+	return &apiCase{admin: cs["admin"], reader: cs["reader"], pipeline: cs["pipeline"], approver: cs["approver"]}
+}
+
+// environments creates environments shop (with a sensitive variable and
+// an apply timeout) and lab.
+func (c *apiCase) environments(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{
+		Name: "shop", Source: release.Source{Dir: t.TempDir()},
+		Variables:     []release.Variable{{Name: "region", Value: "eu"}, {Name: "password", Value: "s3cret", Sensitive: true}},
+		PhaseTimeouts: map[string]string{"apply": "45m"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "lab", Source: release.Source{Dir: t.TempDir()}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// artifacts registers web:1 (web/eu, build b1), web:2 (web/us, b2) and
+// api:9 (b3), and returns web:1 and api:9.
+func (c *apiCase) artifacts(t *testing.T) (web, api2 *release.Artifact) {
+	t.Helper()
+	ctx := context.Background()
+	web, err := c.pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:1", BuildID: "b1", AppName: "web", StackName: "eu",
+		RegistrationMetadata: map[string]any{"commit": "abc", "n": 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:2", BuildID: "b2", AppName: "web", StackName: "us"}); err != nil {
+		t.Fatal(err)
+	}
+	if api2, err = c.pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/api:9", BuildID: "b3", AppName: "api"}); err != nil {
+		t.Fatal(err)
+	}
+	return web, api2
+}
+
+// releases makes the environments and artifacts, a queued terraform-apply
+// release of lab (deploying web:1 and a new artifact) and a plan of shop
+// recorded from planJSON (blueprint v1).
+func (c *apiCase) releases(t *testing.T, planJSON []byte) (queued, recorded *release.Release) {
+	t.Helper()
+	ctx := context.Background()
+	c.environments(t)
+	web, _ := c.artifacts(t)
+	queued, err := c.pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{
+		Environment: "lab", Template: "terraform-apply", Targets: []string{"terraform_data.web"},
+		Artifacts: []apiwire.ArtifactRef{{ID: web.ID}, {URI: "registry.example.com/new:1", AppName: "new", BuildID: "b4"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err = c.pipeline.RecordPlan(ctx, "shop", client.RecordPlanOptions{BlueprintVersion: "v1"}, bytes.NewReader(planJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return queued, recorded
+}
+
 func TestAgainstTheAPI(t *testing.T) {
 	ctx := context.Background()
-	_, cs := server(t)
-	admin, reader, pipeline, approver := cs["admin"], cs["reader"], cs["pipeline"], cs["approver"]
+	planJSON := realPlan(t) // read only: every subtest sends its own copy
 
 	t.Run("health and token", func(t *testing.T) {
-		h, err := reader.Healthz(ctx)
-		if err != nil || h.Status != "ok" {
-			t.Fatalf("healthz: %+v %v", h, err)
+		c := newAPICase(t)
+		h, err := c.reader.Healthz(ctx)
+		if err != nil {
+			t.Fatalf("healthz: %v", err)
 		}
-		h, err = reader.Readyz(ctx)
-		if err != nil || h.Status != "ready" || len(h.Migrations) == 0 {
-			t.Fatalf("readyz: %+v %v", h, err)
+		if h.Status != "ok" {
+			t.Fatalf("healthz: %+v", h)
 		}
-		if err := reader.CheckToken(ctx); err != nil {
+		h, err = c.reader.Readyz(ctx)
+		if err != nil {
+			t.Fatalf("readyz: %v", err)
+		}
+		if h.Status != "ready" {
+			t.Fatalf("readyz status: %+v", h)
+		}
+		if len(h.Migrations) == 0 {
+			t.Fatalf("readyz lists no migrations: %+v", h)
+		}
+		if err := c.reader.CheckToken(ctx); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, approver.CheckToken(ctx), http.StatusForbidden, apiwire.CodeForbidden)
-		bad, err := client.New(client.Config{Endpoint: reader.Endpoint(), Token: "shiplog_nope"})
+		wantCode(t, c.approver.CheckToken(ctx), http.StatusForbidden, apiwire.CodeForbidden)
+		bad, err := client.New(client.Config{Endpoint: c.reader.Endpoint(), Token: "shiplog_nope"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantCode(t, bad.CheckToken(ctx), http.StatusUnauthorized, apiwire.CodeUnauthorized)
-		doc, err := reader.OpenAPI(ctx)
-		if err != nil || !bytes.Contains(doc, []byte(`"openapi"`)) {
-			t.Fatalf("openapi: %v %.100s", err, doc)
+		doc, err := c.reader.OpenAPI(ctx)
+		if err != nil {
+			t.Fatalf("openapi: %v", err)
+		}
+		if !bytes.Contains(doc, []byte(`"openapi"`)) {
+			t.Fatalf("openapi: %.100s", doc)
 		}
 	})
 
 	t.Run("environments", func(t *testing.T) {
-		env, err := admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{
+		c := newAPICase(t)
+		env, err := c.admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{
 			Name: "shop", Source: release.Source{Dir: t.TempDir()},
 			Variables:     []release.Variable{{Name: "region", Value: "eu"}, {Name: "password", Value: "s3cret", Sensitive: true}},
 			PhaseTimeouts: map[string]string{"apply": "45m"},
@@ -149,92 +231,124 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if env.Name != "shop" || env.ID == 0 || env.DefaultTemplate == "" || env.PhaseTimeouts["apply"] != "45m0s" {
-			t.Fatalf("created %+v", env)
+		if env.Name != "shop" {
+			t.Errorf("created name %q", env.Name)
 		}
-		got, err := reader.GetEnvironment(ctx, "shop")
+		if env.ID == 0 {
+			t.Errorf("created without id: %+v", env)
+		}
+		if env.DefaultTemplate == "" {
+			t.Errorf("created without default template: %+v", env)
+		}
+		if env.PhaseTimeouts["apply"] != "45m0s" {
+			t.Errorf("apply timeout %q, want 45m0s", env.PhaseTimeouts["apply"])
+		}
+		got, err := c.reader.GetEnvironment(ctx, "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, v := range got.Variables {
-			if v.Name == "password" && (v.Value != "" || !v.Sensitive) {
-				t.Fatalf("sensitive variable came back: %+v", v)
+			if v.Name == "password" && v.Value != "" {
+				t.Fatalf("sensitive variable came back with its value: %+v", v)
+			}
+			if v.Name == "password" && !v.Sensitive {
+				t.Fatalf("sensitive variable came back not sensitive: %+v", v)
 			}
 		}
-		_, err = pipeline.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}})
+		_, err = c.pipeline.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}})
 		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
-		_, err = admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "Bad Name", Source: release.Source{Dir: "/x"}})
+		_, err = c.admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "Bad Name", Source: release.Source{Dir: "/x"}})
 		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "name" {
 			t.Fatalf("field %q", e.Field)
 		}
-		upd, err := admin.UpdateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "shop", Source: got.Source, ApprovalRequired: true,
+		upd, err := c.admin.UpdateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "shop", Source: got.Source, ApprovalRequired: true,
 			Variables: []release.Variable{{Name: "region", Value: "us"}, {Name: "password", Sensitive: true}}})
-		if err != nil || !upd.ApprovalRequired {
-			t.Fatalf("update: %+v %v", upd, err)
+		if err != nil {
+			t.Fatalf("update: %v", err)
 		}
-		if _, err := admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "lab", Source: release.Source{Dir: t.TempDir()}}); err != nil {
+		if !upd.ApprovalRequired {
+			t.Fatalf("update did not require approval: %+v", upd)
+		}
+		if _, err := c.admin.CreateEnvironment(ctx, apiwire.EnvironmentRequest{Name: "lab", Source: release.Source{Dir: t.TempDir()}}); err != nil {
 			t.Fatal(err)
 		}
-		all, err := reader.ListEnvironments(ctx)
-		if err != nil || len(all) != 2 {
-			t.Fatalf("list: %v %+v", err, all)
+		all, err := c.reader.ListEnvironments(ctx)
+		if err != nil {
+			t.Fatalf("list: %v", err)
 		}
-		_, err = reader.GetEnvironment(ctx, "nowhere")
-		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
-		if rs, err := reader.ListResourceStatus(ctx, "shop", ""); err != nil || len(rs) != 0 {
-			t.Fatalf("resources: %v %+v", err, rs)
+		if len(all) != 2 {
+			t.Fatalf("listed %d environments, want 2: %+v", len(all), all)
 		}
-		_, err = reader.ListResourceStatus(ctx, "nowhere", "")
+		_, err = c.reader.GetEnvironment(ctx, "nowhere")
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
-		_, err = pipeline.ReportHealth(ctx, "shop", "terraform_data.none", release.Healthy)
+		rs, err := c.reader.ListResourceStatus(ctx, "shop", "")
+		if err != nil {
+			t.Fatalf("resources: %v", err)
+		}
+		if len(rs) != 0 {
+			t.Fatalf("resources of a new environment: %+v", rs)
+		}
+		_, err = c.reader.ListResourceStatus(ctx, "nowhere", "")
+		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
+		_, err = c.pipeline.ReportHealth(ctx, "shop", "terraform_data.none", release.Healthy)
 		if !client.IsNotFound(err) && !client.HasCode(err, apiwire.CodeInvalid) {
 			t.Fatalf("health of an unknown resource: %v", err)
 		}
 	})
 
-	var web, api2 *release.Artifact
 	t.Run("artifacts", func(t *testing.T) {
-		var err error
-		web, err = pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:1", BuildID: "b1", AppName: "web", StackName: "eu",
-			RegistrationMetadata: map[string]any{"commit": "abc", "n": 3}})
+		c := newAPICase(t)
+		web, api2 := c.artifacts(t)
+		got, err := c.reader.GetArtifact(ctx, web.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("get: %v", err)
 		}
-		if _, err := pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/web:2", BuildID: "b2", AppName: "web", StackName: "us"}); err != nil {
-			t.Fatal(err)
+		if got.URI != web.URI {
+			t.Errorf("get: uri %q, want %q", got.URI, web.URI)
 		}
-		if api2, err = pipeline.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "registry.example.com/api:9", BuildID: "b3", AppName: "api"}); err != nil {
-			t.Fatal(err)
+		if got.RegistrationMetadata["commit"] != "abc" {
+			t.Errorf("get: metadata %+v", got.RegistrationMetadata)
 		}
-		got, err := reader.GetArtifact(ctx, web.ID)
-		if err != nil || got.URI != web.URI || got.RegistrationMetadata["commit"] != "abc" || got.CreatedAt.IsZero() {
-			t.Fatalf("get: %v %+v", err, got)
+		if got.CreatedAt.IsZero() {
+			t.Errorf("get: no creation time: %+v", got)
 		}
-		if got, err := reader.LatestArtifact(ctx, "web", "eu"); err != nil || got.ID != web.ID {
-			t.Fatalf("latest web/eu: %v %+v", err, got)
+		latest, err := c.reader.LatestArtifact(ctx, "web", "eu")
+		if err != nil {
+			t.Fatalf("latest web/eu: %v", err)
 		}
-		if got, err := reader.LatestArtifact(ctx, "web", ""); err != nil || got.BuildID != "b2" {
-			t.Fatalf("latest web: %v %+v", err, got)
+		if latest.ID != web.ID {
+			t.Fatalf("latest web/eu: %+v, want %d", latest, web.ID)
 		}
-		_, err = reader.LatestArtifact(ctx, "nope", "")
+		latest, err = c.reader.LatestArtifact(ctx, "web", "")
+		if err != nil {
+			t.Fatalf("latest web: %v", err)
+		}
+		if latest.BuildID != "b2" {
+			t.Fatalf("latest web: %+v, want build b2", latest)
+		}
+		_, err = c.reader.LatestArtifact(ctx, "nope", "")
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
-		if got, err := reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b3"}); err != nil || got.ID != api2.ID {
-			t.Fatalf("find b3: %v %+v", err, got)
+		found, err := c.reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b3"})
+		if err != nil {
+			t.Fatalf("find b3: %v", err)
 		}
-		_, err = reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b9"})
+		if found.ID != api2.ID {
+			t.Fatalf("find b3: %+v, want %d", found, api2.ID)
+		}
+		_, err = c.reader.FindArtifact(ctx, client.ArtifactFilter{BuildID: "b9"})
 		if e := wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound); !strings.Contains(e.Message, `build ID "b9"`) {
 			t.Fatalf("message %q", e.Message)
 		}
-		_, err = reader.GetArtifact(ctx, 9999)
+		_, err = c.reader.GetArtifact(ctx, 9999)
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
-		_, err = reader.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "x", AppName: "x"})
+		_, err = c.reader.RegisterArtifact(ctx, apiwire.ArtifactRequest{URI: "x", AppName: "x"})
 		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
 
 		// Paging: newest first, one at a time, until the cursor runs out.
 		var ids []int64
 		f := client.ArtifactFilter{Limit: 1}
 		for range 10 {
-			p, err := reader.ListArtifacts(ctx, f)
+			p, err := c.reader.ListArtifacts(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,117 +365,199 @@ func TestAgainstTheAPI(t *testing.T) {
 		}
 	})
 
-	var queued, recorded *release.Release
 	t.Run("releases", func(t *testing.T) {
-		var err error
-		queued, err = pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{
-			Environment: "lab", Template: "terraform-apply", Targets: []string{"terraform_data.web"},
-			Artifacts: []apiwire.ArtifactRef{{ID: web.ID}, {URI: "registry.example.com/new:1", AppName: "new", BuildID: "b4"}},
-		})
-		if err != nil {
-			t.Fatal(err)
+		c := newAPICase(t)
+		queued, recorded := c.releases(t, planJSON)
+		if queued.Status != release.StatusQueued {
+			t.Errorf("created status %s, want QUEUED", queued.Status)
 		}
-		if queued.Status != release.StatusQueued || queued.Environment != "lab" || queued.TriggeredBy != "pipeline" ||
-			len(queued.Phases) == 0 || len(queued.Artifacts) != 2 || queued.Type != release.TypeApply {
-			t.Fatalf("created %+v", queued)
+		if queued.Environment != "lab" {
+			t.Errorf("created in %q, want lab", queued.Environment)
 		}
-		_, err = pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{Environment: "lab", Template: "no-such-template"})
+		if queued.TriggeredBy != "pipeline" {
+			t.Errorf("created by %q, want pipeline", queued.TriggeredBy)
+		}
+		if len(queued.Phases) == 0 {
+			t.Errorf("created without phases: %+v", queued)
+		}
+		if len(queued.Artifacts) != 2 {
+			t.Errorf("created with %d artifacts, want 2", len(queued.Artifacts))
+		}
+		if queued.Type != release.TypeApply {
+			t.Errorf("created type %s, want APPLY", queued.Type)
+		}
+		_, err := c.pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{Environment: "lab", Template: "no-such-template"})
 		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "template" {
 			t.Fatalf("field %q", e.Field)
 		}
-		got, err := reader.GetRelease(ctx, queued.ID)
-		if err != nil || got.ID != queued.ID || len(got.Phases) != len(queued.Phases) || got.Phases[0].Name == "" {
-			t.Fatalf("get: %v %+v", err, got)
+		got, err := c.reader.GetRelease(ctx, queued.ID)
+		if err != nil {
+			t.Fatalf("get: %v", err)
 		}
-		_, err = reader.GetRelease(ctx, 424242)
+		if got.ID != queued.ID {
+			t.Errorf("get: id %d, want %d", got.ID, queued.ID)
+		}
+		if len(got.Phases) != len(queued.Phases) {
+			t.Errorf("get: %d phases, want %d", len(got.Phases), len(queued.Phases))
+		}
+		if got.Phases[0].Name == "" {
+			t.Errorf("get: unnamed phase: %+v", got.Phases[0])
+		}
+		_, err = c.reader.GetRelease(ctx, 424242)
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 
 		// A plan made elsewhere, recorded as a finished PLAN release.
-		recorded, err = pipeline.RecordPlan(ctx, "shop", client.RecordPlanOptions{BlueprintVersion: "v1"}, bytes.NewReader(realPlan(t)))
-		if err != nil {
-			t.Fatal(err)
+		if recorded.Status != release.StatusSucceeded {
+			t.Errorf("recorded status %s, want SUCCEEDED", recorded.Status)
 		}
-		if recorded.Status != release.StatusSucceeded || recorded.Type != release.TypePlan || recorded.Summary.Create != 3 || recorded.BlueprintVersion != "v1" {
-			t.Fatalf("recorded %+v", recorded)
+		if recorded.Type != release.TypePlan {
+			t.Errorf("recorded type %s, want PLAN", recorded.Type)
+		}
+		if recorded.Summary.Create != 3 {
+			t.Errorf("recorded summary %+v, want 3 creates", recorded.Summary)
+		}
+		if recorded.BlueprintVersion != "v1" {
+			t.Errorf("recorded blueprint %q, want v1", recorded.BlueprintVersion)
 		}
 
-		p, err := reader.ListReleases(ctx, client.ReleaseFilter{Environment: "lab", Statuses: []release.Status{release.StatusQueued, release.StatusInProgress}})
-		if err != nil || len(p.Releases) != 1 || p.Releases[0].ID != queued.ID {
-			t.Fatalf("list lab: %v %+v", err, p)
+		p, err := c.reader.ListReleases(ctx, client.ReleaseFilter{Environment: "lab", Statuses: []release.Status{release.StatusQueued, release.StatusInProgress}})
+		if err != nil {
+			t.Fatalf("list lab: %v", err)
 		}
-		p, err = reader.ListReleases(ctx, client.ReleaseFilter{Template: "full-plan", DeploymentType: release.DeploymentRegular,
+		if len(p.Releases) != 1 || p.Releases[0].ID != queued.ID {
+			t.Fatalf("list lab: %+v, want only release %d", p, queued.ID)
+		}
+		p, err = c.reader.ListReleases(ctx, client.ReleaseFilter{Template: "full-plan", DeploymentType: release.DeploymentRegular,
 			TriggeredBy: "pipeline", CreatedAfter: time.Now().Add(-time.Hour), CreatedBefore: time.Now().Add(time.Hour)})
-		if err != nil || len(p.Releases) != 1 || p.Releases[0].ID != recorded.ID {
-			t.Fatalf("list full-plan: %v %+v", err, p)
+		if err != nil {
+			t.Fatalf("list full-plan: %v", err)
 		}
-		_, err = reader.ListReleases(ctx, client.ReleaseFilter{Statuses: []release.Status{"DONE"}})
+		if len(p.Releases) != 1 || p.Releases[0].ID != recorded.ID {
+			t.Fatalf("list full-plan: %+v, want only release %d", p, recorded.ID)
+		}
+		_, err = c.reader.ListReleases(ctx, client.ReleaseFilter{Statuses: []release.Status{"DONE"}})
 		if e := wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid); e.Field != "status" {
 			t.Fatalf("field %q", e.Field)
 		}
-		latest, err := reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop"})
-		if err != nil || latest.ID != recorded.ID || len(latest.Phases) == 0 {
-			t.Fatalf("latest: %v %+v", err, latest)
+		latest, err := c.reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop"})
+		if err != nil {
+			t.Fatalf("latest: %v", err)
 		}
-		_, err = reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop", Statuses: []release.Status{release.StatusFailed}})
+		if latest.ID != recorded.ID {
+			t.Errorf("latest: %d, want %d", latest.ID, recorded.ID)
+		}
+		if len(latest.Phases) == 0 {
+			t.Errorf("latest comes without phases: %+v", latest)
+		}
+		_, err = c.reader.LatestRelease(ctx, client.ReleaseFilter{Environment: "shop", Statuses: []release.Status{release.StatusFailed}})
 		if e := wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound); e.Message != `no release matches environment "shop", status FAILED` {
 			t.Fatalf("message %q", e.Message)
 		}
 		// Paging through both releases, newest first.
-		first, err := reader.ListReleases(ctx, client.ReleaseFilter{Limit: 1})
-		if err != nil || len(first.Releases) != 1 || first.NextCursor == "" {
-			t.Fatalf("page 1: %v %+v", err, first)
+		first, err := c.reader.ListReleases(ctx, client.ReleaseFilter{Limit: 1})
+		if err != nil {
+			t.Fatalf("page 1: %v", err)
 		}
-		second, err := reader.ListReleases(ctx, client.ReleaseFilter{Limit: 1, Cursor: first.NextCursor})
-		if err != nil || len(second.Releases) != 1 || second.Releases[0].ID >= first.Releases[0].ID {
-			t.Fatalf("page 2: %v %+v", err, second)
+		if len(first.Releases) != 1 {
+			t.Fatalf("page 1 has %d releases, want 1", len(first.Releases))
+		}
+		if first.NextCursor == "" {
+			t.Fatalf("page 1 has no cursor: %+v", first)
+		}
+		second, err := c.reader.ListReleases(ctx, client.ReleaseFilter{Limit: 1, Cursor: first.NextCursor})
+		if err != nil {
+			t.Fatalf("page 2: %v", err)
+		}
+		if len(second.Releases) != 1 {
+			t.Fatalf("page 2 has %d releases, want 1", len(second.Releases))
+		}
+		if second.Releases[0].ID >= first.Releases[0].ID {
+			t.Fatalf("page 2 (%d) is not older than page 1 (%d)", second.Releases[0].ID, first.Releases[0].ID)
 		}
 	})
 
 	t.Run("changes", func(t *testing.T) {
-		all, err := reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{}, 0)
-		if err != nil || len(all) != 3 {
-			t.Fatalf("all: %v %d", err, len(all))
+		c := newAPICase(t)
+		queued, recorded := c.releases(t, planJSON)
+		all, err := c.reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{}, 0)
+		if err != nil {
+			t.Fatalf("all: %v", err)
 		}
-		for _, c := range all {
-			if c.Action != release.ChangeCreate || c.Type != "terraform_data" || c.Phase == "" || c.Kind != release.KindResource || len(c.Fields) == 0 {
-				t.Fatalf("change %+v", c)
+		if len(all) != 3 {
+			t.Fatalf("all: %d changes, want 3", len(all))
+		}
+		for _, ch := range all {
+			if ch.Action != release.ChangeCreate {
+				t.Errorf("change %s: action %s, want create", ch.Address, ch.Action)
+			}
+			if ch.Type != "terraform_data" {
+				t.Errorf("change %s: type %s", ch.Address, ch.Type)
+			}
+			if ch.Phase == "" {
+				t.Errorf("change %s: no phase", ch.Address)
+			}
+			if ch.Kind != release.KindResource {
+				t.Errorf("change %s: kind %s, want resource", ch.Address, ch.Kind)
+			}
+			if len(ch.Fields) == 0 {
+				t.Errorf("change %s: no fields", ch.Address)
 			}
 		}
-		paged, err := reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{Limit: 1}, 0)
-		if err != nil || len(paged) != 3 || paged[2].Address != all[2].Address {
-			t.Fatalf("paged: %v %+v", err, paged)
+		paged, err := c.reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{Limit: 1}, 0)
+		if err != nil {
+			t.Fatalf("paged: %v", err)
 		}
-		if _, err := reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{Limit: 1}, 2); err == nil {
+		if len(paged) != 3 {
+			t.Fatalf("paged: %d changes, want 3", len(paged))
+		}
+		if paged[2].Address != all[2].Address {
+			t.Fatalf("paged: last %s, want %s", paged[2].Address, all[2].Address)
+		}
+		if _, err := c.reader.AllChanges(ctx, recorded.ID, client.ChangeFilter{Limit: 1}, 2); err == nil {
 			t.Fatal("more changes than the maximum: want an error")
 		}
-		web, err := reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Action: release.ChangeCreate, Type: "terraform_data", Module: "root", AddressPrefix: "terraform_data.w"})
-		if err != nil || len(web.Changes) != 1 || web.Changes[0].Address != "terraform_data.web" {
-			t.Fatalf("filtered: %v %+v", err, web)
+		web, err := c.reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Action: release.ChangeCreate, Type: "terraform_data", Module: "root", AddressPrefix: "terraform_data.w"})
+		if err != nil {
+			t.Fatalf("filtered: %v", err)
 		}
-		none, err := reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Kind: release.KindOutput, All: true})
+		if len(web.Changes) != 1 || web.Changes[0].Address != "terraform_data.web" {
+			t.Fatalf("filtered: %+v, want only terraform_data.web", web)
+		}
+		none, err := c.reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Kind: release.KindOutput, All: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range none.Changes {
-			if c.Kind != release.KindOutput {
-				t.Fatalf("kind %s", c.Kind)
+		for _, ch := range none.Changes {
+			if ch.Kind != release.KindOutput {
+				t.Fatalf("kind %s", ch.Kind)
 			}
 		}
-		_, err = reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Action: "destroy"})
+		_, err = c.reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Action: "destroy"})
 		wantCode(t, err, http.StatusBadRequest, apiwire.CodeInvalid)
 
-		res, err := pipeline.IngestPlan(ctx, queued.ID, "", bytes.NewReader(realPlan(t)))
-		if err != nil || res.ReleaseID != queued.ID || res.Phase != "plan" || res.Summary.Create != 3 {
-			t.Fatalf("ingest: %v %+v", err, res)
+		res, err := c.pipeline.IngestPlan(ctx, queued.ID, "", bytes.NewReader(planJSON))
+		if err != nil {
+			t.Fatalf("ingest: %v", err)
 		}
-		_, err = pipeline.IngestPlan(ctx, queued.ID, "plan", strings.NewReader(`{"not": "a plan"`))
+		if res.ReleaseID != queued.ID {
+			t.Errorf("ingest: release %d, want %d", res.ReleaseID, queued.ID)
+		}
+		if res.Phase != "plan" {
+			t.Errorf("ingest: phase %q, want plan", res.Phase)
+		}
+		if res.Summary.Create != 3 {
+			t.Errorf("ingest: summary %+v, want 3 creates", res.Summary)
+		}
+		_, err = c.pipeline.IngestPlan(ctx, queued.ID, "plan", strings.NewReader(`{"not": "a plan"`))
 		if _, ok := client.AsError(err); !ok {
 			t.Fatalf("ingesting garbage: %v", err)
 		}
 	})
 
 	t.Run("logs", func(t *testing.T) {
-		p, err := reader.ListLogs(ctx, recorded.ID, client.LogFilter{Limit: 10})
+		c := newAPICase(t)
+		_, recorded := c.releases(t, planJSON)
+		p, err := c.reader.ListLogs(ctx, recorded.ID, client.LogFilter{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -369,7 +565,7 @@ func TestAgainstTheAPI(t *testing.T) {
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		// A finished release: the stream sends what there is and ends.
-		if err := reader.StreamLogs(sctx, recorded.ID, "", func(e release.LogEntry) error {
+		if err := c.reader.StreamLogs(sctx, recorded.ID, "", func(e release.LogEntry) error {
 			streamed = append(streamed, e)
 			return nil
 		}); err != nil {
@@ -378,72 +574,95 @@ func TestAgainstTheAPI(t *testing.T) {
 		if len(streamed) < len(p.Entries) {
 			t.Fatalf("streamed %d lines, the page has %d", len(streamed), len(p.Entries))
 		}
-		_, err = reader.ListLogs(ctx, 424242, client.LogFilter{})
+		_, err = c.reader.ListLogs(ctx, 424242, client.LogFilter{})
 		wantCode(t, err, http.StatusNotFound, apiwire.CodeNotFound)
 	})
 
 	t.Run("release actions", func(t *testing.T) {
-		_, err := approver.Approve(ctx, queued.ID, "looks good")
+		c := newAPICase(t)
+		queued, recorded := c.releases(t, planJSON)
+		_, err := c.approver.Approve(ctx, queued.ID, "looks good")
 		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
-		_, err = reader.Abort(ctx, queued.ID, "")
+		_, err = c.reader.Abort(ctx, queued.ID, "")
 		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
-		aborted, err := pipeline.Abort(ctx, queued.ID, "not today")
-		if err != nil || aborted.Status != release.StatusAborted {
-			t.Fatalf("abort: %v %+v", err, aborted)
+		aborted, err := c.pipeline.Abort(ctx, queued.ID, "not today")
+		if err != nil {
+			t.Fatalf("abort: %v", err)
 		}
-		_, err = pipeline.Abort(ctx, queued.ID, "")
-		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
-		_, err = approver.Reject(ctx, queued.ID, "")
-		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
-		signed, err := approver.SignOff(ctx, recorded.ID, release.SignOffApproved, "fine")
-		if err != nil || signed.SignOff.Status != release.SignOffApproved || signed.SignOff.By != "approver" {
-			t.Fatalf("signoff: %v %+v", err, signed)
+		if aborted.Status != release.StatusAborted {
+			t.Fatalf("abort: status %s, want ABORTED", aborted.Status)
 		}
-		_, err = pipeline.Rollback(ctx, queued.ID)
+		_, err = c.pipeline.Abort(ctx, queued.ID, "")
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
+		_, err = c.approver.Reject(ctx, queued.ID, "")
+		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
+		signed, err := c.approver.SignOff(ctx, recorded.ID, release.SignOffApproved, "fine")
+		if err != nil {
+			t.Fatalf("signoff: %v", err)
+		}
+		if signed.SignOff.Status != release.SignOffApproved {
+			t.Errorf("signoff status %s, want APPROVED", signed.SignOff.Status)
+		}
+		if signed.SignOff.By != "approver" {
+			t.Errorf("signed off by %q, want approver", signed.SignOff.By)
+		}
+		_, err = c.pipeline.Rollback(ctx, queued.ID)
 		wantCode(t, err, http.StatusConflict, apiwire.CodeConflict)
 	})
 
 	t.Run("tokens", func(t *testing.T) {
-		tok, err := admin.CreateToken(ctx, "ci", []string{string(apiwire.ScopeRead)})
-		if err != nil || tok.Secret == "" || tok.Name != "ci" {
-			t.Fatalf("create: %v %+v", err, tok)
+		c := newAPICase(t)
+		tok, err := c.admin.CreateToken(ctx, "ci", []string{string(apiwire.ScopeRead)})
+		if err != nil {
+			t.Fatalf("create: %v", err)
 		}
-		ci, err := client.New(client.Config{Endpoint: reader.Endpoint(), Token: tok.Secret})
+		if tok.Secret == "" {
+			t.Errorf("created token without its secret: %+v", tok)
+		}
+		if tok.Name != "ci" {
+			t.Errorf("created token %q, want ci", tok.Name)
+		}
+		ci, err := client.New(client.Config{Endpoint: c.reader.Endpoint(), Token: tok.Secret})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := ci.CheckToken(ctx); err != nil {
 			t.Fatal(err)
 		}
-		list, err := admin.ListTokens(ctx)
+		list, err := c.admin.ListTokens(ctx)
 		if err != nil {
 			t.Fatalf("list: %v", err)
 		}
 		if !slices.ContainsFunc(list, func(t apiwire.Token) bool { return t.Name == "ci" }) {
 			t.Fatalf("list has no token ci: %+v", list)
 		}
-		raw, err := admin.Raw(ctx, nil, "tokens")
+		raw, err := c.admin.Raw(ctx, nil, "tokens")
 		if err != nil {
 			t.Fatalf("list (raw): %v", err)
 		}
 		if strings.Contains(string(raw), `"secret"`) {
 			t.Errorf("the token list shows a secret: %s", raw)
 		}
-		_, err = reader.ListTokens(ctx)
+		_, err = c.reader.ListTokens(ctx)
 		wantCode(t, err, http.StatusForbidden, apiwire.CodeForbidden)
-		if err := admin.DeleteToken(ctx, "ci"); err != nil {
+		if err := c.admin.DeleteToken(ctx, "ci"); err != nil {
 			t.Fatal(err)
 		}
 		wantCode(t, ci.CheckToken(ctx), http.StatusUnauthorized, apiwire.CodeUnauthorized)
-		wantCode(t, admin.DeleteToken(ctx, "nobody"), http.StatusNotFound, apiwire.CodeNotFound)
+		wantCode(t, c.admin.DeleteToken(ctx, "nobody"), http.StatusNotFound, apiwire.CodeNotFound)
 	})
 
 	t.Run("callers cancel", func(t *testing.T) {
+		c := newAPICase(t)
+		_, recorded := c.releases(t, planJSON)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := reader.GetRelease(cctx, recorded.ID)
-		if !errors.Is(err, context.Canceled) || errors.Is(err, client.ErrTimeout) {
+		_, err := c.reader.GetRelease(cctx, recorded.ID)
+		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("want context.Canceled, got %v", err)
+		}
+		if errors.Is(err, client.ErrTimeout) {
+			t.Fatalf("a cancelled call reported as a timeout: %v", err)
 		}
 	})
 }

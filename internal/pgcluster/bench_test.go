@@ -44,7 +44,10 @@ func BenchmarkStart(b *testing.B) {
 		warm = append(warm, time.Since(start))
 		c.Close(ctx)
 
-		bin, _ := pgcluster.FindBinDir(ctx, "")
+		bin, err := pgcluster.FindBinDir(ctx, "")
+		if err != nil {
+			b.Fatal(err)
+		}
 		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), "start", "-D", filepath.Join(dir, "data"), "-w", "-s", "-l", filepath.Join(dir, "bare.log"))
 		stop := exec.Command(filepath.Join(bin, "pg_ctl"), "stop", "-D", filepath.Join(dir, "data"), "-m", "fast", "-w", "-s")
 		if st, err := os.Stat(filepath.Join(dir, "data")); err == nil && os.Geteuid() == 0 {

@@ -57,7 +57,10 @@ func TestStartReuseStop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(first.SocketDir(), ".s.PGSQL.5432")); err != nil {
 		t.Fatalf("no Unix socket: %v", err)
 	}
-	conf, _ := os.ReadFile(filepath.Join(dir, "data", "postgresql.conf"))
+	conf, err := os.ReadFile(filepath.Join(dir, "data", "postgresql.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(conf), "listen_addresses = ''") {
 		t.Fatal("cluster listens on TCP")
 	}
@@ -157,6 +160,9 @@ func ownerUID(t *testing.T) int {
 	if err != nil {
 		t.Fatalf("no postgres user: %v", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return uid
 }

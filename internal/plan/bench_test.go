@@ -343,7 +343,10 @@ func appendSynthChange(b []byte, i int, update bool) []byte {
 // TestSynthPlan checks the generator: valid, and shaped like the real plan.
 func TestSynthPlan(t *testing.T) {
 	g := newSynthPlan(10)
-	data, _ := io.ReadAll(g)
+	data, err := io.ReadAll(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var p tfjson.Plan
 	p.UseJSONNumber(true)
 	if err := json.Unmarshal(data, &p); err != nil {

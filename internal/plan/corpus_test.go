@@ -27,7 +27,10 @@ func corpusFiles(tb testing.TB) []string {
 	tb.Helper()
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
 	if err != nil || len(files) == 0 {
-		abs, _ := filepath.Abs(corpusDir)
+		abs, err := filepath.Abs(corpusDir)
+		if err != nil {
+			tb.Fatal(err)
+		}
 		tb.Fatalf("the plan corpus is missing: no *.json in %s (%v); it is the shared test data next to the repository", abs, err)
 	}
 	return files

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -148,7 +149,11 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Diff:\n got %s\nwant %s", dump(got), dump(tt.want))
 			}
 			for _, secret := range []string{"hunter", "s3cr3t", "secret-key", "v1", "v2"} {
-				if b, _ := json.Marshal(got); bytes.Contains(b, []byte(secret)) && !strings.Contains(tt.name, "identifiers") {
+				b, err := json.Marshal(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(b, []byte(secret)) && !strings.Contains(tt.name, "identifiers") {
 					t.Errorf("a sensitive value leaked: %s", b)
 				}
 			}
@@ -157,7 +162,10 @@ func TestDiff(t *testing.T) {
 }
 
 func dump(v any) string {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("(cannot encode %T: %v)", v, err)
+	}
 	return string(b)
 }
 

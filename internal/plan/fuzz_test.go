@@ -47,7 +47,10 @@ func FuzzReader(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
-	small, _ := io.ReadAll(newSynthPlan(3))
+	small, err := io.ReadAll(newSynthPlan(3))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(small)
 
 	f.Fuzz(func(t *testing.T, data []byte) {

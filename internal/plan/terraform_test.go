@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -410,6 +411,9 @@ func deref(s *string) string {
 }
 
 func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("(cannot encode %T: %v)", v, err)
+	}
 	return string(b)
 }

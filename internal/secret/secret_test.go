@@ -20,7 +20,10 @@ func TestSealOpen(t *testing.T) {
 	if strings.Contains(sealed, "hunter2") || !IsSealed(sealed) {
 		t.Fatalf("sealed value %q", sealed)
 	}
-	again, _ := box.Seal("hunter2")
+	again, err := box.Seal("hunter2")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if again == sealed {
 		t.Fatal("sealing is deterministic: equal secrets would show as equal")
 	}
@@ -30,7 +33,10 @@ func TestSealOpen(t *testing.T) {
 	if _, err := box.Open("hunter2"); err == nil {
 		t.Fatal("opened a clear value")
 	}
-	other, _ := New(make([]byte, 32))
+	other, err := New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := other.Open(sealed); err == nil || !strings.Contains(err.Error(), "key") {
 		t.Fatalf("wrong key: %v", err)
 	}
@@ -46,8 +52,14 @@ func TestKeyFileIsPrivateAndReused(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, %v", fi.Mode(), err)
 	}
-	b, _ := FromEnvOrFile("", path)
-	s, _ := a.Seal("x")
+	b, err := FromEnvOrFile("", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.Seal("x")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if v, err := b.Open(s); err != nil || v != "x" {
 		t.Fatal("a second process did not get the same key")
 	}

@@ -47,19 +47,31 @@ func TestReplaceChanges(t *testing.T) {
 			t.Fatalf("summary %+v", sum)
 		}
 	}
-	all, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	all, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(all) != 2 {
 		t.Fatalf("listed %d resource changes (no-ops hidden), want 2", len(all))
 	}
-	inMod, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{Module: "module.net"})
+	inMod, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Module: "module.net"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(inMod) != 1 || !inMod[0].Fields[0].Sensitive || inMod[0].Index == nil {
 		t.Fatalf("module filter: %+v", inMod)
 	}
-	outs, _ := s.ListChanges(ctx, r.ID, store.ChangeFilter{Kind: release.KindOutput})
+	outs, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Kind: release.KindOutput})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(outs) != 1 {
 		t.Fatalf("outputs: %+v", outs)
 	}
-	got, _ := s.GetRelease(ctx, r.ID)
+	got, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Summary.Create != 1 {
 		t.Fatalf("release summary %+v", got.Summary)
 	}

@@ -23,7 +23,7 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 		return nil, err
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, claimSQL, owner, lease.String()).Scan(&id)
+	err := s.pool.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock()).Scan(&id)
 	if isNoRows(err) || isUniqueViolation(err) {
 		return nil, nil
 	}
@@ -49,7 +49,7 @@ const claimSQL = `
 			FOR UPDATE SKIP LOCKED
 		)
 		UPDATE releases r SET status = '` + string(release.StatusInProgress) + `', started_at = coalesce(r.started_at, now()),
-			lease_owner = $1, lease_expires_at = now() + $2::interval
+			lease_owner = $1, lease_expires_at = coalesce($3::timestamptz, now()) + $2::interval
 		FROM candidate WHERE r.id = candidate.id AND r.status = '` + string(release.StatusQueued) + `'
 		RETURNING r.id`
 
@@ -59,13 +59,13 @@ const reapSQL = `UPDATE releases SET status = '` + string(release.StatusStopped)
 				error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END ||
 					format('release stopped: worker %s stopped renewing its lease (expired %s)', lease_owner, lease_expires_at),
 				lease_owner = NULL, lease_expires_at = NULL
-			WHERE status = '` + string(release.StatusInProgress) + `' AND lease_expires_at < now() RETURNING id`
+			WHERE status = '` + string(release.StatusInProgress) + `' AND lease_expires_at < coalesce($1::timestamptz, now()) RETURNING id`
 
 // Heartbeat extends owner's lease on a release; false means the lease is
 // no longer owner's (it expired and the release was stopped).
 func (s *Store) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE releases SET lease_expires_at = now() + $3::interval
-		WHERE id = $1 AND lease_owner = $2 AND status = 'IN_PROGRESS'`, id, owner, lease.String())
+	tag, err := s.pool.Exec(ctx, `UPDATE releases SET lease_expires_at = coalesce($4::timestamptz, now()) + $3::interval
+		WHERE id = $1 AND lease_owner = $2 AND status = 'IN_PROGRESS'`, id, owner, lease.String(), s.leaseClock())
 	if err != nil {
 		return false, fmt.Errorf("renewing the lease on release %d: %w", id, err)
 	}
@@ -80,7 +80,7 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 	}
 	var ids []int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, reapSQL)
+		rows, err := tx.Query(ctx, reapSQL, s.leaseClock())
 		if err != nil {
 			return err
 		}

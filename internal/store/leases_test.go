@@ -10,6 +10,8 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // Many workers claiming at once never get two releases of one environment,
@@ -47,42 +49,147 @@ func TestClaimOnePerEnvironmentOldestFirst(t *testing.T) {
 		t.Fatalf("claimed %d releases, want 2 (one per environment)", len(got))
 	}
 	ids := map[int64]bool{got[0].ID: true, got[1].ID: true}
-	if !ids[a1.ID] || !ids[b1.ID] {
-		t.Fatalf("claimed %v, want the oldest of each environment (%d, %d)", ids, a1.ID, b1.ID)
+	if !ids[a1.ID] {
+		t.Fatalf("claimed %v, want the oldest of environment a (%d)", ids, a1.ID)
 	}
-	if r, _ := s.Claim(ctx, "late", time.Minute); r != nil {
+	if !ids[b1.ID] {
+		t.Fatalf("claimed %v, want the oldest of environment b (%d)", ids, b1.ID)
+	}
+	r, err := s.Claim(ctx, "late", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != nil {
 		t.Fatalf("claimed %d while both environments are busy", r.ID)
 	}
 }
 
+// testClock is a clock the test moves by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// leaseSetup is a store whose leases follow a test clock, with two
+// releases of environment a: the first claimed by dying-worker for 200ms
+// and started, the second queued behind it.
+func leaseSetup(t *testing.T) (s *store.Store, clock *testClock, r1, r2 *release.Release) {
+	t.Helper()
+	ctx := context.Background()
+	box, err := secret.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = &testClock{t: time.Now()}
+	s, err = store.Open(ctx, dbtest.URL(t), store.Options{Secrets: box, Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	newEnv(t, s, "a")
+	r1 = newRelease(t, s, "a")
+	r2 = newRelease(t, s, "a")
+	claimed, err := s.Claim(ctx, "dying-worker", 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed == nil || claimed.ID != r1.ID {
+		t.Fatalf("claimed %v, want release %d", claimed, r1.ID)
+	}
+	if err := s.StartPhase(ctx, r1.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	return s, clock, r1, r2
+}
+
+// reap moves the clock past the lease and reaps.
+func reap(t *testing.T, s *store.Store, clock *testClock) []int64 {
+	t.Helper()
+	clock.Advance(400 * time.Millisecond)
+	ids, err := s.ReapExpired(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 func TestLeaseExpiryStopsRelease(t *testing.T) {
 	ctx := context.Background()
-	s := dbtest.Store(t)
-	newEnv(t, s, "a")
-	r1 := newRelease(t, s, "a")
-	r2 := newRelease(t, s, "a")
-	claimed, err := s.Claim(ctx, "dying-worker", 200*time.Millisecond)
-	if err != nil || claimed.ID != r1.ID {
-		t.Fatalf("claim: %v %v", claimed, err)
-	}
-	s.StartPhase(ctx, r1.ID, 0)
-	if ok, _ := s.Heartbeat(ctx, r1.ID, "someone-else", time.Minute); ok {
-		t.Fatal("a stranger renewed the lease")
-	}
-	time.Sleep(400 * time.Millisecond)
-	ids, err := s.ReapExpired(ctx)
-	if err != nil || len(ids) != 1 || ids[0] != r1.ID {
-		t.Fatalf("reaped %v, %v", ids, err)
-	}
-	got, _ := s.GetRelease(ctx, r1.ID)
-	if got.Status != release.StatusStopped || !strings.Contains(got.ErrorLog, "dying-worker stopped renewing its lease") || got.Phases[0].Status != release.PhaseStopped {
-		t.Fatalf("after reap: %s %q %s", got.Status, got.ErrorLog, got.Phases[0].Status)
-	}
-	if ok, _ := s.Heartbeat(ctx, r1.ID, "dying-worker", time.Minute); ok {
-		t.Fatal("the dead worker renewed a stopped release")
-	}
-	next, _ := s.Claim(ctx, "w2", time.Minute)
-	if next == nil || next.ID != r2.ID {
-		t.Fatalf("environment not freed: %v", next)
-	}
+	t.Run("a stranger cannot renew the lease", func(t *testing.T) {
+		s, _, r1, _ := leaseSetup(t)
+		ok, err := s.Heartbeat(ctx, r1.ID, "someone-else", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			t.Fatal("a stranger renewed the lease")
+		}
+	})
+	t.Run("a live lease is not reaped", func(t *testing.T) {
+		s, _, _, _ := leaseSetup(t)
+		ids, err := s.ReapExpired(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != 0 {
+			t.Fatalf("reaped %v before the lease ran out", ids)
+		}
+	})
+	t.Run("an expired lease is reaped", func(t *testing.T) {
+		s, clock, r1, _ := leaseSetup(t)
+		if ids := reap(t, s, clock); len(ids) != 1 || ids[0] != r1.ID {
+			t.Fatalf("reaped %v, want [%d]", ids, r1.ID)
+		}
+	})
+	t.Run("the reaped release is stopped", func(t *testing.T) {
+		s, clock, r1, _ := leaseSetup(t)
+		reap(t, s, clock)
+		got, err := s.GetRelease(ctx, r1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != release.StatusStopped {
+			t.Errorf("status %s, want STOPPED", got.Status)
+		}
+		if !strings.Contains(got.ErrorLog, "dying-worker stopped renewing its lease") {
+			t.Errorf("error log %q does not say the worker stopped renewing its lease", got.ErrorLog)
+		}
+		if got.Phases[0].Status != release.PhaseStopped {
+			t.Errorf("running phase %s, want STOPPED", got.Phases[0].Status)
+		}
+	})
+	t.Run("the dead worker cannot renew", func(t *testing.T) {
+		s, clock, r1, _ := leaseSetup(t)
+		reap(t, s, clock)
+		ok, err := s.Heartbeat(ctx, r1.ID, "dying-worker", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			t.Fatal("the dead worker renewed a stopped release")
+		}
+	})
+	t.Run("the environment is freed", func(t *testing.T) {
+		s, clock, _, r2 := leaseSetup(t)
+		reap(t, s, clock)
+		next, err := s.Claim(ctx, "w2", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next == nil || next.ID != r2.ID {
+			t.Fatalf("environment not freed: claimed %v, want release %d", next, r2.ID)
+		}
+	})
 }

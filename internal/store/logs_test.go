@@ -36,7 +36,10 @@ func TestAppendLogsIsIdempotent(t *testing.T) {
 			t.Fatalf("line %d: %+v", i, e)
 		}
 	}
-	page, _ := s.ListLogs(ctx, r.ID, "plan", 7, 2)
+	page, err := s.ListLogs(ctx, r.ID, "plan", 7, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(page) != 2 || page[0].Seq != 8 {
 		t.Fatalf("page after 7: %+v", page)
 	}

@@ -24,7 +24,10 @@ func TestMigrateEmptyThenAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := store.Migrations()
+	ms, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.Current() || len(st.Pending) != len(ms) {
 		t.Fatalf("empty database: want %d pending, got %+v", len(ms), st)
 	}
@@ -72,7 +75,10 @@ func TestMigrateConcurrently(t *testing.T) {
 		}
 		total += len(applied[i])
 	}
-	ms, _ := store.Migrations()
+	ms, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if total != len(ms) {
 		t.Fatalf("migrations applied %d times in all, want %d", total, len(ms))
 	}

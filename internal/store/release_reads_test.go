@@ -13,30 +13,61 @@ import (
 
 func TestListReleasesNewestFirstWithFilters(t *testing.T) {
 	ctx := context.Background()
-	s := dbtest.Store(t)
-	newEnv(t, s, "prod")
-	newEnv(t, s, "dev")
-	var ids []int64
-	for range 5 {
-		ids = append(ids, newRelease(t, s, "prod").ID)
+	// setup makes five releases of prod (their ids, oldest first) and one of dev.
+	setup := func(t *testing.T) (*store.Store, []int64) {
+		t.Helper()
+		s := dbtest.Store(t)
+		newEnv(t, s, "prod")
+		newEnv(t, s, "dev")
+		var ids []int64
+		for range 5 {
+			ids = append(ids, newRelease(t, s, "prod").ID)
+		}
+		newRelease(t, s, "dev")
+		return s, ids
 	}
-	newRelease(t, s, "dev")
-	page, err := s.ListReleases(ctx, store.ReleaseFilter{Environment: "prod", Limit: 3})
-	if err != nil || len(page) != 3 || page[0].ID != ids[4] || page[2].ID != ids[2] {
-		t.Fatalf("first page: %v %+v", err, page)
+	list := func(t *testing.T, s *store.Store, f store.ReleaseFilter) []*release.Release {
+		t.Helper()
+		page, err := s.ListReleases(ctx, f)
+		if err != nil {
+			t.Fatalf("ListReleases(%+v): %v", f, err)
+		}
+		return page
 	}
-	page, _ = s.ListReleases(ctx, store.ReleaseFilter{Environment: "prod", Limit: 3, BeforeID: page[2].ID})
-	if len(page) != 2 || page[1].ID != ids[0] {
-		t.Fatalf("second page: %+v", page)
+	ids := func(rs []*release.Release) []int64 {
+		out := make([]int64, len(rs))
+		for i, r := range rs {
+			out[i] = r.ID
+		}
+		return out
 	}
-	page, _ = s.ListReleases(ctx, store.ReleaseFilter{Statuses: []release.Status{release.StatusQueued}})
-	if len(page) != 6 {
-		t.Fatalf("queued: %d", len(page))
-	}
+	t.Run("first page", func(t *testing.T) {
+		s, made := setup(t)
+		page := list(t, s, store.ReleaseFilter{Environment: "prod", Limit: 3})
+		if got, want := ids(page), []int64{made[4], made[3], made[2]}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("first page %v, want %v", got, want)
+		}
+	})
+	t.Run("second page", func(t *testing.T) {
+		s, made := setup(t)
+		page := list(t, s, store.ReleaseFilter{Environment: "prod", Limit: 3, BeforeID: made[2]})
+		if got, want := ids(page), []int64{made[1], made[0]}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("second page %v, want %v", got, want)
+		}
+	})
+	t.Run("by status", func(t *testing.T) {
+		s, _ := setup(t)
+		page := list(t, s, store.ReleaseFilter{Statuses: []release.Status{release.StatusQueued}})
+		if len(page) != 6 {
+			t.Fatalf("queued: %d, want 6", len(page))
+		}
+	})
 }
 
-// GetRelease reads what GetRelease reads, in one query.
-func TestGetReleaseMatchesGetRelease(t *testing.T) {
+// readSetup stores a claimed release of environment e with two phases (the
+// first finished), two artifacts and a sensitive variable.
+func readSetup(t *testing.T) (*store.Store, *release.Release) {
+	t.Helper()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	if err := s.CreateEnvironment(ctx, &release.Environment{Name: "e", Source: release.Source{Dir: "/x"}}); err != nil {
@@ -56,43 +87,81 @@ func TestGetReleaseMatchesGetRelease(t *testing.T) {
 	if err := s.StartPhase(ctx, r.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond)
 	if err := s.FinishPhase(ctx, r.ID, 0, release.PhaseSucceeded, ""); err != nil {
 		t.Fatal(err)
 	}
-	want, err := s.GetRelease(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetRelease(ctx, r.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	norm := func(r *release.Release) {
-		for i := range r.Phases {
-			p := &r.Phases[i]
-			if p.StartedAt != nil {
-				u := p.StartedAt.UTC()
-				p.StartedAt = &u
-			}
-			if p.FinishedAt != nil {
-				u := p.FinishedAt.UTC()
-				p.FinishedAt = &u
-			}
+	return s, r
+}
+
+// normalizeTimes puts a release's phase and artifact times in UTC, so that
+// reads through different paths compare equal.
+func normalizeTimes(r *release.Release) {
+	for i := range r.Phases {
+		p := &r.Phases[i]
+		if p.StartedAt != nil {
+			u := p.StartedAt.UTC()
+			p.StartedAt = &u
 		}
-		for i := range r.Artifacts {
-			r.Artifacts[i].CreatedAt = r.Artifacts[i].CreatedAt.UTC()
+		if p.FinishedAt != nil {
+			u := p.FinishedAt.UTC()
+			p.FinishedAt = &u
 		}
 	}
-	norm(want)
-	norm(got)
-	if !reflect.DeepEqual(want, got) {
-		t.Fatalf("GetRelease differs from GetRelease:\n got %+v\nwant %+v", got, want)
+	for i := range r.Artifacts {
+		r.Artifacts[i].CreatedAt = r.Artifacts[i].CreatedAt.UTC()
 	}
-	if got.Variables[0].Value != "" || got.Phases[0].Duration == nil {
-		t.Fatalf("sensitive value or duration: %+v %+v", got.Variables, got.Phases[0])
-	}
-	if _, err := s.GetRelease(ctx, 999); err == nil {
-		t.Fatal("no error for a missing release")
-	}
+}
+
+// The single read (GetRelease, one query) and the list read that serves
+// lists (ListReleases, then AttachDetails) give the same release.
+func TestGetReleaseMatchesListRead(t *testing.T) {
+	ctx := context.Background()
+	t.Run("same release", func(t *testing.T) {
+		s, r := readSetup(t)
+		single, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := s.ListReleases(ctx, store.ReleaseFilter{Environment: "e"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(listed) != 1 {
+			t.Fatalf("listed %d releases, want 1", len(listed))
+		}
+		if err := s.AttachDetails(ctx, listed); err != nil {
+			t.Fatal(err)
+		}
+		normalizeTimes(single)
+		normalizeTimes(listed[0])
+		if !reflect.DeepEqual(single, listed[0]) {
+			t.Fatalf("GetRelease differs from ListReleases+AttachDetails:\n single %+v\n listed %+v", single, listed[0])
+		}
+	})
+	t.Run("sensitive value blank", func(t *testing.T) {
+		s, r := readSetup(t)
+		got, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Variables[0].Value != "" {
+			t.Fatalf("sensitive value read back: %+v", got.Variables[0])
+		}
+	})
+	t.Run("finished phase has a duration", func(t *testing.T) {
+		s, r := readSetup(t)
+		got, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Phases[0].Duration == nil {
+			t.Fatalf("finished phase without duration: %+v", got.Phases[0])
+		}
+	})
+	t.Run("missing release", func(t *testing.T) {
+		s, _ := readSetup(t)
+		if _, err := s.GetRelease(ctx, 999); err == nil {
+			t.Fatal("no error for a missing release")
+		}
+	})
 }

@@ -49,7 +49,10 @@ func TestSensitiveVariablesAreSealed(t *testing.T) {
 	if strings.Contains(raw, "hunter2") || !strings.Contains(raw, "eu-west-1") {
 		t.Fatalf("stored variables: %s", raw)
 	}
-	env, _ := s.GetEnvironment(ctx, "prod")
+	env, err := s.GetEnvironment(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range env.Variables {
 		if v.Sensitive && v.Value != "" {
 			t.Fatalf("GetEnvironment returned the sensitive value")

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5"
@@ -24,9 +25,10 @@ type Querier interface {
 
 // Store is shiplog's database.
 type Store struct {
-	pool *pgxpool.Pool
-	log  hclog.Logger
-	box  *secret.Box
+	pool  *pgxpool.Pool
+	log   hclog.Logger
+	box   *secret.Box
+	clock func() time.Time
 }
 
 // Options tune Open.
@@ -39,6 +41,11 @@ type Options struct {
 	MaxConns int32
 	// Secrets seals sensitive variable values; without it they are refused.
 	Secrets *secret.Box
+	// Clock, when set, is the time leases are granted, renewed and expire
+	// by (tests move it to expire a lease without waiting). Unset, the
+	// database's clock decides for claims, heartbeats and the reaper, so
+	// that every worker measures leases by the same clock.
+	Clock func() time.Time
 }
 
 // Open connects to the database at url and, if asked, migrates it.
@@ -58,7 +65,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
-	s := &Store{pool: pool, log: opts.Logger, box: opts.Secrets}
+	s := &Store{pool: pool, log: opts.Logger, box: opts.Secrets, clock: opts.Clock}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connecting to the database at %s: %w", describeTarget(cfg.ConnConfig), err)
@@ -104,6 +111,24 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // Close closes the pool.
 func (s *Store) Close() { s.pool.Close() }
+
+// leaseClock is the injected time for lease SQL, or nil for the database's
+// now() (coalesce($n::timestamptz, now())).
+func (s *Store) leaseClock() *time.Time {
+	if s.clock == nil {
+		return nil
+	}
+	t := s.clock()
+	return &t
+}
+
+// now is the time a status change stamps a lease from.
+func (s *Store) now() time.Time {
+	if s.clock == nil {
+		return time.Now()
+	}
+	return s.clock()
+}
 
 // inTx runs fn in one transaction.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {

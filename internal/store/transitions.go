@@ -35,14 +35,14 @@ type StatusChange struct {
 // still in c.From: of two writers racing, exactly one wins and the other
 // gets ErrConflict naming the status it found.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	if err := transition(ctx, s.pool, c); err != nil {
+	if err := transition(ctx, s.pool, s.now(), c); err != nil {
 		return err
 	}
 	s.notifyRelease(ctx, c.ID)
 	return nil
 }
 
-func transition(ctx context.Context, q Querier, c StatusChange) error {
+func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) error {
 	if err := release.Transition(c.From, c.To); err != nil {
 		return fmt.Errorf("release %d: %w", c.ID, err)
 	}
@@ -52,7 +52,7 @@ func transition(ctx context.Context, q Querier, c StatusChange) error {
 		if c.LeaseOwner == "" || c.LeaseFor <= 0 {
 			return fmt.Errorf("release %d: moving to IN_PROGRESS needs a lease owner and duration", c.ID)
 		}
-		t := time.Now().Add(c.LeaseFor)
+		t := at.Add(c.LeaseFor)
 		leaseUntil, owner = &t, &c.LeaseOwner
 	}
 	var approvedBy, approvalComment *string
@@ -109,7 +109,7 @@ func (s *Store) Approve(ctx context.Context, id int64, by, comment string) error
 	if by == "" {
 		return errors.New("an approval needs the approver's name")
 	}
-	if err := transition(ctx, s.pool, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
+	if err := transition(ctx, s.pool, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusQueued,
 		ApprovedBy: by, ApprovalComment: comment}); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Store) Reject(ctx context.Context, id int64, by, comment string) error 
 		reason += ": " + comment
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := transition(ctx, tx, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
+		if err := transition(ctx, tx, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
 			Reason: reason, ApprovedBy: by, ApprovalComment: comment}); err != nil {
 			return err
 		}

@@ -22,14 +22,21 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
 		t.Fatalf("abort queued: %s %v", st, err)
 	}
-	got, _ := s.GetRelease(ctx, r2.ID)
+	got, err := s.GetRelease(ctx, r2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Status != release.StatusAborted || got.ErrorLog != "aborted by bob: wrong branch" {
 		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
 	}
 	if st, err := s.RequestAbort(ctx, r1.ID, "bob", ""); err != nil || st != release.StatusInProgress {
 		t.Fatalf("abort running: %s %v", st, err)
 	}
-	if ok, _ := s.AbortRequested(ctx, r1.ID); !ok {
+	ok, err := s.AbortRequested(ctx, r1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
 		t.Fatal("abort request not stored")
 	}
 	s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted})
@@ -77,7 +84,10 @@ func TestTransitionCompareAndSet(t *testing.T) {
 		if won != 1 {
 			t.Fatalf("round %d: %d writers won", round, won)
 		}
-		got, _ := s.GetRelease(ctx, r.ID)
+		got, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !got.Status.Terminal() || got.FinishedAt == nil || got.StartedAt == nil {
 			t.Fatalf("round %d: release after race: %+v", round, got)
 		}
@@ -104,7 +114,10 @@ func TestTransitionRules(t *testing.T) {
 	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusInProgress, To: release.StatusFailed, Reason: "Error: boom"}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.GetRelease(ctx, a.ID)
+	got, err := s.GetRelease(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.ErrorLog != "Error: boom" {
 		t.Fatalf("error log %q", got.ErrorLog)
 	}

@@ -1,0 +1,287 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// This file is the Reader's walk over the plan document's top-level
+// members: the header values, the arrays of changes and the outputs.
+
+// member reads the next member of the top-level object, handling the
+// header and entering the change sections; other members are skipped.
+func (r *Reader) member() error {
+	s := r.s
+	c, err := s.next("in the top-level object")
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		s.pos++
+		return r.finish()
+	}
+	if !r.first {
+		if c != ',' {
+			return s.syntaxErr("unexpected %s after a value in the top-level object", describeByte(c))
+		}
+		s.pos++
+		if c, err = s.next("in the top-level object"); err != nil {
+			return err
+		}
+	}
+	r.first = false
+	if c != '"' {
+		return s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
+	}
+	keyOff := s.offset()
+	key, ok, err := s.readString(maxKey, true, "")
+	if err != nil {
+		return err
+	}
+	if err := s.expect(':', "after an object key"); err != nil {
+		return err
+	}
+	if !ok {
+		return s.skipValue(1) // a key too long to be one we know
+	}
+	switch key {
+	case "format_version", "terraform_version", "timestamp", "errored",
+		"resource_changes", "resource_drift", "output_changes":
+		if r.seen[key] {
+			return s.errAt(ErrNotPlan, keyOff, "the top-level key %q appears twice", key)
+		}
+		r.seen[key] = true
+	}
+	switch key {
+	case "format_version":
+		s.skipSpace()
+		off := s.offset()
+		v, err := r.headerString(key)
+		if err != nil {
+			return err
+		}
+		r.hdr.FormatVersion = v
+		return checkFormatVersion(v, s, off)
+	case "terraform_version":
+		v, err := r.headerString(key)
+		r.hdr.TerraformVersion = v
+		return err
+	case "timestamp":
+		v, err := r.headerString(key)
+		r.hdr.Timestamp = v
+		return err
+	case "errored":
+		c, err := s.next("for a value")
+		if err != nil {
+			return err
+		}
+		switch c {
+		case 't':
+			r.hdr.Errored = true
+			return s.skipLiteral("true")
+		case 'f':
+			return s.skipLiteral("false")
+		case 'n':
+			return s.skipLiteral("null")
+		}
+		if !isValueStart(c) {
+			return s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+		}
+		return s.errAt(ErrNotPlan, s.offset(), "errored is %s, want a boolean", kindAt(c))
+	case "resource_changes", "resource_drift":
+		r.isPlan = true
+		kind := release.KindResource
+		if key == "resource_drift" {
+			kind = release.KindDrift
+		}
+		return r.enter(key, '[', stArray, kind)
+	case "output_changes":
+		r.isPlan = true
+		return r.enter(key, '{', stOutput, release.KindOutput)
+	case "planned_values", "prior_state":
+		r.isPlan = true
+	case "values":
+		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level \"values\" key: it is Terraform state JSON ('terraform show -json' without a plan file), not a plan")
+	case "lineage", "serial":
+		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level %q key: it is a raw Terraform state file, not a plan", key)
+	}
+	return s.skipValue(1)
+}
+
+// headerString reads a short top-level string value.
+func (r *Reader) headerString(key string) (string, error) {
+	s := r.s
+	c, err := s.next("for a value")
+	if err != nil {
+		return "", err
+	}
+	if c != '"' {
+		if !isValueStart(c) {
+			return "", s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+		}
+		return "", s.errAt(ErrNotPlan, s.offset(), "%s is %s, want a string", key, kindAt(c))
+	}
+	off := s.offset()
+	v, ok, err := s.readString(maxHeaderString, true, "")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", s.errAt(ErrNotPlan, off, "%s is longer than %d bytes", key, maxHeaderString)
+	}
+	return v, nil
+}
+
+// checkFormatVersion accepts plan format versions 0.1 up to 1.x.
+func checkFormatVersion(v string, s *scanner, off int64) error {
+	major, rest, hasMinor := strings.Cut(v, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	if !hasMinor {
+		minor = "0"
+	}
+	ma, err1 := strconv.ParseUint(major, 10, 32)
+	mi, err2 := strconv.ParseUint(minor, 10, 32)
+	if err1 != nil || err2 != nil {
+		return s.errAt(ErrNotPlan, off, "format_version %s is not a version number", quoteShort(v))
+	}
+	if ma == 0 && mi == 0 || ma > 1 {
+		return s.errAt(ErrUnsupportedVersion, off, "format_version %s: shiplog reads plan format versions 0.1 to 1.x", quoteShort(v))
+	}
+	return nil
+}
+
+// enter starts reading a change section (null reads as empty).
+func (r *Reader) enter(key string, open byte, st readerState, kind release.ChangeKind) error {
+	s := r.s
+	c, err := s.next("for a value")
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return s.skipLiteral("null")
+	}
+	if c != open {
+		if !isValueStart(c) {
+			return s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+		}
+		want := "an array"
+		if open == '{' {
+			want = "an object"
+		}
+		return s.errAt(ErrNotPlan, s.offset(), "%s is %s, want %s", key, kindAt(c), want)
+	}
+	s.pos++
+	r.st, r.first, r.kind, r.index = st, true, kind, 0
+	r.p.section, r.p.outName = key, ""
+	return nil
+}
+
+// element reads the next element of resource_changes or resource_drift;
+// ok is false at the end of the array.
+func (r *Reader) element() (e Entry, ok bool, err error) {
+	s := r.s
+	c, err := s.next("in an array")
+	if err != nil {
+		return e, false, err
+	}
+	if c == ']' {
+		s.pos++
+		r.st, r.first = stTop, false
+		return e, false, nil
+	}
+	if !r.first {
+		if c != ',' {
+			return e, false, s.syntaxErr("unexpected %s after an array element", describeByte(c))
+		}
+		s.pos++
+		if c, err = s.next("in an array"); err != nil {
+			return e, false, err
+		}
+	}
+	r.first = false
+	if c != '{' {
+		if !isValueStart(c) {
+			return e, false, s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+		}
+		return e, false, s.errAt(ErrNotPlan, s.offset(), "%s[%d] is %s, want an object", r.p.section, r.index, kindAt(c))
+	}
+	what := fmt.Sprintf("%s[%d]", r.p.section, r.index)
+	src, start, err := s.captureValue(2, r.cfg.maxChangeSize, what)
+	if err != nil {
+		return e, false, err
+	}
+	r.p.reset(src, start)
+	r.p.index = r.index
+	r.index++
+	rc, err := r.p.resourceChange()
+	if err != nil {
+		return e, false, err
+	}
+	return Entry{Kind: r.kind, Resource: rc, Offset: start}, true, nil
+}
+
+// output reads the next member of output_changes; ok is false at the end.
+func (r *Reader) output() (e Entry, ok bool, err error) {
+	s := r.s
+	c, err := s.next("in output_changes")
+	if err != nil {
+		return e, false, err
+	}
+	if c == '}' {
+		s.pos++
+		r.st, r.first = stTop, false
+		return e, false, nil
+	}
+	if !r.first {
+		if c != ',' {
+			return e, false, s.syntaxErr("unexpected %s after a value in output_changes", describeByte(c))
+		}
+		s.pos++
+		if c, err = s.next("in output_changes"); err != nil {
+			return e, false, err
+		}
+	}
+	r.first = false
+	if c != '"' {
+		return e, false, s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
+	}
+	name, _, err := s.readString(maxKey, false, "an output name")
+	if err != nil {
+		return e, false, err
+	}
+	if err := s.expect(':', "after an object key"); err != nil {
+		return e, false, err
+	}
+	if c, err = s.next("for a value"); err != nil {
+		return e, false, err
+	}
+	if c != '{' {
+		if !isValueStart(c) {
+			return e, false, s.syntaxErr("unexpected %s looking for a value", describeByte(c))
+		}
+		return e, false, s.errAt(ErrNotPlan, s.offset(), "output_changes[%s] is %s, want an object", quoteShort(name), kindAt(c))
+	}
+	src, start, err := s.captureValue(2, r.cfg.maxChangeSize, fmt.Sprintf("output_changes[%s]", quoteShort(name)))
+	if err != nil {
+		return e, false, err
+	}
+	r.p.reset(src, start)
+	r.p.outName = name
+	ch, err := r.p.change("")
+	if err != nil {
+		return e, false, err
+	}
+	return Entry{Kind: release.KindOutput, OutputName: name, Output: ch, Offset: start}, true, nil
+}
+
+// isValueStart reports whether c can start a JSON value.
+func isValueStart(c byte) bool {
+	switch c {
+	case '{', '[', '"', '-', 't', 'f', 'n':
+		return true
+	}
+	return isDigit(c)
+}

@@ -1,0 +1,111 @@
+package release
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// StateVersion is one version of an environment's Terraform state as
+// shiplog's http backend stored it: metadata only, never the state itself.
+type StateVersion struct {
+	ID      int64  `json:"id"`
+	Serial  int64  `json:"serial"`
+	Lineage string `json:"lineage"`
+	// ReleaseID is the release whose terraform wrote it (nil for an import).
+	ReleaseID *int64 `json:"release_id,omitempty"`
+	// Source is "backend" (written by terraform) or "import" (taken over
+	// from a pg-backend schema).
+	Source    string    `json:"source"`
+	SizeBytes int64     `json:"size_bytes"`
+	Resources int       `json:"resources"` // managed resource instances
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// StateLock is the lock terraform holds on an environment's state.
+type StateLock struct {
+	ID        string    `json:"id"` // terraform's lock ID
+	ReleaseID int64     `json:"release_id"`
+	Operation string    `json:"operation"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// StateMeta is what shiplog reads from a state document.
+type StateMeta struct {
+	Serial    int64
+	Lineage   string
+	Resources int
+}
+
+// ErrInvalidState is wrapped by every refusal of a state document.
+var ErrInvalidState = errors.New("state refused")
+
+// ParseState checks a state document as terraform writes it (format version
+// 4, terraform 0.12 and later: internal/states/statefile in terraform) and
+// returns its serial, lineage and count of managed resource instances.
+func ParseState(body []byte) (StateMeta, error) {
+	var doc struct {
+		Version   *int   `json:"version"`
+		Serial    *int64 `json:"serial"`
+		Lineage   string `json:"lineage"`
+		Resources []struct {
+			Mode      string            `json:"mode"`
+			Instances []json.RawMessage `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return StateMeta{}, fmt.Errorf("%w: not a terraform state (JSON: %v)", ErrInvalidState, err)
+	}
+	switch {
+	case doc.Version == nil:
+		return StateMeta{}, fmt.Errorf("%w: not a terraform state: no \"version\"", ErrInvalidState)
+	case *doc.Version != 4:
+		return StateMeta{}, fmt.Errorf("%w: state format version %d: only version 4 (terraform 0.12 and later) is kept", ErrInvalidState, *doc.Version)
+	case doc.Serial == nil || *doc.Serial < 0:
+		return StateMeta{}, fmt.Errorf("%w: the state has no valid \"serial\"", ErrInvalidState)
+	case doc.Lineage == "":
+		return StateMeta{}, fmt.Errorf("%w: the state has no \"lineage\"", ErrInvalidState)
+	}
+	m := StateMeta{Serial: *doc.Serial, Lineage: doc.Lineage}
+	for _, r := range doc.Resources {
+		if r.Mode == "managed" {
+			m.Resources += len(r.Instances)
+		}
+	}
+	return m, nil
+}
+
+// CheckSuccessor refuses a state that cannot follow prev (nil: the
+// environment has none yet): another lineage is another configuration's
+// state, a lower serial is older than what is stored.
+func CheckSuccessor(prev *StateVersion, next StateMeta) error {
+	if prev == nil {
+		return nil
+	}
+	if next.Lineage != prev.Lineage {
+		return fmt.Errorf("%w: lineage %s is not the environment's (%s): the state belongs to another configuration", ErrInvalidState, next.Lineage, prev.Lineage)
+	}
+	if next.Serial < prev.Serial {
+		return fmt.Errorf("%w: serial %d is older than the stored serial %d", ErrInvalidState, next.Serial, prev.Serial)
+	}
+	return nil
+}
+
+// LegacyStateSchema is the schema the pg backend used for an environment
+// before shiplog kept state itself: "shiplog_state_" and the name with '-'
+// as '_', cut to PostgreSQL's 63-byte identifiers (which is why two long
+// names could share one).
+func LegacyStateSchema(env string) string {
+	s := "shiplog_state_"
+	for _, c := range []byte(env) {
+		if c == '-' {
+			c = '_'
+		}
+		s += string(c)
+	}
+	if len(s) > 63 {
+		s = s[:63]
+	}
+	return s
+}
