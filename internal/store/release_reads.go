@@ -84,6 +84,42 @@ type ReleaseFilter struct {
 // the page's rows are read after. EXPLAIN of the benchmark's query is in
 // ARCHITECTURE.md ("Running at scale").
 func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
+	sql, args := listSQL(f)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
+	}
+	defer rows.Close()
+	var out []*release.Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing releases: %w", err)
+		}
+		blankSensitive(r.Variables)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ExplainListReleases runs ListReleases's query for f under EXPLAIN
+// (ANALYZE, BUFFERS) and returns the plan's text, for benchmarks and
+// operators checking that the list stays flat as releases grow.
+func (s *Store) ExplainListReleases(ctx context.Context, f ReleaseFilter) (string, error) {
+	sql, args := listSQL(f)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+sql, args...)
+	if err != nil {
+		return "", fmt.Errorf("explaining the release list: %w", err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("explaining the release list: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// listSQL is ListReleases's query and arguments.
+func listSQL(f ReleaseFilter) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -132,23 +168,8 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.R
 		}
 		ids += " ORDER BY q.id DESC LIMIT " + limit
 	}
-	sql := `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
-		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("listing releases: %w", err)
-	}
-	defer rows.Close()
-	var out []*release.Release
-	for rows.Next() {
-		r, err := scanRelease(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing releases: %w", err)
-		}
-		blankSensitive(r.Variables)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
+		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit, args
 }
 
 // AttachDetails loads the phases and artifacts of listed releases (which
