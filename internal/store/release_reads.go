@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +86,48 @@ type ReleaseFilter struct {
 // the page's rows are read after. EXPLAIN of the benchmark's query is in
 // ARCHITECTURE.md ("Running at scale").
 func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
-	sql, args := listSQL(f)
+	_, sql, args := listSQL(f)
+	return s.queryReleases(ctx, sql, args...)
+}
+
+// ListReleaseIDs returns the ids ListReleases would list, newest first,
+// from the indexes alone: for readers that hold most releases already
+// (the API's cache) and read the rest with ReleasesByID.
+func (s *Store) ListReleaseIDs(ctx context.Context, f ReleaseFilter) ([]int64, error) {
+	ids, _, args := listSQL(f)
+	rows, err := s.pool.Query(ctx, ids, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
+	}
+	slices.SortFunc(out, func(a, b int64) int { return cmp.Compare(b, a) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// ReleasesByID reads releases (without phases or artifacts, sensitive
+// values blank) in ids' order; ids that do not exist are left out.
+func (s *Store) ReleasesByID(ctx context.Context, ids []int64) ([]*release.Release, error) {
+	rs, err := s.queryReleases(ctx, `SELECT `+releaseColumns+` FROM releases r JOIN environments e ON e.id = r.environment_id
+		WHERE r.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	slices.SortFunc(rs, func(a, b *release.Release) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
+	return rs, nil
+}
+
+// queryReleases reads full release rows, sensitive values blank.
+func (s *Store) queryReleases(ctx context.Context, sql string, args ...any) ([]*release.Release, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
@@ -106,7 +149,7 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.R
 // (ANALYZE, BUFFERS) and returns the plan's text, for benchmarks and
 // operators checking that the list stays flat as releases grow.
 func (s *Store) ExplainListReleases(ctx context.Context, f ReleaseFilter) (string, error) {
-	sql, args := listSQL(f)
+	_, sql, args := listSQL(f)
 	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+sql, args...)
 	if err != nil {
 		return "", fmt.Errorf("explaining the release list: %w", err)
@@ -118,10 +161,11 @@ func (s *Store) ExplainListReleases(ctx context.Context, f ReleaseFilter) (strin
 	return strings.Join(lines, "\n"), nil
 }
 
-// listSQL is ListReleases's query and arguments.
-func listSQL(f ReleaseFilter) (string, []any) {
+// listSQL is ListReleases's query (full rows) and arguments, and the
+// query for the ids alone (unordered across statuses), which takes the
+// same arguments.
+func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
 	var where []string
-	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -158,17 +202,29 @@ func listSQL(f ReleaseFilter) (string, []any) {
 		for i, st := range f.Statuses {
 			ss[i] = string(st)
 		}
+		// The leading columns are constant within each scan, so the order
+		// is id's, spelled as the index's so the planner takes it (a
+		// backward scan of the primary key filtering every row is what
+		// it would otherwise misjudge as cheaper).
+		order := "q.status, q.id DESC"
+		if f.Environment != "" {
+			order = "q.environment_id, q.status, q.id DESC"
+		}
 		cond := append([]string{"q.status = s.status"}, where...)
 		ids = `SELECT x.id FROM unnest(` + arg(ss) + `::text[]) AS s(status) CROSS JOIN LATERAL (
-			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY q.id DESC LIMIT ` + limit + `) x`
+			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + limit + `) x`
 	} else {
+		order := "q.id DESC"
+		if f.Environment != "" {
+			order = "q.environment_id, q.id DESC"
+		}
 		ids = `SELECT q.id FROM releases q`
 		if len(where) > 0 {
 			ids += " WHERE " + strings.Join(where, " AND ")
 		}
-		ids += " ORDER BY q.id DESC LIMIT " + limit
+		ids += " ORDER BY " + order + " LIMIT " + limit
 	}
-	return `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
+	return ids, `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
 		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit, args
 }
 
