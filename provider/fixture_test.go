@@ -184,7 +184,11 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if ran, err := w.RunOnce(ctx); err != nil || !ran {
+		ran, err := w.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
 			t.Fatalf("running a release: ran=%v err=%v", ran, err)
 		}
 	}

@@ -31,18 +31,33 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 	r := h.release("shop", "terraform-apply")
 	h.runOnce(h.worker())
 	got := h.get(r.ID)
-	if got.Status != release.StatusPendingApproval || got.Phases[3].Status != release.PhasePendingApproval || got.Summary.Create != 3 {
+	if got.Status != release.StatusPendingApproval {
+		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
+	}
+	if got.Phases[3].Status != release.PhasePendingApproval {
+		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Create != 3 {
 		t.Fatalf("before approval: %s %+v %+v\n%s", got.Status, got.Phases[3], got.Summary, got.ErrorLog)
 	}
 	rs, err := h.store.ListResourceStatus(ctx, "shop", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 3 || rs[0].ReleaseStatus != release.ResourceQueued || rs[0].SyncStatus != release.OutOfSync {
+	if len(rs) != 3 {
+		t.Fatalf("resource status while pending: %+v", rs)
+	}
+	if rs[0].ReleaseStatus != release.ResourceQueued {
+		t.Fatalf("resource status while pending: %+v", rs)
+	}
+	if rs[0].SyncStatus != release.OutOfSync {
 		t.Fatalf("resource status while pending: %+v", rs)
 	}
 	planData, sum, _, err := h.store.PlanFile(ctx, r.ID, "plan")
-	if err != nil || len(planData) == 0 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(planData) == 0 {
 		t.Fatal(err)
 	}
 	approve(t, h, r.ID, "dana")
@@ -50,7 +65,13 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 	h.cfg.WorkDir = t.TempDir() // another worker, another disk
 	h.runOnce(h.worker())
 	got = h.get(r.ID)
-	if got.Status != release.StatusSucceeded || got.Approval.By != "dana" || got.Approval.At == nil {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
+	}
+	if got.Approval.By != "dana" {
+		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
+	}
+	if got.Approval.At == nil {
 		t.Fatalf("after approval: %s %+v\n%s", got.Status, got.Approval, got.ErrorLog)
 	}
 	text := joinLogs(h.logs(r.ID))
@@ -112,7 +133,10 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	r2 := h.release("shop", "terraform-apply", art("2"))
 	h.runOnce(w)
 	v2 := h.get(r2.ID)
-	if v2.Status != release.StatusSucceeded || v2.BlueprintVersion == v1.BlueprintVersion {
+	if v2.Status != release.StatusSucceeded {
+		t.Fatalf("second release: %s %s", v2.Status, v2.BlueprintVersion)
+	}
+	if v2.BlueprintVersion == v1.BlueprintVersion {
 		t.Fatalf("second release: %s %s", v2.Status, v2.BlueprintVersion)
 	}
 	rb := h.release("shop", "terraform-apply", func(r *release.Release) {
@@ -123,7 +147,16 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	})
 	h.runOnce(w)
 	got := h.get(rb.ID)
-	if got.Status != release.StatusSucceeded || got.BlueprintVersion != v1.BlueprintVersion || got.Summary.Delete != 1 || got.Summary.Update != 1 {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.BlueprintVersion != v1.BlueprintVersion {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Delete != 1 {
+		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Update != 1 {
 		t.Fatalf("rollback: %s %s %+v\n%s", got.Status, got.BlueprintVersion, got.Summary, got.ErrorLog)
 	}
 	for _, e := range h.logs(rb.ID) {
@@ -135,7 +168,13 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 1 || rs[0].LiveArtifactURL != "registry.example.com/shop/web:1" || rs[0].LiveBlueprintVersion != v1.BlueprintVersion {
+	if len(rs) != 1 {
+		t.Fatalf("web after rollback: %+v", rs)
+	}
+	if rs[0].LiveArtifactURL != "registry.example.com/shop/web:1" {
+		t.Fatalf("web after rollback: %+v", rs)
+	}
+	if rs[0].LiveBlueprintVersion != v1.BlueprintVersion {
 		t.Fatalf("web after rollback: %+v", rs)
 	}
 	cache, err := h.store.ListResourceStatus(ctx, "shop", "terraform_data.cache")
@@ -181,18 +220,22 @@ output "conn" {
 		t.Fatalf("%s\n%s", got.Status, got.ErrorLog)
 	}
 	var leaks int
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%s3cr3t%') +
 		(SELECT count(*) FROM environments WHERE variables::text LIKE '%s3cr3t%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%s3cr3t%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("the sensitive value reached the database %d times", leaks)
 	}
-	h.store.Pool().QueryRow(ctx, `SELECT
+	if err := h.store.Pool().QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM release_changes WHERE fields LIKE '%k3y-0f%') +
 		(SELECT count(*) FROM release_log_chunks WHERE array_to_string(texts, ' ') LIKE '%k3y-0f%') +
-		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks)
+		(SELECT count(*) FROM releases WHERE error_log LIKE '%k3y-0f%')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
 	if leaks != 0 {
 		t.Fatalf("a value shiplog knows is sensitive, not declared so in the configuration, reached the database %d times", leaks)
 	}
@@ -247,7 +290,9 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	go func() { h.runOnce(w); close(done) }()
 	waitFor(t, "the emit phase to start", 60*time.Second, func() bool {
 		var n int
-		s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n)
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n); err != nil {
+			t.Error(err)
+		}
 		return n > 0
 	})
 	// restart: stop the server (we are its only user) and start it again

@@ -48,7 +48,9 @@ resource "terraform_data" "svc" {
 func BenchmarkReleaseOverhead(b *testing.B) {
 	h := newBenchHarness(b)
 	cfgDir := b.TempDir()
-	os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644)
+	if err := os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	tfPath, err := exec.LookPath("terraform")
 	if err != nil {
 		b.Fatal(err)
@@ -58,9 +60,13 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 	for i := range benchRuns {
 		// bare: a shell script, fresh working copy and state schema
 		work := b.TempDir()
-		os.WriteFile(filepath.Join(work, "main.tf"), []byte(resources200+"\nterraform {\n  backend \"pg\" {}\n}\n"), 0o644)
+		if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(resources200+"\nterraform {\n  backend \"pg\" {}\n}\n"), 0o644); err != nil {
+			b.Error(err)
+		}
 		conn := strings.Replace(h.url, "?", "?sslmode=disable&", 1)
-		os.WriteFile(filepath.Join(work, "backend.tfbackend"), []byte(fmt.Sprintf("conn_str = %q\nschema_name = \"bare_%d\"\n", conn, i)), 0o600)
+		if err := os.WriteFile(filepath.Join(work, "backend.tfbackend"), []byte(fmt.Sprintf("conn_str = %q\nschema_name = \"bare_%d\"\n", conn, i)), 0o600); err != nil {
+			b.Error(err)
+		}
 		script := fmt.Sprintf(`set -e
 %[1]s init -input=false -backend-config=backend.tfbackend >/dev/null
 %[1]s plan -input=false -out=bare.tfplan >/dev/null

@@ -88,14 +88,16 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	if !strings.Contains(got.ErrorLog, "doomed-worker stopped renewing its lease") {
 		t.Fatalf("error log %q", got.ErrorLog)
 	}
-	h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
+	if _, err := h.store.Pool().Exec(context.Background(), `UPDATE environments SET source = $1`, release.Source{Dir: config(t, map[string]string{"main.tf": `
 resource "terraform_data" "fast" {
   input = "ready"
 }
 resource "terraform_data" "slow" {
   input = "slow"
 }
-`})})
+`})}); err != nil {
+		t.Fatal(err)
+	}
 	r2 := h.release("shop", "terraform-apply")
 	waitFor(t, "the next release to finish", 90*time.Second, func() bool { return h.status(r2.ID).Terminal() })
 	got2 := h.get(r2.ID)
@@ -108,8 +110,11 @@ resource "terraform_data" "slow" {
 		t.Fatalf("the killed release's working copy is still there (%v)", err)
 	}
 	vs, err := h.store.ListStateVersions(context.Background(), "shop", 50)
-	if err != nil || len(vs) == 0 || vs[0].ReleaseID == nil || *vs[0].ReleaseID != r2.ID {
-		t.Fatalf("state versions %+v (%v): want the newest from release %d", vs, err, r2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 || vs[0].ReleaseID == nil || *vs[0].ReleaseID != r2.ID {
+		t.Fatalf("state versions %+v: want the newest from release %d", vs, r2.ID)
 	}
 }
 
@@ -132,7 +137,10 @@ func TestAbortDuringApply(t *testing.T) {
 		t.Fatalf("abort took %s", took)
 	}
 	got := h.get(r.ID)
-	if got.Status != release.StatusAborted || !strings.Contains(got.ErrorLog, "aborted by carol: wrong change") {
+	if got.Status != release.StatusAborted {
+		t.Fatalf("after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "aborted by carol: wrong change") {
 		t.Fatalf("after abort: %s %q", got.Status, got.ErrorLog)
 	}
 	if got.Phases[3].Status != release.PhaseAborted {
@@ -158,7 +166,13 @@ func TestPhaseTimeout(t *testing.T) {
 	})
 	h.runOnce(h.worker())
 	got := h.get(r.ID)
-	if got.Status != release.StatusTimedOut || !strings.Contains(got.ErrorLog, "timed out") || got.Phases[3].Status != release.PhaseTimedOut {
+	if got.Status != release.StatusTimedOut {
+		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
+	}
+	if !strings.Contains(got.ErrorLog, "timed out") {
+		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
+	}
+	if got.Phases[3].Status != release.PhaseTimedOut {
 		t.Fatalf("after timeout: %s %q %s", got.Status, got.ErrorLog, got.Phases[3].Status)
 	}
 }
@@ -180,7 +194,10 @@ func TestShutdownStopsRunningRelease(t *testing.T) {
 		t.Fatal("worker did not shut down")
 	}
 	got := h.get(r.ID)
-	if got.Status != release.StatusStopped || !strings.Contains(got.ErrorLog, "worker shut down") {
+	if got.Status != release.StatusStopped {
+		t.Fatalf("after shutdown: %s %q", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "worker shut down") {
 		t.Fatalf("after shutdown: %s %q", got.Status, got.ErrorLog)
 	}
 }
@@ -199,7 +216,10 @@ resource "terraform_data" "a" {
 		!strings.Contains(got.ErrorLog, "phase plan (plan) failed") || strings.Contains(got.ErrorLog, "goroutine") {
 		t.Fatalf("status %s, error log:\n%s", got.Status, got.ErrorLog)
 	}
-	if got.Phases[0].Status != release.PhaseSucceeded || got.Phases[1].Status != release.PhaseFailed {
+	if got.Phases[0].Status != release.PhaseSucceeded {
+		t.Fatalf("phases %+v", got.Phases)
+	}
+	if got.Phases[1].Status != release.PhaseFailed {
 		t.Fatalf("phases %+v", got.Phases)
 	}
 }
@@ -208,13 +228,19 @@ func TestTerraformMissingFailsAtStart(t *testing.T) {
 	h := newHarness(t)
 	h.cfg.TerraformPath = "/nonexistent/terraform"
 	_, err := worker.New(context.Background(), h.cfg)
-	if err == nil || !strings.Contains(err.Error(), "/nonexistent/terraform") {
+	if err == nil {
+		t.Fatalf("want a clear start-up error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "/nonexistent/terraform") {
 		t.Fatalf("want a clear start-up error, got %v", err)
 	}
 	t.Setenv("PATH", t.TempDir())
 	h.cfg.TerraformPath = ""
 	_, err = worker.New(context.Background(), h.cfg)
-	if err == nil || !strings.Contains(err.Error(), "terraform is not installed") {
+	if err == nil {
+		t.Fatalf("want a clear start-up error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "terraform is not installed") {
 		t.Fatalf("want a clear start-up error, got %v", err)
 	}
 }
@@ -238,7 +264,9 @@ func TestTwoWorkersOneEnvironment(t *testing.T) {
 	maxActive := 0
 	waitFor(t, "all releases to finish", 120*time.Second, func() bool {
 		var active int
-		h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active)
+		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active); err != nil {
+			t.Error(err)
+		}
 		maxActive = max(maxActive, active)
 		for _, id := range ids {
 			if !h.status(id).Terminal() {

@@ -32,7 +32,11 @@ func TestMain(m *testing.M) {
 
 func runChildWorker(url, dir string) {
 	ctx := context.Background()
-	box, _ := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	box, err := secret.New(make([]byte, 32)) // the key dbtest's stores use
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	s, err := store.Open(ctx, url, store.Options{Secrets: box})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -169,7 +173,10 @@ func (h *harness) logs(id int64) []release.LogEntry {
 func (h *harness) runOnce(w *worker.Worker) {
 	h.t.Helper()
 	ran, err := w.RunOnce(context.Background())
-	if err != nil || !ran {
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if !ran {
 		h.t.Fatalf("RunOnce: ran=%v err=%v", ran, err)
 	}
 }

@@ -71,7 +71,10 @@ output "token" { value = var.token }
 		if err != nil || len(changes) == 0 {
 			t.Fatalf("changes of release %d: %d, %v", r.ID, len(changes), err)
 		}
-		b, _ := json.Marshal(changes)
+		b, err := json.Marshal(changes)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, f := range []string{"first-LINE-secret", "second-LINE-secret", oldToken, newToken, "S3CRET"} {
 			if strings.Contains(string(b), f) {
 				t.Errorf("release %d: a recorded change holds %q: %s", r.ID, f, b)

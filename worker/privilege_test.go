@@ -62,7 +62,9 @@ echo "running as uid $(id -u)"
 		if err != nil {
 			t.Fatalf("the worker ran as root but did not create %s: %v", worker.DefaultTerraformUser, err)
 		}
-		wantUID, _ = strconv.Atoi(tu.Uid)
+		if wantUID, err = strconv.Atoi(tu.Uid); err != nil {
+			t.Fatal(err)
+		}
 		// (terraform echoes the command first: look at what it printed)
 		for _, p := range []string{keyFile, dataDir, sockDir, filepath.Join(h.cfg.WorkDir, "releases")} {
 			if !strings.Contains(text, "(local-exec): DENIED "+p+"\n") {

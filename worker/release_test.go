@@ -36,14 +36,29 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 	if got.Status != release.StatusSucceeded {
 		t.Fatalf("status %s, error log:\n%s", got.Status, got.ErrorLog)
 	}
-	if got.Type != release.TypeApply || got.StartedAt == nil || got.FinishedAt == nil || got.DurationMS() == nil {
+	if got.Type != release.TypeApply {
+		t.Fatalf("release record: %+v", got)
+	}
+	if got.StartedAt == nil {
+		t.Fatalf("release record: %+v", got)
+	}
+	if got.FinishedAt == nil {
+		t.Fatalf("release record: %+v", got)
+	}
+	if got.DurationMS() == nil {
 		t.Fatalf("release record: %+v", got)
 	}
 	if !strings.HasPrefix(got.BlueprintVersion, "sha256:") {
 		t.Fatalf("blueprint version %q", got.BlueprintVersion)
 	}
 	for _, p := range got.Phases {
-		if p.Status != release.PhaseSucceeded || p.StartedAt == nil || p.Duration == nil {
+		if p.Status != release.PhaseSucceeded {
+			t.Fatalf("phase %s: %+v", p.Name, p)
+		}
+		if p.StartedAt == nil {
+			t.Fatalf("phase %s: %+v", p.Name, p)
+		}
+		if p.Duration == nil {
 			t.Fatalf("phase %s: %+v", p.Name, p)
 		}
 	}
@@ -51,7 +66,10 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 		t.Fatalf("summary %+v", got.Summary)
 	}
 	changes, err := h.store.ListChanges(ctx, r.ID, store.ChangeFilter{})
-	if err != nil || len(changes) != 3 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 3 {
 		t.Fatalf("changes: %v %d", err, len(changes))
 	}
 	var web *store.StoredChange
@@ -60,7 +78,10 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 			web = &changes[i]
 		}
 	}
-	if web == nil || web.Action != release.ChangeCreate {
+	if web == nil {
+		t.Fatalf("no create of terraform_data.web in %+v", changes)
+	}
+	if web.Action != release.ChangeCreate {
 		t.Fatalf("no create of terraform_data.web in %+v", changes)
 	}
 	foundImage := false
@@ -93,12 +114,18 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 	if !strings.Contains(text, "Apply complete! Resources: 3 added") {
 		t.Fatalf("apply output missing from the log:\n%s", text)
 	}
-	if strings.Contains(text, h.url) || strings.Contains(text, "shiplog_tmpl") {
+	if strings.Contains(text, h.url) {
+		t.Fatal("the database URL reached the log")
+	}
+	if strings.Contains(text, "shiplog_tmpl") {
 		t.Fatal("the database URL reached the log")
 	}
 
 	rs, err := h.store.ListResourceStatus(ctx, "shop", "")
-	if err != nil || len(rs) != 3 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
 		t.Fatalf("resource status: %v %+v", err, rs)
 	}
 	for _, s := range rs {
@@ -111,7 +138,10 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(deps) != 1 || deps[0].ArtifactURI != "registry.example.com/shop/web:2.0.0" {
+	if len(deps) != 1 {
+		t.Fatalf("deployments %+v", deps)
+	}
+	if deps[0].ArtifactURI != "registry.example.com/shop/web:2.0.0" {
 		t.Fatalf("deployments %+v", deps)
 	}
 
@@ -119,7 +149,13 @@ func TestApplyReleaseRecordsEverything(t *testing.T) {
 	r2 := h.release("shop", "terraform-apply", func(r *release.Release) { r.Artifacts = got.Artifacts })
 	h.runOnce(w)
 	got2 := h.get(r2.ID)
-	if got2.Status != release.StatusSucceeded || got2.Summary.Total() != 0 || got2.Summary.NoOp != 3 {
+	if got2.Status != release.StatusSucceeded {
+		t.Fatalf("second release: %s %+v\n%s", got2.Status, got2.Summary, got2.ErrorLog)
+	}
+	if got2.Summary.Total() != 0 {
+		t.Fatalf("second release: %s %+v\n%s", got2.Status, got2.Summary, got2.ErrorLog)
+	}
+	if got2.Summary.NoOp != 3 {
 		t.Fatalf("second release: %s %+v\n%s", got2.Status, got2.Summary, got2.ErrorLog)
 	}
 }

@@ -132,16 +132,17 @@ func holds(b []byte, s string) bool {
 			if err != nil {
 				continue
 			}
-			inner, _ := io.ReadAll(rc)
+			inner, err := io.ReadAll(rc)
 			rc.Close()
-			if holds(inner, s) {
+			if err != nil || holds(inner, s) {
+				// an unreadable member cannot be shown clean
 				return true
 			}
 		}
 	}
 	if gz, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
-		inner, _ := io.ReadAll(gz)
-		if holds(inner, s) {
+		inner, err := io.ReadAll(gz)
+		if err != nil || holds(inner, s) {
 			return true
 		}
 	}
@@ -166,6 +167,17 @@ func (h *harness) pending(t *testing.T, w *worker.Worker) *release.Release {
 		t.Fatalf("release %d is %s, want PENDING_APPROVAL:\n%s", r.ID, got.Status, got.ErrorLog)
 	}
 	return r
+}
+
+// applied runs a release of "shop" through approval to its end.
+func (h *harness) applied(t *testing.T, w *worker.Worker) {
+	t.Helper()
+	r := h.pending(t, w)
+	approve(t, h, r.ID, "dana")
+	h.runOnce(w)
+	if got := h.get(r.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release %d is %s, want SUCCEEDED:\n%s", r.ID, got.Status, got.ErrorLog)
+	}
 }
 
 // After a reject, an abort while pending approval, and a full apply, no
@@ -195,22 +207,17 @@ func TestSecretsLeaveNothingBehind(t *testing.T) {
 	})
 	t.Run("applied", func(t *testing.T) {
 		h, w := secretHarness(t)
-		r := h.pending(t, w)
-		approve(t, h, r.ID, "dana")
-		h.runOnce(w)
-		if got := h.get(r.ID); got.Status != release.StatusSucceeded {
-			t.Fatalf("status %s\n%s", got.Status, got.ErrorLog)
-		}
+		h.applied(t, w)
 		noSecretUnder(t, h.cfg.WorkDir, secretValue)
 	})
 	t.Run("database dump", func(t *testing.T) {
 		h, w := secretHarness(t)
-		r := h.pending(t, w)
-		approve(t, h, r.ID, "dana")
-		h.runOnce(w)
+		h.applied(t, w)
 		h.pending(t, w) // left waiting: its plan is stored
 		var plans, states int
-		h.store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM plan_files), (SELECT count(*) FROM state_versions)`).Scan(&plans, &states)
+		if err := h.store.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM plan_files), (SELECT count(*) FROM state_versions)`).Scan(&plans, &states); err != nil {
+			t.Fatal(err)
+		}
 		if plans < 2 {
 			t.Fatalf("%d plan files stored: the dump would prove nothing", plans)
 		}
@@ -258,7 +265,10 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 			t.Errorf("terraform recorded the backend's %s in the working copy: %s", k, b)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "shiplog", "*"))
+	files, err := filepath.Glob(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "shiplog", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {

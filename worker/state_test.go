@@ -100,7 +100,9 @@ func TestStateVersionsRecordEachRelease(t *testing.T) {
 	w := h.worker()
 	r1 := h.release("shop", "terraform-apply")
 	h.runOnce(w)
-	h.store.Pool().Exec(ctx, `UPDATE environments SET source = $1 WHERE name = 'shop'`, release.Source{Dir: namedConfig(t, "v2", 2)})
+	if _, err := h.store.Pool().Exec(ctx, `UPDATE environments SET source = $1 WHERE name = 'shop'`, release.Source{Dir: namedConfig(t, "v2", 2)}); err != nil {
+		t.Fatal(err)
+	}
 	r2 := h.release("shop", "terraform-apply")
 	h.runOnce(w)
 	for _, r := range []*release.Release{r1, r2} {
@@ -132,7 +134,9 @@ func TestStateVersionsRecordEachRelease(t *testing.T) {
 		t.Fatalf("newest state version has %d resources, want 2", vs[0].Resources)
 	}
 	var clear int
-	h.store.Pool().QueryRow(ctx, `SELECT count(*) FROM state_versions WHERE position('"lineage"'::bytea in sealed_state) > 0`).Scan(&clear)
+	if err := h.store.Pool().QueryRow(ctx, `SELECT count(*) FROM state_versions WHERE position('"lineage"'::bytea in sealed_state) > 0`).Scan(&clear); err != nil {
+		t.Fatal(err)
+	}
 	if clear != 0 {
 		t.Fatalf("%d state versions stored in clear", clear)
 	}

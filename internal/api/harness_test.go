@@ -151,7 +151,11 @@ func (h *harness) fails(method, path, token string, body any, status int) apiErr
 	h.t.Helper()
 	code, b := h.do(method, path, token, body)
 	var e apiError
-	if err := json.Unmarshal(b, &e); err != nil || e.Error.Code == "" {
+	err := json.Unmarshal(b, &e)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if e.Error.Code == "" {
 		h.t.Fatalf("%s %s: want a JSON error, got %d %q", method, path, code, b)
 	}
 	if code != status {
@@ -190,7 +194,13 @@ func (h *harness) get(id int64) *release.Release {
 func (h *harness) claim(id int64) {
 	h.t.Helper()
 	r, err := h.st.Claim(context.Background(), "fake-worker", time.Minute)
-	if err != nil || r == nil || r.ID != id {
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if r == nil {
+		h.t.Fatalf("claiming release %d: got %v, %v", id, r, err)
+	}
+	if r.ID != id {
 		h.t.Fatalf("claiming release %d: got %v, %v", id, r, err)
 	}
 }
@@ -245,7 +255,7 @@ func (h *harness) stream(ctx context.Context, client *http.Client, id int64, cur
 	if resp.StatusCode != 200 {
 		b, err := io.ReadAll(resp.Body)
 		if err != nil {
-			h.t.Fatal(err)
+			return fmt.Errorf("stream: %d (reading the answer: %w)", resp.StatusCode, err)
 		}
 		return fmt.Errorf("stream: %d %s", resp.StatusCode, b)
 	}

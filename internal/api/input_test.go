@@ -90,14 +90,20 @@ func TestBadInput(t *testing.T) {
 			}
 			if c.name == "wrong content type" {
 				code, b := h.doWithType(c.method, c.path, "writer", c.body, "application/x-www-form-urlencoded")
-				if code != c.status || !strings.Contains(string(b), c.says) {
+				if code != c.status {
+					t.Fatalf("%d %s", code, b)
+				}
+				if !strings.Contains(string(b), c.says) {
 					t.Fatalf("%d %s", code, b)
 				}
 				return
 			}
 			tok := "admin"
 			e := h.fails(c.method, c.path, tok, body, c.status)
-			if e.Error.Field != c.field || !strings.Contains(strings.ToLower(e.Error.Message), strings.ToLower(c.says)) {
+			if e.Error.Field != c.field {
+				t.Fatalf("error %+v: want field %q and a message saying %q", e.Error, c.field, c.says)
+			}
+			if !strings.Contains(strings.ToLower(e.Error.Message), strings.ToLower(c.says)) {
 				t.Fatalf("error %+v: want field %q and a message saying %q", e.Error, c.field, c.says)
 			}
 			if want := map[int]string{400: "invalid", 404: "not_found", 409: "conflict", 405: "invalid", 415: "invalid"}[c.status]; e.Error.Code != want {
@@ -110,7 +116,10 @@ func TestBadInput(t *testing.T) {
 	h.call("GET", "/api/v1/releases", "reader", nil, 200, &rl)
 	var al apiwire.ArtifactList
 	h.call("GET", "/api/v1/artifacts", "reader", nil, 200, &al)
-	if len(rl.Releases) != 0 || len(al.Artifacts) != 0 {
+	if len(rl.Releases) != 0 {
+		t.Fatalf("bad requests left %d releases and %d artifacts", len(rl.Releases), len(al.Artifacts))
+	}
+	if len(al.Artifacts) != 0 {
 		t.Fatalf("bad requests left %d releases and %d artifacts", len(rl.Releases), len(al.Artifacts))
 	}
 
@@ -122,7 +131,13 @@ func TestBadInput(t *testing.T) {
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	var pr apiwire.PlanResult
 	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/plan", rel.ID), "writer", planJSON, 200, &pr)
-	if pr.Summary.Create != 1 || pr.Summary.Update != 1 || pr.Summary.NoOp != 1 {
+	if pr.Summary.Create != 1 {
+		t.Fatalf("ingested: %+v", pr)
+	}
+	if pr.Summary.Update != 1 {
+		t.Fatalf("ingested: %+v", pr)
+	}
+	if pr.Summary.NoOp != 1 {
 		t.Fatalf("ingested: %+v", pr)
 	}
 	bigPlan := `{"format_version":"1.2","resource_changes":[` + strings.Repeat(` `, 8192) + `]}`
@@ -172,7 +187,10 @@ func TestCursors(t *testing.T) {
 		h.call("GET", "/api/v1/releases?environment=a&limit=2&cursor="+url.QueryEscape(cursor), "reader", nil, 200, &p)
 		for _, r := range p.Releases {
 			got = append(got, r.ID)
-			if r.Environment != "a" || len(r.Phases) != 2 {
+			if r.Environment != "a" {
+				t.Fatalf("listed release %+v", r)
+			}
+			if len(r.Phases) != 2 {
 				t.Fatalf("listed release %+v", r)
 			}
 		}
@@ -193,7 +211,10 @@ func TestCursors(t *testing.T) {
 		}
 		cursor = p.NextCursor
 	}
-	if fmt.Sprint(got) != fmt.Sprint(want) || pages != 3 {
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("paged %v in %d pages, want %v (newest first)", got, pages, want)
+	}
+	if pages != 3 {
 		t.Fatalf("paged %v in %d pages, want %v (newest first)", got, pages, want)
 	}
 	var p apiwire.ReleaseList
@@ -202,7 +223,10 @@ func TestCursors(t *testing.T) {
 		t.Fatalf("filtered: %d", len(p.Releases))
 	}
 	h.call("GET", "/api/v1/releases?status=FAILED,SUCCEEDED", "reader", nil, 200, &p)
-	if len(p.Releases) != 0 || p.NextCursor != "" {
+	if len(p.Releases) != 0 {
+		t.Fatalf("no match: %+v", p)
+	}
+	if p.NextCursor != "" {
 		t.Fatalf("no match: %+v", p)
 	}
 }

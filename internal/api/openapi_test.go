@@ -64,7 +64,9 @@ func TestOpenAPIListsExactlyTheServedRoutes(t *testing.T) {
 				Summary     string                     `json:"summary"`
 				Responses   map[string]json.RawMessage `json:"responses"`
 			}
-			json.Unmarshal(raw, &op)
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Error(err)
+			}
 			if op.OperationID == "" || op.Summary == "" || len(op.Responses) == 0 {
 				t.Errorf("%s %s: incomplete operation %s", method, path, raw)
 			}

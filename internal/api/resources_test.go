@@ -18,11 +18,26 @@ func TestEnvironments(t *testing.T) {
 	h.call("POST", "/api/v1/environments", "admin", apiwire.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/tmp"},
 		ApprovalRequired: true, PhaseTimeouts: map[string]string{"apply": "45m"},
 		Variables: []release.Variable{{Name: "region", Value: "eu-west-1"}, {Name: "password", Value: "hunter2", Sensitive: true}}}, 201, &e)
-	if e.Name != "prod" || e.Namespace != "default" || e.DefaultTemplate != "terraform-apply" || e.PhaseTimeouts["apply"] != "45m0s" || e.ID == 0 {
+	if e.Name != "prod" {
+		t.Fatalf("created: %+v", e)
+	}
+	if e.Namespace != "default" {
+		t.Fatalf("created: %+v", e)
+	}
+	if e.DefaultTemplate != "terraform-apply" {
+		t.Fatalf("created: %+v", e)
+	}
+	if e.PhaseTimeouts["apply"] != "45m0s" {
+		t.Fatalf("created: %+v", e)
+	}
+	if e.ID == 0 {
 		t.Fatalf("created: %+v", e)
 	}
 	_, body := h.do("GET", "/api/v1/environments/prod", "reader", nil)
-	if strings.Contains(string(body), "hunter2") || !strings.Contains(string(body), "eu-west-1") {
+	if strings.Contains(string(body), "hunter2") {
+		t.Fatalf("environment shows secrets or lacks values: %s", body)
+	}
+	if !strings.Contains(string(body), "eu-west-1") {
 		t.Fatalf("environment shows secrets or lacks values: %s", body)
 	}
 	// A read environment can be sent back as is; a sensitive variable
@@ -33,14 +48,20 @@ func TestEnvironments(t *testing.T) {
 		t.Fatalf("updated: %+v", e)
 	}
 	env, err := h.st.EnvironmentForRun(context.Background(), "prod")
-	if err != nil || env.Variables[1].Value != "hunter2" {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Variables[1].Value != "hunter2" {
 		t.Fatalf("sensitive value after update: %+v %v", env, err)
 	}
 	h.fails("PUT", "/api/v1/environments/nope", "admin", apiwire.EnvironmentRequest{Source: release.Source{Dir: "/x"}}, 404)
 	h.fails("POST", "/api/v1/environments", "writer", apiwire.EnvironmentRequest{Name: "x", Source: release.Source{Dir: "/x"}}, 403)
 	var l apiwire.EnvironmentList
 	h.call("GET", "/api/v1/environments", "reader", nil, 200, &l)
-	if len(l.Environments) != 1 || l.Environments[0].Name != "prod" {
+	if len(l.Environments) != 1 {
+		t.Fatalf("list: %+v", l)
+	}
+	if l.Environments[0].Name != "prod" {
 		t.Fatalf("list: %+v", l)
 	}
 }
@@ -57,7 +78,10 @@ func TestArtifacts(t *testing.T) {
 	h.call("POST", "/api/v1/artifacts", "writer", apiwire.ArtifactRequest{URI: "oci://reg/api:1", AppName: "api", StackName: "shop"}, 201, nil)
 	var a release.Artifact
 	h.call("GET", "/api/v1/artifacts/latest?app_name=web&stack_name=shop", "reader", nil, 200, &a)
-	if a.ID != ids[3] || a.RegistrationMetadata["commit"] != "abc" {
+	if a.ID != ids[3] {
+		t.Fatalf("latest: %+v", a)
+	}
+	if a.RegistrationMetadata["commit"] != "abc" {
 		t.Fatalf("latest: %+v", a)
 	}
 	h.fails("GET", "/api/v1/artifacts/latest?app_name=nope", "reader", nil, 404)
@@ -67,13 +91,22 @@ func TestArtifacts(t *testing.T) {
 	}
 	var l apiwire.ArtifactList
 	h.call("GET", "/api/v1/artifacts?app_name=web&limit=3", "reader", nil, 200, &l)
-	if len(l.Artifacts) != 3 || l.NextCursor == "" {
+	if len(l.Artifacts) != 3 {
+		t.Fatalf("page 1: %+v", l)
+	}
+	if l.NextCursor == "" {
 		t.Fatalf("page 1: %+v", l)
 	}
 	cursor := l.NextCursor
 	l = apiwire.ArtifactList{}
 	h.call("GET", "/api/v1/artifacts?app_name=web&limit=3&cursor="+cursor, "reader", nil, 200, &l)
-	if len(l.Artifacts) != 1 || l.Artifacts[0].ID != ids[0] || l.NextCursor != "" {
+	if len(l.Artifacts) != 1 {
+		t.Fatalf("page 2: %+v", l)
+	}
+	if l.Artifacts[0].ID != ids[0] {
+		t.Fatalf("page 2: %+v", l)
+	}
+	if l.NextCursor != "" {
 		t.Fatalf("page 2: %+v", l)
 	}
 	h.call("GET", "/api/v1/artifacts?build_id=b2", "reader", nil, 200, &l)
@@ -83,7 +116,13 @@ func TestArtifacts(t *testing.T) {
 	// A release deploys an existing artifact by id and a new one inline.
 	h.env("shop")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Artifacts: []apiwire.ArtifactRef{{ID: ids[2]}, {URI: "oci://reg/worker:9", AppName: "worker"}}})
-	if len(rel.Artifacts) != 2 || rel.Artifacts[0].ID != ids[2] || rel.Artifacts[1].ID == 0 {
+	if len(rel.Artifacts) != 2 {
+		t.Fatalf("release artifacts: %+v", rel.Artifacts)
+	}
+	if rel.Artifacts[0].ID != ids[2] {
+		t.Fatalf("release artifacts: %+v", rel.Artifacts)
+	}
+	if rel.Artifacts[1].ID == 0 {
 		t.Fatalf("release artifacts: %+v", rel.Artifacts)
 	}
 }
@@ -109,7 +148,16 @@ func TestSignOffAndRollback(t *testing.T) {
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "writer", `{"status": "APPROVED"}`, 403)
 	var r release.Release
 	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "approver", apiwire.SignOffRequest{Status: release.SignOffApproved, Comment: "looks good"}, 200, &r)
-	if r.SignOff.Status != release.SignOffApproved || r.SignOff.By != "approver" || r.SignOff.At == nil || r.SignOff.Comment != "looks good" {
+	if r.SignOff.Status != release.SignOffApproved {
+		t.Fatalf("sign-off: %+v", r.SignOff)
+	}
+	if r.SignOff.By != "approver" {
+		t.Fatalf("sign-off: %+v", r.SignOff)
+	}
+	if r.SignOff.At == nil {
+		t.Fatalf("sign-off: %+v", r.SignOff)
+	}
+	if r.SignOff.Comment != "looks good" {
 		t.Fatalf("sign-off: %+v", r.SignOff)
 	}
 	e := h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/signoff", v2.ID), "approver", `{"status": "REJECTED"}`, 409)
@@ -132,7 +180,16 @@ func TestSignOffAndRollback(t *testing.T) {
 		t.Fatalf("rollback release: %+v", rb)
 	}
 	vars, err := h.st.ReleaseVariables(ctx, rb.ID)
-	if err != nil || len(vars) != 2 || vars[0].Value != "s3cret-v1" || !vars[0].Sensitive {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vars) != 2 {
+		t.Fatalf("rollback variables: %+v %v", vars, err)
+	}
+	if vars[0].Value != "s3cret-v1" {
+		t.Fatalf("rollback variables: %+v %v", vars, err)
+	}
+	if !vars[0].Sensitive {
 		t.Fatalf("rollback variables: %+v %v", vars, err)
 	}
 	for _, v := range h.get(rb.ID).Variables {
@@ -164,7 +221,10 @@ func TestRecordPlanAndHealth(t *testing.T) {
 		rel.Summary.Create != 1 || rel.Summary.Update != 1 || rel.BlueprintVersion != "git-abc" || rel.FinishedAt == nil {
 		t.Fatalf("recorded plan: %+v", rel)
 	}
-	if rel.Phases[0].Status != release.PhaseSkipped || rel.Phases[1].Status != release.PhaseSucceeded {
+	if rel.Phases[0].Status != release.PhaseSkipped {
+		t.Fatalf("recorded phases: %+v", rel.Phases)
+	}
+	if rel.Phases[1].Status != release.PhaseSucceeded {
 		t.Fatalf("recorded phases: %+v", rel.Phases)
 	}
 	// it is never queued for a worker
@@ -177,21 +237,39 @@ func TestRecordPlanAndHealth(t *testing.T) {
 		t.Fatalf("changes with no-ops: %+v", cl)
 	}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?module=module.db", rel.ID), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.Changes[0].Action != release.ChangeUpdate || cl.Changes[0].Fields[0].Path != "input" {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("module changes: %+v", cl)
+	}
+	if cl.Changes[0].Action != release.ChangeUpdate {
+		t.Fatalf("module changes: %+v", cl)
+	}
+	if cl.Changes[0].Fields[0].Path != "input" {
 		t.Fatalf("module changes: %+v", cl)
 	}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?kind=output", rel.ID), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.Changes[0].Kind != release.KindOutput {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("outputs: %+v", cl)
+	}
+	if cl.Changes[0].Kind != release.KindOutput {
 		t.Fatalf("outputs: %+v", cl)
 	}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?limit=1", rel.ID), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.NextCursor == "" {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("page 1: %+v", cl)
+	}
+	if cl.NextCursor == "" {
 		t.Fatalf("page 1: %+v", cl)
 	}
 	first, cursor := cl.Changes[0].Address, cl.NextCursor
 	cl = apiwire.ChangeList{}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?limit=1&cursor=%s", rel.ID, cursor), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.Changes[0].Address == first || cl.NextCursor != "" {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("page 2: %+v", cl)
+	}
+	if cl.Changes[0].Address == first {
+		t.Fatalf("page 2: %+v", cl)
+	}
+	if cl.NextCursor != "" {
 		t.Fatalf("page 2: %+v", cl)
 	}
 	h.fails("POST", "/api/v1/environments/nope/plans", "writer", planJSON, 404)
@@ -203,12 +281,18 @@ func TestRecordPlanAndHealth(t *testing.T) {
 	}
 	var rl apiwire.ResourceList
 	h.call("POST", "/api/v1/environments/prod/resources/health", "writer", apiwire.HealthReport{Address: "terraform_data.web", HealthStatus: release.Degraded}, 200, &rl)
-	if len(rl.Resources) != 1 || rl.Resources[0].HealthStatus != release.Degraded {
+	if len(rl.Resources) != 1 {
+		t.Fatalf("health: %+v", rl)
+	}
+	if rl.Resources[0].HealthStatus != release.Degraded {
 		t.Fatalf("health: %+v", rl)
 	}
 	h.fails("POST", "/api/v1/environments/prod/resources/health", "writer", apiwire.HealthReport{Address: "terraform_data.nope", HealthStatus: release.Healthy}, 404)
 	h.call("GET", "/api/v1/environments/prod/resources?address=terraform_data.web", "reader", nil, 200, &rl)
-	if len(rl.Resources) != 1 || rl.Resources[0].SyncStatus != release.InSync {
+	if len(rl.Resources) != 1 {
+		t.Fatalf("resources: %+v", rl)
+	}
+	if rl.Resources[0].SyncStatus != release.InSync {
 		t.Fatalf("resources: %+v", rl)
 	}
 }
@@ -218,7 +302,10 @@ func TestHealthReadinessMetrics(t *testing.T) {
 	var hl apiwire.Health
 	h.call("GET", "/healthz", "", nil, 200, &hl)
 	h.call("GET", "/readyz", "", nil, 200, &hl)
-	if hl.Status != "ready" || len(hl.Migrations) == 0 {
+	if hl.Status != "ready" {
+		t.Fatalf("readyz: %+v", hl)
+	}
+	if len(hl.Migrations) == 0 {
 		t.Fatalf("readyz: %+v", hl)
 	}
 	h.env("prod")
@@ -239,7 +326,10 @@ func TestHealthReadinessMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if code != 200 || t.Failed() {
+	if code != 200 {
+		t.Fatalf("metrics (%d):\n%s", code, m)
+	}
+	if t.Failed() {
 		t.Fatalf("metrics (%d):\n%s", code, m)
 	}
 }
@@ -263,7 +353,13 @@ func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
 	eventually(t, func() bool { return h.get(rel.ID).SignOff.By == "bob" })
 	var l apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?environment=prod", "reader", nil, 200, &l)
-	if len(l.Releases) != 1 || l.Releases[0].SignOff.By != "bob" || len(l.Releases[0].Phases) != 2 {
+	if len(l.Releases) != 1 {
+		t.Fatalf("listed after sign-off: %+v", l.Releases)
+	}
+	if l.Releases[0].SignOff.By != "bob" {
+		t.Fatalf("listed after sign-off: %+v", l.Releases)
+	}
+	if len(l.Releases[0].Phases) != 2 {
 		t.Fatalf("listed after sign-off: %+v", l.Releases)
 	}
 	// a plan ingested into it changes its summary, seen at once

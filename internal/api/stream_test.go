@@ -49,7 +49,16 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shop", Artifacts: []apiwire.ArtifactRef{
 		{URI: "registry.example.com/shop/web:2.0.0", BuildID: "build-7", AppName: "web", StackName: "shop"}}})
-	if rel.Status.Terminal() || rel.TriggeredBy != "pipeline" || rel.Template != "terraform-apply" || len(rel.Phases) != 4 {
+	if rel.Status.Terminal() {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if rel.TriggeredBy != "pipeline" {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if rel.Template != "terraform-apply" {
+		t.Fatalf("created release: %+v", rel)
+	}
+	if len(rel.Phases) != 4 {
 		t.Fatalf("created release: %+v", rel)
 	}
 
@@ -70,7 +79,9 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 			}
 			streamed = append(streamed, le)
 		case "end":
-			json.Unmarshal([]byte(e.data), &end)
+			if err := json.Unmarshal([]byte(e.data), &end); err != nil {
+				t.Error(err)
+			}
 			return false
 		}
 		return true
@@ -79,7 +90,10 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		t.Fatalf("stream: %v", err)
 	}
 	got := h.get(rel.ID)
-	if got.Status != release.StatusSucceeded || end.Status != release.StatusSucceeded {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("release %s, stream end %+v; error log:\n%s", got.Status, end, got.ErrorLog)
+	}
+	if end.Status != release.StatusSucceeded {
 		t.Fatalf("release %s, stream end %+v; error log:\n%s", got.Status, end, got.ErrorLog)
 	}
 	// The stream had every line, once, in order: the same as the pages.
@@ -94,11 +108,17 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		}
 		cursor = p.NextCursor
 	}
-	if len(streamed) == 0 || len(streamed) != len(paged) {
+	if len(streamed) == 0 {
+		t.Fatalf("streamed %d lines, pages hold %d", len(streamed), len(paged))
+	}
+	if len(streamed) != len(paged) {
 		t.Fatalf("streamed %d lines, pages hold %d", len(streamed), len(paged))
 	}
 	for i := range streamed {
-		if streamed[i].Seq != int64(i+1) || streamed[i].Text != paged[i].Text {
+		if streamed[i].Seq != int64(i+1) {
+			t.Fatalf("line %d: streamed %+v, paged %+v", i, streamed[i], paged[i])
+		}
+		if streamed[i].Text != paged[i].Text {
 			t.Fatalf("line %d: streamed %+v, paged %+v", i, streamed[i], paged[i])
 		}
 	}
@@ -107,11 +127,20 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	}
 	// wait = GET until finished; it is, with its phases timed.
 	for _, p := range got.Phases {
-		if p.Status != release.PhaseSucceeded || p.DurationMS() == nil {
+		if p.Status != release.PhaseSucceeded {
+			t.Fatalf("phase %+v", p)
+		}
+		if p.DurationMS() == nil {
 			t.Fatalf("phase %+v", p)
 		}
 	}
-	if got.Summary.Create != 3 || len(got.Artifacts) != 1 || got.Artifacts[0].BuildID != "build-7" {
+	if got.Summary.Create != 3 {
+		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
+	}
+	if len(got.Artifacts) != 1 {
+		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
+	}
+	if got.Artifacts[0].BuildID != "build-7" {
 		t.Fatalf("summary %+v, artifacts %+v", got.Summary, got.Artifacts)
 	}
 	var cl apiwire.ChangeList
@@ -120,11 +149,23 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		t.Fatalf("changes: %+v", cl)
 	}
 	web := cl.Changes[len(cl.Changes)-1]
-	if web.Address != "terraform_data.web" || web.Kind != release.KindResource || web.Phase != "plan" || len(web.Fields) == 0 {
+	if web.Address != "terraform_data.web" {
+		t.Fatalf("web change: %+v", web)
+	}
+	if web.Kind != release.KindResource {
+		t.Fatalf("web change: %+v", web)
+	}
+	if web.Phase != "plan" {
+		t.Fatalf("web change: %+v", web)
+	}
+	if len(web.Fields) == 0 {
 		t.Fatalf("web change: %+v", web)
 	}
 	h.call("GET", fmt.Sprintf("/api/v1/releases/%d/changes?type=terraform_data&address_prefix=terraform_data.d", rel.ID), "reader", nil, 200, &cl)
-	if len(cl.Changes) != 1 || cl.Changes[0].Address != "terraform_data.database" {
+	if len(cl.Changes) != 1 {
+		t.Fatalf("filtered changes: %+v", cl)
+	}
+	if cl.Changes[0].Address != "terraform_data.database" {
 		t.Fatalf("filtered changes: %+v", cl)
 	}
 	var rs apiwire.ResourceList
@@ -134,12 +175,14 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 	}
 	// A stream of a finished release sends what is left and ends.
 	n := 0
-	h.stream(sctx, http.DefaultClient, rel.ID, strconv.Itoa(len(streamed)-2), "", func(e event) bool {
+	if err := h.stream(sctx, http.DefaultClient, rel.ID, strconv.Itoa(len(streamed)-2), "", func(e event) bool {
 		if e.name == "log" {
 			n++
 		}
 		return e.name != "end"
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if n != 2 {
 		t.Fatalf("resuming 2 lines before the end sent %d", n)
 	}
@@ -171,7 +214,13 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.lines(id, 0, 5, "plan")
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", apiwire.CommentRequest{Comment: "wrong branch"}, 200, &r)
-			if r.Status != release.StatusInProgress || r.AbortRequested == nil || r.AbortRequested.By != "writer" {
+			if r.Status != release.StatusInProgress {
+				t.Fatalf("abort of a running release: %+v", r)
+			}
+			if r.AbortRequested == nil {
+				t.Fatalf("abort of a running release: %+v", r)
+			}
+			if r.AbortRequested.By != "writer" {
 				t.Fatalf("abort of a running release: %+v", r)
 			}
 			h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", nil, 409)
@@ -182,7 +231,10 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.lines(id, 0, 5, "plan")
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/abort", id), "writer", nil, 200, &r)
-			if r.Status != release.StatusAborted || !strings.Contains(r.ErrorLog, "aborted by writer") {
+			if r.Status != release.StatusAborted {
+				t.Fatalf("abort of a queued release: %+v", r)
+			}
+			if !strings.Contains(r.ErrorLog, "aborted by writer") {
 				t.Fatalf("abort of a queued release: %+v", r)
 			}
 		}, release.StatusAborted},
@@ -193,7 +245,16 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "reader", nil, 403)
 			var r release.Release
 			h.call("POST", fmt.Sprintf("/api/v1/releases/%d/reject", id), "approver", apiwire.CommentRequest{Comment: "not today"}, 200, &r)
-			if r.Status != release.StatusRejected || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "not today" {
+			if r.Status != release.StatusRejected {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.By != "approver" {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.At == nil {
+				t.Fatalf("rejected: %+v", r.Approval)
+			}
+			if r.Approval.Comment != "not today" {
 				t.Fatalf("rejected: %+v", r.Approval)
 			}
 			e := h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", id), "approver", nil, 409)
@@ -219,7 +280,9 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 					case "log":
 						res.logs++
 					case "end":
-						json.Unmarshal([]byte(e.data), &res.end)
+						if err := json.Unmarshal([]byte(e.data), &res.end); err != nil {
+							t.Error(err)
+						}
 						return false
 					}
 					return true
@@ -230,7 +293,16 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 			c.run(rel.ID)
 			select {
 			case res := <-done:
-				if res.err != nil || res.logs != 5 || res.end.Status != c.want || res.end.Cursor != "5" {
+				if res.err != nil {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.logs != 5 {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.end.Status != c.want {
+					t.Fatalf("stream: %+v", res)
+				}
+				if res.end.Cursor != "5" {
 					t.Fatalf("stream: %+v", res)
 				}
 			case <-time.After(30 * time.Second):
@@ -258,7 +330,16 @@ func TestApprove(t *testing.T) {
 	h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "", nil, 401)
 	var r release.Release
 	h.call("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", apiwire.CommentRequest{Comment: "ship it"}, 200, &r)
-	if r.Status != release.StatusQueued || r.Approval.By != "approver" || r.Approval.At == nil || r.Approval.Comment != "ship it" {
+	if r.Status != release.StatusQueued {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.By != "approver" {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.At == nil {
+		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
+	}
+	if r.Approval.Comment != "ship it" {
 		t.Fatalf("approved: %s %+v", r.Status, r.Approval)
 	}
 	e := h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/approve", rel.ID), "approver", nil, 409)
@@ -303,7 +384,9 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 				}
 				seqs = append(seqs, n)
 			case "timeout":
-				json.Unmarshal([]byte(e.data), &timeout)
+				if err := json.Unmarshal([]byte(e.data), &timeout); err != nil {
+					t.Error(err)
+				}
 				return false
 			case "end":
 				ended = true
@@ -315,7 +398,10 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !ended {
-			if timeout.Reason != "max_stream" || timeout.Cursor == "" {
+			if timeout.Reason != "max_stream" {
+				t.Fatalf("timeout event: %+v", timeout)
+			}
+			if timeout.Cursor == "" {
 				t.Fatalf("timeout event: %+v", timeout)
 			}
 			timeouts++
@@ -335,24 +421,32 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 	}
 }
 
-// A release that writes nothing still gets keep-alives.
+// A release that writes nothing still gets keep-alives, and nothing else.
+// The stream is read until four keep-alives came; the deadline only bounds a
+// stream that never sends them (an event, not a clock, ends the read).
 func TestKeepAliveOnSilentRelease(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.KeepAlive = 40 * time.Millisecond })
 	h.env("quiet")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "quiet", Template: "full-plan"})
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	const want = 4
 	keepAlives, other := 0, 0
-	h.stream(ctx, http.DefaultClient, rel.ID, "", "", func(e event) bool {
+	if err := h.stream(ctx, http.DefaultClient, rel.ID, "", "", func(e event) bool {
 		if e.comment == "keep-alive" {
 			keepAlives++
 		} else if e.name != "" {
 			other++
 		}
-		return true
-	})
-	if keepAlives < 4 || other != 0 {
-		t.Fatalf("%d keep-alives and %d events in 400ms at a 40ms keep-alive", keepAlives, other)
+		return keepAlives < want
+	}); err != nil {
+		t.Fatalf("reading the stream of a silent release: %v", err)
+	}
+	if keepAlives != want {
+		t.Fatalf("the stream ended after %d keep-alives, want %d", keepAlives, want)
+	}
+	if other != 0 {
+		t.Fatalf("%d events on a silent release", other)
 	}
 }
 
@@ -368,12 +462,14 @@ func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		n := 0
-		h.stream(ctx, client, rel.ID, "", "", func(e event) bool {
+		if err := h.stream(ctx, client, rel.ID, "", "", func(e event) bool {
 			if e.name == "log" {
 				n++
 			}
 			return n < 10 || e.comment == "" // leave at the first keep-alive after the lines
-		})
+		}); err != nil {
+			t.Error(err)
+		}
 	}
 	open() // warm up: listener, pools, connections
 	settle := func(want int) int {
@@ -405,12 +501,14 @@ func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 	h.lines(rel.ID, 10, 1, "plan")
 	h.finish(rel.ID, release.StatusInProgress, release.StatusSucceeded)
 	n := 0
-	h.stream(context.Background(), client, rel.ID, "", "", func(e event) bool {
+	if err := h.stream(context.Background(), client, rel.ID, "", "", func(e event) bool {
 		if e.name == "log" {
 			n++
 		}
 		return e.name != "end"
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if n != 11 {
 		t.Fatalf("a stream after the others saw %d lines", n)
 	}
@@ -428,14 +526,21 @@ func TestEndStreamsOnShutdown(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		h.api.EndStreams()
 	}()
-	h.stream(context.Background(), http.DefaultClient, rel.ID, "", "", func(e event) bool {
+	if err := h.stream(context.Background(), http.DefaultClient, rel.ID, "", "", func(e event) bool {
 		if e.name == "timeout" {
-			json.Unmarshal([]byte(e.data), &timeout)
+			if err := json.Unmarshal([]byte(e.data), &timeout); err != nil {
+				t.Error(err)
+			}
 			return false
 		}
 		return true
-	})
-	if timeout.Reason != "shutdown" || timeout.Cursor != "3" {
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if timeout.Reason != "shutdown" {
+		t.Fatalf("timeout at shutdown: %+v", timeout)
+	}
+	if timeout.Cursor != "3" {
 		t.Fatalf("timeout at shutdown: %+v", timeout)
 	}
 }

@@ -144,11 +144,16 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustRun(t, as(admin), "env", "create", "shop", "--dir", dir, "--phase-timeout", "apply=20m", "--var", "replicas=3")
 	mustRun(t, as(admin), "env", "create", "prod", "--dir", dir, "--approval-required")
 	code, _, errOut := run(t, as(ci.Secret), "env", "create", "x", "--dir", dir)
-	if code != 1 || !strings.Contains(errOut, "forbidden") {
+	if code != 1 {
+		t.Fatalf("env create with a write token: %d %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "forbidden") {
 		t.Fatalf("env create with a write token: %d %s", code, errOut)
 	}
 	envs := decode[map[string][]map[string]any](t, mustRun(t, as(ci.Secret), "env", "list", "-o", "json"))
@@ -161,7 +166,10 @@ func TestServerAndPipelineCommands(t *testing.T) {
 
 	art := decode[release.Artifact](t, mustRun(t, as(ci.Secret), "artifact", "register", "registry.example.com/shop/web:2.0.0",
 		"--app", "web", "--stack", "shop", "--build-id", "b-42", "--meta", "commit=abc123"))
-	if art.ID == 0 || art.RegistrationMetadata["commit"] != "abc123" {
+	if art.ID == 0 {
+		t.Fatalf("artifact: %+v", art)
+	}
+	if art.RegistrationMetadata["commit"] != "abc123" {
 		t.Fatalf("artifact: %+v", art)
 	}
 	latest := decode[release.Artifact](t, mustRun(t, as(ci.Secret), "artifact", "show", "--latest", "--app", "web"))
@@ -179,7 +187,10 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		t.Fatalf("followed log:\n%s", logs)
 	}
 	got := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(r.ID), "--interval", "100ms"))
-	if got.Status != release.StatusSucceeded || got.Summary.Create != 3 {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
+	}
+	if got.Summary.Create != 3 {
 		t.Fatalf("waited: %s %+v\n%s", got.Status, got.Summary, got.ErrorLog)
 	}
 	first := got
@@ -222,18 +233,27 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	}
 	mustRun(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED", "-m", "verified")
 	code, _, errOut = run(t, as(approver), "release", "signoff", fmt.Sprint(r.ID), "--status", "APPROVED")
-	if code != 1 || !strings.Contains(errOut, "already signed off by alice") {
+	if code != 1 {
+		t.Fatalf("second sign-off: %d %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "already signed off by alice") {
 		t.Fatalf("second sign-off: %d %s", code, errOut)
 	}
 	status := mustRun(t, as(ci.Secret), "status", "-o", "table")
-	if !strings.Contains(status, "ready") || !regexp.MustCompile(`shop\s+1\s+SUCCEEDED\s+terraform-apply`).MatchString(status) {
+	if !strings.Contains(status, "ready") {
+		t.Fatalf("status:\n%s", status)
+	}
+	if !regexp.MustCompile(`shop\s+1\s+SUCCEEDED\s+terraform-apply`).MatchString(status) {
 		t.Fatalf("status:\n%s", status)
 	}
 
 	// Approval: the release waits; wait gives up (15); approve; it runs.
 	p := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "create", "--env", "prod"))
 	code, _, errOut = run(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--within", "4s", "--interval", "100ms")
-	if code != cli.ExitGaveUp || !strings.Contains(errOut, "gave up") {
+	if code != cli.ExitGaveUp {
+		t.Fatalf("wait on a release waiting for approval: %d %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "gave up") {
 		t.Fatalf("wait on a release waiting for approval: %d %s", code, errOut)
 	}
 	if code, _, _ := run(t, as(ci.Secret), "release", "approve", fmt.Sprint(p.ID)); code != 1 {
@@ -250,19 +270,34 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	}
 	mustRun(t, as(approver), "release", "approve", fmt.Sprint(p.ID), "-m", "go")
 	got = decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(p.ID), "--interval", "100ms"))
-	if got.Status != release.StatusSucceeded || got.Approval.By != "alice" {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("approved release: %s %+v", got.Status, got.Approval)
+	}
+	if got.Approval.By != "alice" {
 		t.Fatalf("approved release: %s %+v", got.Status, got.Approval)
 	}
 
 	// Rollback of shop to its first release.
 	rb := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "rollback", fmt.Sprint(r.ID)))
 	got = decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "wait", fmt.Sprint(rb.ID), "--interval", "100ms"))
-	if got.Status != release.StatusSucceeded || got.DeploymentType != release.DeploymentRollback || got.BlueprintVersion != first.BlueprintVersion || *got.RollbackOf != r.ID {
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("rollback: %+v", got)
+	}
+	if got.DeploymentType != release.DeploymentRollback {
+		t.Fatalf("rollback: %+v", got)
+	}
+	if got.BlueprintVersion != first.BlueprintVersion {
+		t.Fatalf("rollback: %+v", got)
+	}
+	if *got.RollbackOf != r.ID {
 		t.Fatalf("rollback: %+v", got)
 	}
 	// A plan made elsewhere, recorded.
 	rec := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "record-plan", "--env", "shop", writeFile(t, planJSON)))
-	if rec.Status != release.StatusSucceeded || rec.Summary.Create != 1 {
+	if rec.Status != release.StatusSucceeded {
+		t.Fatalf("recorded plan: %+v", rec)
+	}
+	if rec.Summary.Create != 1 {
 		t.Fatalf("recorded plan: %+v", rec)
 	}
 }
@@ -310,7 +345,13 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 	}
 	claim := func(id int64) {
 		r, err := st.Claim(ctx, "test", time.Minute)
-		if err != nil || r == nil || r.ID != id {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == nil {
+			t.Fatalf("claim: %v %v", r, err)
+		}
+		if r.ID != id {
 			t.Fatalf("claim: %v %v", r, err)
 		}
 	}
@@ -330,7 +371,13 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 		claim(id)
 		end(id, c.status)
 		code, out, errOut := run(t, as("ci"), "release", "wait", fmt.Sprint(id))
-		if code != c.code || !strings.Contains(out, string(c.status)) || (c.code != 0 && !strings.Contains(errOut, "boom")) {
+		if code != c.code {
+			t.Fatalf("wait on %s: exit %d, want %d\n%s%s", c.status, code, c.code, out, errOut)
+		}
+		if !strings.Contains(out, string(c.status)) {
+			t.Fatalf("wait on %s: exit %d, want %d\n%s%s", c.status, code, c.code, out, errOut)
+		}
+		if c.code != 0 && !strings.Contains(errOut, "boom") {
 			t.Fatalf("wait on %s: exit %d, want %d\n%s%s", c.status, code, c.code, out, errOut)
 		}
 	}
@@ -362,10 +409,14 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 				seq := int64(i*25 + j + 1)
 				es[j] = release.LogEntry{ReleaseID: id, Phase: "plan", Seq: seq, Time: time.Now(), Stream: release.Stdout, Text: fmt.Sprintf("line %d", seq), DeploymentType: release.DeploymentRegular}
 			}
-			st.AppendLogs(ctx, es)
+			if err := st.AppendLogs(ctx, es); err != nil {
+				t.Error(err)
+			}
 			time.Sleep(40 * time.Millisecond)
 		}
-		st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded})
+		if err := st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded}); err != nil {
+			t.Error(err)
+		}
 	}()
 	out := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--follow", "-o", "table")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -378,7 +429,10 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 		}
 	}
 	nd := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--after", "498")
-	if strings.Count(nd, "\n") != 2 || !strings.Contains(nd, `"seq":500`) {
+	if strings.Count(nd, "\n") != 2 {
+		t.Fatalf("JSON lines after 498:\n%s", nd)
+	}
+	if !strings.Contains(nd, `"seq":500`) {
 		t.Fatalf("JSON lines after 498:\n%s", nd)
 	}
 }

@@ -72,7 +72,13 @@ func server(t *testing.T) (endpoint string, clients map[string]*client.Client) {
 func wantCode(t *testing.T, err error, status int, code string) *client.Error {
 	t.Helper()
 	e, ok := client.AsError(err)
-	if !ok || e.Status != status || e.Code != code {
+	if !ok {
+		t.Fatalf("want %d %s, got %v", status, code, err)
+	}
+	if e.Status != status {
+		t.Fatalf("want %d %s, got %v", status, code, err)
+	}
+	if e.Code != code {
 		t.Fatalf("want %d %s, got %v", status, code, err)
 	}
 	return e
@@ -424,7 +430,10 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("list lab: %v", err)
 		}
-		if len(p.Releases) != 1 || p.Releases[0].ID != queued.ID {
+		if len(p.Releases) != 1 {
+			t.Fatalf("list lab: %+v, want only release %d", p, queued.ID)
+		}
+		if p.Releases[0].ID != queued.ID {
 			t.Fatalf("list lab: %+v, want only release %d", p, queued.ID)
 		}
 		p, err = c.reader.ListReleases(ctx, client.ReleaseFilter{Template: "full-plan", DeploymentType: release.DeploymentRegular,
@@ -432,7 +441,10 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("list full-plan: %v", err)
 		}
-		if len(p.Releases) != 1 || p.Releases[0].ID != recorded.ID {
+		if len(p.Releases) != 1 {
+			t.Fatalf("list full-plan: %+v, want only release %d", p, recorded.ID)
+		}
+		if p.Releases[0].ID != recorded.ID {
 			t.Fatalf("list full-plan: %+v, want only release %d", p, recorded.ID)
 		}
 		_, err = c.reader.ListReleases(ctx, client.ReleaseFilter{Statuses: []release.Status{"DONE"}})
@@ -520,7 +532,10 @@ func TestAgainstTheAPI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("filtered: %v", err)
 		}
-		if len(web.Changes) != 1 || web.Changes[0].Address != "terraform_data.web" {
+		if len(web.Changes) != 1 {
+			t.Fatalf("filtered: %+v, want only terraform_data.web", web)
+		}
+		if web.Changes[0].Address != "terraform_data.web" {
 			t.Fatalf("filtered: %+v, want only terraform_data.web", web)
 		}
 		none, err := c.reader.ListChanges(ctx, recorded.ID, client.ChangeFilter{Kind: release.KindOutput, All: true})

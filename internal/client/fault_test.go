@@ -100,7 +100,10 @@ func TestRefusedConnectionIsNotATimeout(t *testing.T) {
 	ln.Close()
 	c := newClient(t, "http://"+addr, time.Second)
 	_, err = c.GetRelease(context.Background(), 1)
-	if err == nil || errors.Is(err, client.ErrTimeout) {
+	if err == nil {
+		t.Fatalf("want a connection error, got %v", err)
+	}
+	if errors.Is(err, client.ErrTimeout) {
 		t.Fatalf("want a connection error, got %v", err)
 	}
 	if !strings.Contains(err.Error(), "refused") {
@@ -140,7 +143,16 @@ func TestErrorBodiesDecodeIntoError(t *testing.T) {
 			if !ok {
 				t.Fatalf("want *client.Error, got %T %v", err, err)
 			}
-			if e.Status != tc.status || e.Code != tc.code || e.Message != tc.message || e.Field != tc.field {
+			if e.Status != tc.status {
+				t.Fatalf("got %+v", e)
+			}
+			if e.Code != tc.code {
+				t.Fatalf("got %+v", e)
+			}
+			if e.Message != tc.message {
+				t.Fatalf("got %+v", e)
+			}
+			if e.Field != tc.field {
 				t.Fatalf("got %+v", e)
 			}
 			if e.Method != "GET" || e.Path != "/api/v1/releases/9" {
@@ -223,7 +235,10 @@ func TestLogStreamSilenceTimesOut(t *testing.T) {
 	if !errors.Is(err, client.ErrTimeout) {
 		t.Fatalf("want ErrTimeout, got %v", err)
 	}
-	if len(got) != 1 || got[0] != "hello" {
+	if len(got) != 1 {
+		t.Fatalf("got lines %q", got)
+	}
+	if got[0] != "hello" {
 		t.Fatalf("got lines %q", got)
 	}
 }
@@ -265,7 +280,10 @@ func TestLogStreamResumesAfterServerTimeout(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if strings.Join(got, ",") != "one,two" || strings.Join(cursors, ",") != ",1" {
+	if strings.Join(got, ",") != "one,two" {
+		t.Fatalf("lines %q, cursors %q", got, cursors)
+	}
+	if strings.Join(cursors, ",") != ",1" {
 		t.Fatalf("lines %q, cursors %q", got, cursors)
 	}
 }
@@ -274,7 +292,10 @@ func TestLogStreamCutShortIsAnError(t *testing.T) {
 	srv := answer(200, "text/event-stream", "event: log\nid: 1\ndata: {\"seq\": 1}\n\n")
 	defer srv.Close()
 	err := newClient(t, srv.URL, time.Second).StreamLogs(context.Background(), 5, "", func(release.LogEntry) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "ended before the release finished") {
+	if err == nil {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(err.Error(), "ended before the release finished") {
 		t.Fatalf("got %v", err)
 	}
 }

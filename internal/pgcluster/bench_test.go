@@ -27,7 +27,9 @@ func BenchmarkStart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		os.Chmod(dir, 0o755)
+		if err := os.Chmod(dir, 0o755); err != nil {
+			b.Error(err)
+		}
 		start := time.Now()
 		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir})
 		if err != nil {

@@ -23,7 +23,9 @@ func clusterDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(dir, 0o755)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
@@ -48,7 +50,10 @@ func TestStartReuseStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.Initialized || !first.Started {
+	if !first.Initialized {
+		t.Fatalf("cold start: initialized=%v started=%v", first.Initialized, first.Started)
+	}
+	if !first.Started {
 		t.Fatalf("cold start: initialized=%v started=%v", first.Initialized, first.Started)
 	}
 	if !canConnect(first.URL("")) {
@@ -69,7 +74,10 @@ func TestStartReuseStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Initialized || second.Started {
+	if second.Initialized {
+		t.Fatalf("reuse: initialized=%v started=%v, want both false", second.Initialized, second.Started)
+	}
+	if second.Started {
 		t.Fatalf("reuse: initialized=%v started=%v, want both false", second.Initialized, second.Started)
 	}
 	// the first to leave must not stop a server the second still uses
@@ -91,7 +99,10 @@ func TestStartReuseStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer warm.Close(ctx)
-	if warm.Initialized || !warm.Started {
+	if warm.Initialized {
+		t.Fatalf("warm start: initialized=%v started=%v", warm.Initialized, warm.Started)
+	}
+	if !warm.Started {
 		t.Fatalf("warm start: initialized=%v started=%v", warm.Initialized, warm.Started)
 	}
 	if !canConnect(warm.URL("")) {
@@ -104,13 +115,22 @@ func TestBadDirectories(t *testing.T) {
 
 	t.Run("not a cluster", func(t *testing.T) {
 		dir := clusterDir(t)
-		os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-		os.WriteFile(filepath.Join(dir, "data", "precious.txt"), []byte("x"), 0o600)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Error(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "data", "precious.txt"), []byte("x"), 0o600); err != nil {
+			t.Error(err)
+		}
 		if os.Geteuid() == 0 {
-			os.Chown(filepath.Join(dir, "data"), ownerUID(t), -1)
+			if err := os.Chown(filepath.Join(dir, "data"), ownerUID(t), -1); err != nil {
+				t.Error(err)
+			}
 		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "not empty") {
+		if err == nil {
+			t.Fatalf("want a not-empty error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "not empty") {
 			t.Fatalf("want a not-empty error, got %v", err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "data", "precious.txt")); err != nil {
@@ -123,10 +143,17 @@ func TestBadDirectories(t *testing.T) {
 			t.Fatal("this test needs root to give a directory to another user; the suite runs as root in CI")
 		}
 		dir := clusterDir(t)
-		os.MkdirAll(filepath.Join(dir, "data"), 0o700)
-		os.Chown(filepath.Join(dir, "data"), 65534, 65534)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Error(err)
+		}
+		if err := os.Chown(filepath.Join(dir, "data"), 65534, 65534); err != nil {
+			t.Error(err)
+		}
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+		if err == nil {
+			t.Fatalf("want an ownership error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "belongs to uid 65534") {
 			t.Fatalf("want an ownership error, got %v", err)
 		}
 	})
@@ -137,18 +164,27 @@ func TestBadDirectories(t *testing.T) {
 		}
 		dir := filepath.Join(t.TempDir(), "pg") // t.TempDir is 0700 root
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
-		if err == nil || !strings.Contains(err.Error(), "not reachable") {
+		if err == nil {
+			t.Fatalf("want a reachability error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "not reachable") {
 			t.Fatalf("want a reachability error, got %v", err)
 		}
 	})
 
 	t.Run("no server binaries", func(t *testing.T) {
 		_, err := pgcluster.Start(ctx, pgcluster.Config{Dir: clusterDir(t), BinDir: t.TempDir()})
-		if err == nil || !strings.Contains(err.Error(), "lacks one of") {
+		if err == nil {
+			t.Fatalf("want a missing-binaries error, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "lacks one of") {
 			t.Fatalf("want a missing-binaries error, got %v", err)
 		}
 		msg := pgcluster.ErrNoServer.Error()
-		if !strings.Contains(msg, "apt-get install postgresql") || !strings.Contains(msg, "--database-url") {
+		if !strings.Contains(msg, "apt-get install postgresql") {
+			t.Fatalf("ErrNoServer must name both fixes: %s", msg)
+		}
+		if !strings.Contains(msg, "--database-url") {
 			t.Fatalf("ErrNoServer must name both fixes: %s", msg)
 		}
 	})

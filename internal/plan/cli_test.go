@@ -46,7 +46,9 @@ func TestCLIStandardInput(t *testing.T) {
 	}
 	// output "foo" is sensitive.
 	var buf bytes.Buffer
-	json.Compact(&buf, doc.OutputChanges[0])
+	if err := json.Compact(&buf, doc.OutputChanges[0]); err != nil {
+		t.Fatal(err)
+	}
 	if got := buf.String(); !strings.Contains(got, `"address":"output.foo"`) ||
 		!strings.Contains(got, `"fields":[{"path":"","before":null,"after":null,"unknown":false,"sensitive":true,"changed":true}]`) {
 		t.Errorf("output.foo: %s", got)

@@ -48,7 +48,10 @@ func TestCorpus(t *testing.T) {
 				if err == nil {
 					t.Fatal("invalid.json was accepted")
 				}
-				if !errors.Is(err, ErrSyntax) || Offset(err) <= 0 {
+				if !errors.Is(err, ErrSyntax) {
+					t.Fatalf("want a syntax error with an offset, got %v", err)
+				}
+				if Offset(err) <= 0 {
 					t.Fatalf("want a syntax error with an offset, got %v", err)
 				}
 				if !strings.Contains(err.Error(), "after the end of the plan object") {
@@ -125,7 +128,10 @@ func checkFastPath(t *testing.T, data []byte) {
 		if err == io.EOF && err2 == io.EOF {
 			return
 		}
-		if err != nil || err2 != nil {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err2 != nil {
 			t.Fatalf("change %d: %v / %v", i, err, err2)
 		}
 		want, err := e.Change()

@@ -172,7 +172,10 @@ func dump(v any) string {
 func TestFieldsDoNotShareTheChangeText(t *testing.T) {
 	c := decodeChange(t, `{"before": {"a": "x"}, "after": {"a": "y"}}`)
 	fs := Diff(c, nil)
-	if len(fs) != 1 || fs[0].After != "y" {
+	if len(fs) != 1 {
+		t.Fatalf("got %v", fs)
+	}
+	if fs[0].After != "y" {
 		t.Fatalf("got %v", fs)
 	}
 }
@@ -220,7 +223,10 @@ func TestActionOf(t *testing.T) {
 			as = append(as, tfjson.Action(a))
 		}
 		a, o, err := ActionOf(as)
-		if err != nil || a != tt.action || o != tt.order || release.ModificationOf(a) != tt.mod {
+		if err != nil {
+			t.Error(err)
+		}
+		if a != tt.action || o != tt.order || release.ModificationOf(a) != tt.mod {
 			t.Errorf("ActionOf(%v) = %s, %s, %v", tt.actions, a, o, err)
 		}
 	}

@@ -61,7 +61,10 @@ func FuzzReader(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("not an *Error: %v", err)
 			}
-			if e.Offset < 0 || e.Offset > int64(len(data)) {
+			if e.Offset < 0 {
+				t.Fatalf("offset %d out of range: %v", e.Offset, err)
+			}
+			if e.Offset > int64(len(data)) {
 				t.Fatalf("offset %d out of range: %v", e.Offset, err)
 			}
 			if errors.Is(err, ErrSyntax) && valid {

@@ -80,7 +80,10 @@ func TestDeepNesting(t *testing.T) {
 				_, err := Read(strings.NewReader(in))
 				return err
 			})
-			if !errors.Is(err, ErrTooDeep) || !strings.Contains(err.Error(), "deeper than 512") {
+			if !errors.Is(err, ErrTooDeep) {
+				t.Fatalf("got %v", err)
+			}
+			if !strings.Contains(err.Error(), "deeper than 512") {
 				t.Fatalf("got %v", err)
 			}
 		})
@@ -107,7 +110,13 @@ func TestHugeInput(t *testing.T) {
 			})
 			return err
 		})
-		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "resource_changes[0] is larger than the 67108864-byte limit") || Offset(err) != 47 {
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("got %v", err)
+		}
+		if !strings.Contains(err.Error(), "resource_changes[0] is larger than the 67108864-byte limit") {
+			t.Fatalf("got %v", err)
+		}
+		if Offset(err) != 47 {
 			t.Fatalf("got %v", err)
 		}
 		if strings.Contains(err.Error(), "secret") {
@@ -119,7 +128,13 @@ func TestHugeInput(t *testing.T) {
 			_, err := Read(&genReader{head: `{"format_version": "1.2", "output_changes": {"`, body: "o", size: 256 << 20})
 			return err
 		})
-		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "output name is larger than the 4096-byte limit") || Offset(err) != 45 {
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("got %v", err)
+		}
+		if !strings.Contains(err.Error(), "output name is larger than the 4096-byte limit") {
+			t.Fatalf("got %v", err)
+		}
+		if Offset(err) != 45 {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -129,7 +144,10 @@ func TestHugeInput(t *testing.T) {
 				WithMaxInputSize(64<<20))
 			return err
 		})
-		if !errors.Is(err, ErrTooLarge) || Offset(err) != 64<<20 {
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("got %v", err)
+		}
+		if Offset(err) != 64<<20 {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -141,7 +159,13 @@ func TestHugeInput(t *testing.T) {
 			_, err := Read(&genReader{head: `{"format_version": "1.2", "planned_values": "`, body: "abcdefgh", size: twoGB})
 			return err
 		})
-		if !errors.Is(err, ErrSyntax) || Offset(err) != twoGB || !strings.Contains(err.Error(), "unexpected end of input in a string") {
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("got %v", err)
+		}
+		if Offset(err) != twoGB {
+			t.Fatalf("got %v", err)
+		}
+		if !strings.Contains(err.Error(), "unexpected end of input in a string") {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -224,7 +224,13 @@ func TestOutputSensitiveMasked(t *testing.T) {
 			t.Errorf("output changes leak %s: %s", s, got)
 		}
 	}
-	if len(res.OutputChanges) != 3 || res.OutputChanges[0].Address != "output.pw" || res.OutputChanges[0].Kind != release.KindOutput {
+	if len(res.OutputChanges) != 3 {
+		t.Fatalf("outputs %s", got)
+	}
+	if res.OutputChanges[0].Address != "output.pw" {
+		t.Fatalf("outputs %s", got)
+	}
+	if res.OutputChanges[0].Kind != release.KindOutput {
 		t.Fatalf("outputs %s", got)
 	}
 	if fs := res.OutputChanges[0].Fields; len(fs) != 1 || fs[0] != (release.Field{Sensitive: true, Changed: true}) {
@@ -254,7 +260,13 @@ func (f *failingReader) Read(p []byte) (int, error) {
 
 func TestReadError(t *testing.T) {
 	_, err := Read(io.MultiReader(strings.NewReader(`{"format_version": "1.0"`), &failingReader{n: 10}))
-	if !errors.Is(err, ErrRead) || !strings.Contains(err.Error(), "disk on fire") || Offset(err) != 34 {
+	if !errors.Is(err, ErrRead) {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("got %v", err)
+	}
+	if Offset(err) != 34 {
 		t.Fatalf("got %v", err)
 	}
 }

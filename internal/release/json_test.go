@@ -27,7 +27,13 @@ func TestReleaseJSONCarriesDurations(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Phases[0].Duration == nil || *back.Phases[0].Duration != d || back.ID != 7 {
+	if back.Phases[0].Duration == nil {
+		t.Fatalf("round trip: %+v", back)
+	}
+	if *back.Phases[0].Duration != d {
+		t.Fatalf("round trip: %+v", back)
+	}
+	if back.ID != 7 {
 		t.Fatalf("round trip: %+v", back)
 	}
 }

@@ -50,8 +50,8 @@ func ParseState(body []byte) (StateMeta, error) {
 		Serial    *int64 `json:"serial"`
 		Lineage   string `json:"lineage"`
 		Resources []struct {
-			Mode      string            `json:"mode"`
-			Instances []json.RawMessage `json:"instances"`
+			Mode      string     `json:"mode"`
+			Instances []struct{} `json:"instances"` // counted, not kept
 		} `json:"resources"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {

@@ -88,7 +88,10 @@ func TestEveryStatusIsReachable(t *testing.T) {
 func TestParseStatus(t *testing.T) {
 	for _, s := range Statuses {
 		got, err := ParseStatus(string(s))
-		if err != nil || got != s {
+		if err != nil {
+			t.Error(err)
+		}
+		if got != s {
 			t.Errorf("ParseStatus(%q) = %q, %v", s, got, err)
 		}
 	}

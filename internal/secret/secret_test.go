@@ -17,7 +17,10 @@ func TestSealOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(sealed, "hunter2") || !IsSealed(sealed) {
+	if strings.Contains(sealed, "hunter2") {
+		t.Fatalf("sealed value %q", sealed)
+	}
+	if !IsSealed(sealed) {
 		t.Fatalf("sealed value %q", sealed)
 	}
 	again, err := box.Seal("hunter2")
@@ -27,7 +30,11 @@ func TestSealOpen(t *testing.T) {
 	if again == sealed {
 		t.Fatal("sealing is deterministic: equal secrets would show as equal")
 	}
-	if got, err := box.Open(sealed); err != nil || got != "hunter2" {
+	got, err := box.Open(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "hunter2" {
 		t.Fatalf("Open = %q, %v", got, err)
 	}
 	if _, err := box.Open("hunter2"); err == nil {
@@ -49,7 +56,10 @@ func TestKeyFileIsPrivateAndReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, %v", fi.Mode(), err)
 	}
 	b, err := FromEnvOrFile("", path)
@@ -60,7 +70,11 @@ func TestKeyFileIsPrivateAndReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := b.Open(s); err != nil || v != "x" {
+	v, err := b.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != "x" {
 		t.Fatal("a second process did not get the same key")
 	}
 	env := base64.StdEncoding.EncodeToString(make([]byte, 32))

@@ -85,7 +85,10 @@ func do(t *testing.T, s *statebackend.Server, method, query string, body []byte,
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, string(b)
 }
 
@@ -150,7 +153,10 @@ func TestBadUploadsStoreNothing(t *testing.T) {
 			}
 		})
 	}
-	req, _ := http.NewRequest("POST", s.Address(), strings.NewReader(state1))
+	req, err := http.NewRequest("POST", s.Address(), strings.NewReader(state1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.SetBasicAuth("shiplog", s.Env()["TF_HTTP_PASSWORD"])
 	req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(make([]byte, 16)))
 	resp, err := http.DefaultClient.Do(req)

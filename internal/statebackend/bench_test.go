@@ -34,6 +34,11 @@ func BenchmarkState10k(b *testing.B) {
 	if err := os.WriteFile(statePath, state, 0o600); err != nil {
 		b.Fatal(err)
 	}
+	write := func(path, body string) {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
 	run := func(dir string, env []string, args ...string) time.Duration {
 		cmd := exec.Command(tfPath, args...)
 		cmd.Dir = dir
@@ -51,9 +56,9 @@ func BenchmarkState10k(b *testing.B) {
 	for i := range benchRuns {
 		// baseline: terraform's pg backend
 		dir := b.TempDir()
-		os.WriteFile(filepath.Join(dir, "main.tf"), []byte("terraform {\n  backend \"pg\" {}\n}\n"), 0o644)
+		write(filepath.Join(dir, "main.tf"), "terraform {\n  backend \"pg\" {}\n}\n")
 		conn := strings.Replace(dbURL, "?", "?sslmode=disable&", 1)
-		os.WriteFile(filepath.Join(dir, "backend.tfbackend"), []byte(fmt.Sprintf("conn_str = %q\nschema_name = \"bench_state_%d\"\n", conn, i)), 0o600)
+		write(filepath.Join(dir, "backend.tfbackend"), fmt.Sprintf("conn_str = %q\nschema_name = \"bench_state_%d\"\n", conn, i))
 		run(dir, nil, "init", "-input=false", "-backend-config=backend.tfbackend")
 		pgPush = append(pgPush, run(dir, nil, "state", "push", statePath))
 		pgPull = append(pgPull, run(dir, nil, "state", "pull"))
@@ -70,11 +75,13 @@ func BenchmarkState10k(b *testing.B) {
 			tfEnv = append(tfEnv, k+"="+v)
 		}
 		dir = b.TempDir()
-		os.WriteFile(filepath.Join(dir, "main.tf"), []byte("terraform {\n  backend \"http\" {}\n}\n"), 0o644)
+		write(filepath.Join(dir, "main.tf"), "terraform {\n  backend \"http\" {}\n}\n")
 		run(dir, tfEnv, "init", "-input=false")
 		httpPush = append(httpPush, run(dir, tfEnv, "state", "push", statePath))
 		httpPull = append(httpPull, run(dir, tfEnv, "state", "pull"))
-		srv.Close()
+		if err := srv.Close(); err != nil {
+			b.Fatal(err)
+		}
 		if v, _, err := st.LatestState(b.Context(), env.ID); err != nil || v == nil || v.Resources != 10000 {
 			b.Fatalf("the pushed state was not stored whole: %+v %v", v, err)
 		}

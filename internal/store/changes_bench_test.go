@@ -70,7 +70,10 @@ func BenchmarkIngestPlan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if sum.Update != 9000 || sum.Delete != 1000 {
+		if sum.Update != 9000 {
+			b.Fatalf("summary %+v", sum)
+		}
+		if sum.Delete != 1000 {
 			b.Fatalf("summary %+v", sum)
 		}
 

@@ -43,7 +43,13 @@ func TestReplaceChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Create != 1 || sum.Update != 1 || sum.NoOp != 1 {
+		if sum.Create != 1 {
+			t.Fatalf("summary %+v", sum)
+		}
+		if sum.Update != 1 {
+			t.Fatalf("summary %+v", sum)
+		}
+		if sum.NoOp != 1 {
 			t.Fatalf("summary %+v", sum)
 		}
 	}
@@ -58,7 +64,13 @@ func TestReplaceChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inMod) != 1 || !inMod[0].Fields[0].Sensitive || inMod[0].Index == nil {
+	if len(inMod) != 1 {
+		t.Fatalf("module filter: %+v", inMod)
+	}
+	if !inMod[0].Fields[0].Sensitive {
+		t.Fatalf("module filter: %+v", inMod)
+	}
+	if inMod[0].Index == nil {
 		t.Fatalf("module filter: %+v", inMod)
 	}
 	outs, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Kind: release.KindOutput})

@@ -105,7 +105,10 @@ func leaseSetup(t *testing.T) (s *store.Store, clock *testClock, r1, r2 *release
 	if err != nil {
 		t.Fatal(err)
 	}
-	if claimed == nil || claimed.ID != r1.ID {
+	if claimed == nil {
+		t.Fatalf("claimed %v, want release %d", claimed, r1.ID)
+	}
+	if claimed.ID != r1.ID {
 		t.Fatalf("claimed %v, want release %d", claimed, r1.ID)
 	}
 	if err := s.StartPhase(ctx, r1.ID, 0); err != nil {
@@ -188,7 +191,10 @@ func TestLeaseExpiryStopsRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if next == nil || next.ID != r2.ID {
+		if next == nil {
+			t.Fatalf("environment not freed: claimed %v, want release %d", next, r2.ID)
+		}
+		if next.ID != r2.ID {
 			t.Fatalf("environment not freed: claimed %v, want release %d", next, r2.ID)
 		}
 	})

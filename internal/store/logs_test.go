@@ -28,11 +28,17 @@ func TestAppendLogsIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.ListLogs(ctx, r.ID, "", 0, 100)
-	if err != nil || len(got) != 10 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 10 {
 		t.Fatalf("got %d lines, %v", len(got), err)
 	}
 	for i, e := range got {
-		if e.Seq != int64(i+1) || e.Text != fmt.Sprintf("line %d", i+1) {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("line %d: %+v", i, e)
+		}
+		if e.Text != fmt.Sprintf("line %d", i+1) {
 			t.Fatalf("line %d: %+v", i, e)
 		}
 	}
@@ -40,7 +46,10 @@ func TestAppendLogsIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page) != 2 || page[0].Seq != 8 {
+	if len(page) != 2 {
+		t.Fatalf("page after 7: %+v", page)
+	}
+	if page[0].Seq != 8 {
 		t.Fatalf("page after 7: %+v", page)
 	}
 }

@@ -28,7 +28,10 @@ func TestMigrateEmptyThenAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Current() || len(st.Pending) != len(ms) {
+	if st.Current() {
+		t.Fatalf("empty database: want %d pending, got %+v", len(ms), st)
+	}
+	if len(st.Pending) != len(ms) {
 		t.Fatalf("empty database: want %d pending, got %+v", len(ms), st)
 	}
 	done, err := s.Migrate(ctx)
@@ -39,7 +42,10 @@ func TestMigrateEmptyThenAgain(t *testing.T) {
 		t.Fatalf("applied %v, want all %d", done, len(ms))
 	}
 	done, err = s.Migrate(ctx)
-	if err != nil || len(done) != 0 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 0 {
 		t.Fatalf("second migrate: applied %v, err %v; want nothing", done, err)
 	}
 	if st, _ = s.MigrationState(ctx); !st.Current() {
@@ -100,12 +106,16 @@ func TestFailingMigrationRollsBack(t *testing.T) {
 		t.Fatalf("want an error naming the file, line 2 and the table, got %v", err)
 	}
 	var exists bool
-	conn.QueryRow(ctx, "SELECT to_regclass('half_done') IS NOT NULL").Scan(&exists)
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('half_done') IS NOT NULL").Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
 	if exists {
 		t.Fatal("table from the failed migration exists: it was not rolled back")
 	}
 	var n int
-	conn.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = 9999").Scan(&n)
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = 9999").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("failed migration was recorded")
 	}
@@ -118,7 +128,10 @@ func TestOpenUnreachableDatabase(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	if !strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), "secretpw") {
+	if !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Fatalf("error should name the host and hide the password: %v", err)
+	}
+	if strings.Contains(err.Error(), "secretpw") {
 		t.Fatalf("error should name the host and hide the password: %v", err)
 	}
 }

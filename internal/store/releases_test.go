@@ -24,10 +24,22 @@ func TestCreateAndGetRelease(t *testing.T) {
 		got.Environment != "prod" || got.Namespace != "default" || got.TriggeredBy != "alice" || got.QueuedAt == nil {
 		t.Fatalf("release read back wrong: %+v", got)
 	}
-	if len(got.Phases) != 3 || got.Phases[2].Name != "apply" || got.Phases[2].Status != release.PhasePending {
+	if len(got.Phases) != 3 {
 		t.Fatalf("phases: %+v", got.Phases)
 	}
-	if len(got.Artifacts) != 1 || got.Artifacts[0].ID == 0 || got.Artifacts[0].BuildID != "b1" {
+	if got.Phases[2].Name != "apply" {
+		t.Fatalf("phases: %+v", got.Phases)
+	}
+	if got.Phases[2].Status != release.PhasePending {
+		t.Fatalf("phases: %+v", got.Phases)
+	}
+	if len(got.Artifacts) != 1 {
+		t.Fatalf("artifacts: %+v", got.Artifacts)
+	}
+	if got.Artifacts[0].ID == 0 {
+		t.Fatalf("artifacts: %+v", got.Artifacts)
+	}
+	if got.Artifacts[0].BuildID != "b1" {
 		t.Fatalf("artifacts: %+v", got.Artifacts)
 	}
 	if _, err := s.GetRelease(ctx, 999999); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "999999") {
@@ -46,7 +58,10 @@ func TestSensitiveVariablesAreSealed(t *testing.T) {
 	if err := s.Pool().QueryRow(ctx, `SELECT variables::text FROM environments WHERE name = 'prod'`).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(raw, "hunter2") || !strings.Contains(raw, "eu-west-1") {
+	if strings.Contains(raw, "hunter2") {
+		t.Fatalf("stored variables: %s", raw)
+	}
+	if !strings.Contains(raw, "eu-west-1") {
 		t.Fatalf("stored variables: %s", raw)
 	}
 	env, err := s.GetEnvironment(ctx, "prod")
@@ -59,7 +74,10 @@ func TestSensitiveVariablesAreSealed(t *testing.T) {
 		}
 	}
 	run, err := s.EnvironmentForRun(ctx, "prod")
-	if err != nil || run.Variables[1].Value != "hunter2-secret" {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Variables[1].Value != "hunter2-secret" {
 		t.Fatalf("EnvironmentForRun: %v %+v", err, run)
 	}
 }
@@ -78,7 +96,13 @@ func TestUnknownStatusInDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.GetRelease(ctx, r.ID)
-	if err == nil || !strings.Contains(err.Error(), "EXPLODED") || !strings.Contains(err.Error(), "release") {
+	if err == nil {
+		t.Fatalf("want an unknown-status error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "EXPLODED") {
+		t.Fatalf("want an unknown-status error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "release") {
 		t.Fatalf("want an unknown-status error, got %v", err)
 	}
 }

@@ -53,8 +53,8 @@ func TestImportLegacyState(t *testing.T) {
 		if err != nil || !strings.Contains(note, "shared with environment") {
 			t.Fatalf("import of %s: %q %v, want a refusal naming the other environment", e.Name, note, err)
 		}
-		if v, _, _ := s.LatestState(ctx, e.ID); v != nil {
-			t.Fatalf("environment %s got the shared schema's state", e.Name)
+		if v, _, err := s.LatestState(ctx, e.ID); err != nil || v != nil {
+			t.Fatalf("environment %s: state %+v (%v), want none: the shared schema's state must not be imported", e.Name, v, err)
 		}
 	}
 }

@@ -18,18 +18,31 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")
 	r1, r2 := newRelease(t, s, "a"), newRelease(t, s, "a")
-	s.Claim(ctx, "w", time.Minute)
-	if st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch"); err != nil || st != release.StatusQueued {
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RequestAbort(ctx, r2.ID, "bob", "wrong branch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusQueued {
 		t.Fatalf("abort queued: %s %v", st, err)
 	}
 	got, err := s.GetRelease(ctx, r2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != release.StatusAborted || got.ErrorLog != "aborted by bob: wrong branch" {
+	if got.Status != release.StatusAborted {
 		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
 	}
-	if st, err := s.RequestAbort(ctx, r1.ID, "bob", ""); err != nil || st != release.StatusInProgress {
+	if got.ErrorLog != "aborted by bob: wrong branch" {
+		t.Fatalf("queued release after abort: %s %q", got.Status, got.ErrorLog)
+	}
+	st, err = s.RequestAbort(ctx, r1.ID, "bob", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != release.StatusInProgress {
 		t.Fatalf("abort running: %s %v", st, err)
 	}
 	ok, err := s.AbortRequested(ctx, r1.ID)
@@ -39,7 +52,9 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 	if !ok {
 		t.Fatal("abort request not stored")
 	}
-	s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted})
+	if err := s.Transition(ctx, store.StatusChange{ID: r1.ID, From: release.StatusInProgress, To: release.StatusAborted}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.RequestAbort(ctx, r1.ID, "bob", ""); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("abort of a finished release: %v", err)
 	}
@@ -77,7 +92,13 @@ func TestTransitionCompareAndSet(t *testing.T) {
 				continue
 			}
 			var ce *store.StatusConflictError
-			if !errors.As(err, &ce) || !errors.Is(err, store.ErrConflict) || ce.Found != targets[1-i] {
+			if !errors.As(err, &ce) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("round %d: loser got %v", round, err)
+			}
+			if ce.Found != targets[1-i] {
 				t.Fatalf("round %d: loser got %v", round, err)
 			}
 		}
@@ -88,7 +109,13 @@ func TestTransitionCompareAndSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.Status.Terminal() || got.FinishedAt == nil || got.StartedAt == nil {
+		if !got.Status.Terminal() {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.FinishedAt == nil {
+			t.Fatalf("round %d: release after race: %+v", round, got)
+		}
+		if got.StartedAt == nil {
 			t.Fatalf("round %d: release after race: %+v", round, got)
 		}
 	}
@@ -108,7 +135,10 @@ func TestTransitionRules(t *testing.T) {
 	}
 	// the database itself keeps one active release per environment
 	err := s.Transition(ctx, store.StatusChange{ID: b.ID, From: release.StatusQueued, To: release.StatusInProgress, LeaseOwner: "w2", LeaseFor: time.Minute})
-	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "in progress") {
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second active release: %v", err)
+	}
+	if !strings.Contains(err.Error(), "in progress") {
 		t.Fatalf("second active release: %v", err)
 	}
 	if err := s.Transition(ctx, store.StatusChange{ID: a.ID, From: release.StatusInProgress, To: release.StatusFailed, Reason: "Error: boom"}); err != nil {

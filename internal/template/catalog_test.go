@@ -57,7 +57,11 @@ func TestLoadDir(t *testing.T) {
 		t.Errorf("terraform-apply is not the user's: built-in %v, from %s, %d phases",
 			apply.Builtin(), apply.Source(), len(apply.Spec.Phases))
 	}
-	if full, err := c.Get("", "full-plan"); err != nil || !full.Builtin() {
+	full, err := c.Get("", "full-plan")
+	if err != nil {
+		t.Error(err)
+	}
+	if !full.Builtin() {
 		t.Errorf("built-in full-plan: %v, %v", full, err)
 	}
 	teamFull, err := c.Get("team-a", "full-plan")

@@ -22,13 +22,19 @@ func dig(t *testing.T, v any, path ...any) any {
 		switch p := p.(type) {
 		case string:
 			m, ok := v.(map[string]any)
-			if !ok || m[p] == nil {
+			if !ok {
+				t.Fatalf("CRD has no %v", path[:i+1])
+			}
+			if m[p] == nil {
 				t.Fatalf("CRD has no %v", path[:i+1])
 			}
 			v = m[p]
 		case int:
 			l, ok := v.([]any)
-			if !ok || p >= len(l) {
+			if !ok {
+				t.Fatalf("CRD has no %v", path[:i+1])
+			}
+			if p >= len(l) {
 				t.Fatalf("CRD has no %v", path[:i+1])
 			}
 			v = l[p]
