@@ -12,10 +12,13 @@ CREATE INDEX blueprints_uploads ON blueprints (environment_id, created_at DESC) 
 ALTER TABLE releases ADD COLUMN source_commit text NOT NULL DEFAULT '';
 ALTER TABLE releases ADD COLUMN pruned_at timestamptz;
 
--- A filtered list without an environment reads one status at a time,
--- newest first (store.ListReleases), as releases_env_status_id does within
--- an environment.
-CREATE INDEX releases_status_id ON releases (status, id DESC);
+-- The release list (store.ListReleases) reads ids newest first by
+-- (-id): an order only these indexes give, so the planner cannot take a
+-- backward scan of the primary key that filters every other row instead
+-- (it did, at 100,000 releases: 50,000 rows read for a page of 50).
+CREATE INDEX releases_list_env_status ON releases (environment_id, status, (-id));
+CREATE INDEX releases_list_status ON releases (status, (-id));
+CREATE INDEX releases_list_env ON releases (environment_id, (-id));
 
 -- Dispatch: workers LISTEN on shiplog_queue and wake when a release may
 -- have become claimable: one was queued (created or approved), or an
