@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks (and where it can, installs) what the tests need: the terraform
-# binary and the PostgreSQL server binaries. Prints the PATH to use.
+# binary, the PostgreSQL server binaries and Chromium (the browser tests).
+# Prints the PATH to use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.bin"
@@ -24,6 +25,18 @@ if ! have_pg; then
   else
     echo "prereqs: the PostgreSQL server binaries (initdb, pg_ctl, postgres) are missing." >&2
     echo "  Install the server package (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql)." >&2
+    exit 1
+  fi
+fi
+# The browser tests drive Debian's chromium (SHIPLOG_CHROMIUM names another).
+chromium=${SHIPLOG_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "prereqs: $chromium not found; installing Debian's chromium package" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2
+  else
+    echo "prereqs: the browser tests need Chromium at $chromium, which is missing." >&2
+    echo "  Install it (Debian/Ubuntu: sudo apt-get install chromium) or set SHIPLOG_CHROMIUM to a Chromium binary." >&2
     exit 1
   fi
 fi

@@ -142,7 +142,7 @@ func (ru *run) command(ctx context.Context, p release.Phase, out output) error {
 	cmd.Env = ru.tf.envList()
 	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
 	cmd.SysProcAttr = childAttr()
-	if u := ru.w.tfUser; u != nil {
+	if u := ru.tfUser; u != nil {
 		cmd.SysProcAttr.Credential = u.credential()
 	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }

@@ -35,7 +35,10 @@ func (ru *run) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, d := range []string{ru.state, filepath.Join(ru.state, "home")} {
+	// HOME and TMPDIR are the release's own, inside the copy the
+	// environment's uid owns: nothing terraform or the configuration writes
+	// goes to a directory other environments share, and it goes with the copy.
+	for _, d := range []string{ru.state, filepath.Join(ru.state, "home"), filepath.Join(ru.state, "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
@@ -54,6 +57,7 @@ func (ru *run) prepare(ctx context.Context) error {
 	tfEnv := map[string]string{
 		"PATH":               "/usr/local/bin:/usr/bin:/bin",
 		"HOME":               filepath.Join(ru.state, "home"),
+		"TMPDIR":             filepath.Join(ru.state, "tmp"),
 		"CHECKPOINT_DISABLE": "1",
 		"TF_IN_AUTOMATION":   "1",
 	}

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,46 +11,66 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// DefaultTerraformUser is the system user a worker running as root creates
-// (when missing) and runs terraform as, unless told otherwise.
-const DefaultTerraformUser = "shiplog-terraform"
+// DefaultTerraformUIDBase is where the ids terraform runs as begin: an
+// environment's terraform runs as uid and gid base + environment id, far
+// above system (< 1000) and login users (< 60000, or LDAP/SSSD ranges that
+// rarely reach 2^30) and below 2^32-2, the largest id Linux accepts.
+const DefaultTerraformUIDBase = 1 << 30
 
-// tfUser is the unprivileged user terraform runs as when the worker is
-// root; nil when the worker is not root (it then runs terraform as itself).
+// minTerraformUIDBase keeps derived ids clear of system and login users.
+const minTerraformUIDBase = 1 << 16
+
+// maxUID is the largest usable id ((uid_t)-1 means "unchanged").
+const maxUID = 1<<32 - 2
+
+// tfUser is who terraform runs as for one release.
 type tfUser struct {
-	name     string
+	name     string // for messages: a user name, or "uid N"
 	uid, gid uint32
-	// launcher runs terraform as the user: setpriv (util-linux) with the
-	// user's ids, no supplementary groups, no new privileges and SIGKILL
-	// when the worker dies; tfexec sets its own SysProcAttr, so the switch
-	// cannot be made there.
-	launcher string
 }
 
-// lookupTerraformUser resolves --terraform-user when the worker is root:
-// name, or DefaultTerraformUser created with useradd if missing, else
-// "nobody". It refuses root.
-func lookupTerraformUser(ctx context.Context, name string, log func(string, ...any)) (*tfUser, error) {
+// tfIdentity decides who terraform runs as when the worker is root; nil
+// when the worker is not root (it then runs terraform as itself).
+type tfIdentity struct {
+	// shared is --terraform-user: every environment's terraform runs as
+	// this one user (weaker: environments can read each other's processes).
+	shared *tfUser
+	// base: otherwise, environment N runs as uid and gid base+N, ids with
+	// no passwd entry that no other environment and no user has.
+	base uint32
+	// setpriv (util-linux) switches the ids: tfexec sets its own
+	// SysProcAttr, so the switch cannot be made there.
+	setpriv string
+}
+
+// lookupTerraformIdentity resolves --terraform-user and
+// --terraform-uid-base when the worker is root. It refuses root and a base
+// low enough to reach system or login users.
+func lookupTerraformIdentity(name string, base uint32, log func(string, ...any)) (*tfIdentity, error) {
 	if os.Geteuid() != 0 {
 		if name != "" {
 			log("--terraform-user is ignored: the worker is not root, so terraform runs as the worker's own user (dedicate that user to shiplog)")
 		}
 		return nil, nil
 	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		return nil, errors.New("running terraform as an unprivileged user needs setpriv (util-linux): install it, or run the worker as a dedicated non-root user")
+	}
+	id := &tfIdentity{setpriv: setpriv}
 	if name == "" {
-		name = DefaultTerraformUser
-		if _, err := user.Lookup(name); err != nil {
-			out, err := exec.CommandContext(ctx, "useradd", "--system", "--user-group", "--no-create-home",
-				"--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment", "shiplog runs terraform as this user", name).CombinedOutput()
-			if err != nil {
-				log("cannot create the terraform user; terraform runs as nobody", "user", name, "error", fmt.Sprintf("%v: %s", err, out))
-				name = "nobody"
-			} else {
-				log("created the system user terraform runs as", "user", name)
-			}
+		if base == 0 {
+			base = DefaultTerraformUIDBase
 		}
+		if base < minTerraformUIDBase {
+			return nil, fmt.Errorf("--terraform-uid-base %d is below %d: environments' terraform would run as system or login users' ids", base, minTerraformUIDBase)
+		}
+		id.base = base
+		return id, nil
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -65,23 +84,56 @@ func lookupTerraformUser(ctx context.Context, name string, log func(string, ...a
 	if uid == 0 {
 		return nil, fmt.Errorf("--terraform-user %s is root: configuration code would run with shiplog's privileges; name an unprivileged user", name)
 	}
-	return &tfUser{name: name, uid: uint32(uid), gid: uint32(gid)}, nil
+	id.shared = &tfUser{name: name, uid: uint32(uid), gid: uint32(gid)}
+	return id, nil
 }
 
-// writeLauncher writes the script that runs terraform as the user, into
-// dir (root's, 0700).
-func (u *tfUser) writeLauncher(dir, terraformPath string) error {
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		return errors.New("running terraform as an unprivileged user needs setpriv (util-linux): install it, or run the worker as a dedicated non-root user")
+// owns reports whether uid is one terraform may run as.
+func (id *tfIdentity) owns(uid uint32) bool {
+	if id.shared != nil {
+		return uid == id.shared.uid
 	}
-	u.launcher = filepath.Join(dir, "terraform-as-"+u.name)
+	return uid >= id.base
+}
+
+// forEnvironment is who terraform runs as for an environment: the shared
+// user, or uid and gid base + the environment's id, refused if that id
+// does not fit or belongs to a user of the system.
+func (id *tfIdentity) forEnvironment(env *release.Environment) (*tfUser, error) {
+	if id.shared != nil {
+		return id.shared, nil
+	}
+	if env.ID <= 0 || uint64(env.ID) > maxUID-uint64(id.base) {
+		return nil, fmt.Errorf("environment %s (id %d) has no uid above --terraform-uid-base %d: lower the base", env.Name, env.ID, id.base)
+	}
+	uid := id.base + uint32(env.ID)
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		return nil, fmt.Errorf("environment %s would run terraform as uid %d, which is user %s's: choose another --terraform-uid-base", env.Name, uid, u.Username)
+	}
+	return &tfUser{name: "uid " + strconv.FormatUint(uint64(uid), 10), uid: uid, gid: uid}, nil
+}
+
+// writeLauncher writes the script that runs terraform as u into dir
+// (root's, 0711: u cannot replace it) and returns its path.
+func (id *tfIdentity) writeLauncher(u *tfUser, dir, terraformPath string) (string, error) {
+	launcher := filepath.Join(dir, "terraform-launcher")
 	script := fmt.Sprintf("#!/bin/sh\n# Written by shiplog: terraform as %s, never as root.\nexec %s --reuid=%d --regid=%d --clear-groups --no-new-privs --pdeathsig=SIGKILL -- %s \"$@\"\n",
-		u.name, strconv.Quote(setpriv), u.uid, u.gid, strconv.Quote(terraformPath))
-	if err := os.WriteFile(u.launcher, []byte(script), 0o700); err != nil {
-		return fmt.Errorf("writing the terraform launcher: %w", err)
+		u.name, strconv.Quote(id.setpriv), u.uid, u.gid, strconv.Quote(terraformPath))
+	if err := os.Remove(launcher); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("replacing the terraform launcher: %w", err)
 	}
-	return nil
+	f, err := os.OpenFile(launcher, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o700)
+	if err != nil {
+		return "", fmt.Errorf("writing the terraform launcher: %w", err)
+	}
+	_, err = f.WriteString(script)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("writing the terraform launcher: %w", err)
+	}
+	return launcher, nil
 }
 
 // credential is the child credential for commands shiplog starts itself
@@ -155,33 +207,31 @@ func (ru *run) writeOwnFile(path string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && ru.w.tfUser != nil {
-		err = os.Chown(path, int(ru.w.tfUser.uid), int(ru.w.tfUser.gid))
+	if err == nil && ru.tfUser != nil {
+		err = os.Chown(path, int(ru.tfUser.uid), int(ru.tfUser.gid))
 	}
 	return err
 }
 
-// dropPrivileges readies a root worker to run terraform as the terraform
-// user: the user, the launcher, and a way through to the working copies.
-func (w *Worker) dropPrivileges(ctx context.Context) error {
+// dropPrivileges readies a root worker to run terraform unprivileged: who
+// it runs as, and a way through to the working copies.
+func (w *Worker) dropPrivileges() error {
 	if w.cfg.StateBackend == BackendPG {
 		// terraform's pg backend needs the database: only kept to compare
 		w.log.Warn("the pg state backend needs database access: terraform keeps the worker's privileges")
 		return nil
 	}
-	u, err := lookupTerraformUser(ctx, w.cfg.TerraformUser, func(msg string, args ...any) { w.log.Warn(msg, args...) })
-	if err != nil || u == nil {
+	id, err := lookupTerraformIdentity(w.cfg.TerraformUser, w.cfg.TerraformUIDBase, func(msg string, args ...any) { w.log.Warn(msg, args...) })
+	if err != nil || id == nil {
 		return err
 	}
-	// the embedded database runs as postgres, or nobody without one: the
-	// terraform user must not be the one that owns it
-	if fi, err := os.Stat(filepath.Join(filepath.Dir(w.cfg.WorkDir), "postgres")); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid == u.uid {
-			return fmt.Errorf("--terraform-user %s also runs the embedded database (it owns %s): configuration code could read it; create a dedicated user or install PostgreSQL's postgres user", u.name, filepath.Join(filepath.Dir(w.cfg.WorkDir), "postgres"))
+	// the embedded database runs as postgres, or nobody without one:
+	// terraform must not run as the user that owns it
+	pgDir := filepath.Join(filepath.Dir(w.cfg.WorkDir), "postgres")
+	if fi, err := os.Stat(pgDir); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && id.owns(st.Uid) {
+			return fmt.Errorf("terraform would run as uid %d, which runs the embedded database (it owns %s): configuration code could read it; name another --terraform-user or --terraform-uid-base", st.Uid, pgDir)
 		}
-	}
-	if err := u.writeLauncher(w.cfg.WorkDir, w.cfg.TerraformPath); err != nil {
-		return err
 	}
 	releases := filepath.Join(w.cfg.WorkDir, "releases")
 	if err := os.Chmod(releases, 0o711); err != nil {
@@ -190,28 +240,45 @@ func (w *Worker) dropPrivileges(ctx context.Context) error {
 	if err := reachable(releases); err != nil {
 		return err
 	}
-	w.tfUser = u
-	w.log.Info("terraform runs as an unprivileged user", "user", u.name, "uid", u.uid)
+	w.tfIdentity = id
+	if id.shared != nil {
+		w.log.Warn("every environment's terraform runs as one user (--terraform-user): one environment's configuration can read another's running terraform; leave --terraform-user unset for an id per environment", "user", id.shared.name, "uid", id.shared.uid)
+	} else {
+		w.log.Info("each environment's terraform runs as its own uid: --terraform-uid-base + environment id", "base", id.base)
+	}
 	return nil
 }
 
-// handOver gives the working copy to the terraform user: the release's
-// directory stays root's (0711, so the user cannot swap what is in it),
-// the configuration and shiplog's files for terraform become the user's,
-// and terraform is started through the launcher.
+// handOver gives the working copy to the environment's terraform uid: the
+// release's directory stays root's (0711, so the uid cannot swap what is
+// in it), the configuration and shiplog's files for terraform (with HOME)
+// become the uid's (0700: no other environment reaches them), and
+// terraform is started through a launcher that switches to it.
 func (ru *run) handOver() error {
-	u := ru.w.tfUser
-	if u == nil {
+	id := ru.w.tfIdentity
+	if id == nil {
 		return nil
 	}
+	u, err := id.forEnvironment(ru.env)
+	if err != nil {
+		return err
+	}
+	ru.tfUser = u
 	if err := os.Chmod(ru.dir, 0o711); err != nil {
 		return fmt.Errorf("working copy: %w", err)
 	}
 	for _, d := range []string{ru.config, ru.state} {
+		if err := os.Chmod(d, 0o700); err != nil {
+			return fmt.Errorf("working copy: %w", err)
+		}
 		if err := u.give(d); err != nil {
 			return err
 		}
 	}
-	ru.tf.execPath = u.launcher
+	launcher, err := id.writeLauncher(u, ru.dir, ru.w.cfg.TerraformPath)
+	if err != nil {
+		return err
+	}
+	ru.tf.execPath = launcher
 	return nil
 }

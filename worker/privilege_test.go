@@ -3,7 +3,6 @@ package worker_test
 import (
 	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 
 // Configuration code runs without shiplog's privileges: a local-exec that
 // tries to read the secret key, list the data directory and the database's
-// socket directory is denied, and runs as the terraform user when the
-// worker is root (as the worker's own user otherwise).
+// socket directory is denied, and runs as the environment's own uid when
+// the worker is root (as the worker's own user otherwise).
 func TestConfigurationCodeRunsUnprivileged(t *testing.T) {
 	h := newHarness(t)
 	dataDir := t.TempDir()
@@ -40,7 +39,7 @@ func TestConfigurationCodeRunsUnprivileged(t *testing.T) {
 	probe := func(kind, path string) string {
 		return `if ` + kind + ` "` + path + `" >/dev/null 2>&1; then echo "ALLOWED ` + path + `"; else echo "DENIED ` + path + `"; fi` + "\n"
 	}
-	h.env("shop", config(t, map[string]string{"main.tf": `
+	env := h.env("shop", config(t, map[string]string{"main.tf": `
 resource "terraform_data" "probe" {
   provisioner "local-exec" {
     command = <<EOT
@@ -58,13 +57,7 @@ echo "running as uid $(id -u)"
 	text := joinLogs(h.logs(r.ID))
 	wantUID := os.Getuid()
 	if os.Geteuid() == 0 {
-		tu, err := user.Lookup(worker.DefaultTerraformUser)
-		if err != nil {
-			t.Fatalf("the worker ran as root but did not create %s: %v", worker.DefaultTerraformUser, err)
-		}
-		if wantUID, err = strconv.Atoi(tu.Uid); err != nil {
-			t.Fatal(err)
-		}
+		wantUID = int(worker.DefaultTerraformUIDBase + env.ID) // the environment's own uid
 		// (terraform echoes the command first: look at what it printed)
 		for _, p := range []string{keyFile, dataDir, sockDir, filepath.Join(h.cfg.WorkDir, "releases")} {
 			if !strings.Contains(text, "(local-exec): DENIED "+p+"\n") {

@@ -30,6 +30,8 @@ type run struct {
 	state  string // shiplog's files for this run: plans, var file, backend config
 	info   configInfo
 	tf     *terraform
+	// tfUser is who terraform runs as (nil: the worker's own user).
+	tfUser *tfUser
 	// backendConfig is the -backend-config file of the pg backend; backend
 	// and backendEnv are shiplog's http backend and its TF_HTTP_* settings.
 	backendConfig string

@@ -32,10 +32,16 @@ type Config struct {
 	WorkDir string
 	// TerraformPath is the terraform binary (default: found on PATH).
 	TerraformPath string
-	// TerraformUser is who terraform (and `run` phases) run as when the
-	// worker is root (default DefaultTerraformUser, created if missing,
-	// else nobody); ignored when the worker is not root.
+	// TerraformUser, when the worker is root, is the one user every
+	// environment's terraform (and `run` phases) run as. Unset (the
+	// default), each environment runs as its own uid and gid,
+	// TerraformUIDBase + environment id, which is stronger: one
+	// environment's configuration cannot read another's processes or files.
+	// Both are ignored when the worker is not root.
 	TerraformUser string
+	// TerraformUIDBase is where per-environment ids begin (default
+	// DefaultTerraformUIDBase, 2^30; at least 65536).
+	TerraformUIDBase uint32
 	// Concurrency is how many releases (of different environments) run at once.
 	Concurrency int
 	// Lease is how long a claim lasts without a heartbeat (default 30s).
@@ -62,10 +68,10 @@ type Config struct {
 
 // Worker runs releases.
 type Worker struct {
-	cfg       Config
-	tfUser    *tfUser // nil: terraform runs as the worker's user
-	log       hclog.Logger
-	tfVersion string
+	cfg        Config
+	tfIdentity *tfIdentity // nil: terraform runs as the worker's user
+	log        hclog.Logger
+	tfVersion  string
 }
 
 // New checks the configuration and that terraform runs.
@@ -122,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("creating working directory: %w", err)
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger.Named("worker").With("worker", cfg.ID), tfVersion: version}
-	if err := w.dropPrivileges(ctx); err != nil {
+	if err := w.dropPrivileges(); err != nil {
 		return nil, err
 	}
 	if err := w.sweep(ctx); err != nil {

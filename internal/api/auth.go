@@ -179,13 +179,25 @@ func (c *tokenCache) drop(name string) {
 var errUnauthorized = &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized,
 	Message: "this route needs a valid token: send Authorization: Bearer <token>"}
 
-// authenticate finds the token of a request.
+// authenticate finds the token of a request: its bearer token, or, for a
+// GET without one, its browser session (EventSource cannot send headers).
 func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	h := r.Header.Get("Authorization")
+	if h == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if _, err := r.Cookie(SessionCookie); err == nil {
+			return s.SessionToken(r)
+		}
+	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return nil, errUnauthorized
 	}
+	return s.checkSecret(r.Context(), secret)
+}
+
+// checkSecret finds the live token of a secret (a bearer token's, or one
+// pasted into the sign-in form).
+func (s *Server) checkSecret(ctx context.Context, secret string) (*store.Token, error) {
 	secret = strings.TrimSpace(secret)
 	if !wellFormed(secret) {
 		return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is not a shiplog token"}
@@ -194,7 +206,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
 	t := s.tokens.get(sum)
 	if t == nil {
 		var err error
-		t, err = s.store.TokenByHash(r.Context(), sum[:])
+		t, err = s.store.TokenByHash(ctx, sum[:])
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized, Message: "the bearer token is unknown or revoked"}
 		}
@@ -216,7 +228,11 @@ func (s *Server) authorize(scope apiwire.Scope, next http.HandlerFunc) http.Hand
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.authenticate(r)
+		t := principal(r.Context()) // set only in process, by Do
+		var err error
+		if t == nil {
+			t, err = s.authenticate(r)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

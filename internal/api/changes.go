@@ -37,14 +37,12 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("action", "action must be one of %v, not %q", changeActions, f.Action))
 		return
 	}
-	if v := q.Get("all"); v != "" {
-		all, err := strconv.ParseBool(v)
-		if err != nil {
-			s.fail(w, r, invalid("all", "all must be true or false, not %q", v))
-			return
-		}
-		f.IncludeNoOp = all
+	all, err := boolQuery(q, "all")
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	f.IncludeNoOp = all
 	limit, err := limitOf(q)
 	if err != nil {
 		s.fail(w, r, err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,27 +180,35 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if body := s.releases.get(id); body != nil {
-		writeBody(w, http.StatusOK, body)
+	body, err := s.releaseJSON(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
 		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// releaseJSON is a release's JSON from the release cache, or read from
+// the store and then cached.
+func (s *Server) releaseJSON(ctx context.Context, id int64) ([]byte, error) {
+	if body := s.releases.get(id); body != nil {
+		return body, nil
 	}
 	// While the listener is down, changes go unannounced: no caching.
 	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
-	rel, err := s.store.GetRelease(r.Context(), id)
+	rel, err := s.store.GetRelease(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	body, err := json.Marshal(rel)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	if cacheable {
 		s.releases.put(rel, body, stamp)
 	}
-	writeBody(w, http.StatusOK, body)
+	return body, nil
 }
 
 func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {

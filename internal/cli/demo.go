@@ -131,7 +131,8 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(out, "\nExplore it: the API is at %s; a read-only token (shown once):\n  export SHIPLOG_ENDPOINT=%s SHIPLOG_TOKEN=%s\n", endpoint, endpoint, readSecret)
+	fmt.Fprintf(out, "\nOpen it in a browser (signs in with a read-only token, shown once):\n  %s/login#token=%s\n  then release #%d: %s/releases/%d\n", endpoint, readSecret, r.ID, endpoint, r.ID)
+	fmt.Fprintf(out, "Or explore the API at %s/api/v1:\n  export SHIPLOG_ENDPOINT=%s SHIPLOG_TOKEN=%s\n", endpoint, endpoint, readSecret)
 	fmt.Fprintf(out, "  shiplog release show %d; shiplog release changes %d; shiplog release logs %d; shiplog status --environment %s\n", r.ID, r.ID, r.ID, c.Environment)
 	serve := c.Serve == "yes" || (c.Serve == "auto" && isTerminal(out))
 	if serve {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -87,6 +88,11 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	pages, err := web.New(web.Config{API: srv, Store: db.Store, Logger: log})
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	wctx, cancelWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	live := &liveServer{served: make(chan error, 1), grace: c.Grace, log: log}
@@ -128,7 +134,7 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 	}
 	live.addr = ln.Addr().String()
 	live.hs = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           pages.Handler(), // the pages, and the API under /api/v1
 		ReadHeaderTimeout: 10 * time.Second,
 		// Bodies up to 64 MiB (plans; their handler extends the deadline).
 		ReadTimeout: 2 * time.Minute,

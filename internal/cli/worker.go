@@ -12,7 +12,8 @@ import (
 // workerFlags are the settings of a worker, shared by `worker` and `server`.
 type workerFlags struct {
 	Terraform      string            `name:"terraform" env:"SHIPLOG_TERRAFORM" help:"terraform binary (default: found on PATH)."`
-	TerraformUser  string            `name:"terraform-user" env:"SHIPLOG_TERRAFORM_USER" help:"When shiplog runs as root: the unprivileged user terraform and configuration code run as (default shiplog-terraform, created if missing, else nobody)."`
+	TerraformUser  string            `name:"terraform-user" env:"SHIPLOG_TERRAFORM_USER" help:"When shiplog runs as root: one existing unprivileged user that every environment's terraform and configuration code run as. Weaker than the default, an id per environment: environments sharing a user can read each other's running terraform (its state credential) and files."`
+	TerraformUID   uint32            `name:"terraform-uid-base" env:"SHIPLOG_TERRAFORM_UID_BASE" default:"1073741824" help:"When shiplog runs as root and --terraform-user is unset: each environment's terraform and configuration code run as uid and gid BASE + environment id (no passwd entry needed), so no environment can read another's processes or working copy. The default, 2^30, is far above system and login users; at least 65536."`
 	Lease          time.Duration     `default:"30s" help:"How long a claim lasts without a heartbeat; a dead worker's release is STOPPED after it."`
 	PhaseTimeout   time.Duration     `default:"1h" help:"Timeout of a phase when neither template nor environment sets one."`
 	ReleaseTimeout time.Duration     `default:"6h" help:"Timeout of a whole release."`
@@ -33,7 +34,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 	}
 	return worker.Config{
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
-		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
+		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, TerraformUIDBase: f.TerraformUID, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
 		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig,
 	}, nil
 }

@@ -22,6 +22,7 @@ type ApplicationDeployment struct {
 	ArtifactURI string    `json:"artifact_uri"`
 	AppName     string    `json:"app_name"`
 	StackName   string    `json:"stack_name"`
+	BuildID     string    `json:"build_id,omitempty"`
 	DeployedAt  time.Time `json:"deployed_at"`
 }
 

@@ -47,25 +47,48 @@ func (s *Store) AppendLogs(ctx context.Context, entries []release.LogEntry) erro
 // chunkBatch turns consecutive entries into one insert per run of one phase.
 func chunkBatch(id int64, entries []release.LogEntry) *pgx.Batch {
 	b := &pgx.Batch{}
-	for start := 0; start < len(entries); {
-		end := start + 1
-		for end < len(entries) && entries[end].Phase == entries[start].Phase && entries[end].DeploymentType == entries[start].DeploymentType {
-			end++
-		}
-		run := entries[start:end]
-		ts := make([]time.Time, len(run))
-		streams := make([]string, len(run))
-		texts := make([]string, len(run))
-		for i, e := range run {
-			ts[i], streams[i], texts[i] = e.Time, string(e.Stream), cleanText(e.Text)
-		}
+	for _, c := range chunksOf(entries, 0) {
 		b.Queue(`INSERT INTO release_log_chunks (release_id, first_seq, last_seq, phase, deployment_type, ts, streams, texts)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (release_id, first_seq) DO NOTHING`,
-			id, run[0].Seq, run[len(run)-1].Seq, run[0].Phase, string(run[0].DeploymentType), ts, streams, texts)
-		start = end
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (release_id, first_seq) DO NOTHING`, c.row(id)...)
 	}
 	b.Queue("SELECT pg_notify($1, $2)", LogChannel, fmt.Sprintf("%d:%d", id, entries[len(entries)-1].Seq))
 	return b
+}
+
+// logChunk is one release_log_chunks row: consecutive lines of one phase
+// (and deployment type).
+type logChunk struct {
+	first, last    int64
+	phase, dtype   string
+	ts             []time.Time
+	streams, texts []string
+}
+
+// row is the chunk's column values in table order, after release_id.
+func (c logChunk) row(id int64) []any {
+	return []any{id, c.first, c.last, c.phase, c.dtype, c.ts, c.streams, c.texts}
+}
+
+// chunksOf splits consecutive entries into chunks of one phase and
+// deployment type each, at most max lines long (0: no limit).
+func chunksOf(entries []release.LogEntry, max int) []logChunk {
+	var out []logChunk
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && (max <= 0 || end-start < max) &&
+			entries[end].Phase == entries[start].Phase && entries[end].DeploymentType == entries[start].DeploymentType {
+			end++
+		}
+		run := entries[start:end]
+		c := logChunk{first: run[0].Seq, last: run[len(run)-1].Seq, phase: run[0].Phase, dtype: string(run[0].DeploymentType),
+			ts: make([]time.Time, len(run)), streams: make([]string, len(run)), texts: make([]string, len(run))}
+		for i, e := range run {
+			c.ts[i], c.streams[i], c.texts[i] = e.Time, string(e.Stream), cleanText(e.Text)
+		}
+		out = append(out, c)
+		start = end
+	}
+	return out
 }
 
 // cleanText drops NUL bytes, which PostgreSQL text cannot hold.

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// WebSession limits: a session unused for SessionIdle, or older than
+// SessionMax, is over.
+const (
+	SessionIdle = 12 * time.Hour
+	SessionMax  = 7 * 24 * time.Hour
+	// sessionTouch is how stale last_seen may get before a read refreshes
+	// it (so that a page full of requests costs one write at most).
+	sessionTouch = time.Minute
+)
+
+// CreateWebSession stores a browser session by the SHA-256 of its id
+// (hash, 32 bytes) for the live token named tokenName; it ends after
+// SessionMax at the latest. ErrNotFound when the token is not live.
+func (s *Store) CreateWebSession(ctx context.Context, hash []byte, tokenName string) error {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO web_sessions (hash, token_id, expires_at)
+		SELECT $1, id, now() + make_interval(secs => $3) FROM api_tokens WHERE name = $2 AND revoked_at IS NULL`,
+		hash, tokenName, SessionMax.Seconds())
+	if err != nil {
+		return fmt.Errorf("creating a web session for token %q: %w", tokenName, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("token %q: %w", tokenName, ErrNotFound)
+	}
+	return nil
+}
+
+// WebSessionToken returns the live token of a live session (hash is the
+// SHA-256 of the session id), refreshing its idle clock; ErrNotFound when
+// the session is unknown, idle for SessionIdle, past SessionMax, or its
+// token was revoked.
+func (s *Store) WebSessionToken(ctx context.Context, hash []byte) (*Token, error) {
+	var lastSeen time.Time
+	t, err := scanToken(extraRow{s.pool.QueryRow(ctx, `SELECT t.id, t.name, t.hash, t.scopes, t.created_at, t.revoked_at, w.last_seen
+		FROM web_sessions w JOIN api_tokens t ON t.id = w.token_id
+		WHERE w.hash = $1 AND t.revoked_at IS NULL AND w.expires_at > now() AND w.last_seen > now() - make_interval(secs => $2)`,
+		hash, SessionIdle.Seconds()), []any{&lastSeen}})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("web session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up a web session: %w", err)
+	}
+	if time.Since(lastSeen) > sessionTouch {
+		if _, err := s.pool.Exec(ctx, `UPDATE web_sessions SET last_seen = now() WHERE hash = $1`, hash); err != nil {
+			return nil, fmt.Errorf("refreshing a web session: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// DeleteWebSession ends a session (no error when there is none) and, on
+// the way, deletes sessions that are over.
+func (s *Store) DeleteWebSession(ctx context.Context, hash []byte) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM web_sessions WHERE hash = $1 OR expires_at <= now()
+		OR last_seen <= now() - make_interval(secs => $2)`, hash, SessionIdle.Seconds()); err != nil {
+		return fmt.Errorf("ending a web session: %w", err)
+	}
+	return nil
+}

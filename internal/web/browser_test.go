@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
+)
+
+// chromiumPath is Debian's chromium (scripts/prereqs.sh installs it);
+// SHIPLOG_CHROMIUM names another.
+func chromiumPath(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("SHIPLOG_CHROMIUM")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the browser tests need Chromium at %s (%v): run scripts/prereqs.sh as root (it installs Debian's chromium package) or set SHIPLOG_CHROMIUM", p, err)
+	}
+	return p
+}
+
+// newBrowser starts a headless Chromium for the test; every tab of it
+// shares its cookies.
+func newBrowser(t testing.TB) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.WindowSize(1440, 1000),
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", false))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", chromiumPath(t), err)
+	}
+	return ctx
+}
+
+// within runs steps with a deadline, failing the test with what was being done.
+func within(t testing.TB, ctx context.Context, d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript predicate until it holds.
+func waitFor(t testing.TB, ctx context.Context, d time.Duration, what, predicate string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, d+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, predicate, err)
+	}
+}
+
+// screenshot saves the whole page as <name>.png in $SHIPLOG_SCREENSHOTS
+// (`make screenshots` points it at docs/screenshots, the README's), or in
+// a directory of the test's otherwise, so that test runs leave the
+// checkout as it was.
+func screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	screenshotDir := os.Getenv("SHIPLOG_SCREENSHOTS")
+	if screenshotDir == "" {
+		screenshotDir = filepath.Join(os.TempDir(), "shiplog-screenshots")
+	}
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tickerConfig is a configuration whose apply prints a line every 100 ms
+// for a few seconds (terraform_data with a local-exec provisioner).
+const tickerConfig = `
+resource "terraform_data" "ticker" {
+  input = "v1"
+  provisioner "local-exec" {
+    command = "for i in $(seq 1 40); do echo tick $i; sleep 0.1; done"
+  }
+}
+`
+
+// startWorker runs a real worker with the real terraform for the test.
+func (h *harness) startWorker() {
+	h.t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		h.t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+	}
+	w, err := worker.New(context.Background(), worker.Config{Store: h.st, DatabaseURL: h.dbURL, WorkDir: h.t.TempDir(),
+		Lease: 10 * time.Second, PollInterval: 100 * time.Millisecond, Grace: 5 * time.Second, ID: "browser-test-worker",
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{h.t}})})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			h.t.Errorf("worker: %v", err)
+		}
+	}()
+	h.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// TestBrowser drives a real Chromium through the pages: sign in from the
+// demo's link, open an environment and a release, switch phases, watch a
+// running release's log grow without a reload, follow a deep link, sign
+// out, and check that a read-only token sees no approve button. It saves
+// a screenshot of every page for the README.
+func TestBrowser(t *testing.T) {
+	h := newHarness(t).seed()
+	ctx := newBrowser(t)
+	base := h.srv.URL
+	fx := h.fx
+	// Each step needs the one before (signed in, on a page): stop at the
+	// first that fails.
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+
+	step("sign in from a link carrying the token in its fragment", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening /login", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#token")))
+		screenshot(t, ctx, "login")
+		within(t, ctx, 20*time.Second, "signing in",
+			chromedp.Navigate("about:blank"), chromedp.Navigate(base+"/login#token="+h.tokens["approver"]), chromedp.WaitVisible(chromedp.CSS("#envs")))
+		if loc := eval[string](t, ctx, "location.href"); loc != base+"/" {
+			t.Errorf("after sign-in the browser is at %q, want the first screen (and no token in the address)", loc)
+		}
+		if who := eval[string](t, ctx, `document.querySelector(".tok").textContent`); !strings.Contains(who, "approver") {
+			t.Errorf("the top bar should name the token, got %q", who)
+		}
+		screenshot(t, ctx, "home")
+	})
+
+	step("open an environment and its tabs", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening prod", chromedp.Click(chromedp.CSS(`#envs a[href="/environments/prod"]`)), chromedp.WaitVisible(chromedp.CSS("table.releases")))
+		if n := eval[int](t, ctx, `document.querySelectorAll("table.releases tbody tr").length`); n != 2 {
+			t.Errorf("prod's Releases tab lists %d releases, want 2", n)
+		}
+		screenshot(t, ctx, "environment")
+		within(t, ctx, 20*time.Second, "resources tab", chromedp.Navigate(base+"/environments/prod/resources"), chromedp.WaitVisible(chromedp.CSS("details.module")))
+		screenshot(t, ctx, "environment-resources")
+		within(t, ctx, 20*time.Second, "resource timeline", chromedp.Navigate(base+"/environments/prod/resources/aws_iam_policy.p"), chromedp.WaitVisible(chromedp.CSS("details.change")))
+		screenshot(t, ctx, "resource")
+		within(t, ctx, 20*time.Second, "all releases", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("table.releases")))
+		screenshot(t, ctx, "releases")
+	})
+
+	step("open a failed release: status, failing phase and its last lines first", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening the release", chromedp.Navigate(fmt.Sprintf("%s/environments/prod", base)),
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/releases/%d"]`, fx.failed))), chromedp.WaitVisible(chromedp.CSS("#failed-tail")))
+		if st := eval[string](t, ctx, `document.querySelector(".big .status").textContent.trim()`); st != "failed" {
+			t.Errorf("the big status says %q, want failed", st)
+		}
+		top := eval[float64](t, ctx, `document.querySelector("#failed-tail").getBoundingClientRect().top`)
+		if top > 1000 {
+			t.Errorf("the failed phase's last lines start %.0f px down: want them on the first screen", top)
+		}
+		screenshot(t, ctx, "release-failed")
+		within(t, ctx, 20*time.Second, "the plan record", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, fx.planned)), chromedp.WaitVisible(chromedp.CSS("#phases-h")))
+		screenshot(t, ctx, "release")
+	})
+
+	step("switch phases in the log", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening the logs", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, fx.failed)),
+			chromedp.Click(chromedp.CSS("#logs-link")), chromedp.WaitVisible(chromedp.CSS("#rows .ln")))
+		if ph := eval[string](t, ctx, `document.querySelector("#phase").value`); ph != "init" {
+			t.Errorf("the logs open on phase %q, want init (the phase that failed)", ph)
+		}
+		waitFor(t, ctx, 10*time.Second, "init's last line on screen", `[...document.querySelectorAll("#rows .ln")].some(r => r.dataset.n === "82" && r.getBoundingClientRect().bottom <= innerHeight)`)
+		screenshot(t, ctx, "logs")
+		within(t, ctx, 20*time.Second, "choosing All phases",
+			chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#phase"); s.value = ""; s.dispatchEvent(new Event("change")); })()`),
+			chromedp.WaitVisible(chromedp.CSS(`#log[data-all="1"] #rows .ln`)))
+		if got := eval[string](t, ctx, `location.search + " " + document.querySelector("#log").dataset.lines`); got != "?phase= 83" {
+			t.Errorf("all phases: %q, want ?phase= and 83 lines", got)
+		}
+		within(t, ctx, 20*time.Second, "scrolling to the top", chromedp.Evaluate[chromedp.Void](`document.querySelector("#log").scrollTop = 0`),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="1"] .tx`)))
+		if txt := eval[string](t, ctx, `document.querySelector('#rows .ln[data-n="1"] .tx').textContent`); txt != "release picked up by test-worker" {
+			t.Errorf("line 1 of all phases is %q, want the release's own first line", txt)
+		}
+	})
+
+	step("watch a running release's log grow without a reload", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "live", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "live", "template": "terraform-apply"}, &r)
+		h.startWorker()
+		within(t, ctx, 20*time.Second, "opening the live log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=apply", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS("#log")))
+		eval[bool](t, ctx, `window.__sameDocument = true`)
+		waitFor(t, ctx, 120*time.Second, "the chip to say Live", `document.querySelector("#chip").textContent === "Live"`)
+		waitFor(t, ctx, 120*time.Second, "apply's ticks to arrive", `[...document.querySelectorAll("#rows .ln .tx")].some(x => x.textContent.includes("tick 5"))`)
+		first := eval[int](t, ctx, `window.shiplogViewer.lines`)
+		screenshot(t, ctx, "logs-live")
+		waitFor(t, ctx, 60*time.Second, "more ticks", `[...document.querySelectorAll("#rows .ln .tx")].some(x => x.textContent.includes("tick 40"))`)
+		if now := eval[int](t, ctx, `window.shiplogViewer.lines`); now <= first {
+			t.Errorf("the log did not grow: %d lines, then %d", first, now)
+		}
+		if !eval[bool](t, ctx, `window.__sameDocument === true`) {
+			t.Errorf("the page reloaded to show new lines")
+		}
+		if !eval[bool](t, ctx, `(() => { const l = document.querySelector("#log"); return l.scrollTop + l.clientHeight >= l.scrollHeight - 40; })()`) {
+			t.Errorf("follow mode should keep the newest line in view")
+		}
+		waitFor(t, ctx, 120*time.Second, "the stream to end", `document.querySelector("#chip").textContent === "Ended"`)
+		if st := eval[string](t, ctx, `document.querySelector(".logbar .status").dataset.status`); st != "SUCCEEDED" {
+			t.Errorf("after the end the page's status says %s, want SUCCEEDED", st)
+		}
+		st, err := h.st.ReleaseStatus(context.Background(), r.ID)
+		if err != nil || st != release.StatusSucceeded {
+			t.Errorf("the live release ended %s (%v), want SUCCEEDED", st, err)
+		}
+	})
+
+	step("follow a deep link to a range of lines", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening the deep link", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init#L40-L45", base, fx.failed)),
+			chromedp.WaitVisible(chromedp.CSS("#rows .ln.hl")))
+		hl := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln.hl")].map(r => r.dataset.n)`)
+		if strings.Join(hl, ",") != "40,41,42,43,44,45" {
+			t.Errorf("highlighted lines %v, want 40-45", hl)
+		}
+		if !eval[bool](t, ctx, `(() => { const r = document.querySelector('#rows .ln[data-n="40"]').getBoundingClientRect(); const l = document.querySelector("#log").getBoundingClientRect(); return r.top >= l.top && r.bottom <= l.bottom; })()`) {
+			t.Errorf("line 40 should be in view")
+		}
+		screenshot(t, ctx, "logs-deeplink")
+	})
+
+	step("changes and compare", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, fx.planned)), chromedp.WaitVisible(chromedp.CSS("details.change")))
+		if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 1 {
+			t.Errorf("the changes page runs %d scripts, want only ours (addresses hold <script>)", n)
+		}
+		screenshot(t, ctx, "changes")
+		within(t, ctx, 20*time.Second, "compare", chromedp.Navigate(fmt.Sprintf("%s/compare?base=%d&head=%d", base, fx.planned, fx.failed)), chromedp.WaitVisible(chromedp.CSS("table.compare")))
+		screenshot(t, ctx, "compare")
+		within(t, ctx, 20*time.Second, "pending release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, fx.pending)), chromedp.WaitVisible(chromedp.CSS("#approve")))
+		screenshot(t, ctx, "release-pending")
+	})
+
+	step("sign out", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "signing out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+		within(t, ctx, 20*time.Second, "opening a page", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+		if loc := eval[string](t, ctx, "location.pathname + location.search"); loc != "/login?next=%2Freleases" {
+			t.Errorf("signed out, /releases leads to %q, want the sign-in form coming back", loc)
+		}
+	})
+
+	step("a read-only token sees no approve button", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "signing in read-only", chromedp.Navigate(base+"/login"), chromedp.SendKeys(chromedp.CSS("#token"), h.tokens["reader"]),
+			chromedp.Submit(chromedp.CSS("#token")), chromedp.WaitVisible(chromedp.CSS("#envs")))
+		within(t, ctx, 20*time.Second, "pending release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, fx.pending)), chromedp.WaitVisible(chromedp.CSS("#logs-link")))
+		if eval[bool](t, ctx, `!!document.querySelector("#approve, #reject, #abort")`) {
+			t.Errorf("a read-only token sees an approve, reject or abort button")
+		}
+	})
+}

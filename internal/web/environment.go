@@ -1,0 +1,110 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+type envPage struct {
+	Env         *release.Environment
+	Tab         string
+	Releases    releaseList
+	Modules     []moduleGroup
+	Resources   int
+	Sync        string
+	Health      string
+	Deployments []release.ApplicationDeployment
+}
+
+type moduleGroup struct {
+	Module    string
+	Resources []release.ResourceStatus
+	Worst     int
+}
+
+// healthRank orders health worst first.
+var healthRank = map[release.HealthStatus]int{release.Missing: 0, release.Degraded: 1, release.Suspended: 2,
+	release.Progressing: 3, release.Unknown: 4, release.Healthy: 5}
+
+// moduleOf is the module part of a resource address ("" for the root).
+func moduleOf(addr string) string {
+	parts := strings.Split(addr, ".")
+	mod := []string{}
+	for i := 0; i+1 < len(parts) && parts[i] == "module"; i += 2 {
+		mod = append(mod, parts[i], parts[i+1])
+	}
+	return strings.Join(mod, ".")
+}
+
+func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
+	name, tab := r.PathValue("name"), r.PathValue("tab")
+	if tab == "" {
+		tab = "releases"
+	}
+	env, err := p.store.GetEnvironment(r.Context(), name)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	pg := envPage{Env: env, Tab: tab}
+	switch tab {
+	case "releases":
+		pg.Releases, err = p.listReleases(r, name)
+	case "resources":
+		err = p.resources(r, &pg)
+	case "deployments":
+		pg.Deployments, err = p.store.Deployments(r.Context(), store.DeploymentFilter{Environment: name, Limit: 200})
+	case "settings":
+	default:
+		err = badRequest("tab", "environment tab %q does not exist (releases, resources, deployments or settings)", tab)
+	}
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "environment", view{Title: env.Name, Nav: "env", Data: pg})
+}
+
+// resources groups an environment's resources by module, worst health
+// first, filtered by the sync, health and module query parameters.
+func (p *Pages) resources(r *http.Request, pg *envPage) error {
+	q := r.URL.Query()
+	pg.Sync, pg.Health = q.Get("sync"), q.Get("health")
+	rs, err := p.store.ListResourceStatus(r.Context(), pg.Env.Name, "")
+	if err != nil {
+		return err
+	}
+	groups := map[string]*moduleGroup{}
+	for _, res := range rs {
+		if pg.Sync != "" && string(res.SyncStatus) != pg.Sync || pg.Health != "" && string(res.HealthStatus) != pg.Health {
+			continue
+		}
+		mod := moduleOf(res.Address)
+		if m := q.Get("module"); m != "" && m != mod {
+			continue
+		}
+		g := groups[mod]
+		if g == nil {
+			g = &moduleGroup{Module: mod, Worst: 99}
+			groups[mod] = g
+		}
+		g.Resources = append(g.Resources, res)
+		g.Worst = min(g.Worst, healthRank[res.HealthStatus])
+		pg.Resources++
+	}
+	for _, g := range groups {
+		slices.SortStableFunc(g.Resources, func(a, b release.ResourceStatus) int {
+			return cmp.Compare(healthRank[a.HealthStatus], healthRank[b.HealthStatus])
+		})
+		pg.Modules = append(pg.Modules, *g)
+	}
+	slices.SortFunc(pg.Modules, func(a, b moduleGroup) int {
+		return cmp.Or(cmp.Compare(a.Worst, b.Worst), cmp.Compare(a.Module, b.Module))
+	})
+	return nil
+}

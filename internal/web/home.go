@@ -1,0 +1,94 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+type homePage struct {
+	Pending, Running, Failed []*release.Release
+	Troubled                 []release.ResourceStatus
+	Environments             []envRow
+}
+
+type envRow struct {
+	Env                   *release.Environment
+	Last                  *release.Release
+	Running               *release.Release
+	Healthy, Total, Drift int
+}
+
+// phaseOf says where an active release is ("plan 3/4").
+func phaseOf(r *release.Release) string {
+	for i, ph := range r.Phases {
+		if ph.Status == release.PhaseInProgress || ph.Status == release.PhasePendingApproval {
+			return ph.Name + " " + itoa(i+1) + "/" + itoa(len(r.Phases))
+		}
+	}
+	return ""
+}
+
+func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var pg homePage
+	var err error
+	list := func(f store.ReleaseFilter) []*release.Release {
+		if err != nil {
+			return nil
+		}
+		var rs []*release.Release
+		if rs, err = p.store.ListReleases(ctx, f); err == nil {
+			err = p.store.AttachDetails(ctx, rs)
+		}
+		return rs
+	}
+	pg.Pending = list(store.ReleaseFilter{Statuses: []release.Status{release.StatusPendingApproval}, Limit: 50})
+	pg.Running = list(store.ReleaseFilter{Statuses: []release.Status{release.StatusInProgress}, Limit: 50})
+	dayAgo := p.now().Add(-24 * time.Hour)
+	pg.Failed = list(store.ReleaseFilter{Statuses: []release.Status{release.StatusFailed, release.StatusTimedOut, release.StatusStopped}, CreatedAfter: &dayAgo, Limit: 50})
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	envs, err := p.store.ListEnvironments(ctx)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	for _, e := range envs {
+		row := envRow{Env: e}
+		if last := list(store.ReleaseFilter{Environment: e.Name, Limit: 1}); len(last) > 0 {
+			row.Last = last[0]
+		}
+		for _, rr := range pg.Running {
+			if rr.Environment == e.Name {
+				row.Running = rr
+			}
+		}
+		rs, rerr := p.store.ListResourceStatus(ctx, e.Name, "")
+		if err == nil {
+			err = rerr
+		}
+		for _, res := range rs {
+			row.Total++
+			if res.HealthStatus == release.Healthy {
+				row.Healthy++
+			}
+			if res.SyncStatus == release.OutOfSync {
+				row.Drift++
+			}
+			if res.HealthStatus == release.Degraded || res.HealthStatus == release.Missing || res.SyncStatus == release.OutOfSync {
+				pg.Troubled = append(pg.Troubled, res)
+			}
+		}
+		pg.Environments = append(pg.Environments, row)
+	}
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "home", view{Title: "Environments", Nav: "env", Data: pg})
+}

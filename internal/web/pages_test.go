@@ -1,0 +1,481 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+)
+
+// TestEveryPageRenders executes every page's template on the fixtures and
+// parses what it wrote: each answers 200 with one script (ours) and no
+// script, handler attribute or link smuggled in by recorded text.
+func TestEveryPageRenders(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("admin")
+	fx := h.fx
+	addr := url.PathEscape(`module.net.aws_instance.web["<script>alert(1)</script>"]`)
+	paths := []string{
+		"/", "/releases", "/releases?status=FAILED&status=SUCCEEDED&deployment_type=REGULAR&created_after=2020-01-01",
+		"/environments/prod", "/environments/prod/resources", "/environments/prod/deployments", "/environments/prod/settings",
+		"/environments/prod/resources/" + addr,
+		fmt.Sprintf("/releases/%d", fx.planned), fmt.Sprintf("/releases/%d", fx.failed), fmt.Sprintf("/releases/%d", fx.pending), fmt.Sprintf("/releases/%d", fx.running),
+		fmt.Sprintf("/releases/%d/logs", fx.failed), fmt.Sprintf("/releases/%d/logs?phase=plan", fx.planned), fmt.Sprintf("/releases/%d/logs?phase=", fx.failed),
+		fmt.Sprintf("/releases/%d/logs", fx.running), fmt.Sprintf("/releases/%d/logs", fx.pending),
+		fmt.Sprintf("/releases/%d/changes", fx.planned), fmt.Sprintf("/releases/%d/changes?kind=output", fx.planned),
+		fmt.Sprintf("/releases/%d/changes?action=replace&module=module.net", fx.planned),
+		fmt.Sprintf("/compare?base=%d&head=%d", fx.planned, fx.failed),
+		"/login",
+	}
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			status, body, doc := b.get(p)
+			if status != http.StatusOK {
+				t.Fatalf("GET %s: status %d, want 200; body:\n%s", p, status, body)
+			}
+			if len(find(doc, byTag("main"))) != 1 {
+				t.Errorf("GET %s: want one <main>", p)
+			}
+			scripts := find(doc, byTag("script"))
+			if len(scripts) != 1 || !strings.HasPrefix(attr(scripts[0], "src"), "/static/") {
+				t.Errorf("GET %s: want exactly one script, ours from /static/; got %d", p, len(scripts))
+			}
+			for _, n := range find(doc, func(n *html.Node) bool { return true }) {
+				for _, a := range n.Attr {
+					if strings.HasPrefix(a.Key, "on") {
+						t.Errorf("GET %s: <%s> has a handler attribute %s=%q", p, n.Data, a.Key, a.Val)
+					}
+					if a.Key == "href" && strings.Contains(a.Val, "evil.example") {
+						t.Errorf("GET %s: a link to %q came from recorded text", p, a.Val)
+					}
+				}
+			}
+			for _, n := range find(doc, byTag("img")) {
+				t.Errorf("GET %s: an <img> (src %q) came from recorded text", p, attr(n, "src"))
+			}
+			if strings.Contains(body, "s3cret-value") || strings.Contains(body, "hunter2-secret") || strings.Contains(body, "hunter3-secret") || strings.Contains(body, "k3y-secret") {
+				t.Errorf("GET %s: a sensitive value is in the page", p)
+			}
+		})
+	}
+}
+
+func TestFailedReleaseShowsErrorAndTailFirst(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	status, body, doc := b.get(fmt.Sprintf("/releases/%d", h.fx.failed))
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	banner := find(doc, func(n *html.Node) bool { return attr(n, "aria-label") == "error" })
+	if len(banner) != 1 {
+		t.Fatalf("want one error banner, got %d", len(banner))
+	}
+	if !strings.Contains(text(banner[0]), "<img src=x onerror=alert(2)>") {
+		t.Errorf("the banner should show the error log as text, got %q", text(banner[0]))
+	}
+	tail := find(doc, byID("failed-tail"))
+	if len(tail) != 1 {
+		t.Fatalf("want the failed phase's last lines inline")
+	}
+	spans := find(tail[0], func(n *html.Node) bool { return n.Data == "span" && strings.Contains(attr(n, "class"), "tl") })
+	if len(spans) != 30 {
+		t.Errorf("want the last 30 lines of init, got %d", len(spans))
+	}
+	last := text(spans[len(spans)-1])
+	if !strings.HasSuffix(strings.TrimSpace(last), `Error: <b>not bold</b> & "quoted"`) || !strings.HasPrefix(last, "82 ") {
+		t.Errorf("the last inline line should be init's line 82 as text, got %q", last)
+	}
+	if len(find(tail[0], byTag("b"))) != 0 {
+		t.Errorf("log text became markup")
+	}
+	links := find(doc, func(n *html.Node) bool {
+		return n.Data == "a" && strings.HasSuffix(attr(n, "href"), "logs?phase=init#L82")
+	})
+	if len(links) == 0 {
+		t.Errorf("want a link to the init log at its last line (#L82)")
+	}
+	for _, want := range []string{"b-42", "registry.example.com/shop/web:1.4.2", "abc123", "terraform-apply", "(sensitive)", "replicas"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the details page should show %q", want)
+		}
+	}
+	for _, n := range find(doc, func(n *html.Node) bool { return strings.Contains(attr(n, "class"), "st-row-failed") }) {
+		if !strings.Contains(text(n), "init") {
+			t.Errorf("the failed phase row should be init, got %q", text(n))
+		}
+	}
+}
+
+func TestLogsPageEscapesAndNumbersPerPhase(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	t.Run("default phase is the one that ended the release", func(t *testing.T) {
+		_, _, doc := b.get(fmt.Sprintf("/releases/%d/logs", h.fx.failed))
+		log := find(doc, byID("log"))
+		if len(log) != 1 || attr(log[0], "data-phase") != "init" || attr(log[0], "data-lines") != "82" {
+			t.Fatalf("want the init log of 82 lines, got phase %q lines %q", attr(log[0], "data-phase"), attr(log[0], "data-lines"))
+		}
+		rows := find(doc, func(n *html.Node) bool { return strings.HasPrefix(attr(n, "class"), "ln") })
+		if len(rows) != 82 || attr(find(rows[0], byTag("a"))[0], "href") != "#L1" {
+			t.Errorf("want 82 rows numbered from #L1, got %d", len(rows))
+		}
+	})
+	t.Run("running release opens its running phase, live", func(t *testing.T) {
+		_, _, doc := b.get(fmt.Sprintf("/releases/%d/logs", h.fx.running))
+		log := find(doc, byID("log"))[0]
+		if attr(log, "data-phase") != "init" || attr(log, "data-live") != "1" {
+			t.Errorf("want init, live; got phase %q live %q", attr(log, "data-phase"), attr(log, "data-live"))
+		}
+	})
+	t.Run("log text is text", func(t *testing.T) {
+		_, body, doc := b.get(fmt.Sprintf("/releases/%d/logs?phase=plan", h.fx.planned))
+		var texts []string
+		for _, n := range find(doc, func(n *html.Node) bool { return attr(n, "class") == "tx" }) {
+			texts = append(texts, text(n))
+		}
+		if len(texts) != 4 || texts[1] != "<script>alert('log')</script>" {
+			t.Errorf("want the <script> line as text, got %q", texts)
+		}
+		if strings.Contains(body, "<script>alert") {
+			t.Errorf("the page holds a raw <script> from the log")
+		}
+	})
+	t.Run("unknown phase is a 400 naming it", func(t *testing.T) {
+		status, body, _ := b.get(fmt.Sprintf("/releases/%d/logs?phase=nope", h.fx.failed))
+		if status != 400 || !strings.Contains(body, `no phase &#34;nope&#34;`) {
+			t.Errorf("want 400 naming the phase, got %d", status)
+		}
+	})
+}
+
+func TestChangesPageShowsFieldDistinctions(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	status, body, doc := b.get(fmt.Sprintf("/releases/%d/changes", h.fx.planned))
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	opts := find(doc, func(n *html.Node) bool { return n.Data == "option" && attr(n, "value") == "update" })
+	if len(opts) != 1 || text(opts[0]) != "update (2)" {
+		t.Errorf("the action filter should count the updates, got %d options", len(opts))
+	}
+	groups := find(doc, func(n *html.Node) bool { return n.Data == "section" && attr(n, "class") == "module" })
+	if len(groups) != 2 {
+		t.Errorf("want 2 module groups (root, module.net), got %d", len(groups))
+	}
+	replace := find(doc, func(n *html.Node) bool {
+		return n.Data == "details" && strings.Contains(text(n), `module.net.aws_instance.web["<script>alert(1)</script>"]`)
+	})
+	if len(replace) != 1 {
+		t.Fatalf("want the replaced instance's address as text")
+	}
+	rows := find(replace[0], byTag("tr"))
+	if len(rows) < 3 || !strings.Contains(text(rows[1]), "forces replacement") || !strings.HasPrefix(strings.TrimSpace(text(rows[1])), "ami") {
+		t.Errorf("the field forcing replacement should come first, got %q", text(rows[1]))
+	}
+	rt := text(replace[0])
+	for _, want := range []string{"(sensitive)", "changed", "(known after apply)", "replace_because_cannot_update"} {
+		if !strings.Contains(rt, want) {
+			t.Errorf("the replaced instance should show %q", want)
+		}
+	}
+	policy := find(doc, func(n *html.Node) bool { return n.Data == "details" && strings.Contains(text(n), "aws_iam_policy.p") })[0]
+	pt := text(policy)
+	for _, want := range []string{`-       "Action": "s3:GetObject",`, `+       "Action": "s3:PutObject",`, "unchanged lines", `""`, "null", "{}"} {
+		if !strings.Contains(pt, want) {
+			t.Errorf("the policy change should show %q; got %q", want, pt)
+		}
+	}
+	logs := find(doc, func(n *html.Node) bool { return n.Data == "details" && strings.Contains(text(n), "aws_s3_bucket.logs") })[0]
+	// "private" -> "log-delivery-write": the common end "te" stays unmarked
+	marks := find(logs, byTag("mark"))
+	if len(marks) != 2 || text(marks[0]) != "priva" || text(marks[1]) != "log-delivery-wri" {
+		var got []string
+		for _, m := range marks {
+			got = append(got, text(m))
+		}
+		t.Errorf("a one-line update should mark the changed span of each side, got %q", got)
+	}
+	folds := find(doc, func(n *html.Node) bool { return n.Data == "details" && attr(n, "class") == "fold" })
+	if len(folds) != 1 || !strings.Contains(text(folds[0]), "bytes, show all") {
+		t.Errorf("a value over 2 KB should show folded, got %d folds", len(folds))
+	}
+	for _, want := range []string{"aws_s3_bucket.old_logs", "bucket-logs"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the changes page should show %q (moved from, import id)", want)
+		}
+	}
+}
+
+func TestButtonsFollowScopes(t *testing.T) {
+	h := newHarness(t).seed()
+	page := fmt.Sprintf("/releases/%d", h.fx.pending)
+	reader := h.browser()
+	reader.signIn("reader")
+	_, _, doc := reader.get(page)
+	if len(find(doc, byID("approve"))) != 0 || len(find(doc, byID("abort"))) != 0 {
+		t.Errorf("a read-only token must see no approve or abort button")
+	}
+	if resp := reader.post(page+"/approve", nil, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a read-only token's approval: status %d, want 403 from the API", resp.StatusCode)
+	}
+	approver := h.browser()
+	approver.signIn("approver")
+	_, _, doc = approver.get(page)
+	if len(find(doc, byID("approve"))) != 1 || len(find(doc, byID("reject"))) != 1 {
+		t.Fatalf("an approver should see Approve and Reject")
+	}
+	resp := approver.post(page+"/approve", url.Values{"comment": {"looks good"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), page) {
+		t.Fatalf("approve: status %d to %q, want 303 back to the release", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	st, err := h.st.ReleaseStatus(context.Background(), h.fx.pending)
+	if err != nil || st != release.StatusQueued {
+		t.Errorf("after approval the release is %s (%v), want QUEUED", st, err)
+	}
+	if resp := approver.post(page+"/approve", nil, nil); resp.StatusCode != http.StatusConflict {
+		t.Errorf("approving twice: status %d, want 409", resp.StatusCode)
+	}
+}
+
+func TestSignIn(t *testing.T) {
+	t.Run("bad token is refused with the reason", func(t *testing.T) {
+		h := newHarness(t)
+		b := h.browser()
+		resp, err := b.c.PostForm(h.srv.URL+"/login", url.Values{"token": {"shp_wrong"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 401 || !strings.Contains(string(body), "not a shiplog token") {
+			t.Errorf("status %d, want 401 saying why", resp.StatusCode)
+		}
+	})
+	t.Run("token without read is refused", func(t *testing.T) {
+		h := newHarness(t)
+		if resp := h.browser().signIn("writer"); resp.StatusCode != 403 {
+			t.Errorf("status %d, want 403", resp.StatusCode)
+		}
+	})
+	t.Run("session cookie", func(t *testing.T) {
+		h := newHarness(t)
+		resp := h.browser().signIn("reader")
+		var c *http.Cookie
+		for _, k := range resp.Cookies() {
+			if k.Name == api.SessionCookie {
+				c = k
+			}
+		}
+		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || len(c.Value) != 43 {
+			t.Fatalf("want an HttpOnly SameSite=Lax cookie holding a 32-byte id, got %+v", c)
+		}
+		if strings.Contains(c.Value, h.tokens["reader"]) {
+			t.Errorf("the cookie must not hold the token")
+		}
+	})
+	t.Run("pages need a session", func(t *testing.T) {
+		h := newHarness(t)
+		resp, err := h.browser().c.Get(h.srv.URL + "/releases?status=FAILED")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Freleases%3Fstatus%3DFAILED" {
+			t.Errorf("want a redirect to /login coming back, got %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+	t.Run("next stays on this server", func(t *testing.T) {
+		h := newHarness(t)
+		resp, err := h.browser().c.PostForm(h.srv.URL+"/login", url.Values{"token": {h.tokens["reader"]}, "next": {"//evil.example/x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Location") != "/" {
+			t.Errorf("want / after sign-in, got %q", resp.Header.Get("Location"))
+		}
+	})
+	t.Run("cookie works on GET API routes only", func(t *testing.T) {
+		h := newHarness(t).seed()
+		b := h.browser()
+		b.signIn("approver")
+		resp, err := b.c.Get(fmt.Sprintf("%s/api/v1/releases/%d", h.srv.URL, h.fx.pending))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET with the cookie: %d, want 200", resp.StatusCode)
+		}
+		if resp := b.post(fmt.Sprintf("/api/v1/releases/%d/approve", h.fx.pending), nil, nil); resp.StatusCode != 401 {
+			t.Errorf("POST to the API with only the cookie: %d, want 401", resp.StatusCode)
+		}
+	})
+	t.Run("cross-site form posts are refused", func(t *testing.T) {
+		h := newHarness(t).seed()
+		b := h.browser()
+		b.signIn("approver")
+		resp := b.post(fmt.Sprintf("/releases/%d/approve", h.fx.pending), nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("status %d, want 403", resp.StatusCode)
+		}
+		st, err := h.st.ReleaseStatus(context.Background(), h.fx.pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != release.StatusPendingApproval {
+			t.Errorf("a cross-site post changed the release to %s", st)
+		}
+	})
+	t.Run("sign out ends the session", func(t *testing.T) {
+		h := newHarness(t)
+		b := h.browser()
+		b.signIn("reader")
+		if resp := b.post("/logout", nil, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logout: %d", resp.StatusCode)
+		}
+		if status, _, _ := b.get("/"); status != http.StatusSeeOther {
+			t.Errorf("after sign-out: %d, want a redirect to /login", status)
+		}
+	})
+	t.Run("revoking the token ends its sessions at once", func(t *testing.T) {
+		h := newHarness(t)
+		b := h.browser()
+		b.signIn("reader")
+		if status, _, _ := b.get("/"); status != 200 {
+			t.Fatalf("signed in: %d", status)
+		}
+		h.apiCall("DELETE", "/api/v1/tokens/reader", nil, nil)
+		if status, _, _ := b.get("/"); status != http.StatusSeeOther {
+			t.Errorf("after revocation: %d, want a redirect to /login", status)
+		}
+	})
+}
+
+func TestLogAPIs(t *testing.T) {
+	h := newHarness(t).seed()
+	get := func(path string) (int, []byte, http.Header) {
+		req, err := http.NewRequest("GET", h.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+h.tokens["reader"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b, resp.Header
+	}
+	t.Run("index", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/index", h.fx.failed))
+		var idx apiwire.LogIndex
+		if err := json.Unmarshal(b, &idx); err != nil {
+			t.Fatal(err)
+		}
+		if len(idx.Phases) != 2 || idx.LastSeq != 83 {
+			t.Fatalf("want 2 phases up to seq 83, got %s", b)
+		}
+		init := idx.Phases[1]
+		if init.Phase != "init" || init.FirstSeq != 2 || init.Lines != 82 || init.Status != release.PhaseFailed || len(init.Runs) != 1 {
+			t.Errorf("init's entry: %+v", init)
+		}
+	})
+	t.Run("search", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error:&phase=init", h.fx.failed))
+		var s apiwire.LogSearch
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Total != 2 || len(s.Matches) != 2 || s.Matches[0].Seq != 82 {
+			t.Errorf("want the two Error lines (seq 82, 83), got %s", b)
+		}
+		if status, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search", h.fx.failed)); status != 400 || !strings.Contains(string(b), `"field":"q"`) {
+			t.Errorf("search without q: %d %s, want 400 naming q", status, b)
+		}
+	})
+	t.Run("raw", func(t *testing.T) {
+		status, b, hd := get(fmt.Sprintf("/api/v1/releases/%d/logs/raw?phase=init&download=1", h.fx.failed))
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if status != 200 || len(lines) != 82 || lines[0] != "init line 1" {
+			t.Errorf("want init's 82 lines as text, got %d lines, status %d", len(lines), status)
+		}
+		if !strings.HasPrefix(hd.Get("Content-Type"), "text/plain") || !strings.Contains(hd.Get("Content-Disposition"), "release-") {
+			t.Errorf("want a text/plain download, got %q / %q", hd.Get("Content-Type"), hd.Get("Content-Disposition"))
+		}
+		if status, _, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/raw?timestamps=maybe", h.fx.failed)); status != 400 {
+			t.Errorf("timestamps=maybe: %d, want 400", status)
+		}
+	})
+	t.Run("resource history", func(t *testing.T) {
+		addr := url.QueryEscape(`aws_iam_policy.p`)
+		_, b, _ := get("/api/v1/environments/prod/resources/history?address=" + addr)
+		var rh apiwire.ResourceHistory
+		if err := json.Unmarshal(b, &rh); err != nil {
+			t.Fatal(err)
+		}
+		if len(rh.Events) != 1 || rh.Events[0].ReleaseID != h.fx.planned || rh.Events[0].Change.Action != release.ChangeUpdate || len(rh.Events[0].Change.Fields) == 0 {
+			t.Errorf("want the planned update with its fields, got %s", b)
+		}
+		if status, _, _ := get("/api/v1/environments/nope/resources/history?address=x"); status != 404 {
+			t.Errorf("unknown environment: %d, want 404", status)
+		}
+	})
+	t.Run("change facets", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/changes/facets", h.fx.planned))
+		var f apiwire.ChangeFacets
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Actions["update"] != 2 || f.Actions["create"] != 1 || f.Actions["replace"] != 1 || f.Modules["module.net"] != 1 || f.Types["aws_s3_bucket"] != 2 {
+			t.Errorf("facets %s: want 2 updates, 1 create, 1 replace, 1 in module.net, 2 buckets", b)
+		}
+		if status, _, _ := get(fmt.Sprintf("/api/v1/releases/%d/changes/facets?kind=all", h.fx.planned)); status != 400 {
+			t.Errorf("kind=all: %d, want 400", status)
+		}
+	})
+	t.Run("deployments", func(t *testing.T) {
+		status, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/deployments", h.fx.failed))
+		if status != 200 || string(b) != `{"deployments":[]}`+"\n" && string(b) != `{"deployments":[]}` {
+			t.Errorf("a failed release deployed nothing: %d %s", status, b)
+		}
+	})
+}
+
+func TestBadInputIsA4xx(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	for path, want := range map[string]int{
+		"/releases/abc": 400, "/releases/999999": 404, "/environments/prod/nope": 400, "/environments/nope": 404,
+		"/releases?status=DONE": 400, "/releases?created_after=yesterday": 400, "/compare?base=1": 400,
+		fmt.Sprintf("/releases/%d/changes?kind=everything", h.fx.planned): 400,
+	} {
+		if status, body, _ := b.get(path); status != want {
+			t.Errorf("GET %s: %d, want %d; body %s", path, status, want, body)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+type releasePage struct {
+	R *release.Release
+	// ErrorHead is the error log's first lines; ErrorRest the others.
+	ErrorHead, ErrorRest string
+	// Ending is the phase that ended the release (or ""), Tail its last lines.
+	Ending   string
+	Tail     []numbered
+	Phases   []phaseRow
+	Top      []store.StoredChange
+	More     bool
+	Deploys  []release.ApplicationDeployment
+	Previous int64
+	Actions  actions
+}
+
+type phaseRow struct {
+	release.Phase
+	// Width is the bar's share of the longest phase, in percent.
+	Width int
+	Lines int64
+}
+
+type actions struct {
+	Approve, Abort, SignOff, Rollback bool
+}
+
+// errorLines is how much of the error log shows before "show all".
+const errorLines = 20
+
+// tailLines is how many of the failed phase's last lines show inline.
+const tailLines = 30
+
+// topChanges is how many changes the details page lists.
+const topChanges = 20
+
+// endingPhase is the phase a release ended in: the running one, else the
+// one that failed, timed out, was aborted or stopped, else the last that ran.
+func endingPhase(r *release.Release) string {
+	last := ""
+	for _, ph := range r.Phases {
+		switch ph.Status {
+		case release.PhaseInProgress, release.PhaseFailed, release.PhaseTimedOut, release.PhaseAborted, release.PhaseStopped:
+			return ph.Name
+		}
+		if ph.StartedAt != nil {
+			last = ph.Name
+		}
+	}
+	return last
+}
+
+func releaseID(r *http.Request) (int64, error) {
+	v := r.PathValue("id")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id", "release id %q is not a positive whole number", v)
+	}
+	return id, nil
+}
+
+// releaseOf reads the release of a /releases/{id}/… page through the
+// API's release cache.
+func (p *Pages) releaseOf(r *http.Request) (*release.Release, error) {
+	id, err := releaseID(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.api.Release(r.Context(), id)
+}
+
+func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rel, err := p.releaseOf(r)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	id := rel.ID
+	pg := releasePage{R: rel}
+	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
+	if len(lines) > errorLines {
+		pg.ErrorHead, pg.ErrorRest = strings.Join(lines[:errorLines], "\n"), strings.Join(lines[errorLines:], "\n")
+	} else {
+		pg.ErrorHead = rel.ErrorLog
+	}
+	idx, err := p.store.LogIndex(ctx, id)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	var longest int64 = 1
+	for _, ph := range rel.Phases {
+		if ms := ph.DurationMS(); ms != nil {
+			longest = max(longest, *ms)
+		}
+	}
+	for _, ph := range rel.Phases {
+		row := phaseRow{Phase: ph}
+		if ms := ph.DurationMS(); ms != nil {
+			row.Width = int(max(1, *ms*100/longest))
+		}
+		for _, pl := range idx {
+			if pl.Phase == ph.Name {
+				row.Lines = pl.Lines
+			}
+		}
+		pg.Phases = append(pg.Phases, row)
+	}
+	if rel.Status != release.StatusSucceeded && rel.Status.Terminal() {
+		pg.Ending = endingPhase(rel)
+		for _, pl := range idx {
+			if pl.Phase == pg.Ending {
+				if pg.Tail, err = p.tailOf(ctx, id, pl, tailLines); err != nil {
+					p.fail(w, r, err)
+					return
+				}
+			}
+		}
+	}
+	if pg.Top, err = p.store.ListChanges(ctx, id, store.ChangeFilter{Limit: topChanges + 1}); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if len(pg.Top) > topChanges {
+		pg.Top, pg.More = pg.Top[:topChanges], true
+	}
+	if pg.Deploys, err = p.store.Deployments(ctx, store.DeploymentFilter{ReleaseID: id, Limit: 200}); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	prev, err := p.store.ListReleases(ctx, store.ReleaseFilter{Environment: rel.Environment, BeforeID: id, Limit: 1})
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if len(prev) > 0 {
+		pg.Previous = prev[0].ID
+	}
+	t := tokenOf(ctx)
+	pg.Actions = actions{
+		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
+		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
+		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
+		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, apiwire.ScopeWrite),
+	}
+	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
+}
+
+// act carries out a form's action through the API's own route, as the
+// signed-in token: the API checks scope and status and says why not.
+func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
+	id, err := releaseID(r)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	action := r.PathValue("action")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		p.fail(w, r, badRequest("comment", "the form could not be read: %s", err.Error()))
+		return
+	}
+	var body any
+	switch action {
+	case "approve", "reject", "abort":
+		body = map[string]string{"comment": r.PostForm.Get("comment")}
+	case "signoff":
+		body = map[string]string{"status": r.PostForm.Get("status"), "comment": r.PostForm.Get("comment")}
+	case "rollback":
+	default:
+		p.fail(w, r, &pageError{Status: http.StatusNotFound,
+			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
+		return
+	}
+	status, resp, err := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if status >= 300 {
+		p.fail(w, r, &pageError{Status: status, Message: action + ": " + api.ErrorMessage(resp)})
+		return
+	}
+	target := "/releases/" + strconv.FormatInt(id, 10)
+	if action == "rollback" {
+		if n := jsonID(resp); n > 0 {
+			target = "/releases/" + strconv.FormatInt(n, 10)
+		}
+	}
+	http.Redirect(w, r, target+"?flash="+action+"+done", http.StatusSeeOther)
+}

@@ -1,0 +1,564 @@
+// shiplog's one script: local times, ticking durations, sign-in from a
+// link, live release status, and the log viewer (virtual rows fetched in
+// pages through the log index, live lines over Server-Sent Events).
+// Every text from the server goes into the page as text, never as HTML.
+"use strict";
+
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function localTime(d) {
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  function humanDuration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + pad(s % 60) + "s";
+    return Math.floor(s / 3600) + "h " + pad(Math.floor(s / 60) % 60) + "m";
+  }
+
+  // Times: shown in local time, UTC kept in the title.
+  function localTimes() {
+    for (const t of $$("time[datetime]")) {
+      const d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) t.textContent = localTime(d);
+    }
+  }
+
+  // Durations of running things tick.
+  function tick() {
+    for (const e of $$(".elapsed[data-since]")) {
+      const d = new Date(e.dataset.since);
+      if (!isNaN(d)) e.textContent = humanDuration(Date.now() - d.getTime());
+    }
+  }
+
+  function bars() {
+    for (const b of $$(".bar[data-width]")) b.style.width = b.dataset.width + "%";
+  }
+
+  function filters() {
+    for (const input of $$("input.filter[data-filter]")) {
+      input.addEventListener("input", () => {
+        const q = input.value.toLowerCase();
+        for (const row of $$(input.dataset.filter)) row.hidden = q !== "" && !row.textContent.toLowerCase().includes(q);
+      });
+    }
+    for (const b of $$("button[data-details]")) {
+      b.addEventListener("click", () => { for (const d of $$("details.change")) d.open = b.dataset.details === "open"; });
+    }
+  }
+
+  // /login#token=…: the fragment never reaches the server; post it and
+  // take it out of the address bar and history.
+  function loginFromFragment() {
+    const form = $("#login-form");
+    if (!form) return;
+    const m = /^#token=(.+)$/.exec(location.hash);
+    if (!m) return;
+    history.replaceState(null, "", location.pathname + location.search);
+    $("#token", form).value = decodeURIComponent(m[1]);
+    form.submit();
+  }
+
+  // A running release's page reloads when its status or a phase moves
+  // (GET /api/v1/releases/{id} is served from the API's cache).
+  function liveRelease() {
+    const el = $("#release[data-live]");
+    if (!el) return;
+    let seen = null;
+    const poll = async () => {
+      try {
+        const r = await fetch("/api/v1/releases/" + el.dataset.release, { credentials: "same-origin" });
+        if (r.ok) {
+          const rel = await r.json();
+          const now = rel.status + "|" + rel.phases.map((p) => p.status).join(",");
+          if (seen !== null && now !== seen) { location.reload(); return; }
+          seen = now;
+        }
+      } catch (e) { /* the next poll tries again */ }
+      setTimeout(poll, document.hidden ? 15000 : 2000);
+    };
+    poll();
+  }
+
+  // Lists with releases still going refresh their rows from the server.
+  function liveRows() {
+    const refresh = async () => {
+      const body = $("table.releases tbody");
+      if (!body || !$("tr.active", body)) return;
+      if (!document.hidden) {
+        try {
+          const r = await fetch(location.href, { credentials: "same-origin" });
+          if (r.ok) {
+            const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+            const fresh = $("table.releases tbody", doc);
+            if (fresh) { body.replaceWith(document.importNode(fresh, true)); localTimes(); }
+          }
+        } catch (e) { /* the next round tries again */ }
+      }
+      setTimeout(refresh, 5000);
+    };
+    setTimeout(refresh, 5000);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    localTimes();
+    tick();
+    setInterval(tick, 1000);
+    bars();
+    filters();
+    loginFromFragment();
+    liveRelease();
+    liveRows();
+    const log = $("#log");
+    if (log) window.shiplogViewer = new LogViewer(log);
+  });
+
+  // ---- the log viewer --------------------------------------------------
+
+  const PAGE = 500;      // lines per fetched page
+  const KEEP_PAGES = 20; // pages kept in memory
+  const MARGIN = 100;    // rows rendered above and below the visible ones
+  const MAX_PX = 1.5e7;  // tallest scroll height used (browsers cap element heights)
+  const CUT = 10000;     // longest line text shown
+
+  class LogViewer {
+    constructor(el) {
+      this.el = el;
+      this.canvas = $("#canvas", el);
+      this.rowsEl = $("#rows", el);
+      this.id = el.dataset.release;
+      this.phase = el.dataset.phase;
+      this.all = el.dataset.all === "1";
+      this.runs = JSON.parse(el.dataset.runs || "[]");
+      this.lines = Number(el.dataset.lines) || 0;
+      this.lastSeq = Number(el.dataset.lastSeq) || 0;
+      this.rowH = 18;
+      this.pages = new Map();   // page number → array of entries
+      this.loading = new Map(); // page number → promise
+      this.sel = null;          // {a, b} lines highlighted from the URL
+      this.matches = [];        // line numbers matching the search
+      this.matchAt = -1;
+      this.query = "";
+      this.follow = true;
+      this.newLines = 0;
+      this.reconnects = 0;
+      this.waiters = [];        // {n, resolve}: jump() promises
+      this.rendered = { from: 0, to: 0 };
+      this.seedFromPage();
+      this.measure();
+      this.sizeCanvas();
+      this.bind();
+      const h = this.parseHash();
+      this.setFollow(!!el.dataset.live);
+      if (h) this.select(h, true); else this.scrollToEnd();
+      this.render();
+      if (el.dataset.live) this.connect();
+      const q = new URLSearchParams(location.search).get("q");
+      if (q) this.search(q);
+      // when the first lines were painted, from the navigation's start (ms)
+      requestAnimationFrame(() => requestAnimationFrame(() => { this.firstPaint = performance.now(); }));
+    }
+
+    // The lines the server put in the page go into the cache.
+    seedFromPage() {
+      for (const row of $$(".ln", this.rowsEl)) {
+        const e = { seq: Number(row.dataset.seq), time: row.dataset.t, stream: row.dataset.s, phase: row.dataset.p, text: $(".tx", row).textContent };
+        this.put(this.lineOf(e.seq), e);
+      }
+    }
+
+    measure() {
+      const probe = document.createElement("div");
+      probe.className = "ln";
+      probe.textContent = "0";
+      this.rowsEl.appendChild(probe);
+      this.rowH = probe.getBoundingClientRect().height || 18;
+      probe.remove();
+    }
+
+    // Line number (from 1) of a seq in the shown log; 0 if not in it.
+    lineOf(seq) {
+      let before = 0;
+      for (const [a, b] of this.runs) {
+        if (seq >= a && seq <= b) return before + seq - a + 1;
+        before += b - a + 1;
+      }
+      return 0;
+    }
+
+    // Seq of line n; 0 if there is none.
+    seqOf(n) {
+      for (const [a, b] of this.runs) {
+        const size = b - a + 1;
+        if (n > size) n -= size; else if (n >= 1) return a + n - 1;
+      }
+      return 0;
+    }
+
+    put(n, e) {
+      if (n < 1) return;
+      const p = Math.floor((n - 1) / PAGE);
+      let arr = this.pages.get(p);
+      if (!arr) { arr = new Array(PAGE); this.pages.set(p, arr); }
+      arr[(n - 1) % PAGE] = e;
+    }
+
+    entry(n) {
+      const arr = this.pages.get(Math.floor((n - 1) / PAGE));
+      return arr ? arr[(n - 1) % PAGE] : undefined;
+    }
+
+    complete(p) {
+      const arr = this.pages.get(p);
+      if (!arr) return false;
+      const want = Math.min(PAGE, this.lines - p * PAGE);
+      let have = 0;
+      for (let i = 0; i < want; i++) if (arr[i]) have++;
+      return have >= want;
+    }
+
+    // fetchPage reads page p (lines p*PAGE+1…) through the API.
+    fetchPage(p) {
+      if (this.loading.has(p) || this.complete(p)) return this.loading.get(p) || Promise.resolve();
+      const first = this.seqOf(p * PAGE + 1);
+      if (!first) return Promise.resolve();
+      const q = new URLSearchParams({ cursor: String(first - 1), limit: String(PAGE) });
+      if (!this.all) q.set("phase", this.phase);
+      const pr = fetch("/api/v1/releases/" + this.id + "/logs?" + q, { credentials: "same-origin" })
+        .then((r) => r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status)))
+        .then((page) => {
+          for (const e of page.entries) this.put(this.lineOf(e.seq), e);
+          this.touch(p);
+          this.schedule();
+        })
+        .catch(() => { /* shown as empty rows; scrolling asks again */ })
+        .finally(() => this.loading.delete(p));
+      this.loading.set(p, pr);
+      return pr;
+    }
+
+    // touch keeps page p recent and forgets the least recent beyond KEEP_PAGES.
+    touch(p) {
+      const arr = this.pages.get(p);
+      if (!arr) return;
+      this.pages.delete(p);
+      this.pages.set(p, arr);
+      const visible = Math.floor((this.rendered.from - 1) / PAGE);
+      for (const k of this.pages.keys()) {
+        if (this.pages.size <= KEEP_PAGES) break;
+        if (k !== visible && k !== visible + 1 && k !== p) this.pages.delete(k);
+      }
+    }
+
+    scale() {
+      const total = this.lines * this.rowH;
+      return total > MAX_PX ? MAX_PX / total : 1;
+    }
+
+    // Geometry: the first visible line (float, from 0) for a scroll offset.
+    topLine() {
+      const ch = this.el.clientHeight;
+      const height = this.canvas.offsetHeight;
+      const maxScroll = Math.max(1, height - ch);
+      const maxLine = Math.max(0, this.lines - ch / this.rowH);
+      return Math.min(maxLine, (this.el.scrollTop / maxScroll) * maxLine);
+    }
+
+    scrollToLine(n, where) {
+      const ch = this.el.clientHeight;
+      const maxLine = Math.max(0, this.lines - ch / this.rowH);
+      const target = Math.max(0, Math.min(maxLine, n - 1 - (where || 0) * ch / this.rowH));
+      const maxScroll = Math.max(0, this.canvas.offsetHeight - ch);
+      this.programmatic = true;
+      this.el.scrollTop = maxLine > 0 ? (target / maxLine) * maxScroll : 0;
+    }
+
+    scrollToEnd() {
+      this.programmatic = true;
+      this.el.scrollTop = this.el.scrollHeight;
+    }
+
+    schedule() {
+      if (this.frame) return;
+      this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+    }
+
+    sizeCanvas() {
+      this.canvas.style.height = Math.max(this.lines * this.rowH * this.scale(), 1) + "px";
+    }
+
+    render() {
+      this.sizeCanvas();
+      if (this.lines === 0) { this.rowsEl.replaceChildren(); this.rendered = { from: 0, to: 0 }; return; }
+      const top = this.topLine();
+      const visible = Math.ceil(this.el.clientHeight / this.rowH) + 1;
+      const first = Math.floor(top) + 1;
+      const from = Math.max(1, first - MARGIN);
+      const to = Math.min(this.lines, first + visible + MARGIN);
+      this.rowsEl.style.top = (this.el.scrollTop - (top - (from - 1)) * this.rowH) + "px";
+      for (let p = Math.floor((from - 1) / PAGE); p <= Math.floor((to - 1) / PAGE); p++) {
+        if (!this.complete(p)) this.fetchPage(p); else this.touch(p);
+      }
+      const frag = document.createDocumentFragment();
+      for (let n = from; n <= to; n++) frag.appendChild(this.row(n));
+      this.rowsEl.replaceChildren(frag);
+      this.rendered = { from, to };
+      this.settleWaiters();
+    }
+
+    row(n) {
+      const e = this.entry(n);
+      const div = document.createElement("div");
+      div.className = "ln";
+      div.dataset.n = n;
+      const a = document.createElement("a");
+      a.className = "num";
+      a.href = "#L" + n;
+      a.textContent = n;
+      div.appendChild(a);
+      if (this.sel && n >= this.sel.a && n <= this.sel.b) div.classList.add("hl");
+      if (!e) { div.classList.add("loading"); return div; }
+      div.dataset.p = e.phase;
+      if (e.stream === "stderr") div.classList.add("stderr");
+      if (e.stream === "system") div.classList.add("sys");
+      if (this.matches.length && this.matches[this.matchAt] === n) div.classList.add("current");
+      const ts = document.createElement("span");
+      ts.className = "ts";
+      ts.textContent = e.time ? localTime(new Date(e.time)) : "";
+      div.appendChild(ts);
+      if (e.stream === "stderr") {
+        const w = document.createElement("span");
+        w.className = "sr";
+        w.textContent = "stderr: ";
+        div.appendChild(w);
+      }
+      const tx = document.createElement("span");
+      tx.className = "tx";
+      const text = e.text.length > CUT ? e.text.slice(0, CUT) : e.text;
+      this.fillText(tx, text);
+      div.appendChild(tx);
+      if (e.text.length > CUT) {
+        const raw = document.createElement("a");
+        raw.href = $("#raw").href;
+        raw.className = "cut";
+        raw.textContent = "… line cut at " + CUT + " characters: view raw";
+        div.appendChild(raw);
+      }
+      return div;
+    }
+
+    // fillText puts text into el, search matches marked.
+    fillText(el, text) {
+      const q = this.query.toLowerCase();
+      if (!q) { el.textContent = text; return; }
+      const low = text.toLowerCase();
+      let at = 0;
+      for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, at)) {
+        el.appendChild(document.createTextNode(text.slice(at, i)));
+        const m = document.createElement("mark");
+        m.textContent = text.slice(i, i + q.length);
+        el.appendChild(m);
+        at = i + q.length;
+      }
+      el.appendChild(document.createTextNode(text.slice(at)));
+    }
+
+    parseHash() {
+      const m = /^#L(\d+)(?:-L?(\d+))?$/.exec(location.hash);
+      if (!m) return null;
+      const a = Number(m[1]);
+      const b = m[2] ? Number(m[2]) : a;
+      return { a: Math.min(a, b), b: Math.max(a, b) };
+    }
+
+    select(sel, scroll) {
+      this.sel = sel;
+      this.setFollow(false);
+      if (scroll) this.scrollToLine(sel.a, 1 / 3);
+      this.schedule();
+    }
+
+    // jump shows line n; the promise settles once it is on screen with its text.
+    jump(n) {
+      location.hash = "#L" + n;
+      return this.whenShown(n);
+    }
+
+    whenShown(n) {
+      return new Promise((resolve) => { this.waiters.push({ n, resolve }); this.schedule(); });
+    }
+
+    settleWaiters() {
+      this.waiters = this.waiters.filter((w) => {
+        if (w.n >= this.rendered.from && w.n <= this.rendered.to && this.entry(w.n)) {
+          requestAnimationFrame(() => w.resolve(performance.now()));
+          return false;
+        }
+        return true;
+      });
+    }
+
+    setFollow(on) {
+      this.follow = on;
+      $("#follow").checked = on;
+      if (on) { this.newLines = 0; $("#newlines").hidden = true; }
+    }
+
+    bind() {
+      this.el.addEventListener("scroll", () => {
+        if (this.programmatic) { this.programmatic = false; } else {
+          const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * this.rowH;
+          if (this.follow && !atEnd) this.setFollow(false);
+          else if (!this.follow && atEnd && this.newLines > 0) this.setFollow(true);
+        }
+        this.schedule();
+      }, { passive: true });
+      window.addEventListener("resize", () => this.schedule());
+      window.addEventListener("hashchange", () => { const h = this.parseHash(); if (h) this.select(h, true); });
+      this.rowsEl.addEventListener("click", (ev) => {
+        const a = ev.target.closest("a.num");
+        if (!a) return;
+        ev.preventDefault();
+        const n = Number(a.textContent);
+        const sel = ev.shiftKey && this.sel ? { a: Math.min(this.sel.a, n), b: Math.max(this.sel.a, n) } : { a: n, b: n };
+        history.replaceState(null, "", "#L" + sel.a + (sel.b !== sel.a ? "-L" + sel.b : ""));
+        this.select(sel, false);
+      });
+      $("#follow").addEventListener("change", (ev) => { this.setFollow(ev.target.checked); if (this.follow) { this.scrollToEnd(); this.schedule(); } });
+      $("#newlines").addEventListener("click", () => { this.setFollow(true); this.scrollToEnd(); this.schedule(); });
+      $("#timestamps").addEventListener("change", (ev) => this.el.classList.toggle("show-ts", ev.target.checked));
+      $("#phase").addEventListener("change", (ev) => {
+        const q = new URLSearchParams(location.search);
+        q.set("phase", ev.target.value);
+        q.delete("q");
+        location.assign("?" + q);
+      });
+      $("#search-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.search($("#q").value); });
+      $("#next-match").addEventListener("click", () => this.nextMatch(1));
+      $("#copy-link").addEventListener("click", async () => {
+        const b = $("#copy-link");
+        try { await navigator.clipboard.writeText(location.href); b.textContent = "Copied"; } catch (e) { b.textContent = "Copy failed"; }
+        setTimeout(() => { b.textContent = "Copy link"; }, 1500);
+      });
+      $("#prev-match").addEventListener("click", () => this.nextMatch(-1));
+      document.addEventListener("keydown", (ev) => {
+        if (ev.target.closest("input, select, textarea")) return;
+        if (ev.key === "/") { ev.preventDefault(); $("#q").focus(); }
+        else if (ev.key === "n") this.nextMatch(1);
+        else if (ev.key === "N") this.nextMatch(-1);
+        else if (ev.key === "End") { this.setFollow(true); this.scrollToEnd(); }
+      });
+      document.addEventListener("visibilitychange", () => {
+        if (!this.el.dataset.live) return;
+        clearTimeout(this.hiddenTimer);
+        if (document.hidden) this.hiddenTimer = setTimeout(() => this.disconnect("Paused"), 60000);
+        else if (!this.es) this.connect();
+      });
+    }
+
+    // search asks the server for matching lines and jumps to the first at
+    // or after the top of the screen; the promise settles when it shows.
+    async search(q) {
+      this.query = q;
+      const url = new URL(location.href);
+      if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+      history.replaceState(null, "", url);
+      this.matches = [];
+      this.matchAt = -1;
+      const status = $("#search-status");
+      if (!q) { status.textContent = ""; this.schedule(); return; }
+      status.textContent = "searching…";
+      const params = new URLSearchParams({ q, limit: "10000" });
+      if (!this.all) params.set("phase", this.phase);
+      const r = await fetch("/api/v1/releases/" + this.id + "/logs/search?" + params, { credentials: "same-origin" });
+      if (!r.ok) { status.textContent = "search failed (HTTP " + r.status + ")"; return; }
+      const res = await r.json();
+      this.matches = res.matches.map((m) => this.lineOf(m.seq)).filter((n) => n > 0);
+      this.total = res.total;
+      if (!this.matches.length) { status.textContent = "no match"; this.schedule(); return; }
+      const top = this.topLine() + 1;
+      let i = this.matches.findIndex((n) => n >= top);
+      return this.showMatch(i < 0 ? 0 : i);
+    }
+
+    showMatch(i) {
+      this.matchAt = i;
+      const n = this.matches[i];
+      $("#search-status").textContent = (i + 1) + " of " + this.total + (this.total > this.matches.length ? " (first " + this.matches.length + " listed)" : "");
+      this.setFollow(false);
+      this.scrollToLine(n, 1 / 3);
+      return this.whenShown(n);
+    }
+
+    nextMatch(step) {
+      if (!this.matches.length) return;
+      this.showMatch((this.matchAt + step + this.matches.length) % this.matches.length);
+    }
+
+    chip(state, text) {
+      const c = $("#chip");
+      c.dataset.state = state;
+      c.textContent = text;
+    }
+
+    // connect follows the release's log from the last line seen; the
+    // browser itself reconnects with Last-Event-ID after a drop.
+    connect() {
+      const es = new EventSource("/api/v1/releases/" + this.id + "/logs/stream?cursor=" + this.lastSeq);
+      this.es = es;
+      es.onopen = () => { this.reconnects = 0; this.chip("live", "Live"); };
+      es.onerror = () => {
+        if (es.readyState === EventSource.CONNECTING) { this.reconnects++; this.chip("reconnecting", "Reconnecting (" + this.reconnects + ")"); }
+        else this.disconnect("Disconnected");
+      };
+      es.addEventListener("log", (ev) => this.onLine(JSON.parse(ev.data)));
+      es.addEventListener("end", (ev) => {
+        this.disconnect("Ended");
+        const st = JSON.parse(ev.data).status;
+        const badge = $(".logbar .status");
+        if (badge && st) {
+          badge.className = "status st-" + st.toLowerCase();
+          badge.dataset.status = st;
+          badge.lastChild.textContent = st.toLowerCase().replace(/_/g, " ");
+        }
+        delete this.el.dataset.live;
+      });
+    }
+
+    disconnect(word) {
+      if (this.es) { this.es.close(); this.es = null; }
+      this.chip(word === "Ended" ? "ended" : "paused", word);
+    }
+
+    onLine(e) {
+      if (e.seq <= this.lastSeq) return;
+      this.lastSeq = e.seq;
+      if (!this.all && e.phase !== this.phase) return;
+      const last = this.runs[this.runs.length - 1];
+      if (last && last[1] + 1 === e.seq) last[1] = e.seq; else this.runs.push([e.seq, e.seq]);
+      this.lines++;
+      const none = $("#nolines");
+      if (none) none.remove();
+      this.put(this.lines, e);
+      if (this.follow) this.scrollToEndSoon(); else { this.newLines++; const b = $("#newlines"); b.hidden = false; b.textContent = this.newLines + " new lines — latest (End)"; }
+      this.schedule();
+    }
+
+    scrollToEndSoon() {
+      if (this.endFrame) return;
+      this.endFrame = requestAnimationFrame(() => {
+        this.endFrame = 0;
+        this.sizeCanvas();
+        this.scrollToEnd();
+        this.render();
+      });
+    }
+  }
+})();
