@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +42,15 @@ func runChildWorker(url, dir string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	w, err := worker.New(ctx, worker.Config{Store: s, DatabaseURL: url, WorkDir: dir, Lease: 2 * time.Second, PollInterval: 50 * time.Millisecond, ID: "doomed-worker"})
+	cfg := worker.Config{Store: s, DatabaseURL: url, WorkDir: dir, Lease: 2 * time.Second, PollInterval: 50 * time.Millisecond, ID: "doomed-worker"}
+	if id := os.Getenv(scaleWorkerEnv); id != "" {
+		// a worker of the scale benchmark: default lease and poll, stopped by SIGTERM
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGTERM)
+		defer stop()
+		cfg.ID, cfg.Lease, cfg.PollInterval, cfg.Concurrency = id, 0, 0, scaleConcurrency
+	}
+	w, err := worker.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -75,7 +76,9 @@ func (ru *run) prepare(ctx context.Context) error {
 	return ru.handOver()
 }
 
-// checkout fills the working copy with the release's blueprint.
+// checkout fills the working copy with the release's blueprint: the
+// stored version the release names, or a fresh snapshot of the
+// environment's source (see source.go).
 func (ru *run) checkout(ctx context.Context) error {
 	st := ru.w.cfg.Store
 	if err := os.MkdirAll(ru.config, 0o700); err != nil {
@@ -85,7 +88,7 @@ func (ru *run) checkout(ctx context.Context) error {
 		archive, err := st.Blueprint(ctx, ru.env.Name, v)
 		if err == nil {
 			ru.sys("", "blueprint %s from the store", v)
-			return unpack(archive, ru.config)
+			return blueprint.Unpack(archive, ru.config)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -93,26 +96,31 @@ func (ru *run) checkout(ctx context.Context) error {
 		if ru.r.RollbackOf != nil {
 			return fmt.Errorf("rollback: blueprint %s is not stored", v)
 		}
+		if ru.env.Source.Kind == release.SourceUpload {
+			return fmt.Errorf("environment %s has no uploaded configuration %s", ru.env.Name, v)
+		}
 	}
-	if ru.env.Source.Dir == "" {
-		return fmt.Errorf("environment %s has no configuration directory", ru.env.Name)
-	}
-	archive, version, err := snapshot(ru.env.Source.Dir)
+	snap, err := ru.snapshotSource(ctx)
 	if err != nil {
 		return err
 	}
 	if ru.r.BlueprintVersion != "" {
-		version = ru.r.BlueprintVersion // the release named its version
+		snap.Version = ru.r.BlueprintVersion // the release named its version
 	}
-	if err := st.SaveBlueprint(ctx, ru.env.Name, version, archive); err != nil {
+	if _, err := st.SaveSourcedBlueprint(ctx, snap); err != nil {
 		return err
 	}
-	if err := st.SetBlueprintVersion(ctx, ru.r.ID, version); err != nil {
+	if err := st.SetBlueprintVersion(ctx, ru.r.ID, snap.Version); err != nil {
 		return err
 	}
-	ru.r.BlueprintVersion = version
-	ru.sys("", "blueprint %s from %s", version, ru.env.Source.Dir)
-	return unpack(archive, ru.config)
+	if snap.Commit != "" {
+		if err := st.SetSourceCommit(ctx, ru.r.ID, snap.Commit); err != nil {
+			return err
+		}
+		ru.r.SourceCommit = snap.Commit
+	}
+	ru.r.BlueprintVersion = snap.Version
+	return blueprint.Unpack(snap.Archive, ru.config)
 }
 
 // writeVarFile writes the environment's and release's variables (release

@@ -1,139 +1,17 @@
 package worker
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
-
-// maxBlueprint bounds a configuration snapshot.
-const maxBlueprint = 64 << 20
-
-// skipInSnapshot are paths that are not configuration: terraform's own
-// working data and local state.
-func skipInSnapshot(rel string, d fs.DirEntry) bool {
-	base := d.Name()
-	if d.IsDir() {
-		return base == ".terraform" || base == ".git"
-	}
-	return strings.HasPrefix(base, "terraform.tfstate") || strings.HasSuffix(base, ".tfplan") || base == ".terraform.tfstate.lock.info"
-}
-
-// snapshot packs a configuration directory into a deterministic tar.gz and
-// names it by content: "sha256:<first 12 hex digits>".
-func snapshot(dir string) (archive []byte, version string, err error) {
-	var files []string
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if rel == "." {
-			return nil
-		}
-		if skipInSnapshot(rel, d) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("reading configuration %s: %w", dir, err)
-	}
-	if len(files) == 0 {
-		return nil, "", fmt.Errorf("configuration directory %s has no files", dir)
-	}
-	sort.Strings(files)
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	h := sha256.New()
-	total := 0
-	for _, rel := range files {
-		b, err := os.ReadFile(filepath.Join(dir, rel))
-		if err != nil {
-			return nil, "", fmt.Errorf("reading configuration: %w", err)
-		}
-		if total += len(b); total > maxBlueprint {
-			return nil, "", fmt.Errorf("configuration %s is larger than %d MiB", dir, maxBlueprint>>20)
-		}
-		name := filepath.ToSlash(rel)
-		fi, _ := os.Stat(filepath.Join(dir, rel))
-		mode := int64(0o644)
-		if fi != nil && fi.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(b)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-			return nil, "", err
-		}
-		tw.Write(b)
-		fmt.Fprintf(h, "%s\x00%o\x00%d\x00", name, mode, len(b))
-		h.Write(b)
-	}
-	if err := tw.Close(); err != nil {
-		return nil, "", err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), "sha256:" + hex.EncodeToString(h.Sum(nil))[:12], nil
-}
-
-// unpack writes a snapshot into dir, refusing paths that leave it.
-func unpack(archive []byte, dir string) error {
-	zr, err := gzip.NewReader(bytes.NewReader(archive))
-	if err != nil {
-		return fmt.Errorf("opening blueprint: %w", err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading blueprint: %w", err)
-		}
-		name := filepath.FromSlash(hdr.Name)
-		if !filepath.IsLocal(name) || hdr.Typeflag != tar.TypeReg {
-			return fmt.Errorf("blueprint holds an unsafe entry %q", hdr.Name)
-		}
-		dst := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(hdr.Mode&0o755))
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(f, io.LimitReader(tr, maxBlueprint))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", dst, err)
-		}
-	}
-}
 
 // configInfo is what shiplog needs to know about a root module.
 type configInfo struct {

@@ -46,7 +46,9 @@ type Config struct {
 	Concurrency int
 	// Lease is how long a claim lasts without a heartbeat (default 30s).
 	Lease time.Duration
-	// PollInterval is how often an idle slot looks for work (default 500ms).
+	// PollInterval is how often an idle slot looks for work when no
+	// notification woke it (default 500ms): idle slots wake at once on the
+	// store's QueueChannel, and poll in case a notification was lost.
 	PollInterval time.Duration
 	// PhaseTimeout applies when neither the template nor the environment
 	// sets one (default 1h); ReleaseTimeout bounds a whole release (6h).
@@ -146,16 +148,31 @@ func (w *Worker) ID() string { return w.cfg.ID }
 // releases are interrupted gracefully and recorded as STOPPED.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		w.reap(ctx)
+	}()
+	wakes := make([]chan struct{}, w.cfg.Concurrency)
+	for i := range wakes {
+		wakes[i] = make(chan struct{}, 1)
+	}
+	go func() {
+		defer wg.Done()
+		w.cfg.Store.ListenQueue(ctx, w.cfg.PollInterval, func() {
+			for _, c := range wakes {
+				select {
+				case c <- struct{}{}:
+				default: // already due to look
+				}
+			}
+		})
 	}()
 	for slot := range w.cfg.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.slot(ctx, slot)
+			w.slot(ctx, slot, wakes[slot])
 		}()
 	}
 	wg.Wait()
@@ -173,7 +190,9 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-func (w *Worker) slot(ctx context.Context, slot int) {
+// slot runs releases one after another; idle, it waits for a notification
+// (wake) or the poll interval, whichever comes first.
+func (w *Worker) slot(ctx context.Context, slot int, wake <-chan struct{}) {
 	for ctx.Err() == nil {
 		ran, err := w.RunOnce(ctx)
 		if err != nil {
@@ -182,10 +201,13 @@ func (w *Worker) slot(ctx context.Context, slot int) {
 		if ran {
 			continue
 		}
+		t := time.NewTimer(w.cfg.PollInterval)
 		select {
 		case <-ctx.Done():
-		case <-time.After(w.cfg.PollInterval):
+		case <-wake:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 

@@ -47,6 +47,9 @@ type Config struct {
 	// uploaded plans (default 64 MiB).
 	MaxBody     int64
 	MaxPlanBody int64
+	// MaxUploadBody caps an uploaded configuration archive (default 16 MiB
+	// compressed; its files are bounded by blueprint.MaxSize besides).
+	MaxUploadBody int64
 	// ReleaseCacheTTL is how long the JSON of a release is served from
 	// memory (default 30s; negative: never). Changes announced by the store
 	// drop it at once.
@@ -75,6 +78,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = 1 << 20
+	}
+	if c.MaxUploadBody <= 0 {
+		c.MaxUploadBody = 16 << 20
 	}
 	if c.MaxPlanBody <= 0 {
 		c.MaxPlanBody = 64 << 20

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -42,11 +44,8 @@ func (s *Server) environmentOf(req apiwire.EnvironmentRequest) (*release.Environ
 	if _, err := s.template(env.DefaultTemplate, env.Namespace); err != nil {
 		return nil, invalid("default_template", "%s", err.Error())
 	}
-	if env.Source.Dir == "" && env.Source.GitURL == "" {
-		return nil, invalid("source", "environment %q has no configuration source: set source.dir", env.Name)
-	}
-	if env.Source.GitURL != "" {
-		return nil, invalid("source.git_url", "git sources are not supported yet; use source.dir")
+	if err := checkSource(&env.Source); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, v := range env.Variables {
@@ -75,6 +74,37 @@ func (s *Server) environmentOf(req apiwire.EnvironmentRequest) (*release.Environ
 		return nil, invalid("", "%s", err.Error())
 	}
 	return env, nil
+}
+
+// checkSource normalizes and checks a source; a dir source's directory
+// must exist on this machine (workers check again on theirs).
+func checkSource(src *release.Source) error {
+	src.Normalize()
+	if err := src.Validate(); err != nil {
+		var se *release.SourceError
+		if errors.As(err, &se) {
+			return invalid(se.Field, "%s", se.Reason)
+		}
+		return invalid("source", "%s", err.Error())
+	}
+	if src.Kind == release.SourceDir {
+		fi, err := os.Stat(src.Dir)
+		if err != nil {
+			return invalid("source.dir", "directory %s does not exist on the API server's machine %s: %v", src.Dir, hostname(), err)
+		}
+		if !fi.IsDir() {
+			return invalid("source.dir", "%s on the API server's machine %s is not a directory", src.Dir, hostname())
+		}
+	}
+	return nil
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "(unknown host)"
+	}
+	return h
 }
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {

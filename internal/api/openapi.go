@@ -197,6 +197,9 @@ func OpenAPI() map[string]any {
 		case rt.Body != nil:
 			op["requestBody"] = map[string]any{"required": !rt.BodyOptional, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.of(reflect.TypeOf(rt.Body))}}}
+		case rt.BodyMedia != "":
+			op["requestBody"] = map[string]any{"required": true, "description": rt.BodyDoc, "content": map[string]any{
+				rt.BodyMedia: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 		case rt.BodyDoc != "":
 			op["requestBody"] = map[string]any{"required": true, "description": rt.BodyDoc, "content": map[string]any{
 				"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}

@@ -108,17 +108,17 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		f.BeforeID = p.ID
 	}
 	f.Limit = limit + 1
-	rs, err := s.store.ListReleases(r.Context(), f)
+	ids, err := s.store.ListReleaseIDs(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	next := ""
-	if len(rs) > limit {
-		rs = rs[:limit]
-		next = s.cursors.encode(position{Kind: "releases", Query: qh, ID: rs[limit-1].ID})
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = s.cursors.encode(position{Kind: "releases", Query: qh, ID: ids[limit-1]})
 	}
-	body, err := s.releaseListJSON(r, rs, next)
+	body, err := s.releaseListJSON(r, ids, next)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -126,36 +126,53 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	writeBody(w, http.StatusOK, body)
 }
 
-// releaseListJSON encodes a page of releases in full, each release
-// encoded once (finished ones come from the release cache; the others get
-// their phases and artifacts in two queries for the whole page).
-func (s *Server) releaseListJSON(r *http.Request, rs []*release.Release, next string) ([]byte, error) {
+// releaseListJSON encodes a page of releases (listed by id) in full, each
+// release encoded once: cached ones from the release cache, the others
+// read in three queries for the whole page (rows, phases, artifacts). A
+// release deleted between the listing and the read is left out.
+func (s *Server) releaseListJSON(r *http.Request, ids []int64, next string) ([]byte, error) {
 	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
-	bodies := make([][]byte, len(rs))
-	var missing []*release.Release
-	for i, rel := range rs {
-		if bodies[i] = s.releases.get(rel.ID); bodies[i] == nil {
-			missing = append(missing, rel)
+	bodies := make([][]byte, len(ids))
+	var missing []int64
+	for i, id := range ids {
+		if bodies[i] = s.releases.get(id); bodies[i] == nil {
+			missing = append(missing, id)
 		}
 	}
-	if err := s.store.AttachDetails(r.Context(), missing); err != nil {
-		return nil, err
-	}
-	size := 32
-	for i, rel := range rs {
-		if bodies[i] == nil {
+	read := map[int64][]byte{}
+	if len(missing) > 0 {
+		rs, err := s.store.ReleasesByID(r.Context(), missing)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.store.AttachDetails(r.Context(), rs); err != nil {
+			return nil, err
+		}
+		for _, rel := range rs {
 			b, err := json.Marshal(rel)
 			if err != nil {
 				return nil, err
 			}
-			bodies[i] = b
+			read[rel.ID] = b
 			if cacheable {
 				s.releases.put(rel, b, stamp)
 			}
 		}
+	}
+	size := 32
+	kept := bodies[:0]
+	for i, id := range ids {
+		if bodies[i] == nil {
+			bodies[i] = read[id]
+		}
+		if bodies[i] == nil {
+			continue // deleted since it was listed
+		}
+		kept = append(kept, bodies[i])
 		size += len(bodies[i]) + 1
 	}
+	bodies = kept
 	out := make([]byte, 0, size+len(next))
 	out = append(out, `{"releases":[`...)
 	for i, b := range bodies {
@@ -324,6 +341,10 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		}
 		scripts[m.Name] = true
 	}
+	version, err := s.blueprintOf(ctx, env, req.BlueprintVersion)
+	if err != nil {
+		return nil, err
+	}
 	phases := t.Phases()
 	return &release.Release{
 		Environment:       env.Name,
@@ -334,7 +355,7 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		Type:              t.Type(),
 		DeploymentType:    dt,
 		TriggeredBy:       who(r),
-		BlueprintVersion:  req.BlueprintVersion,
+		BlueprintVersion:  version,
 		Targets:           req.Targets,
 		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
 		Artifacts:         arts,

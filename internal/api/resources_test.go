@@ -15,7 +15,7 @@ import (
 func TestEnvironments(t *testing.T) {
 	h := newHarness(t)
 	var e apiwire.Environment
-	h.call("POST", "/api/v1/environments", "admin", apiwire.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/srv/prod"},
+	h.call("POST", "/api/v1/environments", "admin", apiwire.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/tmp"},
 		ApprovalRequired: true, PhaseTimeouts: map[string]string{"apply": "45m"},
 		Variables: []release.Variable{{Name: "region", Value: "eu-west-1"}, {Name: "password", Value: "hunter2", Sensitive: true}}}, 201, &e)
 	if e.Name != "prod" {

@@ -20,9 +20,11 @@ type route struct {
 	// BodyOptional marks a body that may be left out.
 	Body         any
 	BodyOptional bool
-	// BodyDoc describes a body that is not a JSON object of a known type.
-	BodyDoc string
-	Status  int
+	// BodyDoc describes a body that is not a JSON object of a known type;
+	// BodyMedia is its media type when it is not JSON (a binary string).
+	BodyDoc   string
+	BodyMedia string
+	Status    int
 	// Resp is the success response's type; nil with RespMedia for
 	// non-JSON answers, nil alone for none.
 	Resp      any
@@ -78,6 +80,10 @@ func routes() []route {
 		{Method: "POST", Path: "/api/v1/environments/{name}/resources/health", Scope: apiwire.ScopeWrite, ID: "reportHealth",
 			Summary: "Report a resource's health.", Body: apiwire.HealthReport{}, Status: 200, Resp: apiwire.ResourceList{},
 			Errors: []int{400, 404, 413}, handle: (*Server).reportHealth},
+		{Method: "POST", Path: "/api/v1/environments/{name}/configurations", Scope: apiwire.ScopeWrite, ID: "pushConfiguration",
+			Summary:   "Upload a configuration archive for an environment whose source is upload; stored as a blueprint named by its content hash, it becomes the environment's newest upload (201; 200 when that content was stored already).",
+			BodyDoc:   "tar.gz of the configuration: regular files and directories only, paths inside the archive, at most 16 MiB compressed and 64 MiB of files",
+			BodyMedia: "application/gzip", Status: 201, Resp: apiwire.Configuration{}, Errors: []int{400, 404, 409, 413}, handle: (*Server).pushConfiguration},
 		{Method: "POST", Path: "/api/v1/environments/{name}/plans", Scope: apiwire.ScopeWrite, ID: "recordPlan",
 			Summary: "Record a plan produced elsewhere (the JSON of `terraform show -json PLANFILE`) as a finished PLAN release of the environment; nothing is queued.",
 			Query: []param{

@@ -1,5 +1,6 @@
-// Package apibench measures the API on loopback: GET of one release and a
-// filtered release list at 10,000 stored releases (requests per second and
+// Package apibench measures the API on loopback: GET of one release at
+// 10,000 stored releases and a filtered release list at 10,000 and 100,000
+// (requests per second and
 // p50/p99 latency over 64 connections, driven from a separate load process),
 // and live tail delay: from a log line written with store.AppendLogs to its
 // arrival at Server-Sent Events clients (in that separate process too).
@@ -43,6 +44,7 @@ const loadEnv = "SHIPLOG_APIBENCH_LOAD"
 // Options size the benchmark.
 type Options struct {
 	Releases     int           // stored releases (10,000)
+	GrowTo       int           // releases the list is measured at again (100,000)
 	Environments int           // they are spread over (10)
 	Connections  int           // concurrent connections of the load (64)
 	Duration     time.Duration // of each measured load (10s)
@@ -55,6 +57,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Releases <= 0 {
 		o.Releases = 10_000
+	}
+	if o.GrowTo <= 0 {
+		o.GrowTo = 100_000
 	}
 	if o.Environments <= 0 {
 		o.Environments = 10
@@ -196,15 +201,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		report(w, run.what, res, run.target)
 	}
 
-	var paths []string
-	for i := range o.Environments {
-		paths = append(paths, fmt.Sprintf("/api/v1/releases?environment=env-%d&status=SUCCEEDED,FAILED&limit=50", i))
-	}
-	res, err := spawn(ctx, job{Kind: "http", Base: base, Token: secretTok, Paths: paths, Connections: o.Connections, Duration: o.Duration, Warmup: o.Warmup})
-	if err != nil {
+	if err := listAtSizes(ctx, w, st, base, secretTok, o); err != nil {
 		return err
 	}
-	report(w, "GET /api/v1/releases?environment=&status=A,B&limit=50", res, "")
 	fmt.Fprintf(w, "(loads from a separate process over %d connections, %s each after %s of warm-up, on loopback)\n", o.Connections, o.Duration, o.Warmup)
 
 	return tail(ctx, w, st, base, secretTok, o)

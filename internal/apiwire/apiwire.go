@@ -284,3 +284,14 @@ type TemplatePhase struct {
 type TemplateList struct {
 	Templates []TemplateInfo `json:"templates"`
 }
+
+// Configuration answers POST /api/v1/environments/{name}/configurations:
+// the uploaded archive stored as blueprint BlueprintVersion
+// ("sha256:<12 hex>", a content hash), Created false when that content was
+// already stored, Bytes the stored (normalized) archive's size.
+type Configuration struct {
+	Environment      string `json:"environment"`
+	BlueprintVersion string `json:"blueprint_version"`
+	Created          bool   `json:"created"`
+	Bytes            int    `json:"bytes"`
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +27,16 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	// Re-executed as a separate `shiplog` process (a worker elsewhere).
+	if os.Getenv(cliProcessEnv) != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		code := cli.Main(ctx, "test", os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	dbtest.Main(m)
+}
 
 // syncBuffer is a buffer written by one goroutine and read by another.
 type syncBuffer struct {

@@ -160,13 +160,9 @@ func variables(plain, sensitive []string) ([]release.Variable, error) {
 		return nil, err
 	}
 	for _, kv := range secrets {
-		v := kv[1]
-		if file, ok := strings.CutPrefix(v, "@"); ok {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("--sensitive-var %s: %w", kv[0], err)
-			}
-			v = strings.TrimRight(string(b), "\r\n")
+		v, err := fileOrValue("sensitive-var "+kv[0], kv[1])
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, release.Variable{Name: kv[0], Value: v, Sensitive: true})
 	}
@@ -192,4 +188,18 @@ func (f *apiFlags) explain(err error) error {
 		return fmt.Errorf("%w\nthe server at %s refused the token: check --token or SHIPLOG_TOKEN", err, f.Endpoint)
 	}
 	return err
+}
+
+// fileOrValue is v, or with "@FILE" the content of FILE without its final
+// line break; flag names the flag in errors.
+func fileOrValue(flag, v string) (string, error) {
+	file, ok := strings.CutPrefix(v, "@")
+	if !ok {
+		return v, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--%s: %w", flag, err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }

@@ -4,6 +4,7 @@ import "fmt"
 
 type dbCmd struct {
 	Migrate dbMigrateCmd `cmd:"" help:"Apply shiplog's schema migrations (starting the embedded cluster if no URL is set)."`
+	Prune   dbPruneCmd   `cmd:"" help:"Remove logs, plan files and changes of finished releases older than --keep-days beyond the newest --keep-last per environment, and blueprints no release names; release rows stay."`
 }
 
 type dbMigrateCmd struct{}

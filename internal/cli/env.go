@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -13,6 +16,7 @@ type envCmd struct {
 	Create  envCreateCmd  `cmd:"" help:"Create an environment (admin scope)."`
 	List    envListCmd    `cmd:"" help:"List environments."`
 	Show    envShowCmd    `cmd:"" help:"Show an environment and its resources."`
+	Push    envPushCmd    `cmd:"" help:"Upload a configuration directory to an environment whose source is upload (write scope)."`
 	States  envStatesCmd  `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
 	Outputs envOutputsCmd `cmd:"" help:"Show an environment's output values as its last successful apply left them (sensitive ones without value)."`
 }
@@ -20,7 +24,14 @@ type envCmd struct {
 type envCreateCmd struct {
 	apiFlags
 	Name             string   `arg:"" help:"Environment name (lower-case letters, digits and '-')."`
-	Dir              string   `required:"" type:"path" help:"Directory of the environment's Terraform configuration (on the worker's machine)."`
+	Dir              string   `type:"path" xor:"source" required:"" help:"Directory of the environment's Terraform configuration (must exist on the API server's and every worker's machine)."`
+	GitURL           string   `name:"git-url" xor:"source" required:"" help:"Git repository of the configuration (https://, ssh://, git@host:path or file://); workers fetch it."`
+	GitRef           string   `name:"git-ref" help:"Branch, tag or commit of --git-url (default HEAD)."`
+	GitSubdir        string   `name:"git-subdir" help:"Directory of the root module inside the repository."`
+	GitUser          string   `name:"git-user" help:"User name sent with --git-token over HTTPS (default x-access-token)."`
+	GitToken         string   `name:"git-token" help:"HTTPS token for --git-url (sealed, never shown; @FILE reads FILE)."`
+	GitSSHKey        string   `name:"git-ssh-key" type:"existingfile" help:"File of the SSH private key for --git-url (sealed, never shown)."`
+	Upload           bool     `xor:"source" required:"" help:"The configuration is pushed with 'shiplog env push' (or the API); releases run the newest push unless they name one."`
 	Namespace        string   `help:"Namespace (default: default)."`
 	DefaultTemplate  string   `name:"default-template" help:"Template of releases that name none (default terraform-apply)."`
 	ApprovalRequired bool     `name:"approval-required" help:"Applies wait for approval."`
@@ -34,11 +45,11 @@ func (c *envCreateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	dir, err := filepath.Abs(c.Dir)
+	src, where, err := c.source()
 	if err != nil {
 		return err
 	}
-	spec := apiwire.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: release.Source{Dir: dir},
+	spec := apiwire.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: src,
 		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired}
 	if spec.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
@@ -60,7 +71,67 @@ func (c *envCreateCmd) Run(g *Globals) error {
 	if s.json {
 		return s.printJSON(env)
 	}
-	fmt.Fprintf(s.out, "environment %s created (configuration in %s)\n", c.Name, dir)
+	fmt.Fprintf(s.out, "environment %s created (configuration %s)\n", c.Name, where)
+	return nil
+}
+
+// source is the configuration source the flags give, and how to say it.
+func (c *envCreateCmd) source() (release.Source, string, error) {
+	switch {
+	case c.Upload:
+		return release.Source{Kind: release.SourceUpload}, "pushed with 'shiplog env push " + c.Name + " DIR'", nil
+	case c.GitURL != "":
+		src := release.Source{Kind: release.SourceGit, GitURL: c.GitURL, GitRef: c.GitRef, GitSubdir: c.GitSubdir, GitUser: c.GitUser}
+		if c.GitToken != "" {
+			tok, err := fileOrValue("git-token", c.GitToken)
+			if err != nil {
+				return src, "", err
+			}
+			src.GitToken = tok
+		}
+		if c.GitSSHKey != "" {
+			key, err := os.ReadFile(c.GitSSHKey)
+			if err != nil {
+				return src, "", fmt.Errorf("--git-ssh-key: %w", err)
+			}
+			src.GitSSHKey = string(key)
+		}
+		return src, "from " + c.GitURL, nil
+	}
+	dir, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return release.Source{}, "", err
+	}
+	return release.Source{Kind: release.SourceDir, Dir: dir}, "in " + dir, nil
+}
+
+type envPushCmd struct {
+	apiFlags
+	Name string `arg:"" help:"Environment name (its source must be upload)."`
+	Dir  string `arg:"" type:"existingdir" help:"Configuration directory to upload (.terraform, .git, local state and plan files are left out)."`
+}
+
+func (c *envPushCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	archive, _, err := blueprint.Pack(c.Dir)
+	if err != nil {
+		return err
+	}
+	res, err := s.c.PushConfiguration(g.Context(), c.Name, bytes.NewReader(archive))
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(res)
+	}
+	how := "stored"
+	if !res.Created {
+		how = "already stored; now the newest upload"
+	}
+	fmt.Fprintf(s.out, "environment %s: configuration %s %s (%d bytes)\n", res.Environment, res.BlueprintVersion, how, res.Bytes)
 	return nil
 }
 
@@ -98,9 +169,24 @@ func (c *envListCmd) Run(g *Globals) error {
 		if e.ApprovalRequired {
 			approval = "required"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Namespace, e.DefaultTemplate, approval, e.Source.Dir)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Namespace, e.DefaultTemplate, approval, describeSource(e.Source))
 	}
 	return tw.Flush()
+}
+
+// describeSource says where a configuration comes from, in a few words.
+func describeSource(src release.Source) string {
+	switch src.Kind {
+	case release.SourceGit:
+		d := "git " + src.GitURL + " @ " + src.GitRef
+		if src.GitSubdir != "" {
+			d += " (" + src.GitSubdir + ")"
+		}
+		return d
+	case release.SourceUpload:
+		return "upload"
+	}
+	return src.Dir
 }
 
 func mustJSON(v any) []byte {
@@ -135,7 +221,7 @@ func (c *envShowCmd) Run(g *Globals) error {
 	}
 	tw := s.table()
 	fmt.Fprintf(tw, "Environment\t%s (namespace %s)\n", e.Name, e.Namespace)
-	fmt.Fprintf(tw, "Source\t%s\n", e.Source.Dir)
+	fmt.Fprintf(tw, "Source\t%s\n", describeSource(e.Source))
 	fmt.Fprintf(tw, "Default template\t%s\n", e.DefaultTemplate)
 	fmt.Fprintf(tw, "Approval\t%v\n", map[bool]string{true: "required for applies", false: "not required"}[e.ApprovalRequired])
 	for _, v := range e.Variables {

@@ -31,6 +31,9 @@ type serverCmd struct {
 	CursorKey string        `name:"cursor-key" env:"SHIPLOG_CURSOR_KEY" help:"Base64 key signing pagination cursors; give every replica behind one address the same (default: <data-dir>/cursor.key, made on first use)."`
 	Grace     time.Duration `default:"30s" help:"How long a shutdown waits for requests to finish."`
 
+	PruneDaily bool       `name:"prune-daily" help:"Prune once a day (at start, then every 24h), as 'shiplog db prune' with --prune-keep-days and --prune-keep-last."`
+	Prune      pruneFlags `embed:"" prefix:"prune-" group:"Retention (--prune-daily)"`
+
 	Worker workerFlags `embed:"" prefix:"worker-" group:"Worker slots (--workers > 0)"`
 }
 
@@ -113,6 +116,13 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 			if err := w.Run(wctx); err != nil {
 				log.Error("worker stopped", "error", err)
 			}
+		}()
+	}
+	if c.PruneDaily {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pruneDaily(wctx, db.Store, c.Prune, log.Named("retention"))
 		}()
 	}
 

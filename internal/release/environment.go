@@ -2,16 +2,106 @@ package release
 
 import (
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 )
 
-// Source is where an environment's Terraform configuration lives. Dir is a
-// local directory; GitURL and GitRef are kept for configurations in git.
+// Source kinds: where an environment's configuration comes from.
+const (
+	SourceDir    = "dir"    // a directory on the worker's machine
+	SourceGit    = "git"    // a git repository at a ref
+	SourceUpload = "upload" // archives pushed through the API
+)
+
+// Source is where an environment's Terraform configuration lives. Kind is
+// one of SourceDir (Dir: an absolute path), SourceGit (GitURL, GitRef: a
+// branch, tag or commit, default HEAD; GitSubdir: the root module's
+// directory in the repository) or SourceUpload (the newest archive pushed
+// to the environment, or the one a release names). An empty Kind is taken
+// from the fields set (Dir: dir, GitURL: git).
+//
+// GitToken (an HTTPS token, sent as the password of user GitUser, default
+// "x-access-token") and GitSSHKey (a private key in OpenSSH PEM form) are
+// credentials: sealed in the store like sensitive variables, never returned
+// (the API shows them blank), and an update that leaves them blank keeps
+// them.
 type Source struct {
-	Dir    string `json:"dir,omitempty"`
-	GitURL string `json:"git_url,omitempty"`
-	GitRef string `json:"git_ref,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Dir       string `json:"dir,omitempty"`
+	GitURL    string `json:"git_url,omitempty"`
+	GitRef    string `json:"git_ref,omitempty"`
+	GitSubdir string `json:"git_subdir,omitempty"`
+	GitUser   string `json:"git_user,omitempty"`
+	GitToken  string `json:"git_token,omitempty"`
+	GitSSHKey string `json:"git_ssh_key,omitempty"`
+}
+
+// Normalize fills Kind from the fields set and GitRef's default.
+func (s *Source) Normalize() {
+	if s.Kind == "" {
+		switch {
+		case s.GitURL != "":
+			s.Kind = SourceGit
+		case s.Dir != "":
+			s.Kind = SourceDir
+		}
+	}
+	if s.Kind == SourceGit && s.GitRef == "" {
+		s.GitRef = "HEAD"
+	}
+}
+
+// SourceError names the source field at fault.
+type SourceError struct {
+	Field  string // "source.dir", "source.git_url", ...
+	Reason string
+}
+
+func (e *SourceError) Error() string { return e.Field + ": " + e.Reason }
+
+// Validate checks a normalized source's shape (not whether a directory
+// exists or a repository answers: that is for the API and the worker).
+func (s Source) Validate() error {
+	switch s.Kind {
+	case SourceDir:
+		if !filepath.IsAbs(s.Dir) {
+			return &SourceError{"source.dir", fmt.Sprintf("%q is not an absolute path: workers resolve it on their own machine, so give the full path", s.Dir)}
+		}
+		if s.GitURL != "" || s.GitRef != "" || s.GitSubdir != "" || s.GitToken != "" || s.GitSSHKey != "" {
+			return &SourceError{"source", "a dir source takes no git settings"}
+		}
+	case SourceGit:
+		if s.GitURL == "" {
+			return &SourceError{"source.git_url", "a git source needs git_url"}
+		}
+		u, err := url.Parse(s.GitURL)
+		if err == nil && u.User != nil {
+			if _, hasPass := u.User.Password(); hasPass {
+				return &SourceError{"source.git_url", "the URL carries a password: give it as git_token, which is sealed, never in the URL"}
+			}
+		}
+		if strings.HasPrefix(s.GitRef, "-") || strings.ContainsAny(s.GitRef, " \t\n~^:?*[\\") {
+			return &SourceError{"source.git_ref", fmt.Sprintf("%q is not a branch, tag or commit name", s.GitRef)}
+		}
+		if s.GitSubdir != "" && !filepath.IsLocal(s.GitSubdir) {
+			return &SourceError{"source.git_subdir", fmt.Sprintf("%q must be a relative path inside the repository", s.GitSubdir)}
+		}
+		if s.Dir != "" {
+			return &SourceError{"source.dir", "a git source takes no dir"}
+		}
+	case SourceUpload:
+		if s.Dir != "" || s.GitURL != "" {
+			return &SourceError{"source", "an upload source takes no dir or git settings: push archives with POST /api/v1/environments/{name}/configurations"}
+		}
+	case "":
+		return &SourceError{"source", "no configuration source: set source.dir, source.git_url, or source.kind upload"}
+	default:
+		return &SourceError{"source.kind", fmt.Sprintf("%q is not a source kind (dir, git or upload)", s.Kind)}
+	}
+	return nil
 }
 
 // Variable is one Terraform input variable. A sensitive variable's value is
@@ -60,11 +150,10 @@ func (e Environment) Validate() error {
 			return err
 		}
 	}
-	if e.Source.Dir == "" && e.Source.GitURL == "" {
-		return fmt.Errorf("environment %q has no configuration source: set a directory", e.Name)
-	}
-	if e.Source.GitURL != "" {
-		return fmt.Errorf("environment %q: git sources are not supported yet; use a directory", e.Name)
+	src := e.Source
+	src.Normalize()
+	if err := src.Validate(); err != nil {
+		return fmt.Errorf("environment %q: %w", e.Name, err)
 	}
 	seen := map[string]bool{}
 	for _, v := range e.Variables {

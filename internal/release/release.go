@@ -154,10 +154,13 @@ type Release struct {
 	StartedAt         *time.Time     `json:"started_at"`
 	FinishedAt        *time.Time     `json:"finished_at"`
 	BlueprintVersion  string         `json:"blueprint_version"`
-	Targets           []string       `json:"targets"`
-	ErrorLog          string         `json:"error_log"`
-	Approval          Approval       `json:"approval"`
-	SignOff           SignOff        `json:"sign_off"`
+	// SourceCommit is the git commit (full SHA) the blueprint was taken
+	// from, for an environment whose source is git.
+	SourceCommit string   `json:"source_commit,omitempty"`
+	Targets      []string `json:"targets"`
+	ErrorLog     string   `json:"error_log"`
+	Approval     Approval `json:"approval"`
+	SignOff      SignOff  `json:"sign_off"`
 	// Summary counts the changes of the release's plan; nil (JSON null)
 	// when the release never produced a plan.
 	Summary   *Summary   `json:"summary"`

@@ -139,15 +139,21 @@ func TestModificationOf(t *testing.T) {
 }
 
 func TestEnvironmentValidate(t *testing.T) {
-	ok := Environment{Name: "prod-eu", Source: Source{Dir: "/x"}}
-	if err := ok.Validate(); err != nil {
-		t.Fatalf("valid environment: %v", err)
+	for _, src := range []Source{{Dir: "/x"}, {GitURL: "https://example.com/x.git", GitRef: "v1.2", GitSubdir: "envs/prod"}, {Kind: SourceUpload}} {
+		ok := Environment{Name: "prod-eu", Source: src}
+		if err := ok.Validate(); err != nil {
+			t.Fatalf("valid environment: %v", err)
+		}
 	}
 	cases := map[string]Environment{
 		"is not valid":         {Name: "Prod", Source: Source{Dir: "/x"}},
 		"no configuration":     {Name: "prod"},
 		"twice":                {Name: "prod", Source: Source{Dir: "/x"}, Variables: []Variable{{Name: "a"}, {Name: "a"}}},
-		"git sources":          {Name: "prod", Source: Source{GitURL: "https://example.com/x.git"}},
+		"not an absolute path": {Name: "prod", Source: Source{Dir: "envs/prod"}},
+		"git_token":            {Name: "prod", Source: Source{GitURL: "https://me:pw@example.com/x.git"}},
+		"relative path inside": {Name: "prod", Source: Source{GitURL: "https://example.com/x.git", GitSubdir: "/abs"}},
+		"takes no dir":         {Name: "prod", Source: Source{Kind: SourceUpload, Dir: "/x"}},
+		"not a source kind":    {Name: "prod", Source: Source{Kind: "s3"}},
 		"namespace name \"A_B": {Name: "prod", Namespace: "A_B", Source: Source{Dir: "/x"}},
 	}
 	for want, env := range cases {

@@ -22,6 +22,7 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 	if env.DefaultTemplate == "" {
 		env.DefaultTemplate = "terraform-apply"
 	}
+	env.Source.Normalize()
 	if err := env.Validate(); err != nil {
 		return err
 	}
@@ -29,9 +30,13 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 	if err != nil {
 		return err
 	}
+	src, err := s.sealSource(env.Source, nil)
+	if err != nil {
+		return err
+	}
 	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at, updated_at`,
-		env.Name, env.Namespace, env.Source, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
 	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 	if err != nil {
 		return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
@@ -40,8 +45,10 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 }
 
 // UpdateEnvironment replaces an environment's settings (found by name). A
-// sensitive variable given with an empty value keeps its stored value.
+// sensitive variable given with an empty value keeps its stored value, and
+// so does a blank source credential when the source kind stays the same.
 func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment) error {
+	env.Source.Normalize()
 	if err := env.Validate(); err != nil {
 		return err
 	}
@@ -68,9 +75,13 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 			}
 		}
 		vars, _ = json.Marshal(decoded)
+		src, err := s.sealSource(env.Source, &old.Source)
+		if err != nil {
+			return err
+		}
 		err = tx.QueryRow(ctx, `UPDATE environments SET namespace = $2, source = $3, default_template = $4, approval_required = $5,
 			variables = $6, phase_timeouts = $7, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
-			env.Name, env.Namespace, env.Source, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
 		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("updating environment %q: %w", env.Name, err)
@@ -98,6 +109,7 @@ func (s *Store) GetEnvironment(ctx context.Context, name string) (*release.Envir
 		return nil, dbErr{Missing: fmt.Sprintf("environment %q", name), Doing: fmt.Sprintf("reading environment %q", name)}.of(err)
 	}
 	blankSensitive(env.Variables)
+	blankSource(&env.Source)
 	return env, nil
 }
 
@@ -109,6 +121,9 @@ func (s *Store) EnvironmentForRun(ctx context.Context, name string) (*release.En
 		return nil, dbErr{Missing: fmt.Sprintf("environment %q", name), Doing: fmt.Sprintf("reading environment %q", name)}.of(err)
 	}
 	if err := s.openVariables(env.Variables); err != nil {
+		return nil, fmt.Errorf("environment %q: %w", name, err)
+	}
+	if err := s.openSource(&env.Source); err != nil {
 		return nil, fmt.Errorf("environment %q: %w", name, err)
 	}
 	return env, nil
@@ -153,6 +168,7 @@ func (s *Store) ListEnvironments(ctx context.Context) ([]*release.Environment, e
 			return nil, fmt.Errorf("listing environments: %w", err)
 		}
 		blankSensitive(env.Variables)
+		blankSource(&env.Source)
 		out = append(out, env)
 	}
 	return out, rows.Err()
@@ -165,6 +181,7 @@ func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt); err != nil {
 		return nil, err
 	}
+	env.Source.Normalize() // stored before source kinds existed
 	if len(timeouts) > 0 {
 		env.PhaseTimeouts = map[release.Action]time.Duration{}
 		for a, v := range timeouts {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +20,7 @@ const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namesp
 	r.triggered_by, r.created_at, r.queued_at, r.started_at, r.finished_at, r.blueprint_version, r.targets, r.error_log,
 	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
 	r.signoff_comment, nullif(r.summary, '{}'::jsonb), r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
-	r.migration_outcomes`
+	r.migration_outcomes, r.source_commit`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
 	var r release.Release
@@ -29,7 +31,7 @@ func scanRelease(row pgx.Row) (*release.Release, error) {
 		&r.TriggeredBy, &r.CreatedAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.BlueprintVersion, &r.Targets, &r.ErrorLog,
 		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
 		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
-		&r.MigrationOutcomes)
+		&r.MigrationOutcomes, &r.SourceCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -76,53 +78,57 @@ type ReleaseFilter struct {
 }
 
 // ListReleases returns releases newest first (without phases or artifacts).
+//
+// Its plan stays flat as releases grow: the ids are picked first, newest
+// first, by the list indexes of migration 0007 (ordered by -id, which the
+// primary key cannot give, so the planner cannot prefer it), one status
+// at a time when statuses are given, so each status reads at most Limit
+// index entries (plus rows the other filters turn away) however many
+// releases exist; the page's rows are read after. EXPLAIN of the benchmark's query is in
+// ARCHITECTURE.md ("Running at scale").
 func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	_, sql, args := listSQL(f)
+	return s.queryReleases(ctx, sql, args...)
+}
+
+// ListReleaseIDs returns the ids ListReleases would list, newest first,
+// from the indexes alone: for readers that hold most releases already
+// (the API's cache) and read the rest with ReleasesByID.
+func (s *Store) ListReleaseIDs(ctx context.Context, f ReleaseFilter) ([]int64, error) {
+	ids, _, args := listSQL(f)
+	rows, err := s.pool.Query(ctx, ids, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
 	}
-	if f.Environment != "" {
-		add("e.name = ?", f.Environment)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("listing releases: %w", err)
 	}
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, st := range f.Statuses {
-			ss[i] = string(st)
-		}
-		add("r.status = ANY(?)", ss)
+	slices.SortFunc(out, func(a, b int64) int { return cmp.Compare(b, a) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
 	}
-	if f.Template != "" {
-		add("r.template = ?", f.Template)
+	return out, nil
+}
+
+// ReleasesByID reads releases (without phases or artifacts, sensitive
+// values blank) in ids' order; ids that do not exist are left out.
+func (s *Store) ReleasesByID(ctx context.Context, ids []int64) ([]*release.Release, error) {
+	rs, err := s.queryReleases(ctx, `SELECT `+releaseColumns+` FROM releases r JOIN environments e ON e.id = r.environment_id
+		WHERE r.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
 	}
-	if f.DeploymentType != "" {
-		add("r.deployment_type = ?", string(f.DeploymentType))
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
 	}
-	if f.Type != "" {
-		add("r.release_type = ?", string(f.Type))
-	}
-	if f.TriggeredBy != "" {
-		add("r.triggered_by = ?", f.TriggeredBy)
-	}
-	if f.CreatedAfter != nil {
-		add("r.created_at >= ?", *f.CreatedAfter)
-	}
-	if f.CreatedBefore != nil {
-		add("r.created_at < ?", *f.CreatedBefore)
-	}
-	if f.BeforeID > 0 {
-		add("r.id < ?", f.BeforeID)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	sql := `SELECT ` + releaseColumns + ` FROM releases r JOIN environments e ON e.id = r.environment_id`
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	sql += fmt.Sprintf(" ORDER BY r.id DESC LIMIT $%d", len(args))
+	slices.SortFunc(rs, func(a, b *release.Release) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
+	return rs, nil
+}
+
+// queryReleases reads full release rows, sensitive values blank.
+func (s *Store) queryReleases(ctx context.Context, sql string, args ...any) ([]*release.Release, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
@@ -138,6 +144,85 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.R
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ExplainListReleases runs ListReleases's query for f under EXPLAIN
+// (ANALYZE, BUFFERS) and returns the plan's text, for benchmarks and
+// operators checking that the list stays flat as releases grow.
+func (s *Store) ExplainListReleases(ctx context.Context, f ReleaseFilter) (string, error) {
+	_, sql, args := listSQL(f)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+sql, args...)
+	if err != nil {
+		return "", fmt.Errorf("explaining the release list: %w", err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("explaining the release list: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// listSQL is ListReleases's query (full rows) and arguments, and the
+// query for the ids alone (unordered across statuses), which takes the
+// same arguments.
+func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
+	var where []string
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	add := func(cond string, v any) { where = append(where, strings.ReplaceAll(cond, "?", arg(v))) }
+	if f.Environment != "" {
+		add("q.environment_id = (SELECT id FROM environments WHERE name = ?)", f.Environment)
+	}
+	if f.Template != "" {
+		add("q.template = ?", f.Template)
+	}
+	if f.DeploymentType != "" {
+		add("q.deployment_type = ?", string(f.DeploymentType))
+	}
+	if f.Type != "" {
+		add("q.release_type = ?", string(f.Type))
+	}
+	if f.TriggeredBy != "" {
+		add("q.triggered_by = ?", f.TriggeredBy)
+	}
+	if f.CreatedAfter != nil {
+		add("q.created_at >= ?", *f.CreatedAfter)
+	}
+	if f.CreatedBefore != nil {
+		add("q.created_at < ?", *f.CreatedBefore)
+	}
+	if f.BeforeID > 0 {
+		add("q.id < ?", f.BeforeID)     // a range of the primary key
+		add("(-q.id) > ?", -f.BeforeID) // the same, as a range of the list indexes
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	limit := arg(f.Limit)
+	var ids string
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ss[i] = string(st)
+		}
+		cond := append([]string{"q.status = s.status"}, where...)
+		ids = `SELECT x.id FROM unnest(` + arg(ss) + `::text[]) AS s(status) CROSS JOIN LATERAL (
+			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY (-q.id) LIMIT ` + limit + `) x`
+	} else {
+		order := "q.id DESC"
+		if f.Environment != "" {
+			order = "(-q.id)"
+		}
+		ids = `SELECT q.id FROM releases q`
+		if len(where) > 0 {
+			ids += " WHERE " + strings.Join(where, " AND ")
+		}
+		ids += " ORDER BY " + order + " LIMIT " + limit
+	}
+	return ids, `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
+		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit, args
 }
 
 // AttachDetails loads the phases and artifacts of listed releases (which

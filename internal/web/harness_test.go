@@ -187,9 +187,11 @@ func (h *harness) seed() *harness {
 	var planned release.Release
 	h.apiCall("POST", "/api/v1/environments/prod/plans?template=full-plan", plan, &planned)
 	h.fx.planned = planned.ID
-	// (after the merge of issue 12, the artifact is per resource)
-	image := "registry.example.com/shop/web:1.4.1"
-	outcomes := []store.ResourceOutcome{{Address: "aws_iam_policy.p", ArtifactURL: &image}, {Address: `module.net.aws_instance.web["<script>alert(1)</script>"]`, ArtifactURL: &image}, {Address: "aws_s3_bucket.logs", ArtifactURL: &image}}
+	outcomes := []store.ResourceOutcome{{Address: "aws_iam_policy.p"}, {Address: `module.net.aws_instance.web["<script>alert(1)</script>"]`}, {Address: "aws_s3_bucket.logs"}}
+	web := "registry.example.com/shop/web:1.4.1"
+	for i := range outcomes {
+		outcomes[i].ArtifactURL = &web
+	}
 	if err := h.st.RecordResourceStatus(ctx, planned.ID, outcomes, release.ResourceCompleted); err != nil {
 		h.t.Fatal(err)
 	}

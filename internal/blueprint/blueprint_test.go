@@ -1,0 +1,113 @@
+package blueprint_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
+)
+
+type entry struct {
+	name, body string
+	typ        byte
+	link       string
+}
+
+func tarGz(t *testing.T, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		typ := e.typ
+		if typ == 0 {
+			typ = tar.TypeReg
+		}
+		hdr := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: typ, Linkname: e.link}
+		if typ == tar.TypeReg {
+			hdr.Size = int64(len(e.body))
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e.body))
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestRepackMatchesPackOfTheSameFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "modules", "net"), 0o755)
+	os.WriteFile(filepath.Join(dir, "main.tf"), []byte("# main\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "modules", "net", "net.tf"), []byte("# net\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, ".terraform"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".terraform", "junk"), []byte("x"), 0o644)
+	_, packed, err := blueprint.Pack(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive, repacked, err := blueprint.Repack(bytes.NewReader(tarGz(t,
+		entry{name: "./modules/", typ: tar.TypeDir}, entry{name: "./modules/net/net.tf", body: "# net\n"}, entry{name: "main.tf", body: "# main\n"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if packed != repacked {
+		t.Fatalf("directory version %s, upload version %s: the same files must give the same version", packed, repacked)
+	}
+	out := t.TempDir()
+	if err := blueprint.Unpack(archive, out); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "modules", "net", "net.tf")); err != nil || string(b) != "# net\n" {
+		t.Fatalf("unpacked module file: %q %v", b, err)
+	}
+}
+
+func TestRepackRefusesUnsafeEntries(t *testing.T) {
+	for _, tc := range []struct {
+		what  string
+		entry entry
+	}{
+		{"parent traversal", entry{name: "../evil.tf", body: "x"}},
+		{"nested traversal", entry{name: "a/../../evil.tf", body: "x"}},
+		{"absolute path", entry{name: "/etc/evil.tf", body: "x"}},
+		{"symbolic link", entry{name: "link.tf", typ: tar.TypeSymlink, link: "/etc/passwd"}},
+		{"hard link", entry{name: "hard.tf", typ: tar.TypeLink, link: "main.tf"}},
+		{"device", entry{name: "dev", typ: tar.TypeChar}},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			_, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "ok"}, tc.entry)))
+			var ee *blueprint.EntryError
+			if !errors.As(err, &ee) {
+				t.Fatalf("got %v, want an EntryError", err)
+			}
+			if ee.Entry != tc.entry.name {
+				t.Fatalf("error names %q, want %q", ee.Entry, tc.entry.name)
+			}
+		})
+	}
+	t.Run("duplicate path", func(t *testing.T) {
+		_, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "a"}, entry{name: "./main.tf", body: "b"})))
+		var ee *blueprint.EntryError
+		if !errors.As(err, &ee) {
+			t.Fatalf("got %v, want an EntryError", err)
+		}
+	})
+	t.Run("not gzip", func(t *testing.T) {
+		if _, _, err := blueprint.Repack(bytes.NewReader([]byte("plain text"))); err == nil {
+			t.Fatal("plain text accepted as an archive")
+		}
+	})
+	t.Run("no files", func(t *testing.T) {
+		if _, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "dir/", typ: tar.TypeDir}))); err == nil {
+			t.Fatal("an archive of only directories accepted")
+		}
+	})
+}
