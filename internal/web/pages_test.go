@@ -479,3 +479,43 @@ func TestBadInputIsA4xx(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareWithPreviousSuccessful: a release compares with its
+// environment's last SUCCEEDED release, skipping the failed one between,
+// and the compare page offers that base too.
+func TestCompareWithPreviousSuccessful(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	next := h.queue("prod") // prod: planned (SUCCEEDED), failed (FAILED), next
+	status, body, doc := b.get(fmt.Sprintf("/releases/%d", next.ID))
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	want := fmt.Sprintf("/compare?base=%d&head=%d", h.fx.planned, next.ID)
+	links := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/compare?") })
+	if len(links) != 1 {
+		t.Fatalf("want one compare link on the details page, got %d", len(links))
+	}
+	if got := attr(links[0], "href"); got != want {
+		t.Errorf("compare link: got %q, want %q (the previous successful release, not failed #%d)", got, want, h.fx.failed)
+	}
+	if !strings.Contains(text(links[0]), "previous successful") {
+		t.Errorf("compare link text should say previous successful, got %q", text(links[0]))
+	}
+	status, body, doc = b.get(fmt.Sprintf("/compare?base=%d&head=%d", h.fx.failed, next.ID))
+	if status != 200 {
+		t.Fatalf("compare status %d: %s", status, body)
+	}
+	offer := find(doc, byID("compare-prev"))
+	if len(offer) != 1 {
+		t.Fatalf("the compare page should offer comparing with the previous successful release")
+	}
+	if got := attr(offer[0], "href"); got != want {
+		t.Errorf("compare page offer: got %q, want %q", got, want)
+	}
+	_, _, doc = b.get(want)
+	if n := len(find(doc, byID("compare-prev"))); n != 0 {
+		t.Errorf("comparing with the previous successful already, the page should not offer it again (got %d offers)", n)
+	}
+}
