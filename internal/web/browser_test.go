@@ -274,6 +274,34 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "logs-deeplink")
 	})
 
+	step("only matching lines, timestamps, all in the URL", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening a filtered log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init&q=error&only=1", base, fx.failed)),
+			chromedp.WaitVisible(chromedp.CSS("#log.only #rows .ln .tx mark")))
+		nums := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln a.num")].map(a => a.textContent)`)
+		if strings.Join(nums, ",") != "81,82" {
+			t.Errorf("only matching lines of init for %q: line numbers %v, want 81,82 (the phase's own numbers)", "error", nums)
+		}
+		within(t, ctx, 20*time.Second, "turning timestamps on", chromedp.Click(chromedp.CSS("#timestamps")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=init&q=error&only=1&timestamps=1" {
+			t.Errorf("after ticking timestamps the address is %q, want timestamps=1 added", q)
+		}
+		screenshot(t, ctx, "logs-only-matching")
+		within(t, ctx, 20*time.Second, "reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#log.only #rows .ln .tx mark")))
+		if !eval[bool](t, ctx, `document.querySelector("#timestamps").checked && document.querySelector("#log").classList.contains("show-ts")`) {
+			t.Errorf("reloaded, the timestamps toggle should still be on")
+		}
+		if !eval[bool](t, ctx, `getComputedStyle(document.querySelector("#rows .ln .ts")).display !== "none"`) {
+			t.Errorf("reloaded with timestamps=1, the times should show")
+		}
+		within(t, ctx, 20*time.Second, "showing every line again", chromedp.Click(chromedp.CSS("#only")), chromedp.WaitNotPresent(chromedp.CSS("#log.only")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=init&q=error&timestamps=1" {
+			t.Errorf("after unticking only matching lines the address is %q, want only removed", q)
+		}
+		if n := eval[int](t, ctx, `window.shiplogViewer.lines`); n != 82 {
+			t.Errorf("back to every line, the viewer has %d lines, want init's 82", n)
+		}
+	})
+
 	step("changes and compare", func(t *testing.T) {
 		within(t, ctx, 20*time.Second, "changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, fx.planned)), chromedp.WaitVisible(chromedp.CSS("details.change")))
 		if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 1 {

@@ -417,6 +417,25 @@ func TestLogAPIs(t *testing.T) {
 			t.Errorf("search without q: %d %s, want 400 naming q", status, b)
 		}
 	})
+	t.Run("search with the lines", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error:&phase=init&lines=true", h.fx.failed))
+		var s apiwire.LogSearch
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Entries) != 2 {
+			t.Fatalf("lines=true: want the two Error lines themselves, got %s", b)
+		}
+		if s.Entries[1].Seq != 83 || s.Entries[1].Text != `Error: <b>not bold</b> & "quoted"` {
+			t.Errorf("lines=true: the second line should be seq 83 with its text, got %+v", s.Entries[1])
+		}
+		if len(s.Matches) != 2 || s.Total != 2 {
+			t.Errorf("lines=true still lists the matches and their total, got %s", b)
+		}
+		if status, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error&lines=maybe", h.fx.failed)); status != 400 {
+			t.Errorf("lines=maybe: %d %s, want 400", status, b)
+		}
+	})
 	t.Run("raw", func(t *testing.T) {
 		status, b, hd := get(fmt.Sprintf("/api/v1/releases/%d/logs/raw?phase=init&download=1", h.fx.failed))
 		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")

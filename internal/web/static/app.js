@@ -8,6 +8,13 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
+  // setParam keeps a view's state in its address (empty value: removed).
+  function setParam(name, value) {
+    const u = new URL(location.href);
+    if (value) u.searchParams.set(name, value); else u.searchParams.delete(name);
+    history.replaceState(null, "", u);
+  }
+
   function pad(n) { return String(n).padStart(2, "0"); }
 
   function localTime(d) {
@@ -162,6 +169,7 @@
       if (el.dataset.live) this.connect();
       const q = new URLSearchParams(location.search).get("q");
       if (q) this.search(q);
+      else if (this.onlyOn()) $("#search-status").textContent = "type a search to show only its lines";
       // when the first lines were painted, from the navigation's start (ms)
       requestAnimationFrame(() => requestAnimationFrame(() => { this.firstPaint = performance.now(); }));
     }
@@ -184,9 +192,9 @@
     }
 
     // Line number (from 1) of a seq in the shown log; 0 if not in it.
-    lineOf(seq) {
+    lineOf(seq, runs) {
       let before = 0;
-      for (const [a, b] of this.runs) {
+      for (const [a, b] of runs || this.runs) {
         if (seq >= a && seq <= b) return before + seq - a + 1;
         before += b - a + 1;
       }
@@ -226,6 +234,7 @@
 
     // fetchPage reads page p (lines p*PAGE+1…) through the API.
     fetchPage(p) {
+      if (this.base) return Promise.resolve(); // only matching lines: all in memory
       if (this.loading.has(p) || this.complete(p)) return this.loading.get(p) || Promise.resolve();
       const first = this.seqOf(p * PAGE + 1);
       if (!first) return Promise.resolve();
@@ -320,8 +329,9 @@
       div.dataset.n = n;
       const a = document.createElement("a");
       a.className = "num";
-      a.href = "#L" + n;
-      a.textContent = n;
+      const ln = this.base && e ? this.baseLine(e.seq) : n; // the line's number in the whole phase
+      a.href = "#L" + ln;
+      a.textContent = ln;
       div.appendChild(a);
       if (this.sel && n >= this.sel.a && n <= this.sel.b) div.classList.add("hl");
       if (!e) { div.classList.add("loading"); return div; }
@@ -427,13 +437,27 @@
         if (!a) return;
         ev.preventDefault();
         const n = Number(a.textContent);
+        if (this.base) { // only matching lines: open the line in its context
+          const u = new URL(location.href);
+          u.searchParams.delete("only");
+          u.hash = "#L" + n;
+          location.assign(u);
+          return;
+        }
         const sel = ev.shiftKey && this.sel ? { a: Math.min(this.sel.a, n), b: Math.max(this.sel.a, n) } : { a: n, b: n };
         history.replaceState(null, "", "#L" + sel.a + (sel.b !== sel.a ? "-L" + sel.b : ""));
         this.select(sel, false);
       });
       $("#follow").addEventListener("change", (ev) => { this.setFollow(ev.target.checked); if (this.follow) { this.scrollToEnd(); this.schedule(); } });
       $("#newlines").addEventListener("click", () => { this.setFollow(true); this.scrollToEnd(); this.schedule(); });
-      $("#timestamps").addEventListener("change", (ev) => this.el.classList.toggle("show-ts", ev.target.checked));
+      $("#timestamps").addEventListener("change", (ev) => {
+        this.el.classList.toggle("show-ts", ev.target.checked);
+        setParam("timestamps", ev.target.checked ? "1" : "");
+      });
+      $("#only").addEventListener("change", (ev) => {
+        setParam("only", ev.target.checked ? "1" : "");
+        this.search($("#q").value);
+      });
       $("#phase").addEventListener("change", (ev) => {
         const q = new URLSearchParams(location.search);
         q.set("phase", ev.target.value);
@@ -467,19 +491,20 @@
     // or after the top of the screen; the promise settles when it shows.
     async search(q) {
       this.query = q;
-      const url = new URL(location.href);
-      if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
-      history.replaceState(null, "", url);
+      setParam("q", q);
       this.matches = [];
       this.matchAt = -1;
       const status = $("#search-status");
-      if (!q) { status.textContent = ""; this.schedule(); return; }
+      const only = this.onlyOn() && !!q;
+      if (!q) { this.unfilter(); status.textContent = ""; this.schedule(); return; }
       status.textContent = "searching…";
       const params = new URLSearchParams({ q, limit: "10000" });
       if (!this.all) params.set("phase", this.phase);
+      if (only) params.set("lines", "true");
       const r = await fetch("/api/v1/releases/" + this.id + "/logs/search?" + params, { credentials: "same-origin" });
       if (!r.ok) { status.textContent = "search failed (HTTP " + r.status + ")"; return; }
       const res = await r.json();
+      if (only) this.filter(res.entries || []); else this.unfilter();
       this.matches = res.matches.map((m) => this.lineOf(m.seq)).filter((n) => n > 0);
       this.total = res.total;
       if (!this.matches.length) { status.textContent = "no match"; this.schedule(); return; }
@@ -487,6 +512,41 @@
       let i = this.matches.findIndex((n) => n >= top);
       return this.showMatch(i < 0 ? 0 : i);
     }
+
+    onlyOn() { return $("#only").checked; }
+
+    // filter shows only the given lines (a search's matches, from the
+    // server); base keeps the whole phase's runs to number them and to
+    // come back to.
+    filter(entries) {
+      if (!this.base) this.base = { runs: this.runs, lines: this.lines };
+      this.runs = [];
+      for (const e of entries) this.addRun(e.seq);
+      this.lines = entries.length;
+      this.pages = new Map();
+      for (const e of entries) this.put(this.lineOf(e.seq), e);
+      this.el.classList.add("only");
+      this.schedule();
+    }
+
+    unfilter() {
+      if (!this.base) return;
+      this.runs = this.base.runs;
+      this.lines = this.base.lines;
+      this.base = null;
+      this.pages = new Map();
+      this.el.classList.remove("only");
+      this.schedule();
+    }
+
+    addRun(seq, runs) {
+      runs = runs || this.runs;
+      const last = runs[runs.length - 1];
+      if (last && last[1] + 1 === seq) last[1] = seq; else runs.push([seq, seq]);
+    }
+
+    // baseLine is a seq's line number in the whole phase while filtered.
+    baseLine(seq) { return this.lineOf(seq, this.base.runs); }
 
     showMatch(i) {
       this.matchAt = i;
@@ -541,8 +601,12 @@
       if (e.seq <= this.lastSeq) return;
       this.lastSeq = e.seq;
       if (!this.all && e.phase !== this.phase) return;
-      const last = this.runs[this.runs.length - 1];
-      if (last && last[1] + 1 === e.seq) last[1] = e.seq; else this.runs.push([e.seq, e.seq]);
+      if (this.base) {
+        this.addRun(e.seq, this.base.runs);
+        this.base.lines++;
+        if (!e.text.toLowerCase().includes(this.query.toLowerCase())) return;
+      }
+      this.addRun(e.seq);
       this.lines++;
       const none = $("#nolines");
       if (none) none.remove();
