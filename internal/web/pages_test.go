@@ -538,3 +538,46 @@ func TestCompareWithPreviousSuccessful(t *testing.T) {
 		t.Errorf("comparing with the previous successful already, the page should not offer it again (got %d offers)", n)
 	}
 }
+
+// TestResourcesPaginated walks the Resources tab a resource at a time by
+// its Next links: worst health first, every resource once; the module
+// filter keeps one module's.
+func TestResourcesPaginated(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	var seen []string
+	next := "/environments/prod/resources?limit=1"
+	for i := 0; next != ""; i++ {
+		if i > 5 {
+			t.Fatalf("the pages do not end: %v", seen)
+		}
+		status, body, doc := b.get(next)
+		if status != 200 {
+			t.Fatalf("GET %s: status %d: %s", next, status, body)
+		}
+		rows := find(doc, func(n *html.Node) bool { return n.Data == "td" && strings.Contains(attr(n, "class"), "mono") && len(find(n, byTag("a"))) == 1 })
+		if len(rows) != 1 {
+			t.Fatalf("GET %s: want one resource on a page of limit=1, got %d", next, len(rows))
+		}
+		seen = append(seen, text(rows[0]))
+		next = ""
+		if links := find(doc, byID("resources-next")); len(links) == 1 {
+			next = attr(links[0], "href")
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("paging through prod's resources: got %v, want its 3 resources once each", seen)
+	}
+	if seen[0] != "aws_s3_bucket.logs" {
+		t.Errorf("the first page should hold the worst (DEGRADED) resource, got %q", seen[0])
+	}
+	_, _, doc := b.get("/environments/prod/resources?module=module.net")
+	links := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/environments/prod/resources/") })
+	if len(links) != 1 || !strings.HasPrefix(text(links[0]), "module.net.") {
+		t.Errorf("module=module.net should keep module.net's one resource, got %d links", len(links))
+	}
+	if status, _, _ := b.get("/environments/prod/resources?cursor=nope"); status != 400 {
+		t.Errorf("an unknown cursor: status %d, want 400", status)
+	}
+}
