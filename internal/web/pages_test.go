@@ -556,7 +556,9 @@ func TestResourcesPaginated(t *testing.T) {
 		if status != 200 {
 			t.Fatalf("GET %s: status %d: %s", next, status, body)
 		}
-		rows := find(doc, func(n *html.Node) bool { return n.Data == "td" && strings.Contains(attr(n, "class"), "mono") && len(find(n, byTag("a"))) == 1 })
+		rows := find(doc, func(n *html.Node) bool {
+			return n.Data == "td" && strings.Contains(attr(n, "class"), "mono") && len(find(n, byTag("a"))) == 1
+		})
 		if len(rows) != 1 {
 			t.Fatalf("GET %s: want one resource on a page of limit=1, got %d", next, len(rows))
 		}
@@ -573,7 +575,9 @@ func TestResourcesPaginated(t *testing.T) {
 		t.Errorf("the first page should hold the worst (DEGRADED) resource, got %q", seen[0])
 	}
 	_, _, doc := b.get("/environments/prod/resources?module=module.net")
-	links := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/environments/prod/resources/") })
+	links := find(doc, func(n *html.Node) bool {
+		return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/environments/prod/resources/")
+	})
 	if len(links) != 1 || !strings.HasPrefix(text(links[0]), "module.net.") {
 		t.Errorf("module=module.net should keep module.net's one resource, got %d links", len(links))
 	}
