@@ -261,6 +261,49 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	step("the details page follows a running release through one EventSource", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "live2", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "live2", "template": "terraform-apply"}, &r)
+		within(t, ctx, 20*time.Second, "opening the running release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS("#release")))
+		eval[bool](t, ctx, `window.__sameDocument = true`)
+		if eval[string](t, ctx, `document.querySelector("#release").dataset.live || ""`) != "1" {
+			t.Fatalf("release #%d should open as running (data-live), it is %s", r.ID, eval[string](t, ctx, `document.querySelector("#release").dataset.status`))
+		}
+		waitFor(t, ctx, 120*time.Second, "the page to show the release succeeded", `document.querySelector(".big .status").textContent.trim() === "succeeded"`)
+		if !eval[bool](t, ctx, `window.__sameDocument === true`) {
+			t.Errorf("the page reloaded to follow the release")
+		}
+		if st := eval[int](t, ctx, `window.shiplogRelease.readyState`); st != 2 {
+			t.Errorf("after the end the page's EventSource is in state %d, want closed (2): it would reconnect forever", st)
+		}
+		urls := eval[[]string](t, ctx, `performance.getEntriesByType("resource").map(e => new URL(e.name).pathname)`)
+		streams, polls := 0, 0
+		for _, u := range urls {
+			switch u {
+			case fmt.Sprintf("/api/v1/releases/%d/logs/stream", r.ID):
+				streams++
+			case fmt.Sprintf("/api/v1/releases/%d", r.ID):
+				polls++
+			}
+		}
+		if streams != 1 {
+			t.Errorf("the page opened %d log streams, want one", streams)
+		}
+		if polls != 0 {
+			t.Errorf("the page polled the release %d times, want none (the stream drives it)", polls)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("#release .phase-row, #release [class*=st-row-]").length`); n == 0 {
+			t.Errorf("after the end the re-fetched page should list the phases")
+		}
+		screenshot(t, ctx, "release-live-ended")
+	})
+
 	step("follow a deep link to a range of lines", func(t *testing.T) {
 		within(t, ctx, 20*time.Second, "opening the deep link", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init#L40-L45", base, fx.failed)),
 			chromedp.WaitVisible(chromedp.CSS("#rows .ln.hl")))

@@ -27,7 +27,10 @@ type releasePage struct {
 	// Previous is the environment's last successful release before this
 	// one (0 if none): what "Compare with previous" compares against.
 	Previous int64
-	Actions  actions
+	// LastSeq is the release's last log line: where the page's live
+	// stream starts.
+	LastSeq int64
+	Actions actions
 }
 
 type phaseRow struct {
@@ -119,6 +122,9 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.fail(w, r, err)
 		return
+	}
+	for _, pl := range idx {
+		pg.LastSeq = max(pg.LastSeq, pl.LastSeq)
 	}
 	var longest int64 = 1
 	for _, ph := range rel.Phases {

@@ -73,25 +73,32 @@
     form.submit();
   }
 
-  // A running release's page reloads when its status or a phase moves
-  // (GET /api/v1/releases/{id} is served from the API's cache).
+  // A running release's page follows it through one EventSource on its
+  // log stream: a phase starting or a system line (status moves) and the
+  // stream's end re-fetch the page's server-rendered parts in place.
   function liveRelease() {
     const el = $("#release[data-live]");
     if (!el) return;
-    let seen = null;
-    const poll = async () => {
+    let timer = 0, phase = null;
+    const refresh = async () => {
+      timer = 0;
       try {
-        const r = await fetch("/api/v1/releases/" + el.dataset.release, { credentials: "same-origin" });
-        if (r.ok) {
-          const rel = await r.json();
-          const now = rel.status + "|" + rel.phases.map((p) => p.status).join(",");
-          if (seen !== null && now !== seen) { location.reload(); return; }
-          seen = now;
-        }
-      } catch (e) { /* the next poll tries again */ }
-      setTimeout(poll, document.hidden ? 15000 : 2000);
+        const r = await fetch(location.href, { credentials: "same-origin" });
+        if (!r.ok) return;
+        const fresh = $("#release", new DOMParser().parseFromString(await r.text(), "text/html"));
+        const cur = $("#release");
+        if (fresh && cur) { cur.replaceWith(document.importNode(fresh, true)); localTimes(); bars(); }
+      } catch (e) { /* the next event tries again */ }
     };
-    poll();
+    const soon = () => { if (!timer) timer = setTimeout(refresh, 300); };
+    const es = new EventSource("/api/v1/releases/" + el.dataset.release + "/logs/stream?cursor=" + (el.dataset.lastSeq || "0"));
+    window.shiplogRelease = es;
+    es.addEventListener("log", (ev) => {
+      const e = JSON.parse(ev.data);
+      if (e.stream === "system" || e.phase !== phase) soon();
+      phase = e.phase;
+    });
+    es.addEventListener("end", () => { es.close(); clearTimeout(timer); refresh(); });
   }
 
   // Lists with releases still going refresh their rows from the server.
@@ -525,8 +532,8 @@
       this.lines = entries.length;
       this.pages = new Map();
       for (const e of entries) this.put(this.lineOf(e.seq), e);
+      this.render(); // the filtered rows are in before the class says so
       this.el.classList.add("only");
-      this.schedule();
     }
 
     unfilter() {
@@ -535,8 +542,8 @@
       this.lines = this.base.lines;
       this.base = null;
       this.pages = new Map();
+      this.render();
       this.el.classList.remove("only");
-      this.schedule();
     }
 
     addRun(seq, runs) {
