@@ -345,6 +345,28 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	step("colourless terraform output coloured by what it says, still text", func(t *testing.T) {
+		r := h.queue("stage")
+		lines := []string{"Terraform will perform the following actions:", "  + resource \"aws_s3_bucket\" \"a\" {", "  ~ tags = {}",
+			"  - resource \"aws_instance\" \"b\" {", "-/+ resource \"aws_db\" \"c\" {", "Warning: Argument is deprecated",
+			"│ Error: <b>Invalid</b> value", "Plan: 1 to add, 1 to change, 2 to destroy."}
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening the plan log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="8"] .tx`)))
+		got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.className)`)
+		want := []string{"tx", "tx t-add", "tx t-chg", "tx t-del", "tx t-del", "tx t-warn", "tx t-err", "tx t-plan"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("line tones %v, want %v", got, want)
+		}
+		if colour := eval[string](t, ctx, `getComputedStyle(document.querySelector('#rows .ln[data-n="7"] .tx')).color`); colour != "rgb(255, 123, 114)" {
+			t.Errorf("the Error: line is %s, want red rgb(255, 123, 114)", colour)
+		}
+		if eval[bool](t, ctx, `!!document.querySelector("#rows b")`) {
+			t.Errorf("a coloured line's text became markup")
+		}
+		screenshot(t, ctx, "logs-coloured")
+	})
+
 	step("changes and compare", func(t *testing.T) {
 		within(t, ctx, 20*time.Second, "changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, fx.planned)), chromedp.WaitVisible(chromedp.CSS("details.change")))
 		if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 1 {

@@ -8,6 +8,18 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
+  // toneOf colours terraform's colourless output by what a line says
+  // (a class only: the text stays text): diagnostics, plan symbols.
+  const TONES = [
+    [/^[\s│╷]*Error:/, "t-err"], [/^[\s│╷]*Warning:/, "t-warn"],
+    [/^\s*[-+]\/[-+] /, "t-del"], [/^\s*\+ /, "t-add"], [/^\s*~ /, "t-chg"], [/^\s*- /, "t-del"],
+    [/^(Apply complete!|No changes\.)/, "t-add"], [/^Plan: /, "t-plan"],
+  ];
+  function toneOf(text) {
+    for (const [re, cls] of TONES) if (re.test(text)) return cls;
+    return "";
+  }
+
   // setParam keeps a view's state in its address (empty value: removed).
   function setParam(name, value) {
     const u = new URL(location.href);
@@ -357,7 +369,8 @@
         div.appendChild(w);
       }
       const tx = document.createElement("span");
-      tx.className = "tx";
+      const tone = toneOf(e.text);
+      tx.className = tone ? "tx " + tone : "tx";
       const text = e.text.length > CUT ? e.text.slice(0, CUT) : e.text;
       this.fillText(tx, text);
       div.appendChild(tx);
