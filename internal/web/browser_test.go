@@ -367,6 +367,29 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "logs-coloured")
 	})
 
+	step("wrap mode: long lines wrap, rows do not overlap, the end is reachable", func(t *testing.T) {
+		r := h.queue("stage")
+		var lines []string
+		for i := 1; i <= 300; i++ {
+			lines = append(lines, fmt.Sprintf("line %d", i))
+		}
+		lines[149] = "long " + strings.Repeat("wrapped-text ", 300)
+		lines[299] = "last " + strings.Repeat("end-text ", 300)
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening the log wrapped at line 150", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan&wrap=1#L150", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#log.wrap #rows .ln.hl[data-n="150"] .tx`)))
+		waitFor(t, ctx, 10*time.Second, "line 150 wrapped and in view", `(() => { const r = document.querySelector('#rows .ln[data-n="150"]').getBoundingClientRect(); const l = document.querySelector("#log").getBoundingClientRect(); return r.height > 54 && r.top >= l.top && r.top < l.bottom; })()`)
+		if !eval[bool](t, ctx, `document.querySelector('#rows .ln[data-n="151"]').getBoundingClientRect().top >= document.querySelector('#rows .ln[data-n="150"]').getBoundingClientRect().bottom - 1`) {
+			t.Errorf("wrapped line 150 overlaps line 151")
+		}
+		within(t, ctx, 20*time.Second, "going to the end", chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector("#log"); l.scrollTop = l.scrollHeight; })()`))
+		waitFor(t, ctx, 10*time.Second, "the last wrapped line whole in view", `(() => { const e = document.querySelector('#rows .ln[data-n="300"]'); if (!e) return false; const r = e.getBoundingClientRect(); const l = document.querySelector("#log").getBoundingClientRect(); return r.height > 54 && r.bottom <= l.bottom + 1 && r.top >= l.top; })()`)
+		within(t, ctx, 20*time.Second, "turning wrap off", chromedp.Click(chromedp.CSS("#wrap")), chromedp.WaitNotPresent(chromedp.CSS("#log.wrap")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=plan" {
+			t.Errorf("after unticking wrap the address is %q, want ?phase=plan", q)
+		}
+	})
+
 	step("changes and compare", func(t *testing.T) {
 		within(t, ctx, 20*time.Second, "changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, fx.planned)), chromedp.WaitVisible(chromedp.CSS("details.change")))
 		if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 1 {

@@ -26,7 +26,7 @@ type logsPage struct {
 	Query   string
 	// Timestamps and Only are the view's toggles, kept in the URL
 	// (timestamps=1, only=1: only the search's matching lines).
-	Timestamps, Only bool
+	Timestamps, Only, Wrap bool
 }
 
 type phaseOption struct {
@@ -80,7 +80,8 @@ func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 		all = true
 	}
 	pg := logsPage{R: rel, Phase: phase, All: all, Live: !rel.Status.Terminal(), Query: q.Get("q"),
-		Timestamps: q.Get("timestamps") == "1", Only: q.Get("only") == "1"}
+		Timestamps: q.Get("timestamps") == "1", Only: q.Get("only") == "1",
+		Wrap: q.Get("wrap") == "1"}
 	known := all
 	pg.Options = append(pg.Options, phaseOption{Name: "", Label: "All phases", Selected: all})
 	for _, ph := range rel.Phases {

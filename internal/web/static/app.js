@@ -337,8 +337,23 @@
       const frag = document.createDocumentFragment();
       for (let n = from; n <= to; n++) frag.appendChild(this.row(n));
       this.rowsEl.replaceChildren(frag);
+      if (this.el.classList.contains("wrap")) this.placeWrapped(first, from, to);
       this.rendered = { from, to };
       this.settleWaiters();
+    }
+
+    // placeWrapped: rows may wrap, so only the rendered window is
+    // measured. The first visible line goes where uniform rows would put
+    // it; at the end of the log the last row's bottom meets the bottom.
+    placeWrapped(first, from, to) {
+      const base = parseFloat(this.rowsEl.style.top) || 0;
+      const atEnd = to === this.lines && this.el.scrollTop + this.el.clientHeight >= this.canvas.offsetHeight - 2;
+      if (atEnd) {
+        this.rowsEl.style.top = Math.max(0, this.el.scrollTop + this.el.clientHeight - this.rowsEl.offsetHeight) + "px";
+        return;
+      }
+      const el = this.rowsEl.children[first - from];
+      if (el) this.rowsEl.style.top = (base - (el.offsetTop - (first - from) * this.rowH)) + "px";
     }
 
     row(n) {
@@ -473,6 +488,11 @@
       $("#timestamps").addEventListener("change", (ev) => {
         this.el.classList.toggle("show-ts", ev.target.checked);
         setParam("timestamps", ev.target.checked ? "1" : "");
+      });
+      $("#wrap").addEventListener("change", (ev) => {
+        this.el.classList.toggle("wrap", ev.target.checked);
+        setParam("wrap", ev.target.checked ? "1" : "");
+        this.schedule();
       });
       $("#only").addEventListener("change", (ev) => {
         setParam("only", ev.target.checked ? "1" : "");
