@@ -74,6 +74,24 @@ func (s *Server) searchLogs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	withLines, err := boolQuery(q, "lines")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if withLines {
+		es, total, err := s.store.SearchLogEntries(r.Context(), id, q.Get("phase"), text, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := apiwire.LogSearch{Matches: make([]release.LogMatch, len(es)), Total: total, Entries: es}
+		for i, e := range es {
+			out.Matches[i] = release.LogMatch{Seq: e.Seq, Phase: e.Phase}
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	ms, total, err := s.store.SearchLogs(r.Context(), id, q.Get("phase"), text, limit)
 	if err != nil {
 		s.fail(w, r, err)

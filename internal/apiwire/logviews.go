@@ -29,6 +29,8 @@ type LogSearch struct {
 	Matches []release.LogMatch `json:"matches"`
 	// Total counts every matching line, beyond limit too.
 	Total int64 `json:"total"`
+	// Entries are the matching lines themselves, with lines=true.
+	Entries []release.LogEntry `json:"entries,omitempty"`
 }
 
 // DeploymentList is GET /api/v1/releases/{id}/deployments.

@@ -101,3 +101,30 @@ func (s *Store) CopyLogs(ctx context.Context, entries []release.LogEntry, chunk 
 	}
 	return nil
 }
+
+// SearchLogEntries is SearchLogs with the matching lines themselves, for
+// a view that shows only them.
+func (s *Store) SearchLogEntries(ctx context.Context, releaseID int64, phase, q string, limit int) ([]release.LogEntry, int64, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, phase, ts, stream, text, deployment_type, count(*) OVER () FROM (
+			SELECT c.first_seq + u.ord - 1 AS seq, c.phase, u.ts, u.stream, u.text, c.deployment_type
+			FROM release_log_chunks c CROSS JOIN LATERAL unnest(c.ts, c.streams, c.texts) WITH ORDINALITY AS u(ts, stream, text, ord)
+			WHERE c.release_id = $1 AND ($2 = '' OR c.phase = $2) AND strpos(lower(u.text), lower($3)) > 0
+		) m ORDER BY seq LIMIT $4`, releaseID, phase, q, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("searching the log lines of release %d: %w", releaseID, err)
+	}
+	defer rows.Close()
+	out := []release.LogEntry{}
+	var total int64
+	for rows.Next() {
+		e := release.LogEntry{ReleaseID: releaseID}
+		if err := rows.Scan(&e.Seq, &e.Phase, &e.Time, &e.Stream, &e.Text, &e.DeploymentType, &total); err != nil {
+			return nil, 0, fmt.Errorf("searching the log lines of release %d: %w", releaseID, err)
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}

@@ -261,6 +261,49 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	step("the details page follows a running release through one EventSource", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "live2", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "live2", "template": "terraform-apply"}, &r)
+		within(t, ctx, 20*time.Second, "opening the running release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS("#release")))
+		eval[bool](t, ctx, `window.__sameDocument = true`)
+		if eval[string](t, ctx, `document.querySelector("#release").dataset.live || ""`) != "1" {
+			t.Fatalf("release #%d should open as running (data-live), it is %s", r.ID, eval[string](t, ctx, `document.querySelector("#release").dataset.status`))
+		}
+		waitFor(t, ctx, 120*time.Second, "the page to show the release succeeded", `document.querySelector(".big .status").textContent.trim() === "succeeded"`)
+		if !eval[bool](t, ctx, `window.__sameDocument === true`) {
+			t.Errorf("the page reloaded to follow the release")
+		}
+		if st := eval[int](t, ctx, `window.shiplogRelease.readyState`); st != 2 {
+			t.Errorf("after the end the page's EventSource is in state %d, want closed (2): it would reconnect forever", st)
+		}
+		urls := eval[[]string](t, ctx, `performance.getEntriesByType("resource").map(e => new URL(e.name).pathname)`)
+		streams, polls := 0, 0
+		for _, u := range urls {
+			switch u {
+			case fmt.Sprintf("/api/v1/releases/%d/logs/stream", r.ID):
+				streams++
+			case fmt.Sprintf("/api/v1/releases/%d", r.ID):
+				polls++
+			}
+		}
+		if streams != 1 {
+			t.Errorf("the page opened %d log streams, want one", streams)
+		}
+		if polls != 0 {
+			t.Errorf("the page polled the release %d times, want none (the stream drives it)", polls)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("#release .phase-row, #release [class*=st-row-]").length`); n == 0 {
+			t.Errorf("after the end the re-fetched page should list the phases")
+		}
+		screenshot(t, ctx, "release-live-ended")
+	})
+
 	step("follow a deep link to a range of lines", func(t *testing.T) {
 		within(t, ctx, 20*time.Second, "opening the deep link", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init#L40-L45", base, fx.failed)),
 			chromedp.WaitVisible(chromedp.CSS("#rows .ln.hl")))
@@ -272,6 +315,79 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("line 40 should be in view")
 		}
 		screenshot(t, ctx, "logs-deeplink")
+	})
+
+	step("only matching lines, timestamps, all in the URL", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening a filtered log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init&q=error&only=1", base, fx.failed)),
+			chromedp.WaitVisible(chromedp.CSS("#log.only #rows .ln .tx mark")))
+		nums := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln a.num")].map(a => a.textContent)`)
+		if strings.Join(nums, ",") != "81,82" {
+			t.Errorf("only matching lines of init for %q: line numbers %v, want 81,82 (the phase's own numbers)", "error", nums)
+		}
+		within(t, ctx, 20*time.Second, "turning timestamps on", chromedp.Click(chromedp.CSS("#timestamps")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=init&q=error&only=1&timestamps=1" {
+			t.Errorf("after ticking timestamps the address is %q, want timestamps=1 added", q)
+		}
+		screenshot(t, ctx, "logs-only-matching")
+		within(t, ctx, 20*time.Second, "reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#log.only #rows .ln .tx mark")))
+		if !eval[bool](t, ctx, `document.querySelector("#timestamps").checked && document.querySelector("#log").classList.contains("show-ts")`) {
+			t.Errorf("reloaded, the timestamps toggle should still be on")
+		}
+		if !eval[bool](t, ctx, `getComputedStyle(document.querySelector("#rows .ln .ts")).display !== "none"`) {
+			t.Errorf("reloaded with timestamps=1, the times should show")
+		}
+		within(t, ctx, 20*time.Second, "showing every line again", chromedp.Click(chromedp.CSS("#only")), chromedp.WaitNotPresent(chromedp.CSS("#log.only")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=init&q=error&timestamps=1" {
+			t.Errorf("after unticking only matching lines the address is %q, want only removed", q)
+		}
+		if n := eval[int](t, ctx, `window.shiplogViewer.lines`); n != 82 {
+			t.Errorf("back to every line, the viewer has %d lines, want init's 82", n)
+		}
+	})
+
+	step("colourless terraform output coloured by what it says, still text", func(t *testing.T) {
+		r := h.queue("stage")
+		lines := []string{"Terraform will perform the following actions:", "  + resource \"aws_s3_bucket\" \"a\" {", "  ~ tags = {}",
+			"  - resource \"aws_instance\" \"b\" {", "-/+ resource \"aws_db\" \"c\" {", "Warning: Argument is deprecated",
+			"│ Error: <b>Invalid</b> value", "Plan: 1 to add, 1 to change, 2 to destroy."}
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening the plan log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="8"] .tx`)))
+		got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.className)`)
+		want := []string{"tx", "tx t-add", "tx t-chg", "tx t-del", "tx t-del", "tx t-warn", "tx t-err", "tx t-plan"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("line tones %v, want %v", got, want)
+		}
+		if colour := eval[string](t, ctx, `getComputedStyle(document.querySelector('#rows .ln[data-n="7"] .tx')).color`); colour != "rgb(255, 123, 114)" {
+			t.Errorf("the Error: line is %s, want red rgb(255, 123, 114)", colour)
+		}
+		if eval[bool](t, ctx, `!!document.querySelector("#rows b")`) {
+			t.Errorf("a coloured line's text became markup")
+		}
+		screenshot(t, ctx, "logs-coloured")
+	})
+
+	step("wrap mode: long lines wrap, rows do not overlap, the end is reachable", func(t *testing.T) {
+		r := h.queue("stage")
+		var lines []string
+		for i := 1; i <= 300; i++ {
+			lines = append(lines, fmt.Sprintf("line %d", i))
+		}
+		lines[149] = "long " + strings.Repeat("wrapped-text ", 300)
+		lines[299] = "last " + strings.Repeat("end-text ", 300)
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening the log wrapped at line 150", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan&wrap=1#L150", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#log.wrap #rows .ln.hl[data-n="150"] .tx`)))
+		waitFor(t, ctx, 10*time.Second, "line 150 wrapped and in view", `(() => { const r = document.querySelector('#rows .ln[data-n="150"]').getBoundingClientRect(); const l = document.querySelector("#log").getBoundingClientRect(); return r.height > 54 && r.top >= l.top && r.top < l.bottom; })()`)
+		if !eval[bool](t, ctx, `document.querySelector('#rows .ln[data-n="151"]').getBoundingClientRect().top >= document.querySelector('#rows .ln[data-n="150"]').getBoundingClientRect().bottom - 1`) {
+			t.Errorf("wrapped line 150 overlaps line 151")
+		}
+		within(t, ctx, 20*time.Second, "going to the end", chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector("#log"); l.scrollTop = l.scrollHeight; })()`))
+		waitFor(t, ctx, 10*time.Second, "the last wrapped line whole in view", `(() => { const e = document.querySelector('#rows .ln[data-n="300"]'); if (!e) return false; const r = e.getBoundingClientRect(); const l = document.querySelector("#log").getBoundingClientRect(); return r.height > 54 && r.bottom <= l.bottom + 1 && r.top >= l.top; })()`)
+		within(t, ctx, 20*time.Second, "turning wrap off", chromedp.Click(chromedp.CSS("#wrap")), chromedp.WaitNotPresent(chromedp.CSS("#log.wrap")))
+		if q := eval[string](t, ctx, `location.search`); q != "?phase=plan" {
+			t.Errorf("after unticking wrap the address is %q, want ?phase=plan", q)
+		}
 	})
 
 	step("changes and compare", func(t *testing.T) {

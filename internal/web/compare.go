@@ -18,6 +18,9 @@ type comparePage struct {
 	OnlyBase, OnlyHead []store.StoredChange
 	Differ             []changePair
 	Same               int
+	// PreviousOfHead is the head environment's last successful release
+	// before head (0 if none), offered as another base.
+	PreviousOfHead int64
 }
 
 type compareFact struct {
@@ -92,6 +95,14 @@ func (p *Pages) compare(w http.ResponseWriter, r *http.Request) {
 		{"Variables", variablesText(b.Variables), variablesText(h.Variables)},
 		{"Triggered by", b.TriggeredBy, h.TriggeredBy},
 	}}
+	prev, err := p.previousSucceeded(ctx, h)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	if prev != b.ID {
+		pg.PreviousOfHead = prev
+	}
 	var sets [2]map[string]store.StoredChange
 	for i, rel := range rels {
 		cs, err := p.store.ListChanges(ctx, rel.ID, store.ChangeFilter{Limit: maxCompared})

@@ -3,7 +3,9 @@ package web
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -11,13 +13,16 @@ import (
 )
 
 type envPage struct {
-	Env         *release.Environment
-	Tab         string
-	Releases    releaseList
-	Modules     []moduleGroup
-	Resources   int
-	Sync        string
-	Health      string
+	Env       *release.Environment
+	Tab       string
+	Releases  releaseList
+	Modules   []moduleGroup
+	Resources int
+	Sync      string
+	Health    string
+	Module    string
+	// Next is the query of the next page of resources ("" on the last).
+	Next        string
 	Deployments []release.ApplicationDeployment
 }
 
@@ -74,7 +79,15 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 // first, filtered by the sync, health and module query parameters.
 func (p *Pages) resources(r *http.Request, pg *envPage) error {
 	q := r.URL.Query()
-	pg.Sync, pg.Health = q.Get("sync"), q.Get("health")
+	pg.Sync, pg.Health, pg.Module = q.Get("sync"), q.Get("health"), q.Get("module")
+	limit := resourcesPerPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxResourcePage {
+			return badRequest("limit", "limit %q is not a whole number from 1 to %d", v, maxResourcePage)
+		}
+		limit = n
+	}
 	rs, err := p.store.ListResourceStatus(r.Context(), pg.Env.Name, "")
 	if err != nil {
 		return err
@@ -85,7 +98,7 @@ func (p *Pages) resources(r *http.Request, pg *envPage) error {
 			continue
 		}
 		mod := moduleOf(res.Address)
-		if m := q.Get("module"); m != "" && m != mod {
+		if pg.Module != "" && pg.Module != mod {
 			continue
 		}
 		g := groups[mod]
@@ -106,5 +119,58 @@ func (p *Pages) resources(r *http.Request, pg *envPage) error {
 	slices.SortFunc(pg.Modules, func(a, b moduleGroup) int {
 		return cmp.Or(cmp.Compare(a.Worst, b.Worst), cmp.Compare(a.Module, b.Module))
 	})
+	return pg.page(q, limit)
+}
+
+// resourcesPerPage is how many resources a page of the Resources tab shows
+// by default; maxResourcePage the most a limit asks for.
+const (
+	resourcesPerPage = 200
+	maxResourcePage  = 1000
+)
+
+// page keeps the limit resources after the cursor (the address last
+// shown, in the tab's order: worst module first, worst health first) and
+// sets Next to the query of the page after.
+func (pg *envPage) page(q url.Values, limit int) error {
+	var flat []release.ResourceStatus
+	for _, g := range pg.Modules {
+		flat = append(flat, g.Resources...)
+	}
+	from := 0
+	if c := q.Get("cursor"); c != "" {
+		i := slices.IndexFunc(flat, func(r release.ResourceStatus) bool { return r.Address == c })
+		if i < 0 {
+			return badRequest("cursor", "the cursor %q is no resource of this listing: start again from the first page", c)
+		}
+		from = i + 1
+	}
+	to := min(len(flat), from+limit)
+	if to < len(flat) {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("cursor", flat[to-1].Address)
+		pg.Next = "?" + next.Encode()
+	}
+	shown := map[string]bool{}
+	for _, r := range flat[from:to] {
+		shown[r.Address] = true
+	}
+	var mods []moduleGroup
+	for _, g := range pg.Modules {
+		var rs []release.ResourceStatus
+		for _, r := range g.Resources {
+			if shown[r.Address] {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) > 0 {
+			g.Resources = rs
+			mods = append(mods, g)
+		}
+	}
+	pg.Modules = mods
 	return nil
 }

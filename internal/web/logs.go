@@ -24,6 +24,9 @@ type logsPage struct {
 	Live    bool
 	All     bool
 	Query   string
+	// Timestamps and Only are the view's toggles, kept in the URL
+	// (timestamps=1, only=1: only the search's matching lines).
+	Timestamps, Only, Wrap bool
 }
 
 type phaseOption struct {
@@ -76,7 +79,9 @@ func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 	case phase == "":
 		all = true
 	}
-	pg := logsPage{R: rel, Phase: phase, All: all, Live: !rel.Status.Terminal(), Query: q.Get("q")}
+	pg := logsPage{R: rel, Phase: phase, All: all, Live: !rel.Status.Terminal(), Query: q.Get("q"),
+		Timestamps: q.Get("timestamps") == "1", Only: q.Get("only") == "1",
+		Wrap: q.Get("wrap") == "1"}
 	known := all
 	pg.Options = append(pg.Options, phaseOption{Name: "", Label: "All phases", Selected: all})
 	for _, ph := range rel.Phases {

@@ -417,6 +417,25 @@ func TestLogAPIs(t *testing.T) {
 			t.Errorf("search without q: %d %s, want 400 naming q", status, b)
 		}
 	})
+	t.Run("search with the lines", func(t *testing.T) {
+		_, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error:&phase=init&lines=true", h.fx.failed))
+		var s apiwire.LogSearch
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Entries) != 2 {
+			t.Fatalf("lines=true: want the two Error lines themselves, got %s", b)
+		}
+		if s.Entries[1].Seq != 83 || s.Entries[1].Text != `Error: <b>not bold</b> & "quoted"` {
+			t.Errorf("lines=true: the second line should be seq 83 with its text, got %+v", s.Entries[1])
+		}
+		if len(s.Matches) != 2 || s.Total != 2 {
+			t.Errorf("lines=true still lists the matches and their total, got %s", b)
+		}
+		if status, b, _ := get(fmt.Sprintf("/api/v1/releases/%d/logs/search?q=error&lines=maybe", h.fx.failed)); status != 400 {
+			t.Errorf("lines=maybe: %d %s, want 400", status, b)
+		}
+	})
 	t.Run("raw", func(t *testing.T) {
 		status, b, hd := get(fmt.Sprintf("/api/v1/releases/%d/logs/raw?phase=init&download=1", h.fx.failed))
 		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
@@ -477,5 +496,92 @@ func TestBadInputIsA4xx(t *testing.T) {
 		if status, body, _ := b.get(path); status != want {
 			t.Errorf("GET %s: %d, want %d; body %s", path, status, want, body)
 		}
+	}
+}
+
+// TestCompareWithPreviousSuccessful: a release compares with its
+// environment's last SUCCEEDED release, skipping the failed one between,
+// and the compare page offers that base too.
+func TestCompareWithPreviousSuccessful(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	next := h.queue("prod") // prod: planned (SUCCEEDED), failed (FAILED), next
+	status, body, doc := b.get(fmt.Sprintf("/releases/%d", next.ID))
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	want := fmt.Sprintf("/compare?base=%d&head=%d", h.fx.planned, next.ID)
+	links := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/compare?") })
+	if len(links) != 1 {
+		t.Fatalf("want one compare link on the details page, got %d", len(links))
+	}
+	if got := attr(links[0], "href"); got != want {
+		t.Errorf("compare link: got %q, want %q (the previous successful release, not failed #%d)", got, want, h.fx.failed)
+	}
+	if !strings.Contains(text(links[0]), "previous successful") {
+		t.Errorf("compare link text should say previous successful, got %q", text(links[0]))
+	}
+	status, body, doc = b.get(fmt.Sprintf("/compare?base=%d&head=%d", h.fx.failed, next.ID))
+	if status != 200 {
+		t.Fatalf("compare status %d: %s", status, body)
+	}
+	offer := find(doc, byID("compare-prev"))
+	if len(offer) != 1 {
+		t.Fatalf("the compare page should offer comparing with the previous successful release")
+	}
+	if got := attr(offer[0], "href"); got != want {
+		t.Errorf("compare page offer: got %q, want %q", got, want)
+	}
+	_, _, doc = b.get(want)
+	if n := len(find(doc, byID("compare-prev"))); n != 0 {
+		t.Errorf("comparing with the previous successful already, the page should not offer it again (got %d offers)", n)
+	}
+}
+
+// TestResourcesPaginated walks the Resources tab a resource at a time by
+// its Next links: worst health first, every resource once; the module
+// filter keeps one module's.
+func TestResourcesPaginated(t *testing.T) {
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	var seen []string
+	next := "/environments/prod/resources?limit=1"
+	for i := 0; next != ""; i++ {
+		if i > 5 {
+			t.Fatalf("the pages do not end: %v", seen)
+		}
+		status, body, doc := b.get(next)
+		if status != 200 {
+			t.Fatalf("GET %s: status %d: %s", next, status, body)
+		}
+		rows := find(doc, func(n *html.Node) bool {
+			return n.Data == "td" && strings.Contains(attr(n, "class"), "mono") && len(find(n, byTag("a"))) == 1
+		})
+		if len(rows) != 1 {
+			t.Fatalf("GET %s: want one resource on a page of limit=1, got %d", next, len(rows))
+		}
+		seen = append(seen, text(rows[0]))
+		next = ""
+		if links := find(doc, byID("resources-next")); len(links) == 1 {
+			next = attr(links[0], "href")
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("paging through prod's resources: got %v, want its 3 resources once each", seen)
+	}
+	if seen[0] != "aws_s3_bucket.logs" {
+		t.Errorf("the first page should hold the worst (DEGRADED) resource, got %q", seen[0])
+	}
+	_, _, doc := b.get("/environments/prod/resources?module=module.net")
+	links := find(doc, func(n *html.Node) bool {
+		return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/environments/prod/resources/")
+	})
+	if len(links) != 1 || !strings.HasPrefix(text(links[0]), "module.net.") {
+		t.Errorf("module=module.net should keep module.net's one resource, got %d links", len(links))
+	}
+	if status, _, _ := b.get("/environments/prod/resources?cursor=nope"); status != 400 {
+		t.Errorf("an unknown cursor: status %d, want 400", status)
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,14 +18,19 @@ type releasePage struct {
 	// ErrorHead is the error log's first lines; ErrorRest the others.
 	ErrorHead, ErrorRest string
 	// Ending is the phase that ended the release (or ""), Tail its last lines.
-	Ending   string
-	Tail     []numbered
-	Phases   []phaseRow
-	Top      []store.StoredChange
-	More     bool
-	Deploys  []release.ApplicationDeployment
+	Ending  string
+	Tail    []numbered
+	Phases  []phaseRow
+	Top     []store.StoredChange
+	More    bool
+	Deploys []release.ApplicationDeployment
+	// Previous is the environment's last successful release before this
+	// one (0 if none): what "Compare with previous" compares against.
 	Previous int64
-	Actions  actions
+	// LastSeq is the release's last log line: where the page's live
+	// stream starts.
+	LastSeq int64
+	Actions actions
 }
 
 type phaseRow struct {
@@ -60,6 +67,21 @@ func endingPhase(r *release.Release) string {
 		}
 	}
 	return last
+}
+
+// previousSucceeded is the id of the last SUCCEEDED release of rel's
+// environment created before rel, or 0: comparing a failed release with
+// the failed one before it says little about what broke.
+func (p *Pages) previousSucceeded(ctx context.Context, rel *release.Release) (int64, error) {
+	prev, err := p.store.ListReleases(ctx, store.ReleaseFilter{Environment: rel.Environment,
+		Statuses: []release.Status{release.StatusSucceeded}, BeforeID: rel.ID, Limit: 1})
+	if err != nil {
+		return 0, fmt.Errorf("previous successful release of %s: %w", rel.Environment, err)
+	}
+	if len(prev) == 0 {
+		return 0, nil
+	}
+	return prev[0].ID, nil
 }
 
 func releaseID(r *http.Request) (int64, error) {
@@ -101,6 +123,9 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	for _, pl := range idx {
+		pg.LastSeq = max(pg.LastSeq, pl.LastSeq)
+	}
 	var longest int64 = 1
 	for _, ph := range rel.Phases {
 		if ms := ph.DurationMS(); ms != nil {
@@ -141,13 +166,9 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	prev, err := p.store.ListReleases(ctx, store.ReleaseFilter{Environment: rel.Environment, BeforeID: id, Limit: 1})
-	if err != nil {
+	if pg.Previous, err = p.previousSucceeded(ctx, rel); err != nil {
 		p.fail(w, r, err)
 		return
-	}
-	if len(prev) > 0 {
-		pg.Previous = prev[0].ID
 	}
 	t := tokenOf(ctx)
 	pg.Actions = actions{

@@ -8,6 +8,25 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
+  // toneOf colours terraform's colourless output by what a line says
+  // (a class only: the text stays text): diagnostics, plan symbols.
+  const TONES = [
+    [/^[\s│╷]*Error:/, "t-err"], [/^[\s│╷]*Warning:/, "t-warn"],
+    [/^\s*[-+]\/[-+] /, "t-del"], [/^\s*\+ /, "t-add"], [/^\s*~ /, "t-chg"], [/^\s*- /, "t-del"],
+    [/^(Apply complete!|No changes\.)/, "t-add"], [/^Plan: /, "t-plan"],
+  ];
+  function toneOf(text) {
+    for (const [re, cls] of TONES) if (re.test(text)) return cls;
+    return "";
+  }
+
+  // setParam keeps a view's state in its address (empty value: removed).
+  function setParam(name, value) {
+    const u = new URL(location.href);
+    if (value) u.searchParams.set(name, value); else u.searchParams.delete(name);
+    history.replaceState(null, "", u);
+  }
+
   function pad(n) { return String(n).padStart(2, "0"); }
 
   function localTime(d) {
@@ -66,25 +85,32 @@
     form.submit();
   }
 
-  // A running release's page reloads when its status or a phase moves
-  // (GET /api/v1/releases/{id} is served from the API's cache).
+  // A running release's page follows it through one EventSource on its
+  // log stream: a phase starting or a system line (status moves) and the
+  // stream's end re-fetch the page's server-rendered parts in place.
   function liveRelease() {
     const el = $("#release[data-live]");
     if (!el) return;
-    let seen = null;
-    const poll = async () => {
+    let timer = 0, phase = null;
+    const refresh = async () => {
+      timer = 0;
       try {
-        const r = await fetch("/api/v1/releases/" + el.dataset.release, { credentials: "same-origin" });
-        if (r.ok) {
-          const rel = await r.json();
-          const now = rel.status + "|" + rel.phases.map((p) => p.status).join(",");
-          if (seen !== null && now !== seen) { location.reload(); return; }
-          seen = now;
-        }
-      } catch (e) { /* the next poll tries again */ }
-      setTimeout(poll, document.hidden ? 15000 : 2000);
+        const r = await fetch(location.href, { credentials: "same-origin" });
+        if (!r.ok) return;
+        const fresh = $("#release", new DOMParser().parseFromString(await r.text(), "text/html"));
+        const cur = $("#release");
+        if (fresh && cur) { cur.replaceWith(document.importNode(fresh, true)); localTimes(); bars(); }
+      } catch (e) { /* the next event tries again */ }
     };
-    poll();
+    const soon = () => { if (!timer) timer = setTimeout(refresh, 300); };
+    const es = new EventSource("/api/v1/releases/" + el.dataset.release + "/logs/stream?cursor=" + (el.dataset.lastSeq || "0"));
+    window.shiplogRelease = es;
+    es.addEventListener("log", (ev) => {
+      const e = JSON.parse(ev.data);
+      if (e.stream === "system" || e.phase !== phase) soon();
+      phase = e.phase;
+    });
+    es.addEventListener("end", () => { es.close(); clearTimeout(timer); refresh(); });
   }
 
   // Lists with releases still going refresh their rows from the server.
@@ -162,6 +188,7 @@
       if (el.dataset.live) this.connect();
       const q = new URLSearchParams(location.search).get("q");
       if (q) this.search(q);
+      else if (this.onlyOn()) $("#search-status").textContent = "type a search to show only its lines";
       // when the first lines were painted, from the navigation's start (ms)
       requestAnimationFrame(() => requestAnimationFrame(() => { this.firstPaint = performance.now(); }));
     }
@@ -184,9 +211,9 @@
     }
 
     // Line number (from 1) of a seq in the shown log; 0 if not in it.
-    lineOf(seq) {
+    lineOf(seq, runs) {
       let before = 0;
-      for (const [a, b] of this.runs) {
+      for (const [a, b] of runs || this.runs) {
         if (seq >= a && seq <= b) return before + seq - a + 1;
         before += b - a + 1;
       }
@@ -226,6 +253,7 @@
 
     // fetchPage reads page p (lines p*PAGE+1…) through the API.
     fetchPage(p) {
+      if (this.base) return Promise.resolve(); // only matching lines: all in memory
       if (this.loading.has(p) || this.complete(p)) return this.loading.get(p) || Promise.resolve();
       const first = this.seqOf(p * PAGE + 1);
       if (!first) return Promise.resolve();
@@ -309,8 +337,23 @@
       const frag = document.createDocumentFragment();
       for (let n = from; n <= to; n++) frag.appendChild(this.row(n));
       this.rowsEl.replaceChildren(frag);
+      if (this.el.classList.contains("wrap")) this.placeWrapped(first, from, to);
       this.rendered = { from, to };
       this.settleWaiters();
+    }
+
+    // placeWrapped: rows may wrap, so only the rendered window is
+    // measured. The first visible line goes where uniform rows would put
+    // it; at the end of the log the last row's bottom meets the bottom.
+    placeWrapped(first, from, to) {
+      const base = parseFloat(this.rowsEl.style.top) || 0;
+      const atEnd = to === this.lines && this.el.scrollTop + this.el.clientHeight >= this.canvas.offsetHeight - 2;
+      if (atEnd) {
+        this.rowsEl.style.top = Math.max(0, this.el.scrollTop + this.el.clientHeight - this.rowsEl.offsetHeight) + "px";
+        return;
+      }
+      const el = this.rowsEl.children[first - from];
+      if (el) this.rowsEl.style.top = (base - (el.offsetTop - (first - from) * this.rowH)) + "px";
     }
 
     row(n) {
@@ -320,8 +363,9 @@
       div.dataset.n = n;
       const a = document.createElement("a");
       a.className = "num";
-      a.href = "#L" + n;
-      a.textContent = n;
+      const ln = this.base && e ? this.baseLine(e.seq) : n; // the line's number in the whole phase
+      a.href = "#L" + ln;
+      a.textContent = ln;
       div.appendChild(a);
       if (this.sel && n >= this.sel.a && n <= this.sel.b) div.classList.add("hl");
       if (!e) { div.classList.add("loading"); return div; }
@@ -340,7 +384,8 @@
         div.appendChild(w);
       }
       const tx = document.createElement("span");
-      tx.className = "tx";
+      const tone = toneOf(e.text);
+      tx.className = tone ? "tx " + tone : "tx";
       const text = e.text.length > CUT ? e.text.slice(0, CUT) : e.text;
       this.fillText(tx, text);
       div.appendChild(tx);
@@ -427,13 +472,32 @@
         if (!a) return;
         ev.preventDefault();
         const n = Number(a.textContent);
+        if (this.base) { // only matching lines: open the line in its context
+          const u = new URL(location.href);
+          u.searchParams.delete("only");
+          u.hash = "#L" + n;
+          location.assign(u);
+          return;
+        }
         const sel = ev.shiftKey && this.sel ? { a: Math.min(this.sel.a, n), b: Math.max(this.sel.a, n) } : { a: n, b: n };
         history.replaceState(null, "", "#L" + sel.a + (sel.b !== sel.a ? "-L" + sel.b : ""));
         this.select(sel, false);
       });
       $("#follow").addEventListener("change", (ev) => { this.setFollow(ev.target.checked); if (this.follow) { this.scrollToEnd(); this.schedule(); } });
       $("#newlines").addEventListener("click", () => { this.setFollow(true); this.scrollToEnd(); this.schedule(); });
-      $("#timestamps").addEventListener("change", (ev) => this.el.classList.toggle("show-ts", ev.target.checked));
+      $("#timestamps").addEventListener("change", (ev) => {
+        this.el.classList.toggle("show-ts", ev.target.checked);
+        setParam("timestamps", ev.target.checked ? "1" : "");
+      });
+      $("#wrap").addEventListener("change", (ev) => {
+        this.el.classList.toggle("wrap", ev.target.checked);
+        setParam("wrap", ev.target.checked ? "1" : "");
+        this.schedule();
+      });
+      $("#only").addEventListener("change", (ev) => {
+        setParam("only", ev.target.checked ? "1" : "");
+        this.search($("#q").value);
+      });
       $("#phase").addEventListener("change", (ev) => {
         const q = new URLSearchParams(location.search);
         q.set("phase", ev.target.value);
@@ -467,19 +531,20 @@
     // or after the top of the screen; the promise settles when it shows.
     async search(q) {
       this.query = q;
-      const url = new URL(location.href);
-      if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
-      history.replaceState(null, "", url);
+      setParam("q", q);
       this.matches = [];
       this.matchAt = -1;
       const status = $("#search-status");
-      if (!q) { status.textContent = ""; this.schedule(); return; }
+      const only = this.onlyOn() && !!q;
+      if (!q) { this.unfilter(); status.textContent = ""; this.schedule(); return; }
       status.textContent = "searching…";
       const params = new URLSearchParams({ q, limit: "10000" });
       if (!this.all) params.set("phase", this.phase);
+      if (only) params.set("lines", "true");
       const r = await fetch("/api/v1/releases/" + this.id + "/logs/search?" + params, { credentials: "same-origin" });
       if (!r.ok) { status.textContent = "search failed (HTTP " + r.status + ")"; return; }
       const res = await r.json();
+      if (only) this.filter(res.entries || []); else this.unfilter();
       this.matches = res.matches.map((m) => this.lineOf(m.seq)).filter((n) => n > 0);
       this.total = res.total;
       if (!this.matches.length) { status.textContent = "no match"; this.schedule(); return; }
@@ -487,6 +552,41 @@
       let i = this.matches.findIndex((n) => n >= top);
       return this.showMatch(i < 0 ? 0 : i);
     }
+
+    onlyOn() { return $("#only").checked; }
+
+    // filter shows only the given lines (a search's matches, from the
+    // server); base keeps the whole phase's runs to number them and to
+    // come back to.
+    filter(entries) {
+      if (!this.base) this.base = { runs: this.runs, lines: this.lines };
+      this.runs = [];
+      for (const e of entries) this.addRun(e.seq);
+      this.lines = entries.length;
+      this.pages = new Map();
+      for (const e of entries) this.put(this.lineOf(e.seq), e);
+      this.render(); // the filtered rows are in before the class says so
+      this.el.classList.add("only");
+    }
+
+    unfilter() {
+      if (!this.base) return;
+      this.runs = this.base.runs;
+      this.lines = this.base.lines;
+      this.base = null;
+      this.pages = new Map();
+      this.render();
+      this.el.classList.remove("only");
+    }
+
+    addRun(seq, runs) {
+      runs = runs || this.runs;
+      const last = runs[runs.length - 1];
+      if (last && last[1] + 1 === seq) last[1] = seq; else runs.push([seq, seq]);
+    }
+
+    // baseLine is a seq's line number in the whole phase while filtered.
+    baseLine(seq) { return this.lineOf(seq, this.base.runs); }
 
     showMatch(i) {
       this.matchAt = i;
@@ -541,8 +641,12 @@
       if (e.seq <= this.lastSeq) return;
       this.lastSeq = e.seq;
       if (!this.all && e.phase !== this.phase) return;
-      const last = this.runs[this.runs.length - 1];
-      if (last && last[1] + 1 === e.seq) last[1] = e.seq; else this.runs.push([e.seq, e.seq]);
+      if (this.base) {
+        this.addRun(e.seq, this.base.runs);
+        this.base.lines++;
+        if (!e.text.toLowerCase().includes(this.query.toLowerCase())) return;
+      }
+      this.addRun(e.seq);
       this.lines++;
       const none = $("#nolines");
       if (none) none.remove();
