@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -43,11 +45,19 @@ func showValue(f release.Field, v any, after bool) string {
 	case v == nil:
 		return "-"
 	}
-	s := fmt.Sprint(v)
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	s, ok := v.(string)
+	if !ok { // objects, lists, numbers and booleans as JSON, as the API has them
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "(unprintable)"
+		}
+		s = string(b)
 	}
-	return strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "\n", " ")
+	if utf8.RuneCountInString(s) > 60 {
+		s = string([]rune(s)[:57]) + "..."
+	}
+	return s
 }
 
 // logToFile sends the command's log lines to name in the data directory
