@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
@@ -245,4 +246,24 @@ func (s *Server) reportHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, apiwire.ResourceList{Resources: rs})
+}
+
+func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	force := false
+	if v := r.URL.Query().Get("force"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.fail(w, r, invalid("force", "force %q is not true or false", v))
+			return
+		}
+		force = b
+	}
+	h, err := s.store.DeleteEnvironment(r.Context(), name, force)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("environment deleted", "environment", name, "releases", h.Releases, "state_versions", h.StateVersions, "outputs", h.Outputs)
+	writeJSON(w, http.StatusOK, apiwire.EnvironmentDeleted{Environment: name, Releases: h.Releases, StateVersions: h.StateVersions, Outputs: h.Outputs})
 }

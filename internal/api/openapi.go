@@ -168,6 +168,8 @@ var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 func OpenAPI() map[string]any {
 	g := &schemaGen{defs: map[string]any{}, names: map[reflect.Type]string{}}
 	errorRef := g.of(reflect.TypeFor[apiwire.ErrorBody]())
+	answers := []reflect.Type{reflect.TypeFor[apiwire.ErrorBody](), reflect.TypeFor[release.LogEntry](),
+		reflect.TypeFor[apiwire.StreamEnd](), reflect.TypeFor[apiwire.StreamTimeout](), reflect.TypeFor[apiwire.StreamRevoked]()}
 	paths := map[string]any{}
 	for _, rt := range routes() {
 		item, _ := paths[rt.Path].(map[string]any)
@@ -208,6 +210,7 @@ func OpenAPI() map[string]any {
 		switch {
 		case rt.Resp != nil:
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.of(reflect.TypeOf(rt.Resp))}}
+			answers = append(answers, reflect.TypeOf(rt.Resp))
 		case rt.RespMedia != "":
 			ok["description"] = rt.RespDoc
 			ok["content"] = map[string]any{rt.RespMedia: map[string]any{"schema": map[string]any{"type": "string"}}}
@@ -239,6 +242,7 @@ func OpenAPI() map[string]any {
 		op["responses"] = responses
 		item[lower(rt.Method)] = op
 	}
+	g.markRequired(answers)
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

@@ -68,6 +68,11 @@ func routes() []route {
 		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "updateEnvironment",
 			Summary: "Replace an environment's settings (a sensitive variable sent without a value keeps its value).",
 			Body:    apiwire.EnvironmentRequest{}, Status: 200, Resp: apiwire.Environment{}, Errors: []int{400, 404, 413}, handle: (*Server).updateEnvironment},
+		{Method: "DELETE", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "deleteEnvironment",
+			Summary: "Delete an environment. Refused (409, naming the release) while a release of it is QUEUED, IN_PROGRESS or PENDING_APPROVAL; " +
+				"refused (409) while it has history (releases, state versions, outputs) unless force=true, which deletes that history with it.",
+			Query:  []param{{Name: "force", Type: "boolean", Desc: "also delete the environment's releases, state versions and outputs"}},
+			Status: 200, Resp: apiwire.EnvironmentDeleted{}, Errors: []int{400, 404, 409}, handle: (*Server).deleteEnvironment},
 		{Method: "GET", Path: "/api/v1/environments/{name}/resources", Scope: apiwire.ScopeRead, ID: "listResources",
 			Summary: "Resource status of an environment.", Query: []param{{Name: "address", Desc: "one resource address"}},
 			Status: 200, Resp: apiwire.ResourceList{}, Errors: []int{404}, handle: (*Server).listResources},

@@ -87,6 +87,15 @@ type Environment struct {
 	PhaseTimeouts map[string]string `json:"phase_timeouts"`
 }
 
+// EnvironmentDeleted is DELETE /api/v1/environments/{name}: the
+// environment is gone, with the history counted here (none unless force).
+type EnvironmentDeleted struct {
+	Environment   string `json:"environment"`
+	Releases      int    `json:"releases"`
+	StateVersions int    `json:"state_versions"`
+	Outputs       int    `json:"outputs"`
+}
+
 // EnvironmentList is GET /api/v1/environments.
 type EnvironmentList struct {
 	Environments []Environment `json:"environments"`

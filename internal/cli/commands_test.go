@@ -18,6 +18,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
 
@@ -25,7 +26,15 @@ import (
 // set; as(name) is the environment that points the CLI at it as name.
 func apiServer(t *testing.T) (as func(string) map[string]string) {
 	t.Helper()
-	st := dbtest.Store(t)
+	as, _ = apiServerStore(t)
+	return as
+}
+
+// apiServerStore is apiServer with its store, to check what the API
+// cannot show.
+func apiServerStore(t *testing.T) (as func(string) map[string]string, st *store.Store) {
+	t.Helper()
+	st = dbtest.Store(t)
 	cat, err := template.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +53,7 @@ func apiServer(t *testing.T) (as func(string) map[string]string) {
 	}
 	return func(token string) map[string]string {
 		return map[string]string{"SHIPLOG_ENDPOINT": hs.URL, "SHIPLOG_TOKEN": tokens[token]}
-	}
+	}, st
 }
 
 func TestTemplateCommands(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 
 type envCmd struct {
 	Create  envCreateCmd  `cmd:"" help:"Create an environment (admin scope)."`
+	Update  envUpdateCmd  `cmd:"" help:"Change an environment's settings: only what the flags give (admin scope)."`
+	Delete  envDeleteCmd  `cmd:"" help:"Delete an environment (admin scope); refused while a release is queued or running, and while it has history unless --force."`
 	List    envListCmd    `cmd:"" help:"List environments."`
 	Show    envShowCmd    `cmd:"" help:"Show an environment and its resources."`
 	Push    envPushCmd    `cmd:"" help:"Upload a configuration directory to an environment whose source is upload (write scope)."`

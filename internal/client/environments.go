@@ -95,3 +95,18 @@ func (c *Client) ReportHealth(ctx context.Context, env, address string, health r
 	}
 	return nil, fmt.Errorf("reporting the health of %q in environment %q: the server did not answer with its status", address, env)
 }
+
+// DeleteEnvironment deletes an environment (admin scope). Without force
+// the server refuses one that has history; with force that history goes
+// too. Either way it refuses while a release of it is queued or running.
+func (c *Client) DeleteEnvironment(ctx context.Context, name string, force bool) (*apiwire.EnvironmentDeleted, error) {
+	q := url.Values{}
+	if force {
+		q.Set("force", "true")
+	}
+	var out apiwire.EnvironmentDeleted
+	if err := c.do(ctx, request{method: http.MethodDelete, path: api("environments", name), query: q, out: &out}); err != nil {
+		return nil, fmt.Errorf("deleting environment %s: %w", name, err)
+	}
+	return &out, nil
+}
