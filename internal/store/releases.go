@@ -44,7 +44,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var envID int64
 		var ns string
-		err := tx.QueryRow(ctx, `SELECT id, namespace FROM environments WHERE name = $1`, r.Environment).Scan(&envID, &ns)
+		// FOR KEY SHARE: an environment being deleted (FOR UPDATE) is waited
+		// for and then not found, never half-referenced (a foreign-key 500).
+		err := tx.QueryRow(ctx, `SELECT id, namespace FROM environments WHERE name = $1 FOR KEY SHARE`, r.Environment).Scan(&envID, &ns)
 		if err != nil {
 			return dbErr{Missing: fmt.Sprintf("environment %q", r.Environment), Doing: fmt.Sprintf("reading environment %q", r.Environment)}.of(err)
 		}
