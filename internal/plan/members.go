@@ -75,13 +75,17 @@ func (r *Reader) member() error {
 			kind = release.KindDrift
 		}
 		if r.collectOnly {
-			return r.elements(1, func(depth int) error { return r.collectChange(depth, key, true) })
+			i := 0
+			return r.elements(1, func(depth int) error {
+				i++
+				return r.collectChange(depth, fmt.Sprintf("%s[%d]", key, i-1), true)
+			})
 		}
 		return r.enter(key, '[', stArray, kind)
 	case "output_changes":
 		r.isPlan = true
 		if r.collectOnly {
-			return r.members(1, func(_ string, depth int) error { return r.collectChange(depth, key, false) })
+			return r.collectOutputs()
 		}
 		return r.enter(key, '{', stOutput, release.KindOutput)
 	case "planned_values":

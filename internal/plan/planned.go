@@ -106,6 +106,34 @@ func (r *Reader) collectChange(depth int, what string, resource bool) error {
 	return nil
 }
 
+// collectOutputs reads output_changes for its marks, its names read as
+// strictly as Reader.output reads them.
+func (r *Reader) collectOutputs() error {
+	s := r.s
+	if open, err := s.enterContainer(1, '{'); err != nil || !open {
+		return err
+	}
+	for first := true; ; first = false {
+		c, done, err := s.item(first, '}', "in output_changes", "a value in output_changes")
+		if err != nil || done {
+			return err
+		}
+		if c != '"' {
+			return s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
+		}
+		name, _, err := s.readString(maxKey, false, "an output name")
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':', "after an object key"); err != nil {
+			return err
+		}
+		if err := r.collectChange(2, "output_changes["+quoteShort(name)+"]", false); err != nil {
+			return err
+		}
+	}
+}
+
 // item moves to the next item of an object or array (end is '}' or ']')
 // whose opening has been consumed: done (the end consumed) at its end,
 // else the item's first byte c, past the comma that must separate it from
