@@ -93,7 +93,7 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 	}
 	ru.sys(p.Name, "plan saved (%d bytes, sha256 %s)", len(data), sum[:16])
 	ru.planned = true
-	ru.ingest.plan(ru.tf, p.Name, o.out, ru.masks)
+	ru.ingest.plan(ru.tf, p.Name, o.out, ru.state, ru.masks)
 	return nil
 }
 

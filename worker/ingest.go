@@ -30,8 +30,9 @@ type ingester struct {
 
 // plan starts recording the changes of planFile, saved by phase. Values
 // in secrets are masked in the recorded fields; show's stderr goes to the
-// phase's log.
-func (in *ingester) plan(tf *terraform, phase, planFile string, secrets []string) {
+// phase's log. show's output is read twice (plan.Open), from a 0600 copy
+// in spoolDir, the release's own state directory, removed once read.
+func (in *ingester) plan(tf *terraform, phase, planFile, spoolDir string, secrets []string) {
 	done := make(chan error, 1)
 	in.pending = append(in.pending, done)
 	showErr := in.logs.Stream(phase, release.Stderr)
@@ -43,8 +44,10 @@ func (in *ingester) plan(tf *terraform, phase, planFile string, secrets []string
 		// read is not retried.
 		for attempt, backoff := 1, 200*time.Millisecond; ; attempt, backoff = attempt+1, min(backoff*2, 5*time.Second) {
 			err = tf.showJSON(in.ctx, showErr, planFile, func(r io.Reader) error {
+				rd, done := plan.Open(r, spoolDir, plan.WithSecrets(secrets))
+				defer done()
 				var err error
-				summary, err = in.store.ReplaceChanges(in.ctx, in.id, phase, plan.NewReader(r, plan.WithSecrets(secrets)))
+				summary, err = in.store.ReplaceChanges(in.ctx, in.id, phase, rd)
 				return err
 			})
 			var perr *plan.Error

@@ -80,12 +80,14 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 }
 
 // planBody reads an uploaded plan: at most MaxPlanBody bytes, with time
-// to arrive and be stored (beyond the server's ordinary timeouts).
-func (s *Server) planBody(w http.ResponseWriter, r *http.Request) *plan.Reader {
+// to arrive and be stored (beyond the server's ordinary timeouts). The
+// body is read twice (plan.Open), from a 0600 copy in the temporary
+// directory that done removes.
+func (s *Server) planBody(w http.ResponseWriter, r *http.Request) (rd *plan.Reader, done func()) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(10 * time.Minute))
 	rc.SetWriteDeadline(time.Now().Add(15 * time.Minute))
-	return plan.NewReader(http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody))
+	return plan.Open(http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody), "")
 }
 
 // planError says what was wrong with an uploaded plan.
@@ -120,7 +122,9 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("phase", "release %d has no phase %q", id, phase))
 		return
 	}
-	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, &nulFreeChanges{src: s.planBody(w, r)})
+	reader, done := s.planBody(w, r)
+	defer done()
+	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, &nulFreeChanges{src: reader})
 	if err != nil {
 		s.fail(w, r, planError(err))
 		return
@@ -162,7 +166,8 @@ func (s *Server) recordPlan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("phase", "template %s has no plan phase named %q", t, phase))
 		return
 	}
-	reader := s.planBody(w, r)
+	reader, done := s.planBody(w, r)
+	defer done()
 	rel, err := s.store.RecordPlan(r.Context(), store.PlanRecord{
 		Release: &release.Release{
 			Environment: env.Name, Namespace: env.Namespace, Template: t.Name(), TemplateNamespace: t.Namespace(),

@@ -41,7 +41,11 @@ func (c *planDiffCmd) Run(g *Globals) error {
 	if magic, _ := br.Peek(4); string(magic) == "PK\x03\x04" {
 		return fmt.Errorf("%s is a binary plan file (terraform plan -out): give plan diff its JSON, from terraform show -json %s > plan.json", name, name)
 	}
-	in = br
+	// plan.Open reads the plan twice: a file (or standard input redirected
+	// from one) again from the start, anything else from a temporary copy.
+	if f, ok := in.(*os.File); !ok || seekBack(f, br) != nil {
+		in = br
+	}
 	opts := plan.RenderOptions{All: c.All}
 	var out plan.Renderer
 	if c.JSON || c.Output == "json" {
@@ -50,13 +54,25 @@ func (c *planDiffCmd) Run(g *Globals) error {
 		opts.Color = useColor(c.Color, g.Stdout())
 		out = plan.NewTableWriter(g.Stdout(), opts)
 	}
-	if err := plan.Render(g.Context(), plan.NewReader(in), out); err != nil {
+	rd, done := plan.Open(in, "")
+	defer done()
+	if err := plan.Render(g.Context(), rd, out); err != nil {
 		if errors.Is(err, plan.ErrNotPlan) || errors.Is(err, plan.ErrSyntax) {
 			return fmt.Errorf("reading the plan from %s: %w (plan diff reads the output of terraform show -json PLANFILE)", name, err)
 		}
 		return fmt.Errorf("reading the plan from %s: %w", name, err)
 	}
 	return nil
+}
+
+// seekBack moves the regular file f back over what br has buffered and
+// not returned, so that f reads from where br would.
+func seekBack(f *os.File, br *bufio.Reader) error {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	_, err := f.Seek(-int64(br.Buffered()), io.SeekCurrent)
+	return err
 }
 
 // useColor decides --color: auto colours a terminal unless NO_COLOR is set.

@@ -49,9 +49,12 @@ func loadBenchPlan(tb testing.TB) (gz, plain []byte) {
 	return benchGz.data, plain
 }
 
-// parseAll reads every change with its fields, as a store would.
+// parseAll reads every change with its fields, as a store would: through
+// Open, two passes (an r that cannot seek is copied to a temporary file
+// during the first).
 func parseAll(tb testing.TB, r io.Reader) (changes, fields int) {
-	pr := NewReader(r)
+	pr, done := Open(r, tb.TempDir())
+	defer done()
 	for {
 		c, err := pr.Next()
 		if err == io.EOF {

@@ -9,9 +9,10 @@ import "strings"
 // over (`terraform plan` itself prints such copies). So shiplog also
 // remembers the text of every marked string of 4 bytes or more and masks
 // any string field whose before or after value contains it, in every
-// change of the plan: the values planned_values marks are collected before
-// the first change is returned (Reader.collectPlanned), and the marks of
-// each change as it comes.
+// change of the plan. With Open, every marked text of the plan is known
+// before the first change is returned (a first pass over the whole plan);
+// a Reader from NewReader alone knows those of planned_values before the
+// first change and those of each change as it comes.
 
 const (
 	// minContained is the length from which a secret is also looked for

@@ -74,18 +74,36 @@ func (r *Reader) member() error {
 		if key == "resource_drift" {
 			kind = release.KindDrift
 		}
+		if r.collectOnly {
+			i := 0
+			return r.elements(1, func(depth int) error {
+				i++
+				return r.collectChange(depth, fmt.Sprintf("%s[%d]", key, i-1), true)
+			})
+		}
 		return r.enter(key, '[', stArray, kind)
 	case "output_changes":
 		r.isPlan = true
+		if r.collectOnly {
+			return r.collectOutputs()
+		}
 		return r.enter(key, '{', stOutput, release.KindOutput)
 	case "planned_values":
 		r.isPlan = true
-		if r.isolate {
+		if r.isolate || r.prescanned {
 			return s.skipValue(1)
 		}
-		return r.collectPlanned() // its marked values, before the changes
+		return r.collectPlanned(1) // its marked values, before the changes
 	case "prior_state":
 		r.isPlan = true
+		if r.collectOnly {
+			return r.members(1, func(key string, depth int) error {
+				if key == "values" {
+					return r.collectPlanned(depth)
+				}
+				return s.skipValue(depth)
+			})
+		}
 	case "values":
 		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level \"values\" key: it is Terraform state JSON ('terraform show -json' without a plan file), not a plan")
 	case "lineage", "serial":

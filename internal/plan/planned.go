@@ -2,13 +2,16 @@ package plan
 
 import "strings"
 
-// This file reads planned_values, which Terraform writes before the
-// changes, for one thing only: the values it marks sensitive. Their texts
-// join the plan-wide secrets before the first change is returned, so that
-// an unmarked copy of a secret is masked whether the resource that marks it
-// sorts before or after the copy (mask.go). planned_values is streamed like
-// the rest: one resource (or output) at a time is held, within the change
-// size limit, and only one whose marks hold a `true` is decoded.
+// This file reads the parts of a plan that mark values sensitive for one
+// thing only: the marked texts, which join the plan-wide secrets before the
+// first change is returned, so that an unmarked copy of a secret is masked
+// whether the value that marks it comes before or after the copy
+// (mask.go). Every Reader reads planned_values, which Terraform writes
+// before the changes, this way; Open's first pass also reads prior_state
+// and the marks of every change (a delete's before_sensitive is the only
+// mark of its value). Everything is streamed: one resource, change or
+// output at a time is held, within the change size limit, and only one
+// whose marks hold a `true` is decoded.
 
 // collectPlanned reads the value of the top-level member planned_values:
 //
@@ -17,8 +20,11 @@ import "strings"
 //
 // where MODULE is {"resources": [{"values": ..., "sensitive_values": ...}],
 // "child_modules": [MODULE...]}. Members it does not know are skipped.
-func (r *Reader) collectPlanned() error {
-	return r.members(1, func(key string, depth int) error {
+//
+// prior_state's "values" member has the same shape. depth is the depth of
+// the container holding the value.
+func (r *Reader) collectPlanned(depth int) error {
+	return r.members(depth, func(key string, depth int) error {
 		switch key {
 		case "root_module":
 			return r.collectModule(depth)
@@ -69,6 +75,63 @@ func (r *Reader) collectMarked(depth int, markKey, valueKey, what string) error 
 	r.secrets.collect(&r.tree, r.tree.child(root, valueKey), r.tree.child(root, markKey))
 	r.tree.reset()
 	return nil
+}
+
+// collectChange reads one element of resource_changes or resource_drift
+// (resource: its "change" member holds the change) or one value of
+// output_changes (the change itself), and remembers the texts its
+// before_sensitive and after_sensitive marks cover.
+func (r *Reader) collectChange(depth int, what string, resource bool) error {
+	src, start, err := r.s.captureValue(depth, r.cfg.maxChangeSize, what)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(src, `_sensitive"`) || !strings.Contains(src, "true") {
+		return nil // no mark to follow
+	}
+	r.tree.reset()
+	r.p.reset(src, start)
+	root, err := r.p.node(&r.tree)
+	if err != nil {
+		return err
+	}
+	ch := root
+	if resource {
+		ch = r.tree.child(root, "change")
+	}
+	for _, side := range []string{"before", "after"} {
+		r.secrets.collect(&r.tree, r.tree.child(ch, side), r.tree.child(ch, side+"_sensitive"))
+	}
+	r.tree.reset()
+	return nil
+}
+
+// collectOutputs reads output_changes for its marks, its names read as
+// strictly as Reader.output reads them.
+func (r *Reader) collectOutputs() error {
+	s := r.s
+	if open, err := s.enterContainer(1, '{'); err != nil || !open {
+		return err
+	}
+	for first := true; ; first = false {
+		c, done, err := s.item(first, '}', "in output_changes", "a value in output_changes")
+		if err != nil || done {
+			return err
+		}
+		if c != '"' {
+			return s.syntaxErr("unexpected %s looking for an object key", describeByte(c))
+		}
+		name, _, err := s.readString(maxKey, false, "an output name")
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':', "after an object key"); err != nil {
+			return err
+		}
+		if err := r.collectChange(2, "output_changes["+quoteShort(name)+"]", false); err != nil {
+			return err
+		}
+	}
 }
 
 // item moves to the next item of an object or array (end is '}' or ']')

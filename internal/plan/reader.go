@@ -115,7 +115,12 @@ type Reader struct {
 	// they show up unmarked later in the plan.
 	secrets secrets
 	isolate bool // tests: mask with each change's own secrets only
-	cfg     config
+	// collectOnly makes the Reader a first pass (Open): it reads the
+	// whole plan for its marked texts and returns no change.
+	collectOnly bool
+	// prescanned: secrets already hold every marked text of the plan.
+	prescanned bool
+	cfg        config
 
 	st    readerState
 	first bool // no member/element read yet in the current container
@@ -129,6 +134,9 @@ type Reader struct {
 }
 
 // NewReader returns a Reader of the plan JSON in r. It buffers r itself.
+// It reads r once, so a value marked only after an unmarked copy of it (a
+// deleted resource's before_sensitive) does not mask that copy: callers
+// that show or store changes use Open.
 func NewReader(r io.Reader, opts ...Option) *Reader {
 	cfg := config{maxDepth: DefaultMaxDepth, maxChangeSize: DefaultMaxChangeSize}
 	for _, o := range opts {

@@ -30,9 +30,12 @@ func (res *Result) Add(c release.Change) {
 	}
 }
 
-// Read reads a whole plan into memory. Use a Reader for big plans.
+// Read reads a whole plan into memory. Use a Reader for big plans. It
+// reads r twice, like Open (a copy in the temporary directory when r
+// cannot seek).
 func Read(r io.Reader, opts ...Option) (*Result, error) {
-	pr := NewReader(r, opts...)
+	pr, done := Open(r, "", opts...)
+	defer done()
 	res := &Result{}
 	for {
 		c, err := pr.Next()
