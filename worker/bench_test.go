@@ -192,9 +192,9 @@ func BenchmarkLogPipeline(b *testing.B) {
 }
 
 func loadBenchLog(b *testing.B) []string {
-	f, err := os.Open("../../shared/bench/plan-10k.log.gz")
+	f, err := os.Open("../internal/plan/testdata/bench/plan-10k.log.gz")
 	if err != nil {
-		b.Fatalf("the benchmark log is missing (shared data next to the repository): %v", err)
+		b.Fatalf("the benchmark log is missing (internal/plan/testdata/bench): %v", err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)

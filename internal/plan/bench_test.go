@@ -20,8 +20,8 @@ import (
 )
 
 // benchPlan is real `terraform show -json` output of 10,000 changes (see
-// ../shared/bench/README.md).
-const benchPlan = "../../../shared/bench/plan-10k.json.gz"
+// testdata/bench/README.md).
+const benchPlan = "testdata/bench/plan-10k.json.gz"
 
 var benchGz struct {
 	once sync.Once
@@ -36,7 +36,7 @@ func loadBenchPlan(tb testing.TB) (gz, plain []byte) {
 	tb.Helper()
 	benchGz.once.Do(func() { benchGz.data, benchGz.err = os.ReadFile(benchPlan) })
 	if benchGz.err != nil {
-		tb.Fatalf("the benchmark plan is missing (it is shared data next to the repository): %v", benchGz.err)
+		tb.Fatalf("the benchmark plan is missing (internal/plan/testdata/bench): %v", benchGz.err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(benchGz.data))
 	if err != nil {

@@ -9,13 +9,13 @@ import (
 	"testing"
 )
 
-const corpus = "../../../shared/testdata/plans/terraform-json"
+const corpus = "testdata/plans/terraform-json"
 
 func corpusFile(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join(corpus, name)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the plan corpus is missing (shared test data next to the repository): %v", err)
+		t.Fatalf("the plan corpus is missing (internal/plan/testdata/plans): %v", err)
 	}
 	return p
 }

@@ -17,9 +17,9 @@ import (
 )
 
 // corpusDir holds real `terraform show -json` outputs from several
-// Terraform versions (hashicorp/terraform-json's test data), in the
-// repository's sibling directory ../shared.
-const corpusDir = "../../../shared/testdata/plans/terraform-json"
+// Terraform versions (hashicorp/terraform-json's test data, MPL-2.0: its
+// LICENSE and NOTICE.md are beside them).
+const corpusDir = "testdata/plans/terraform-json"
 
 // corpusFiles returns the corpus plan files, failing the test when the
 // corpus is missing: it must never be silently skipped.
@@ -31,7 +31,7 @@ func corpusFiles(tb testing.TB) []string {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		tb.Fatalf("the plan corpus is missing: no *.json in %s (%v); it is the shared test data next to the repository", abs, err)
+		tb.Fatalf("the plan corpus is missing: no *.json in %s (%v); it is kept in internal/plan/testdata/plans", abs, err)
 	}
 	return files
 }

@@ -12,14 +12,14 @@ import (
 )
 
 // fieldDir holds plans other plan tools got wrong (its README says what a
-// correct reading shows), in the shared test data next to the repository.
-const fieldDir = "../../../shared/testdata/plans/field"
+// correct reading shows), in testdata/plans/field.
+const fieldDir = "testdata/plans/field"
 
 func fieldFile(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join(fieldDir, name)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the field plans are missing (shared test data next to the repository): %v", err)
+		t.Fatalf("the field plans are missing (internal/plan/testdata/plans): %v", err)
 	}
 	return p
 }

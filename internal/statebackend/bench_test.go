@@ -98,9 +98,9 @@ func BenchmarkState10k(b *testing.B) {
 }
 
 func loadState(b *testing.B) []byte {
-	f, err := os.Open("../../../shared/bench/state-10k.tfstate.gz")
+	f, err := os.Open("../plan/testdata/bench/state-10k.tfstate.gz")
 	if err != nil {
-		b.Fatalf("the benchmark state is missing (shared data next to the repository): %v", err)
+		b.Fatalf("the benchmark state is missing (internal/plan/testdata/bench): %v", err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)

@@ -24,9 +24,9 @@ import (
 // the 10,000-change plan into PostgreSQL, against (a) json.Unmarshal of the
 // whole file into tfjson.Plan, both in this run (median of 5).
 func BenchmarkIngestPlan(b *testing.B) {
-	gz, err := os.ReadFile("../../../shared/bench/plan-10k.json.gz")
+	gz, err := os.ReadFile("../plan/testdata/bench/plan-10k.json.gz")
 	if err != nil {
-		b.Fatalf("the benchmark plan is missing (shared data next to the repository): %v", err)
+		b.Fatalf("the benchmark plan is missing (internal/plan/testdata/bench): %v", err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {

@@ -17,15 +17,15 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-// sharedPlans are every plan in the shared test data next to the
-// repository (the terraform-json corpus and the field plans).
+// sharedPlans are every plan in internal/plan/testdata/plans (the
+// terraform-json corpus and the field plans).
 func sharedPlans(t *testing.T) []string {
 	t.Helper()
 	var files []string
 	for _, dir := range []string{"terraform-json", "field"} {
-		found, err := filepath.Glob(filepath.Join("../../../shared/testdata/plans", dir, "*.json"))
+		found, err := filepath.Glob(filepath.Join("../plan/testdata/plans", dir, "*.json"))
 		if err != nil || len(found) == 0 {
-			t.Fatalf("the shared plans are missing: no *.json in ../../../shared/testdata/plans/%s (%v)", dir, err)
+			t.Fatalf("the test plans are missing: no *.json in ../plan/testdata/plans/%s (%v)", dir, err)
 		}
 		files = append(files, found...)
 	}
