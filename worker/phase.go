@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // This file is the plumbing around one phase: its timeout, its log
@@ -19,6 +20,12 @@ func (ru *run) phase(ctx context.Context, i int, p release.Phase) error {
 	st := ru.w.cfg.Store
 	timeout := ru.phaseTimeout(p)
 	if err := st.StartPhase(ctx, ru.r.ID, i); err != nil {
+		if errors.Is(err, store.ErrAbortRequested) {
+			// recorded before the phase started: it never starts
+			ru.stop(errAborted)
+			st.SetPhaseStatus(context.WithoutCancel(ctx), ru.r.ID, i, release.PhaseSkipped)
+			ru.sys(p.Name, "phase %s not started: the release's abort is recorded", p.Name)
+		}
 		return err
 	}
 	ru.sys(p.Name, "phase %d/%d %s (%s) started, timeout %s", i+1, len(ru.r.Phases), p.Name, p.Action, timeout)

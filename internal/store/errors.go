@@ -17,6 +17,10 @@ var ErrNotFound = errors.New("not found")
 // uniqueness rule.
 var ErrConflict = errors.New("conflict")
 
+// ErrAbortRequested is wrapped by StartPhase when the release's abort was
+// recorded before the phase could start: the phase never starts.
+var ErrAbortRequested = errors.New("abort requested")
+
 // ErrInvalid is wrapped when the database cannot read a value as its
 // column's type (SQLSTATE 22P02, invalid text representation) or cannot hold
 // a character of it (22021, 22P05: U+0000).

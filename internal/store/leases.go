@@ -17,26 +17,52 @@ import (
 // a lease held by owner, and returns it; nil when there is nothing to do.
 // Any number of workers may call it at once: FOR UPDATE SKIP LOCKED hands
 // each candidate to one of them, and the one-active-per-environment index
-// turns away the rest.
+// turns away the rest. A candidate whose abort is already recorded (asked
+// while it ran, not honoured before it parked and was approved) is never
+// started: the same statement moves it to ABORTED instead, its phases are
+// skipped, and Claim looks for the next one.
 func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*release.Release, error) {
 	if err := release.Transition(release.StatusQueued, release.StatusInProgress); err != nil {
 		return nil, err
 	}
-	var id int64
-	err := s.pool.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock()).Scan(&id)
-	if isNoRows(err) || isUniqueViolation(err) {
-		return nil, nil
+	if err := release.Transition(release.StatusQueued, release.StatusAborted); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("claiming a release: %w", err)
+	for {
+		var id int64
+		var status release.Status
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if err := tx.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock()).Scan(&id, &status); err != nil {
+				return err
+			}
+			if status != release.StatusAborted {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED'
+				WHERE release_id = $1 AND status IN ('PENDING', 'PENDING_APPROVAL')`, id); err != nil {
+				return fmt.Errorf("release %d: skipping the phases of an aborted release: %w", id, err)
+			}
+			return settleResources(ctx, tx, id)
+		})
+		if isNoRows(err) || isUniqueViolation(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claiming a release: %w", err)
+		}
+		s.notifyRelease(ctx, id)
+		if status == release.StatusAborted {
+			continue // never started; look for the next one
+		}
+		return s.GetRelease(ctx, id)
 	}
-	s.notifyRelease(ctx, id)
-	return s.GetRelease(ctx, id)
 }
 
-// claimSQL is Claim's compare-and-set, QUEUED -> IN_PROGRESS. The statuses
-// are literals (the partial index releases_queued must match them), made
-// from the domain's constants.
+// claimSQL is Claim's compare-and-set, QUEUED -> IN_PROGRESS, or QUEUED ->
+// ABORTED for a release whose abort is already recorded (decided in the
+// same statement, so no abort recorded before the claim is missed). The
+// statuses are literals (the partial index releases_queued must match
+// them), made from the domain's constants.
 const claimSQL = `
 		WITH candidate AS (
 			SELECT r.id FROM releases r
@@ -48,10 +74,16 @@ const claimSQL = `
 			LIMIT 1
 			FOR UPDATE SKIP LOCKED
 		)
-		UPDATE releases r SET status = '` + string(release.StatusInProgress) + `', started_at = coalesce(r.started_at, now()),
-			lease_owner = $1, lease_expires_at = coalesce($3::timestamptz, now()) + $2::interval
+		UPDATE releases r SET
+			status = CASE WHEN r.abort_requested_at IS NULL THEN '` + string(release.StatusInProgress) + `' ELSE '` + string(release.StatusAborted) + `' END,
+			started_at = CASE WHEN r.abort_requested_at IS NULL THEN coalesce(r.started_at, now()) ELSE r.started_at END,
+			finished_at = CASE WHEN r.abort_requested_at IS NULL THEN r.finished_at ELSE now() END,
+			error_log = CASE WHEN r.abort_requested_at IS NULL OR r.error_log <> '' THEN r.error_log
+				ELSE format('aborted by %s before a worker started it', r.abort_requested_by) END,
+			lease_owner = CASE WHEN r.abort_requested_at IS NULL THEN $1 END,
+			lease_expires_at = CASE WHEN r.abort_requested_at IS NULL THEN coalesce($3::timestamptz, now()) + $2::interval END
 		FROM candidate WHERE r.id = candidate.id AND r.status = '` + string(release.StatusQueued) + `'
-		RETURNING r.id`
+		RETURNING r.id, r.status`
 
 // reapSQL is ReapExpired's compare-and-set, IN_PROGRESS -> STOPPED, for
 // every release whose lease ran out.

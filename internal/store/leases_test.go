@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -198,4 +199,81 @@ func TestLeaseExpiryStopsRelease(t *testing.T) {
 			t.Fatalf("environment not freed: claimed %v, want release %d", next, r2.ID)
 		}
 	})
+}
+
+// abortRecordedThenQueued is a release of environment a whose abort was
+// recorded while a worker ran it, which then parked for approval and was
+// approved: it is QUEUED again with its abort recorded.
+func abortRecordedThenQueued(t *testing.T, s *store.Store) *release.Release {
+	t.Helper()
+	ctx := context.Background()
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	if c, err := s.Claim(ctx, "first-worker", time.Minute); err != nil || c == nil {
+		t.Fatalf("claiming the release: %v, %v", c, err)
+	}
+	if _, err := s.RequestAbort(ctx, r.ID, "carol", "stop it"); err != nil {
+		t.Fatalf("requesting the abort: %v", err)
+	}
+	next := 2
+	if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: release.StatusPendingApproval, NextPhase: &next}); err != nil {
+		t.Fatalf("parking the release: %v", err)
+	}
+	if err := s.Approve(ctx, r.ID, "dave", ""); err != nil {
+		t.Fatalf("approving the release: %v", err)
+	}
+	return r
+}
+
+// A release whose abort is already recorded is never claimed: the claim
+// ends it ABORTED in the same statement and returns nothing to run.
+func TestClaimNeverStartsAnAbortedRelease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	r := abortRecordedThenQueued(t, s)
+	got, err := s.Claim(ctx, "second-worker", time.Minute)
+	if err != nil {
+		t.Fatalf("claiming: %v", err)
+	}
+	if got != nil {
+		t.Fatalf("claimed release %d (status %s), whose abort was recorded", got.ID, got.Status)
+	}
+	after, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != release.StatusAborted {
+		t.Fatalf("status %s, want ABORTED", after.Status)
+	}
+	if after.Phases[0].StartedAt != nil {
+		t.Fatalf("phase %s started at %v", after.Phases[0].Name, after.Phases[0].StartedAt)
+	}
+}
+
+// A phase never starts once its release's abort is recorded: StartPhase
+// says ErrAbortRequested and the phase stays as it was.
+func TestStartPhaseRefusedAfterAbort(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	if c, err := s.Claim(ctx, "w", time.Minute); err != nil || c == nil {
+		t.Fatalf("claiming the release: %v, %v", c, err)
+	}
+	if _, err := s.RequestAbort(ctx, r.ID, "carol", ""); err != nil {
+		t.Fatalf("requesting the abort: %v", err)
+	}
+	err := s.StartPhase(ctx, r.ID, 0)
+	if !errors.Is(err, store.ErrAbortRequested) {
+		t.Fatalf("StartPhase after the abort: %v, want ErrAbortRequested", err)
+	}
+	got, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Phases[0].Status != release.PhasePending {
+		t.Fatalf("phase 0 is %s, want PENDING", got.Phases[0].Status)
+	}
 }

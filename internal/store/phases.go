@@ -7,12 +7,30 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// StartPhase marks a phase IN_PROGRESS and stamps its start.
+// StartPhase marks a phase IN_PROGRESS and stamps its start, unless the
+// release's abort is recorded: then nothing changes and the error wraps
+// ErrAbortRequested. The release's row is read FOR SHARE, so an abort
+// recorded at the same moment is either seen here or comes after the start
+// (and the running phase is interrupted): a phase never starts after its
+// release's abort was recorded. ErrNotFound: no such phase.
 func (s *Store) StartPhase(ctx context.Context, releaseID int64, idx int) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE release_phases SET status = 'IN_PROGRESS', started_at = now(), finished_at = NULL, duration_ms = NULL, error = ''
-		WHERE release_id = $1 AND idx = $2`, releaseID, idx)
-	if err == nil && tag.RowsAffected() == 0 {
+	var aborted *bool
+	err := s.pool.QueryRow(ctx, `WITH rel AS (
+			SELECT abort_requested_at IS NOT NULL AS aborted FROM releases WHERE id = $1 FOR SHARE
+		), started AS (
+			UPDATE release_phases SET status = 'IN_PROGRESS', started_at = now(), finished_at = NULL, duration_ms = NULL, error = ''
+			WHERE release_id = $1 AND idx = $2 AND (SELECT NOT aborted FROM rel)
+			RETURNING 1
+		)
+		SELECT CASE WHEN EXISTS (SELECT 1 FROM started) THEN false
+			WHEN EXISTS (SELECT 1 FROM release_phases WHERE release_id = $1 AND idx = $2) THEN (SELECT aborted FROM rel) END`,
+		releaseID, idx).Scan(&aborted)
+	switch {
+	case err != nil:
+	case aborted == nil:
 		err = ErrNotFound
+	case *aborted:
+		err = ErrAbortRequested
 	}
 	if err != nil {
 		return fmt.Errorf("starting phase %d of release %d: %w", idx, releaseID, err)
