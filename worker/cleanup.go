@@ -2,9 +2,11 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // finish lets go of what a run holds on this machine, however it ended
@@ -12,15 +14,36 @@ import (
 // backend and its lock, and the working copy with its var file and plans.
 // A release resumed after approval gets a fresh working copy.
 func (ru *run) finish(ctx context.Context) {
+	// whatever the release's configuration code left running goes with it
+	if err := ru.sweepProcesses(ctx, "when release "+strconv.FormatInt(ru.r.ID, 10)+" ended"); err != nil {
+		ru.sys("", "error: %v (the environment's next release will not run while they do)", err)
+		ru.log.Error("processes outlive their release", "error", err)
+	}
 	ru.closeBackend(ctx)
 	if err := os.RemoveAll(ru.dir); err != nil {
 		ru.log.Error("removing the working copy", "dir", ru.dir, "error", err)
 	}
 }
 
-// releaseDir is where release id's working copy lives.
-func (w *Worker) releaseDir(id int64) string {
-	return filepath.Join(w.cfg.WorkDir, "releases", strconv.FormatInt(id, 10))
+// newReleaseDir is a new directory for release id's working copy:
+// releases/<id>-<32 random hex digits>, a name nothing of an earlier
+// release (of any environment) could have learned or guessed, so no
+// process left from one can wait for the next one's files by path.
+func (w *Worker) newReleaseDir(id int64) string {
+	return filepath.Join(w.cfg.WorkDir, "releases", strconv.FormatInt(id, 10)+"-"+rand.Text()[:26])
+}
+
+// releaseDirs are the working copies of release id on this machine.
+func (w *Worker) releaseDirs(id int64) []string {
+	dirs, _ := filepath.Glob(filepath.Join(w.cfg.WorkDir, "releases", strconv.FormatInt(id, 10)+"-*"))
+	return dirs
+}
+
+// releaseOf is the release a working copy's directory name is of.
+func releaseOf(name string) (int64, bool) {
+	idText, _, _ := strings.Cut(name, "-")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	return id, err == nil
 }
 
 // sweep removes the working copies of releases that are not running on any
@@ -34,7 +57,7 @@ func (w *Worker) sweep(ctx context.Context) error {
 	}
 	var ids []int64
 	for _, e := range entries {
-		if id, err := strconv.ParseInt(e.Name(), 10, 64); err == nil {
+		if id, ok := releaseOf(e.Name()); ok {
 			ids = append(ids, id)
 		} else {
 			w.log.Warn("unexpected entry among working copies", "name", e.Name())
@@ -47,11 +70,12 @@ func (w *Worker) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if running[id] {
+	for _, e := range entries {
+		id, ok := releaseOf(e.Name())
+		if !ok || running[id] {
 			continue
 		}
-		if err := os.RemoveAll(w.releaseDir(id)); err != nil {
+		if err := os.RemoveAll(filepath.Join(w.cfg.WorkDir, "releases", e.Name())); err != nil {
 			w.log.Error("removing a left-over working copy", "release", id, "error", err)
 		} else {
 			w.log.Info("removed the working copy of a release no longer running", "release", id)
@@ -69,8 +93,10 @@ func (w *Worker) reaped(ctx context.Context, ids []int64) {
 		w.log.Warn("released state locks of stopped releases", "releases", ids, "locks", n)
 	}
 	for _, id := range ids {
-		if err := os.RemoveAll(w.releaseDir(id)); err != nil {
-			w.log.Error("removing the working copy of a stopped release", "release", id, "error", err)
+		for _, dir := range w.releaseDirs(id) {
+			if err := os.RemoveAll(dir); err != nil {
+				w.log.Error("removing the working copy of a stopped release", "release", id, "error", err)
+			}
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
 // waitingConfig is environment A: it records its uid, tells B where its
@@ -139,10 +138,10 @@ func TestEnvironmentsRunAsTheirOwnUIDs(t *testing.T) {
 	if uidA == uidB {
 		t.Errorf("both environments ran as uid %d", uidA)
 	}
-	if want := worker.DefaultTerraformUIDBase + a.ID; uidA != want {
+	if want := int64(h.cfg.TerraformUIDBase) + a.ID; uidA != want {
 		t.Errorf("environment A (id %d) ran as uid %d, want %d", a.ID, uidA, want)
 	}
-	if want := worker.DefaultTerraformUIDBase + b.ID; uidB != want {
+	if want := int64(h.cfg.TerraformUIDBase) + b.ID; uidB != want {
 		t.Errorf("environment B (id %d) ran as uid %d, want %d", b.ID, uidB, want)
 	}
 	// (terraform echoes the command first: look at what it printed)

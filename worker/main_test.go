@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +29,26 @@ func TestMain(m *testing.M) {
 		runChildWorker(url, os.Getenv("SHIPLOG_TEST_WORKER_DIR"))
 		return
 	}
+	// Re-executed as a process whose effective uid alone is an
+	// environment's (real and saved stay root's): one that uid cannot kill.
+	if uid := os.Getenv("SHIPLOG_TEST_EUID_ONLY"); uid != "" {
+		runEUIDOnly(uid)
+		return
+	}
 	dbtest.Main(m)
+}
+
+func runEUIDOnly(uidText string) {
+	uid, err := strconv.Atoi(uidText)
+	if err == nil {
+		err = syscall.Setresuid(-1, uid, -1)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Println("ready")
+	select {} // until killed
 }
 
 func runChildWorker(url, dir string) {
@@ -91,9 +112,22 @@ func newBenchHarness(t testing.TB) *harness {
 	}
 	s, url := dbtest.StoreURL(t)
 	return &harness{t: t, store: s, url: url, cfg: worker.Config{
-		Store: s, DatabaseURL: url, WorkDir: t.TempDir(), Lease: 10 * time.Second, PollInterval: 50 * time.Millisecond,
+		Store: s, DatabaseURL: url, WorkDir: t.TempDir(), TerraformUIDBase: testUIDBase(), Lease: 10 * time.Second, PollInterval: 50 * time.Millisecond,
 		Grace: 5 * time.Second, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr}),
 	}}
+}
+
+// testUIDBases counts the uid ranges this test process handed out.
+var testUIDBases atomic.Uint32
+
+// testUIDBase is a uid range of a test's own (its environments' ids
+// start at 1 in each test's database): one of the 8192 slots above 2^31,
+// apart from the installations' derived ranges below it, picked by this
+// process's id and a counter, so parallel tests and test processes never
+// share one, and sweeping one test's environment uid never touches another's.
+func testUIDBase() uint32 {
+	slot := (uint32(os.Getpid())*64 + testUIDBases.Add(1)) % 8191
+	return 1<<31 + slot*worker.UIDSlotSize
 }
 
 func (h *harness) worker() *worker.Worker {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -23,6 +24,14 @@ func (ru *run) prepare(ctx context.Context) error {
 		return err
 	}
 	ru.env = env
+	if err := ru.resolveUser(); err != nil {
+		return err
+	}
+	// Nothing an earlier release of the environment started may still run
+	// when this one begins: it could read this release's files.
+	if err := ru.sweepProcesses(ctx, "before release "+strconv.FormatInt(ru.r.ID, 10)+" runs"); err != nil {
+		return fmt.Errorf("refusing to run: %w", err)
+	}
 	ru.config = filepath.Join(ru.dir, "config")
 	ru.state = filepath.Join(ru.dir, "shiplog")
 	fresh := true

@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,22 +14,48 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// DefaultTerraformUIDBase is where the ids terraform runs as begin: an
-// environment's terraform runs as uid and gid base + environment id, far
-// above system (< 1000) and login users (< 60000, or LDAP/SSSD ranges that
-// rarely reach 2^30) and below 2^32-2, the largest id Linux accepts.
+// DefaultTerraformUIDBase is where the uid slots of installations begin:
+// far above system (< 1000) and login users (< 60000, or LDAP/SSSD ranges
+// that rarely reach 2^30), and below 2^31, above which some tools read ids
+// as negative numbers.
 const DefaultTerraformUIDBase = 1 << 30
+
+// UIDSlotSize is how many ids one installation's uid range holds, derived
+// or set by --terraform-uid-base: environment N runs as base + N, and
+// 0 < N < UIDSlotSize.
+const UIDSlotSize = 1 << 18
+
+// uidSlots is how many slots [2^30, 2^31) holds.
+const uidSlots = DefaultTerraformUIDBase / UIDSlotSize
 
 // minTerraformUIDBase keeps derived ids clear of system and login users.
 const minTerraformUIDBase = 1 << 16
 
 // maxUID is the largest usable id ((uid_t)-1 means "unchanged").
 const maxUID = 1<<32 - 2
+
+// InstallationUIDBase is the uid base of the installation whose worker
+// directory is workDir, when --terraform-uid-base is not given: the first
+// 8 bytes of the SHA-256 of the directory's absolute, cleaned path pick one
+// of the 4096 slots of UIDSlotSize ids in [2^30, 2^31). Two installations
+// on one machine (two data directories) so run their environments under
+// different uids; the worker refuses to start when another installation's
+// processes hold its range (checkUIDRange).
+func InstallationUIDBase(workDir string) (uint32, error) {
+	abs, err := filepath.Abs(workDir)
+	if err != nil {
+		return 0, fmt.Errorf("deriving the terraform uid base from %s: %w", workDir, err)
+	}
+	sum := sha256.Sum256([]byte(filepath.Clean(abs)))
+	slot := binary.BigEndian.Uint64(sum[:8]) % uidSlots
+	return DefaultTerraformUIDBase + uint32(slot)*UIDSlotSize, nil
+}
 
 // tfUser is who terraform runs as for one release.
 type tfUser struct {
@@ -42,17 +70,19 @@ type tfIdentity struct {
 	// this one user (weaker: environments can read each other's processes).
 	shared *tfUser
 	// base: otherwise, environment N runs as uid and gid base+N, ids with
-	// no passwd entry that no other environment and no user has.
-	base uint32
+	// no passwd entry that no other environment and no user has; limit is
+	// the number of ids above base the installation may use.
+	base, limit uint32
 	// setpriv (util-linux) switches the ids: tfexec sets its own
 	// SysProcAttr, so the switch cannot be made there.
 	setpriv string
 }
 
 // lookupTerraformIdentity resolves --terraform-user and
-// --terraform-uid-base when the worker is root. It refuses root and a base
-// low enough to reach system or login users.
-func lookupTerraformIdentity(name string, base uint32, log func(string, ...any)) (*tfIdentity, error) {
+// --terraform-uid-base (0: derived from workDir, InstallationUIDBase) when
+// the worker is root. It refuses root and a base low enough to reach system
+// or login users.
+func lookupTerraformIdentity(name string, base uint32, workDir string, log func(string, ...any)) (*tfIdentity, error) {
 	if os.Geteuid() != 0 {
 		if name != "" {
 			log("--terraform-user is ignored: the worker is not root, so terraform runs as the worker's own user (dedicate that user to shiplog)")
@@ -66,11 +96,17 @@ func lookupTerraformIdentity(name string, base uint32, log func(string, ...any))
 	id := &tfIdentity{setpriv: setpriv}
 	if name == "" {
 		if base == 0 {
-			base = DefaultTerraformUIDBase
+			if base, err = InstallationUIDBase(workDir); err != nil {
+				return nil, err
+			}
 		}
 		if base < minTerraformUIDBase {
 			return nil, fmt.Errorf("--terraform-uid-base %d is below %d: environments' terraform would run as system or login users' ids", base, minTerraformUIDBase)
 		}
+		if base > maxUID-(UIDSlotSize-1) {
+			return nil, fmt.Errorf("--terraform-uid-base %d leaves no room for %d environments below uid %d", base, UIDSlotSize-1, uint32(maxUID))
+		}
+		id.limit = UIDSlotSize - 1
 		id.base = base
 		return id, nil
 	}
@@ -95,7 +131,7 @@ func (id *tfIdentity) owns(uid uint32) bool {
 	if id.shared != nil {
 		return uid == id.shared.uid
 	}
-	return uid >= id.base
+	return uid >= id.base && uid-id.base <= id.limit
 }
 
 // forEnvironment is who terraform runs as for an environment: the shared
@@ -105,8 +141,8 @@ func (id *tfIdentity) forEnvironment(env *release.Environment) (*tfUser, error) 
 	if id.shared != nil {
 		return id.shared, nil
 	}
-	if env.ID <= 0 || uint64(env.ID) > maxUID-uint64(id.base) {
-		return nil, fmt.Errorf("environment %s (id %d) has no uid above --terraform-uid-base %d: lower the base", env.Name, env.ID, id.base)
+	if env.ID <= 0 || uint64(env.ID) > uint64(id.limit) {
+		return nil, fmt.Errorf("environment %s (id %d) has no uid in this installation's range (%d + at most %d): set --terraform-uid-base", env.Name, env.ID, id.base, id.limit)
 	}
 	uid := id.base + uint32(env.ID)
 	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
@@ -223,7 +259,7 @@ func (w *Worker) dropPrivileges() error {
 		w.log.Warn("the pg state backend needs database access: terraform keeps the worker's privileges")
 		return nil
 	}
-	id, err := lookupTerraformIdentity(w.cfg.TerraformUser, w.cfg.TerraformUIDBase, func(msg string, args ...any) { w.log.Warn(msg, args...) })
+	id, err := lookupTerraformIdentity(w.cfg.TerraformUser, w.cfg.TerraformUIDBase, w.cfg.WorkDir, func(msg string, args ...any) { w.log.Warn(msg, args...) })
 	if err != nil || id == nil {
 		return err
 	}
@@ -236,6 +272,9 @@ func (w *Worker) dropPrivileges() error {
 		}
 	}
 	releases := filepath.Join(w.cfg.WorkDir, "releases")
+	if err := id.checkUIDRange(releases); err != nil {
+		return err
+	}
 	if err := os.Chmod(releases, 0o711); err != nil {
 		return fmt.Errorf("working directory: %w", err)
 	}
@@ -251,21 +290,56 @@ func (w *Worker) dropPrivileges() error {
 	return nil
 }
 
+// checkUIDRange refuses a uid range another installation's processes
+// hold: a process running as one of the range's ids whose working
+// directory is not among this installation's working copies (releases).
+// This installation's own (left by a worker that was killed) are swept
+// before their environment's next release.
+func (id *tfIdentity) checkUIDRange(releases string) error {
+	if id.shared != nil {
+		return nil
+	}
+	procs, err := processesWithUID(id.base+1, id.base+id.limit)
+	if errors.Is(err, errNoProcessList) {
+		return nil // (not Linux: nothing to check with)
+	}
+	if err != nil {
+		return fmt.Errorf("checking that no other installation runs as uids %d-%d: %w", id.base+1, id.base+id.limit, err)
+	}
+	for _, p := range procs {
+		if p.cwd == releases || strings.HasPrefix(p.cwd, releases+string(filepath.Separator)) {
+			continue
+		}
+		return fmt.Errorf("uids %d-%d, where this installation's environments run terraform, are held by %s, which is not this installation's (its working copies are in %s): stop that process, or choose another range with --terraform-uid-base",
+			id.base+1, id.base+id.limit, p, releases)
+	}
+	return nil
+}
+
+// resolveUser decides who terraform runs as for the run's environment
+// (ru.tfUser; nil: the worker's own user).
+func (ru *run) resolveUser() error {
+	if ru.w.tfIdentity == nil {
+		return nil
+	}
+	u, err := ru.w.tfIdentity.forEnvironment(ru.env)
+	if err != nil {
+		return err
+	}
+	ru.tfUser = u
+	return nil
+}
+
 // handOver gives the working copy to the environment's terraform uid: the
 // release's directory stays root's (0711, so the uid cannot swap what is
 // in it), the configuration and shiplog's files for terraform (with HOME)
 // become the uid's (0700: no other environment reaches them), and
 // terraform is started through a launcher that switches to it.
 func (ru *run) handOver() error {
-	id := ru.w.tfIdentity
-	if id == nil {
+	id, u := ru.w.tfIdentity, ru.tfUser
+	if id == nil || u == nil {
 		return nil
 	}
-	u, err := id.forEnvironment(ru.env)
-	if err != nil {
-		return err
-	}
-	ru.tfUser = u
 	if err := os.Chmod(ru.dir, 0o711); err != nil {
 		return fmt.Errorf("working copy: %w", err)
 	}

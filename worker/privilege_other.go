@@ -2,7 +2,10 @@
 
 package worker
 
-import "os/exec"
+import (
+	"context"
+	"os/exec"
+)
 
 // tfUser and tfIdentity do not exist where the worker does not run (see
 // errUnsupported).
@@ -20,3 +23,7 @@ func (ru *run) writeOwnFile(string, []byte) error { return errUnsupported }
 func (w *Worker) dropPrivileges() error { return errUnsupported }
 
 func (ru *run) handOver() error { return errUnsupported }
+
+func (ru *run) resolveUser() error { return errUnsupported }
+
+func (ru *run) sweepProcesses(context.Context, string) error { return errUnsupported }

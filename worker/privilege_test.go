@@ -10,7 +10,6 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
-	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
 // Configuration code runs without shiplog's privileges: a local-exec that
@@ -57,7 +56,7 @@ echo "running as uid $(id -u)"
 	text := joinLogs(h.logs(r.ID))
 	wantUID := os.Getuid()
 	if os.Geteuid() == 0 {
-		wantUID = int(worker.DefaultTerraformUIDBase + env.ID) // the environment's own uid
+		wantUID = int(int64(h.cfg.TerraformUIDBase) + env.ID) // the environment's own uid
 		// (terraform echoes the command first: look at what it printed)
 		for _, p := range []string{keyFile, dataDir, sockDir, filepath.Join(h.cfg.WorkDir, "releases")} {
 			if !strings.Contains(text, "(local-exec): DENIED "+p+"\n") {

@@ -92,7 +92,7 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		log.Error("cannot read the release's log position; leaving the release to its lease", "error", err)
 		return
 	}
-	ru := &run{w: w, r: r, log: log, dir: w.releaseDir(r.ID), pausedAt: -1, stop: cancel}
+	ru := &run{w: w, r: r, log: log, dir: w.newReleaseDir(r.ID), pausedAt: -1, stop: cancel}
 	ru.logs = NewLogWriter(st, r.ID, lastSeq, r.DeploymentType, w.cfg.Logs)
 	ru.ingest = &ingester{ctx: runCtx, store: st, id: r.ID, logs: ru.logs, log: log}
 	ru.sys("", "release %d of %s picked up by worker %s (terraform %s)", r.ID, r.Environment, w.cfg.ID, w.tfVersion)

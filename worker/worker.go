@@ -39,8 +39,10 @@ type Config struct {
 	// environment's configuration cannot read another's processes or files.
 	// Both are ignored when the worker is not root.
 	TerraformUser string
-	// TerraformUIDBase is where per-environment ids begin (default
-	// DefaultTerraformUIDBase, 2^30; at least 65536).
+	// TerraformUIDBase is where per-environment ids begin; 0 (the
+	// default) derives it from WorkDir (InstallationUIDBase), so two
+	// installations on one machine use different ids. At least 65536; the
+	// range is UIDSlotSize ids.
 	TerraformUIDBase uint32
 	// Concurrency is how many releases (of different environments) run at once.
 	Concurrency int
