@@ -139,10 +139,12 @@ func (h *harness) worker() *worker.Worker {
 	return w
 }
 
-// config writes a Terraform configuration into a new directory.
+// config writes a Terraform configuration into a new directory, readable
+// by the environments' uids (a worker packs a dir source only as far as
+// its environment may read it).
 func config(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := readableDir(t)
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -220,6 +222,19 @@ func writeFile(t *testing.T, dir, name, body string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// readableDir is a new directory others may list and enter, below a
+// temporary directory they may enter.
+func readableDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // clusterDir is a directory for a private PostgreSQL cluster, reachable

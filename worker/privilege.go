@@ -3,6 +3,7 @@
 package worker
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/gitsource"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -312,6 +314,61 @@ func (id *tfIdentity) checkUIDRange(releases string) error {
 		}
 		return fmt.Errorf("uids %d-%d, where this installation's environments run terraform, are held by %s, which is not this installation's (its working copies are in %s): stop that process, or choose another range with --terraform-uid-base",
 			id.base+1, id.base+id.limit, p, releases)
+	}
+	return nil
+}
+
+// gitOptions make git run as the environment's uid, in directories it
+// owns (zero Options: as the worker, when terraform does too).
+func (ru *run) gitOptions(parent string) (gitsource.Options, error) {
+	u := ru.tfUser
+	if u == nil {
+		return gitsource.Options{}, nil
+	}
+	// the uid passes through parent (and the worker directory) to the
+	// checkout it owns, without listing anything
+	if err := os.MkdirAll(parent, 0o711); err != nil {
+		return gitsource.Options{}, fmt.Errorf("git checkout directory: %w", err)
+	}
+	if err := reachable(parent); err != nil {
+		return gitsource.Options{}, err
+	}
+	return gitsource.Options{
+		As: func(cmd *exec.Cmd) {
+			cmd.SysProcAttr = childAttr()
+			runAs(cmd, u)
+		},
+		Own: func(path string) error { return os.Lchown(path, int(u.uid), int(u.gid)) },
+	}, nil
+}
+
+// checkReadable refuses a dir source the environment's uid cannot read
+// entirely (a directory it cannot list or enter, a file it cannot read):
+// the worker reads it on the environment's behalf and must read no more
+// than the environment could. The check is made as the uid (find's
+// -readable asks the kernel with the caller's real ids).
+func (ru *run) checkReadable(ctx context.Context, dir string) error {
+	u := ru.tfUser
+	if u == nil {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, ru.w.tfIdentity.setpriv, "--reuid="+strconv.FormatUint(uint64(u.uid), 10),
+		"--regid="+strconv.FormatUint(uint64(u.gid), 10), "--clear-groups", "--no-new-privs", "--",
+		"find", dir, "(", "-name", ".terraform", "-o", "-name", ".git", ")", "-type", "d", "-prune", "-o",
+		"(", "-type", "d", "(", "!", "-readable", "-o", "!", "-executable", ")", "-o", "-type", "f", "!", "-readable", ")", "-print", "-quit")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	what := strings.TrimSpace(stdout.String())
+	if what == "" {
+		what = firstLine(strings.TrimSpace(stderr.String()))
+	}
+	if err != nil || what != "" {
+		if what == "" {
+			what = err.Error()
+		}
+		return fmt.Errorf("configuration directory %s of environment %s is not readable by the environment's %s (%s): the worker reads a dir source only as far as the environment may; make it readable by that uid (or others)", dir, ru.env.Name, u.name, what)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ package worker
 import (
 	"context"
 	"os/exec"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/gitsource"
 )
 
 // tfUser and tfIdentity do not exist where the worker does not run (see
@@ -27,3 +29,9 @@ func (ru *run) handOver() error { return errUnsupported }
 func (ru *run) resolveUser() error { return errUnsupported }
 
 func (ru *run) sweepProcesses(context.Context, string) error { return errUnsupported }
+
+func (ru *run) gitOptions(string) (gitsource.Options, error) {
+	return gitsource.Options{}, errUnsupported
+}
+
+func (ru *run) checkReadable(context.Context, string) error { return errUnsupported }

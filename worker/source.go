@@ -27,12 +27,20 @@ func (ru *run) snapshotSource(ctx context.Context) (store.SourcedBlueprint, erro
 			return snap, fmt.Errorf("configuration directory %s of environment %s does not exist on worker %s (machine %s): a dir source must be present on every worker's machine; use a git or upload source for workers elsewhere",
 				src.Dir, ru.env.Name, ru.w.cfg.ID, hostname())
 		}
+		if err := ru.checkReadable(ctx, src.Dir); err != nil {
+			return snap, err
+		}
 		if snap.Archive, snap.Version, err = blueprint.Pack(src.Dir); err != nil {
 			return snap, err
 		}
 		ru.sys("", "blueprint %s from %s on %s", snap.Version, src.Dir, hostname())
 	case release.SourceGit:
-		co, ferr := gitsource.Fetch(ctx, src, filepath.Join(ru.w.cfg.WorkDir, "git", strconv.FormatInt(ru.r.ID, 10)))
+		parent := filepath.Join(ru.w.cfg.WorkDir, "git", strconv.FormatInt(ru.r.ID, 10))
+		opts, err := ru.gitOptions(parent)
+		if err != nil {
+			return snap, err
+		}
+		co, ferr := gitsource.Fetch(ctx, src, parent, opts)
 		if ferr != nil {
 			return snap, fmt.Errorf("environment %s: %w", ru.env.Name, ferr)
 		}

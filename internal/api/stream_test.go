@@ -32,6 +32,9 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	// a root worker packs a dir source only as far as the environment's uid may read it
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -47,22 +47,29 @@ func skip(d fs.DirEntry) bool {
 }
 
 // Pack snapshots the regular files under dir (symbolic links and the paths
-// skip names are left out) into a blueprint and its version. A directory
-// with no files, or over MaxSize, is an error naming dir.
+// skip names are left out) into a blueprint and its version. Everything is
+// read through an os.Root opened at dir, so no path, even one swapped for a
+// link meanwhile, leads out of it. A directory with no files, or over
+// MaxSize, is an error naming dir.
 func Pack(dir string) (archive []byte, version string, err error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading configuration %s: %w", dir, err)
+	}
+	defer root.Close()
+	fsys := root.FS()
 	var files []file
 	total := 0
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
+		if p == "." {
 			return nil
 		}
 		if skip(d) {
 			if d.IsDir() {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
@@ -73,14 +80,14 @@ func Pack(dir string) (archive []byte, version string, err error) {
 		if err != nil {
 			return err
 		}
-		b, err := os.ReadFile(p)
+		b, err := readRegular(root, p)
 		if err != nil {
 			return err
 		}
 		if total += len(b); total > MaxSize {
 			return fmt.Errorf("%w: over %d MiB", ErrTooLarge, MaxSize>>20)
 		}
-		files = append(files, file{name: filepath.ToSlash(rel), mode: modeOf(int64(fi.Mode().Perm())), data: b})
+		files = append(files, file{name: p, mode: modeOf(int64(fi.Mode().Perm())), data: b})
 		return nil
 	})
 	if err != nil {
@@ -90,6 +97,20 @@ func Pack(dir string) (archive []byte, version string, err error) {
 		return nil, "", fmt.Errorf("configuration directory %s has no files", dir)
 	}
 	return pack(files)
+}
+
+// readRegular reads the regular file name inside root; a file that became
+// anything else since it was listed is refused.
+func readRegular(root *os.Root, name string) ([]byte, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is no longer a regular file", name)
+	}
+	return io.ReadAll(io.LimitReader(f, MaxSize+1))
 }
 
 func modeOf(perm int64) int64 {

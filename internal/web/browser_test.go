@@ -227,6 +227,9 @@ func TestBrowser(t *testing.T) {
 
 	step("watch a running release's log grow without a reload", func(t *testing.T) {
 		dir := t.TempDir()
+		// a root worker packs a dir source only as far as the environment's uid may read it
+		os.Chmod(filepath.Dir(dir), 0o755)
+		os.Chmod(dir, 0o755)
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -263,6 +266,9 @@ func TestBrowser(t *testing.T) {
 
 	step("the details page follows a running release through one EventSource", func(t *testing.T) {
 		dir := t.TempDir()
+		// a root worker packs a dir source only as far as the environment's uid may read it
+		os.Chmod(filepath.Dir(dir), 0o755)
+		os.Chmod(dir, 0o755)
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
 			t.Fatal(err)
 		}
