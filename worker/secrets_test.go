@@ -244,7 +244,8 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r.ID, "apply"))
 	// terraform's own record of the backend holds no credential (it came
 	// from the environment, not from a file or the command line)
-	b, err := os.ReadFile(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "config", ".terraform", "terraform.tfstate"))
+	copyDir := workingCopy(t, childDir, r.ID)
+	b, err := os.ReadFile(filepath.Join(copyDir, "config", ".terraform", "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 			t.Errorf("terraform recorded the backend's %s in the working copy: %s", k, b)
 		}
 	}
-	files, err := filepath.Glob(filepath.Join(childDir, "releases", fmt.Sprint(r.ID), "shiplog", "*"))
+	files, err := filepath.Glob(filepath.Join(copyDir, "shiplog", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,21 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 	h.cfg.WorkDir = childDir
 	h.worker()
 	noSecretUnder(t, childDir, secretValue)
-	if _, err := os.Stat(filepath.Join(childDir, "releases", fmt.Sprint(r.ID))); !os.IsNotExist(err) {
+	if _, err := os.Stat(copyDir); !os.IsNotExist(err) {
 		t.Fatalf("the killed release's working copy is still there (%v)", err)
 	}
+}
+
+// workingCopy is the one working copy of release id under workDir
+// (releases/<id>-<random>).
+func workingCopy(t *testing.T, workDir string, id int64) string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(workDir, "releases", fmt.Sprint(id)+"-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != 1 {
+		t.Fatalf("release %d has %d working copies under %s: %v", id, len(dirs), workDir, dirs)
+	}
+	return dirs[0]
 }
