@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -36,19 +35,6 @@ func TestMain(m *testing.M) {
 		return
 	}
 	dbtest.Main(m)
-}
-
-func runEUIDOnly(uidText string) {
-	uid, err := strconv.Atoi(uidText)
-	if err == nil {
-		err = syscall.Setresuid(-1, uid, -1)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	fmt.Println("ready")
-	select {} // until killed
 }
 
 func runChildWorker(url, dir string) {
