@@ -201,21 +201,25 @@ func (s *Server) checkQuery(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
 			for k, vs := range r.URL.Query() {
+				if invalidUTF8(k) >= 0 {
+					s.fail(w, r, textError(strings.ToValidUTF8(k, "\uFFFD"), fmt.Sprintf("query parameter name %q", k), k))
+					return
+				}
 				if !allowed[k] {
 					s.fail(w, r, invalid(strings.ReplaceAll(k, "\x00", ""), "unknown query parameter %q (this route takes: %s)", k, takes))
 					return
 				}
 				for _, v := range vs {
-					if strings.ContainsRune(v, 0) {
-						s.fail(w, r, nulError(k, "query parameter "+k))
+					if err := textError(k, "query parameter "+k, v); err != nil {
+						s.fail(w, r, err)
 						return
 					}
 				}
 			}
 		}
 		for _, name := range wildcards {
-			if strings.ContainsRune(r.PathValue(name), 0) {
-				s.fail(w, r, nulError(name, "path value "+name))
+			if err := textError(name, "path value "+name, r.PathValue(name)); err != nil {
+				s.fail(w, r, err)
 				return
 			}
 		}
