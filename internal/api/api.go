@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// MaxUploadBody caps an uploaded configuration archive (default 16 MiB
 	// compressed; its files are bounded by blueprint.MaxSize besides).
 	MaxUploadBody int64
+	// UploadLimits bound what an uploaded archive may expand to: files,
+	// entries, time (zero values: blueprint's defaults).
+	UploadLimits blueprint.Limits
 	// ReleaseCacheTTL is how long the JSON of a release is served from
 	// memory (default 30s; negative: never). Changes announced by the store
 	// drop it at once.
