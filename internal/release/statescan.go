@@ -103,6 +103,11 @@ func (s *stateScanner) str(keep bool) (string, error) {
 	}
 	raw := []byte{'"'}
 	for {
+		if !keep {
+			if err := s.skipPlain(); err != nil {
+				return "", err
+			}
+		}
 		c, err := s.readByte()
 		if err != nil {
 			return "", err
@@ -151,6 +156,29 @@ func (s *stateScanner) str(keep bool) (string, error) {
 			}
 		case c < 0x20:
 			return "", s.fail("control character 0x%02x in a string", c)
+		}
+	}
+}
+
+// skipPlain skips the bytes of a string up to the next quote, backslash
+// or control character, a buffer at a time.
+func (s *stateScanner) skipPlain() error {
+	for {
+		buf, err := s.r.Peek(max(1, s.r.Buffered()))
+		if len(buf) == 0 {
+			if err == io.EOF {
+				return nil // readByte reports the end
+			}
+			return err
+		}
+		i := 0
+		for i < len(buf) && buf[i] != '"' && buf[i] != '\\' && buf[i] >= 0x20 {
+			i++
+		}
+		s.r.Discard(i)
+		s.off += int64(i)
+		if i < len(buf) {
+			return nil
 		}
 	}
 }
