@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -80,6 +81,36 @@ func TestSignInFormKeepsOnlyThisOrigin(t *testing.T) {
 			}
 			if len(got) != 1 || got[0] != tc.want {
 				t.Errorf("the form's next is %q, want [%q]", got, tc.want)
+			}
+		})
+	}
+}
+
+// Invalid UTF-8 or NUL in a page's path or query is a 400 naming the
+// parameter, never a 500 from the database.
+func TestPagesRefuseInvalidText(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	for _, tc := range []struct{ path, names string }{
+		{"/releases?triggered_by=%FF", "triggered_by"},
+		{"/releases?environment=%FF", "environment"},
+		{"/releases?triggered_by=a%00b", "triggered_by"},
+		{"/releases/1/changes?address=%FF", "address"},
+		{"/releases/1/logs?q=%FF", "q"},
+		{"/environments/prod?q=%FF", "q"},
+		{"/environments/prod/resources/%FF", "path"},
+		{"/environments/%FF", "path"},
+		{"/releases?%FF=1", "query"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			status, body, _ := b.get(tc.path)
+			if status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", status, body)
+			}
+			if !strings.Contains(body, tc.names+": ") {
+				t.Errorf("the page does not name %q: %s", tc.names, body)
 			}
 		})
 	}
