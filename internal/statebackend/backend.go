@@ -67,10 +67,13 @@ type Server struct {
 	ln       net.Listener
 	srv      *http.Server
 	done     chan struct{}
-	// write admits one state write at a time: another waits for it without
-	// its body being read.
-	write chan struct{}
+	// write admits one write (POST, LOCK, UNLOCK) at a time: another waits
+	// for it without its body being read; read admits maxReads GETs.
+	write, read chan struct{}
 }
+
+// maxReads is how many GETs are served at once (each holds a chunk).
+const maxReads = 4
 
 // Start listens on 127.0.0.1 (a free port) and serves until Close.
 func Start(cfg Config) (*Server, error) {
@@ -91,7 +94,8 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state backend: listening on 127.0.0.1: %w", err)
 	}
-	s := &Server{cfg: cfg, password: base64.RawURLEncoding.EncodeToString(pw), ln: ln, done: make(chan struct{}), write: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, password: base64.RawURLEncoding.EncodeToString(pw), ln: ln, done: make(chan struct{}),
+		write: make(chan struct{}, 1), read: make(chan struct{}, maxReads)}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
 		defer close(s.done)
@@ -139,6 +143,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Requests with a body or a state in flight are admitted a few at a
+	// time, so that memory does not grow with how many are sent at once:
+	// writes (POST, LOCK, UNLOCK) one at a time, reads maxReads at a time.
+	gate := s.write
+	switch r.Method {
+	case http.MethodGet:
+		gate = s.read
+	case http.MethodPost, "LOCK", "UNLOCK":
+	default:
+		gate = nil
+	}
+	if gate != nil {
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+		case <-ctx.Done():
+			return
+		}
+	}
 	switch r.Method {
 	case http.MethodGet:
 		s.get(ctx, w)
@@ -195,19 +218,13 @@ func (s *Server) tooLarge(w http.ResponseWriter, size string) {
 		size, limit))
 }
 
-// post stores a state terraform wrote. One write at a time: the body is
-// spooled to a 0600 file while it streams in (counted against MaxState and
-// summed for Content-MD5), then checked and stored chunk by chunk, so
-// memory holds neither whole, however large or many the uploads.
+// post stores a state terraform wrote, one write at a time (ServeHTTP):
+// the body is spooled to a 0600 file while it streams in (counted against
+// MaxState and summed for Content-MD5), then checked and stored chunk by
+// chunk, so memory holds neither whole, however large or many the uploads.
 func (s *Server) post(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > s.cfg.MaxState {
 		s.tooLarge(w, fmt.Sprintf("%d bytes", r.ContentLength))
-		return
-	}
-	select {
-	case s.write <- struct{}{}:
-		defer func() { <-s.write }()
-	case <-ctx.Done():
 		return
 	}
 	spool, err := os.CreateTemp(s.cfg.SpoolDir, "state-upload-*")

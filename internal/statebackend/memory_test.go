@@ -170,4 +170,40 @@ func TestConcurrentLargeStatesKeepMemoryBounded(t *testing.T) {
 	if growth > bound {
 		t.Errorf("the heap grew by %d MiB with 16 large uploads at once, want under %d MiB", growth>>20, bound>>20)
 	}
+
+	// sixteen reads of the stored 24 MiB state at once
+	runtime.GC()
+	runtime.ReadMemStats(&base)
+	stop = make(chan struct{})
+	peakc = heapPeak(stop)
+	sizes := make([]int64, 16)
+	for i := range sizes {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodGet, s.Address(), nil)
+			if err != nil {
+				panic(err)
+			}
+			env := s.Env()
+			req.SetBasicAuth(env["TF_HTTP_USERNAME"], env["TF_HTTP_PASSWORD"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			sizes[i], _ = io.Copy(io.Discard, resp.Body)
+		})
+	}
+	wg.Wait()
+	close(stop)
+	peak = <-peakc
+	growth = int64(peak) - int64(base.HeapInuse)
+	t.Logf("16 reads at once: heap in use %d MiB before, peak %d MiB, growth %d MiB", base.HeapInuse>>20, peak>>20, growth>>20)
+	for i, n := range sizes {
+		if n < large {
+			t.Errorf("read %d: %d bytes, want the whole state (over %d)", i, n, large)
+		}
+	}
+	if growth > bound {
+		t.Errorf("the heap grew by %d MiB with 16 reads at once, want under %d MiB", growth>>20, bound>>20)
+	}
 }
