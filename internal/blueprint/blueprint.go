@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxSize bounds the files of one configuration, uncompressed (64 MiB).
@@ -184,8 +185,8 @@ func (l *Limits) defaults() {
 // Repack reads an uploaded tar.gz of a configuration and returns it as a
 // blueprint with its version. Directories are implied; every other entry
 // must be a regular file whose path stays inside the archive (no absolute
-// paths, no "..", no symbolic or hard links, devices or duplicates): an
-// *EntryError names the first that is not. It reads as a stream, in
+// paths, no "..", no symbolic or hard links, devices or duplicates, a
+// name in UTF-8): an *EntryError names the first that is not. It reads as a stream, in
 // bounded memory whatever the archive expands to: the files' bytes go to a
 // spool file, and only their names and sizes are held until they are
 // packed, in name order, from there. Passing a limit (more than MaxSize of
@@ -228,6 +229,9 @@ func Repack(ctx context.Context, r io.Reader, lim Limits) (archive []byte, versi
 		}
 		if entries++; entries > lim.MaxEntries {
 			return nil, "", fmt.Errorf("%w: the archive has more than %d entries", ErrTooLarge, lim.MaxEntries)
+		}
+		if !utf8.ValidString(hdr.Name) {
+			return nil, "", &EntryError{Entry: strings.ToValidUTF8(hdr.Name, "\uFFFD"), Reason: "its name is not valid UTF-8"}
 		}
 		clean := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		if !filepath.IsLocal(filepath.FromSlash(clean)) || strings.Contains(hdr.Name, "\\") {

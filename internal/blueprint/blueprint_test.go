@@ -100,6 +100,13 @@ func TestRepackRefusesUnsafeEntries(t *testing.T) {
 			}
 		})
 	}
+	t.Run("name not UTF-8", func(t *testing.T) {
+		_, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "ok"}, entry{name: "a\xffb.tf", body: "x"})))
+		var ee *blueprint.EntryError
+		if !errors.As(err, &ee) || ee.Entry != "a\uFFFDb.tf" || ee.Reason != "its name is not valid UTF-8" {
+			t.Fatalf("got %v, want an EntryError naming a\uFFFDb.tf", err)
+		}
+	})
 	t.Run("duplicate path", func(t *testing.T) {
 		_, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "a"}, entry{name: "./main.tf", body: "b"})))
 		var ee *blueprint.EntryError
