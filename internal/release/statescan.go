@@ -95,43 +95,57 @@ func (s *stateScanner) expect(c byte) error {
 	return nil
 }
 
-// str reads a string (after white space); with keep, it returns its value
-// (refusing one longer than maxStateToken bytes as JSON), else "".
+// str reads a string (after white space); with keep, it returns its value,
+// else "". A string longer than maxStateToken bytes (as JSON) is read to
+// its end but not kept: it gives errLongString, which a caller looking for
+// known names takes as none of them.
 func (s *stateScanner) str(keep bool) (string, error) {
+	v, long, err := s.text(keep)
+	if err == nil && long {
+		return "", errLongString
+	}
+	return v, err
+}
+
+// errLongString is a string str read but did not keep.
+var errLongString = errors.New("a string longer than expected")
+
+func (s *stateScanner) text(keep bool) (string, bool, error) {
+	long := false
 	if err := s.expect('"'); err != nil {
-		return "", err
+		return "", false, err
 	}
 	raw := []byte{'"'}
 	for {
 		if !keep {
 			if err := s.skipPlain(); err != nil {
-				return "", err
+				return "", long, err
 			}
 		}
 		c, err := s.readByte()
 		if err != nil {
-			return "", err
+			return "", long, err
+		}
+		if keep && len(raw) > maxStateToken {
+			keep, long, raw = false, true, nil
 		}
 		if keep {
-			if len(raw) > maxStateToken {
-				return "", s.fail("a string is longer than %d bytes where a name or short value was expected", maxStateToken)
-			}
 			raw = append(raw, c)
 		}
 		switch {
 		case c == '"':
 			if !keep {
-				return "", nil
+				return "", long, nil
 			}
 			var v string
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return "", s.fail("bad string: %v", err)
+				return "", long, s.fail("bad string: %v", err)
 			}
-			return v, nil
+			return v, long, nil
 		case c == '\\':
 			e, err := s.readByte()
 			if err != nil {
-				return "", err
+				return "", long, err
 			}
 			if keep {
 				raw = append(raw, e)
@@ -142,20 +156,20 @@ func (s *stateScanner) str(keep bool) (string, error) {
 				for range 4 {
 					h, err := s.readByte()
 					if err != nil {
-						return "", err
+						return "", long, err
 					}
 					if !isHexDigit(h) {
-						return "", s.fail("bad \\u escape in a string")
+						return "", long, s.fail("bad \\u escape in a string")
 					}
 					if keep {
 						raw = append(raw, h)
 					}
 				}
 			default:
-				return "", s.fail("bad escape \\%c in a string", e)
+				return "", long, s.fail("bad escape \\%c in a string", e)
 			}
 		case c < 0x20:
-			return "", s.fail("control character 0x%02x in a string", c)
+			return "", long, s.fail("control character 0x%02x in a string", c)
 		}
 	}
 }
@@ -281,6 +295,9 @@ func (s *stateScanner) members(depth int, member func(name string) error) error 
 	}
 	for {
 		name, err := s.str(true)
+		if err == errLongString {
+			name, err = "", nil // no name ScanState looks for
+		}
 		if err != nil {
 			return err
 		}
@@ -393,7 +410,9 @@ func (s *stateScanner) document() (StateMeta, error) {
 			if null, err := s.isNull(); null || err != nil {
 				return err
 			}
-			m.Lineage, err = s.str(true)
+			if m.Lineage, err = s.str(true); err == errLongString {
+				err = s.fail("the lineage is longer than %d bytes", maxStateToken)
+			}
 		case "resources":
 			if null, err := s.isNull(); null || err != nil {
 				return err
@@ -442,6 +461,9 @@ func (s *stateScanner) resource(m *StateMeta) error {
 			if p, err := s.peek(); err == nil && p == '"' {
 				var err error
 				mode, err = s.str(true)
+				if err == errLongString {
+					return nil // no mode terraform writes
+				}
 				return err
 			}
 		case "instances":

@@ -22,7 +22,9 @@ func TestScanState(t *testing.T) {
 		"null resources":    {`{"version":4,"serial":0,"lineage":"a","resources":null}`, 0, "a", 0},
 		"null instances":    {`{"version":4,"serial":1,"lineage":"a","resources":[{"mode":"managed","instances":null}]}`, 1, "a", 0},
 		"members any order": {`{"resources":[{"instances":[{},{},{}],"mode":"managed"}],"lineage":"b","serial":2,"version":4}`, 2, "b", 3},
-		"white space":       {" \n{ \"version\" : 4 , \"serial\" : 3 , \"lineage\" : \"c\" } \n", 3, "c", 0},
+		"long names anywhere": {`{"version":4,"serial":4,"lineage":"d","` + strings.Repeat("k", 3000) + `":1,"resources":[{"mode":"managed","` +
+			strings.Repeat("n", 3000) + `":{"` + strings.Repeat("m", 3000) + `":"v"},"instances":[{}]}]}`, 4, "d", 1},
+		"white space": {" \n{ \"version\" : 4 , \"serial\" : 3 , \"lineage\" : \"c\" } \n", 3, "c", 0},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, err := ScanState(strings.NewReader(tc.body))
@@ -49,6 +51,7 @@ func TestScanState(t *testing.T) {
 		"resource a string": `{"version":4,"serial":1,"lineage":"a","resources":["x"]}`,
 		"too deep":          `{"version":4,"serial":1,"lineage":"a","x":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`,
 		"empty":             ``,
+		"lineage too long":  `{"version":4,"serial":1,"lineage":"` + strings.Repeat("l", 2000) + `"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := ScanState(strings.NewReader(body)); !errors.Is(err, ErrInvalidState) {
