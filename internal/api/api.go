@@ -54,6 +54,11 @@ type Config struct {
 	// UploadLimits bound what an uploaded archive may expand to: files,
 	// entries, time (zero values: blueprint's defaults).
 	UploadLimits blueprint.Limits
+	// MaxConcurrentUploads is how many uploaded configurations are packed
+	// and stored at once, the part that holds a blueprint in memory
+	// (default 1; reading and checking an upload streams to disk and is
+	// not limited): memory does not grow with how many are sent.
+	MaxConcurrentUploads int
 	// ReleaseCacheTTL is how long the JSON of a release is served from
 	// memory (default 30s; negative: never). Changes announced by the store
 	// drop it at once.
@@ -85,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxUploadBody <= 0 {
 		c.MaxUploadBody = 16 << 20
+	}
+	if c.MaxConcurrentUploads <= 0 {
+		c.MaxConcurrentUploads = 1
 	}
 	if c.MaxPlanBody <= 0 {
 		c.MaxPlanBody = 64 << 20
@@ -118,6 +126,7 @@ type Server struct {
 	closeOnce sync.Once
 	stop      context.CancelFunc
 	done      chan struct{} // closed when the listener has stopped
+	uploads   chan struct{} // admits MaxConcurrentUploads repacks
 }
 
 // New builds a server and starts its database listener; Close stops it.
@@ -134,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		uploads:  make(chan struct{}, cfg.MaxConcurrentUploads),
 		cfg:      cfg,
 		store:    cfg.Store,
 		catalog:  cfg.Catalog,

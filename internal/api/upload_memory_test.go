@@ -186,3 +186,71 @@ func TestConcurrentExpandingUploadsKeepMemoryBounded(t *testing.T) {
 		t.Errorf("the heap grew by %d MiB with 16 expanding uploads at once, want under %d MiB", growth>>20, bound>>20)
 	}
 }
+
+// noise is n bytes gzip cannot shrink.
+func noise(n int) []byte {
+	b := make([]byte, n)
+	x := uint64(88172645463325252)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
+}
+
+// Eight uploads of 15.5 MiB (under the 16 MiB limit) that gzip cannot
+// shrink, at once: the blueprint of each is as large as the upload, so they
+// are packed and stored one at a time and the heap grows by less than
+// 128 MiB whatever the number sent (admitted all at once: 357 MiB).
+func TestConcurrentLargeUploadsKeepMemoryBounded(t *testing.T) {
+	const bound = 128 << 20
+	const path = "/api/v1/environments/web/configurations"
+	h := newHarness(t)
+	h.env("web", uploadEnv)
+	body := tarGzOf(t, func(tw *tar.Writer) error {
+		data := noise(15<<20 + 512<<10)
+		if err := tw.WriteHeader(&tar.Header{Name: "blob.bin", Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	})
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	stop := make(chan struct{})
+	peakc := sampleHeap(stop)
+	codes := make([]int, 8)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() {
+			req, err := http.NewRequest("POST", h.srv.URL+path, bytes.NewReader(body))
+			if err != nil {
+				panic(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+h.tokens["writer"])
+			resp, err := h.srv.Client().Do(req)
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(stop)
+	peak := <-peakc
+	growth := int64(peak) - int64(base.HeapInuse)
+	t.Logf("8 uploads of %d MiB at once: heap in use %d MiB before, peak %d MiB, growth %d MiB (bound %d MiB)",
+		len(body)>>20, base.HeapInuse>>20, peak>>20, growth>>20, bound>>20)
+	for i, c := range codes {
+		if c != http.StatusCreated && c != http.StatusOK {
+			t.Errorf("upload %d: %d, want 201 or 200", i, c)
+		}
+	}
+	if growth > bound {
+		t.Errorf("the heap grew by %d MiB with 8 large uploads at once, want under %d MiB", growth>>20, bound>>20)
+	}
+}

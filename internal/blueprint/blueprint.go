@@ -95,7 +95,9 @@ func Pack(dir string) (archive []byte, version string, err error) {
 	if len(files) == 0 {
 		return nil, "", fmt.Errorf("configuration directory %s has no files", dir)
 	}
-	return pack(files, nil)
+	var buf bytes.Buffer
+	version, err = pack(files, nil, &buf)
+	return buf.Bytes(), version, err
 }
 
 func modeOf(perm int64) int64 {
@@ -105,17 +107,17 @@ func modeOf(perm int64) int64 {
 	return 0o644
 }
 
-// pack writes files, sorted by name, as a deterministic tar.gz; the bytes
-// of a file without data are read from spool.
-func pack(files []file, spool io.ReaderAt) ([]byte, string, error) {
+// pack writes files, sorted by name, as a deterministic tar.gz to out and
+// returns its version; the bytes of a file without data are read from
+// spool.
+func pack(files []file, spool io.ReaderAt, out io.Writer) (string, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := gzip.NewWriter(out)
 	tw := tar.NewWriter(zw)
 	h := sha256.New()
 	for _, f := range files {
 		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: f.size, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-			return nil, "", fmt.Errorf("packing %s: %w", f.name, err)
+			return "", fmt.Errorf("packing %s: %w", f.name, err)
 		}
 		fmt.Fprintf(h, "%s\x00%o\x00%d\x00", f.name, f.mode, f.size)
 		var data io.Reader = bytes.NewReader(f.data)
@@ -123,16 +125,16 @@ func pack(files []file, spool io.ReaderAt) ([]byte, string, error) {
 			data = io.NewSectionReader(spool, f.at, f.size)
 		}
 		if n, err := io.Copy(io.MultiWriter(tw, h), data); err != nil || n != f.size {
-			return nil, "", fmt.Errorf("packing %s: %d of %d bytes: %v", f.name, n, f.size, err)
+			return "", fmt.Errorf("packing %s: %d of %d bytes: %v", f.name, n, f.size, err)
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, "", err
+		return "", err
 	}
 	if err := zw.Close(); err != nil {
-		return nil, "", err
+		return "", err
 	}
-	return buf.Bytes(), "sha256:" + hex.EncodeToString(h.Sum(nil))[:12], nil
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 // EntryError is an archive entry refused by Repack: Entry is its name as
@@ -194,6 +196,33 @@ func (l *Limits) defaults() {
 // or lim.MaxEntries entries, longer than lim.MaxDuration) is ErrTooLarge,
 // naming the limit; an archive with no files, or not a tar.gz, is an error.
 func Repack(ctx context.Context, r io.Reader, lim Limits) (archive []byte, version string, err error) {
+	sp, err := Spool(ctx, r, lim)
+	if err != nil {
+		return nil, "", err
+	}
+	defer sp.Close()
+	return sp.Pack()
+}
+
+// Spooled is an uploaded archive Spool read and checked: the names and
+// sizes of its files in memory, their bytes in a spool file. Pack makes
+// the blueprint; Close removes the spool.
+type Spooled struct {
+	files []file
+	spool *os.File
+	dir   string
+}
+
+// Close removes the spool file.
+func (sp *Spooled) Close() error {
+	sp.spool.Close()
+	return os.Remove(sp.spool.Name())
+}
+
+// Spool is the reading half of Repack: it reads and checks the archive
+// within lim, holding only the files' names and sizes, and leaves their
+// bytes in a spool file for Pack. Errors are Repack's.
+func Spool(ctx context.Context, r io.Reader, lim Limits) (_ *Spooled, err error) {
 	lim.defaults()
 	ctx, cancel := context.WithTimeoutCause(ctx, lim.MaxDuration,
 		fmt.Errorf("%w: reading the archive took longer than the %s allowed", ErrTooLarge, lim.MaxDuration))
@@ -201,19 +230,22 @@ func Repack(ctx context.Context, r io.Reader, lim Limits) (archive []byte, versi
 	zr, err := gzip.NewReader(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		if c := context.Cause(ctx); c != nil {
-			return nil, "", c
+			return nil, c
 		}
-		return nil, "", fmt.Errorf("the configuration archive is not gzip: %w", err)
+		return nil, fmt.Errorf("the configuration archive is not gzip: %w", err)
 	}
 	expanded := &budgetReader{ctx: ctx, r: zr, left: MaxSize + maxOverhead}
 	tr := tar.NewReader(expanded)
 	spool, err := os.CreateTemp(lim.TempDir, "upload-*")
 	if err != nil {
-		return nil, "", fmt.Errorf("spooling the configuration archive: %w", err)
+		return nil, fmt.Errorf("spooling the configuration archive: %w", err)
 	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	var files []file
+	sp := &Spooled{spool: spool, dir: lim.TempDir}
+	defer func() {
+		if err != nil {
+			sp.Close()
+		}
+	}()
 	seen := map[string]bool{}
 	total, entries := int64(0), 0
 	for {
@@ -223,57 +255,77 @@ func Repack(ctx context.Context, r io.Reader, lim Limits) (archive []byte, versi
 		}
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				return nil, "", err
+				return nil, err
 			}
-			return nil, "", fmt.Errorf("the configuration archive is not a readable tar: %w", err)
+			return nil, fmt.Errorf("the configuration archive is not a readable tar: %w", err)
 		}
 		if entries++; entries > lim.MaxEntries {
-			return nil, "", fmt.Errorf("%w: the archive has more than %d entries", ErrTooLarge, lim.MaxEntries)
+			return nil, fmt.Errorf("%w: the archive has more than %d entries", ErrTooLarge, lim.MaxEntries)
 		}
 		if !utf8.ValidString(hdr.Name) {
-			return nil, "", &EntryError{Entry: strings.ToValidUTF8(hdr.Name, "\uFFFD"), Reason: "its name is not valid UTF-8"}
+			return nil, &EntryError{Entry: strings.ToValidUTF8(hdr.Name, "\uFFFD"), Reason: "its name is not valid UTF-8"}
 		}
 		clean := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		if !filepath.IsLocal(filepath.FromSlash(clean)) || strings.Contains(hdr.Name, "\\") {
-			return nil, "", &EntryError{Entry: hdr.Name, Reason: "its path leaves the configuration (absolute, or through ..)"}
+			return nil, &EntryError{Entry: hdr.Name, Reason: "its path leaves the configuration (absolute, or through ..)"}
 		}
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			continue
 		case tar.TypeReg:
 		case tar.TypeSymlink, tar.TypeLink:
-			return nil, "", &EntryError{Entry: hdr.Name, Reason: "links are not accepted: put the file itself in the archive"}
+			return nil, &EntryError{Entry: hdr.Name, Reason: "links are not accepted: put the file itself in the archive"}
 		default:
-			return nil, "", &EntryError{Entry: hdr.Name, Reason: fmt.Sprintf("only regular files and directories are accepted (type %q)", hdr.Typeflag)}
+			return nil, &EntryError{Entry: hdr.Name, Reason: fmt.Sprintf("only regular files and directories are accepted (type %q)", hdr.Typeflag)}
 		}
 		if seen[clean] {
-			return nil, "", &EntryError{Entry: hdr.Name, Reason: "the archive holds this path twice"}
+			return nil, &EntryError{Entry: hdr.Name, Reason: "the archive holds this path twice"}
 		}
 		seen[clean] = true
-		if len(files) >= lim.MaxFiles {
-			return nil, "", fmt.Errorf("%w: the archive has more than %d files", ErrTooLarge, lim.MaxFiles)
+		if len(sp.files) >= lim.MaxFiles {
+			return nil, fmt.Errorf("%w: the archive has more than %d files", ErrTooLarge, lim.MaxFiles)
 		}
 		if total += hdr.Size; total > MaxSize {
-			return nil, "", fmt.Errorf("%w: its files are over %d MiB", ErrTooLarge, MaxSize>>20)
+			return nil, fmt.Errorf("%w: its files are over %d MiB", ErrTooLarge, MaxSize>>20)
 		}
 		at, _ := spool.Seek(0, io.SeekCurrent)
 		n, err := io.Copy(spool, tr)
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				return nil, "", err
+				return nil, err
 			}
-			return nil, "", fmt.Errorf("reading %s from the configuration archive: %w", hdr.Name, err)
+			return nil, fmt.Errorf("reading %s from the configuration archive: %w", hdr.Name, err)
 		}
-		files = append(files, file{name: clean, mode: modeOf(hdr.Mode), at: at, size: n})
+		sp.files = append(sp.files, file{name: clean, mode: modeOf(hdr.Mode), at: at, size: n})
 	}
-	if len(files) == 0 {
-		return nil, "", errors.New("the configuration archive holds no files")
+	if len(sp.files) == 0 {
+		return nil, errors.New("the configuration archive holds no files")
 	}
-	archive, version, err = pack(files, spool)
-	if c := context.Cause(ctx); c != nil && err == nil {
-		err = c
+	return sp, nil
+}
+
+// Pack makes the blueprint of the spooled files and its version. The
+// blueprint is written to a file first, then read into one slice of its
+// size: memory holds it once.
+func (sp *Spooled) Pack() (archive []byte, version string, err error) {
+	out, err := os.CreateTemp(sp.dir, "blueprint-*")
+	if err != nil {
+		return nil, "", fmt.Errorf("spooling the blueprint: %w", err)
 	}
-	return archive, version, err
+	defer os.Remove(out.Name())
+	defer out.Close()
+	if version, err = pack(sp.files, sp.spool, out); err != nil {
+		return nil, "", err
+	}
+	size, err := out.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the blueprint back: %w", err)
+	}
+	archive = make([]byte, size)
+	if _, err := out.ReadAt(archive, 0); err != nil {
+		return nil, "", fmt.Errorf("reading the blueprint back: %w", err)
+	}
+	return archive, version, nil
 }
 
 // ctxReader stops reading when ctx ends, with its cause.
