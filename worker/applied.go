@@ -52,7 +52,7 @@ func (ru *run) readApplied(ctx context.Context, phase, planPhase string) error {
 	var state *plan.State
 	err := ru.tf.showJSON(ctx, showErr, "", func(r io.Reader) error {
 		var err error
-		state, err = plan.ReadState(r, func(addr string) bool { return wanted[addr] }, ru.secrets)
+		state, err = plan.ReadState(r, func(addr string) bool { return wanted[addr] }, ru.masks)
 		return err
 	})
 	if err != nil {
@@ -61,7 +61,7 @@ func (ru *run) readApplied(ctx context.Context, phase, planPhase string) error {
 	applied := changes[:0]
 	for _, c := range changes {
 		if res, ok := state.Resources[c.Address]; ok {
-			c.Change = plan.WithApplied(c.Change, res, ru.secrets)
+			c.Change = plan.WithApplied(c.Change, res, ru.masks)
 			applied = append(applied, c)
 		}
 	}

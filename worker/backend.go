@@ -60,7 +60,9 @@ func (ru *run) setupBackend(ctx context.Context, fresh bool) error {
 	srv, err := statebackend.Start(statebackend.Config{
 		Store: st, EnvironmentID: ru.env.ID, Environment: ru.env.Name, ReleaseID: ru.r.ID,
 		Secrets: ru.secrets, Logger: ru.log.Named("state"),
-		Report: func(msg string) { ru.sys("", "state backend: %s", msg) },
+		Report:   func(msg string) { ru.sys("", "state backend: %s", msg) },
+		MaxState: ru.w.cfg.StateMaxBytes,
+		SpoolDir: ru.dir, // root's: the environment's uid cannot read a spooled state
 	})
 	if err != nil {
 		return err

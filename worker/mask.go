@@ -22,7 +22,8 @@ func (ru *run) setSecrets(ctx context.Context, current []string) error {
 	all := append(append([]string(nil), current...), previous...)
 	ru.logs.Redact(all)
 	// the plan parser compares decoded values: the raw values (short ones
-	// mask equal fields) and each line of a multi-line value
-	ru.masks = append(all, secret.Forms(all)...)
+	// mask equal fields), each string member of a JSON-valued one and each
+	// line of a multi-line value
+	ru.masks = append(secret.Members(all), secret.Forms(all)...)
 	return nil
 }

@@ -82,3 +82,59 @@ output "token" { value = var.token }
 		}
 	}
 }
+
+// A sensitive release variable holding a JSON object, used by a
+// configuration that declares nothing sensitive: terraform prints it as
+// `jsonencode({...})` and as an object, one `+ key = "value"` line per
+// member, and its apply output prints the object again. No member of any
+// depth is in any log line, change field or anything else the database
+// holds (every page reads from there).
+func TestMaskingCoversEachMemberOfAJSONSecret(t *testing.T) {
+	const (
+		password = "Pw-JS0N-member-secret"
+		nested   = "Nested-deep-K3y-value"
+		listed   = "L1st-element-secret"
+	)
+	value := `{"password":"` + password + `","nested":{"k":"` + nested + `","list":["` + listed + `"]},"port":5432}`
+	for _, tc := range []struct {
+		name string
+		hcl  bool
+		typ  string
+		use  string
+	}{
+		{name: "structured variable", hcl: true, typ: "any", use: "{ creds = var.creds, doc = jsonencode(var.creds) }"},
+		{name: "JSON in a string variable", typ: "string", use: "{ doc = var.creds, back = jsondecode(var.creds) }"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.env("shop", config(t, map[string]string{"main.tf": `
+variable "creds" { type = ` + tc.typ + ` }
+resource "terraform_data" "app" {
+  input = ` + tc.use + `
+}
+output "creds" { value = var.creds }
+`}))
+			w := h.worker()
+			r := h.release("shop", "terraform-apply", func(r *release.Release) {
+				r.Variables = []release.Variable{{Name: "creds", Value: value, Sensitive: true, HCL: tc.hcl}}
+			})
+			h.runOnce(w)
+			if got := h.get(r.ID); got.Status != release.StatusSucceeded {
+				t.Fatalf("release: %s\n%s", got.Status, got.ErrorLog)
+			}
+			text := joinLogs(h.logs(r.ID))
+			if !strings.Contains(text, "(sensitive value)") {
+				t.Fatalf("nothing was masked:\n%s", text)
+			}
+			for _, s := range []string{password, nested, listed} {
+				if strings.Contains(text, s) {
+					t.Errorf("the log shows %q:\n%s", s, text)
+				}
+				if where := leaks(t, h, s); len(where) > 0 {
+					t.Errorf("the database holds %q in clear in %v", s, where)
+				}
+			}
+		})
+	}
+}

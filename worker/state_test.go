@@ -140,6 +140,39 @@ func TestStateVersionsRecordEachRelease(t *testing.T) {
 	if clear != 0 {
 		t.Fatalf("%d state versions stored in clear", clear)
 	}
+	var chunks int
+	if err := h.store.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE position('"lineage"'::bytea in sealed) > 0)
+		FROM state_version_chunks`).Scan(&chunks, &clear); err != nil {
+		t.Fatal(err)
+	}
+	if chunks < len(vs) || clear != 0 {
+		t.Fatalf("%d state chunks for %d versions, %d in clear", chunks, len(vs), clear)
+	}
+}
+
+// A state over the worker's limit is refused: the apply fails, the release
+// log says why, and no version of it is stored.
+func TestOversizedStateIsRefused(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.cfg.StateMaxBytes = 4096
+	h.env("shop", config(t, map[string]string{"main.tf": `
+resource "terraform_data" "big" {
+  input = join("", [for i in range(1000) : "abcdefghabcdefgh"])
+}
+`}))
+	w := h.worker()
+	r := h.release("shop", "terraform-apply")
+	h.runOnce(w)
+	if got := h.get(r.ID); got.Status != release.StatusFailed {
+		t.Fatalf("release %d: %s, want FAILED", r.ID, got.Status)
+	}
+	if text := joinLogs(h.logs(r.ID)); !strings.Contains(text, "is larger than the 4096 bytes an environment's state may be") {
+		t.Fatalf("the log does not say the state is too large:\n%s", text)
+	}
+	if vs, err := h.store.ListStateVersions(ctx, "shop", 50); err != nil || len(vs) != 0 {
+		t.Fatalf("state versions %+v (%v), want none", vs, err)
+	}
 }
 
 // A second terraform for an environment whose state is locked fails with

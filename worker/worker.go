@@ -26,8 +26,11 @@ type Config struct {
 	// BackendHTTP (default, shiplog's own) or BackendPG (terraform's pg
 	// backend in the database at DatabaseURL, passed in a backend config file).
 	StateBackend string
-	DatabaseURL  string
-	Logger       hclog.Logger
+	// StateMaxBytes is the largest state an environment may write to the
+	// http backend (0: statebackend.DefaultMaxState, 256 MiB).
+	StateMaxBytes int64
+	DatabaseURL   string
+	Logger        hclog.Logger
 	// WorkDir holds the per-release working copies.
 	WorkDir string
 	// TerraformPath is the terraform binary (default: found on PATH).

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -50,6 +51,14 @@ type Config struct {
 	// MaxUploadBody caps an uploaded configuration archive (default 16 MiB
 	// compressed; its files are bounded by blueprint.MaxSize besides).
 	MaxUploadBody int64
+	// UploadLimits bound what an uploaded archive may expand to: files,
+	// entries, time (zero values: blueprint's defaults).
+	UploadLimits blueprint.Limits
+	// MaxConcurrentUploads is how many uploaded configurations are packed
+	// and stored at once, the part that holds a blueprint in memory
+	// (default 1; reading and checking an upload streams to disk and is
+	// not limited): memory does not grow with how many are sent.
+	MaxConcurrentUploads int
 	// ReleaseCacheTTL is how long the JSON of a release is served from
 	// memory (default 30s; negative: never). Changes announced by the store
 	// drop it at once.
@@ -81,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxUploadBody <= 0 {
 		c.MaxUploadBody = 16 << 20
+	}
+	if c.MaxConcurrentUploads <= 0 {
+		c.MaxConcurrentUploads = 1
 	}
 	if c.MaxPlanBody <= 0 {
 		c.MaxPlanBody = 64 << 20
@@ -114,6 +126,7 @@ type Server struct {
 	closeOnce sync.Once
 	stop      context.CancelFunc
 	done      chan struct{} // closed when the listener has stopped
+	uploads   chan struct{} // admits MaxConcurrentUploads repacks
 }
 
 // New builds a server and starts its database listener; Close stops it.
@@ -130,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		uploads:  make(chan struct{}, cfg.MaxConcurrentUploads),
 		cfg:      cfg,
 		store:    cfg.Store,
 		catalog:  cfg.Catalog,
@@ -201,21 +215,25 @@ func (s *Server) checkQuery(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
 			for k, vs := range r.URL.Query() {
+				if invalidUTF8(k) >= 0 {
+					s.fail(w, r, textError(strings.ToValidUTF8(k, "\uFFFD"), fmt.Sprintf("query parameter name %q", k), k))
+					return
+				}
 				if !allowed[k] {
 					s.fail(w, r, invalid(strings.ReplaceAll(k, "\x00", ""), "unknown query parameter %q (this route takes: %s)", k, takes))
 					return
 				}
 				for _, v := range vs {
-					if strings.ContainsRune(v, 0) {
-						s.fail(w, r, nulError(k, "query parameter "+k))
+					if err := textError(k, "query parameter "+k, v); err != nil {
+						s.fail(w, r, err)
 						return
 					}
 				}
 			}
 		}
 		for _, name := range wildcards {
-			if strings.ContainsRune(r.PathValue(name), 0) {
-				s.fail(w, r, nulError(name, "path value "+name))
+			if err := textError(name, "path value "+name, r.PathValue(name)); err != nil {
+				s.fail(w, r, err)
 				return
 			}
 		}

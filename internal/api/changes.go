@@ -87,7 +87,7 @@ func (s *Server) planBody(w http.ResponseWriter, r *http.Request) (rd *plan.Read
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(10 * time.Minute))
 	rc.SetWriteDeadline(time.Now().Add(15 * time.Minute))
-	return plan.Open(http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody), "")
+	return plan.Open(&utf8Reader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody), field: "plan"}, "")
 }
 
 // planError says what was wrong with an uploaded plan.

@@ -13,8 +13,10 @@ import (
 )
 
 // pushConfiguration stores an uploaded configuration archive (tar.gz, at
-// most MaxUploadBody) as a blueprint of the environment named by its
-// content hash; it becomes the environment's newest upload.
+// most MaxUploadBody, read as a stream within UploadLimits, then packed
+// and stored at most MaxConcurrentUploads at once) as a blueprint of the
+// environment named by its content hash; it becomes the environment's
+// newest upload.
 func (s *Server) pushConfiguration(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	env, err := s.store.GetEnvironment(r.Context(), name)
@@ -28,7 +30,20 @@ func (s *Server) pushConfiguration(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(10 * time.Minute))
-	archive, version, err := blueprint.Repack(http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBody))
+	spooled, err := blueprint.Spool(r.Context(), http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBody), s.cfg.UploadLimits)
+	if err != nil {
+		s.fail(w, r, uploadError(err))
+		return
+	}
+	defer spooled.Close()
+	// the blueprint is held in memory from here until it is stored
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	case <-r.Context().Done():
+		return
+	}
+	archive, version, err := spooled.Pack()
 	if err != nil {
 		s.fail(w, r, uploadError(err))
 		return

@@ -37,9 +37,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 }
 
 // unmarshalStrict decodes one JSON value with no unknown fields, no
-// trailing data and no U+0000 in any string (nul.go).
+// trailing data, no U+0000 in any string and no invalid UTF-8 (nul.go).
 func unmarshalStrict(data []byte, dst any) error {
 	if err := checkNUL(data); err != nil {
+		return err
+	}
+	if err := checkUTF8(data); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,6 +44,11 @@ func tarGz(t *testing.T, entries ...entry) []byte {
 	return buf.Bytes()
 }
 
+// repack is Repack with the default limits.
+func repack(r io.Reader) ([]byte, string, error) {
+	return blueprint.Repack(context.Background(), r, blueprint.Limits{})
+}
+
 func TestRepackMatchesPackOfTheSameFiles(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "modules", "net"), 0o755)
@@ -53,7 +60,7 @@ func TestRepackMatchesPackOfTheSameFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	archive, repacked, err := blueprint.Repack(bytes.NewReader(tarGz(t,
+	archive, repacked, err := repack(bytes.NewReader(tarGz(t,
 		entry{name: "./modules/", typ: tar.TypeDir}, entry{name: "./modules/net/net.tf", body: "# net\n"}, entry{name: "main.tf", body: "# main\n"})))
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +90,7 @@ func TestRepackRefusesUnsafeEntries(t *testing.T) {
 		{"device", entry{name: "dev", typ: tar.TypeChar}},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
-			_, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "ok"}, tc.entry)))
+			_, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "ok"}, tc.entry)))
 			var ee *blueprint.EntryError
 			if !errors.As(err, &ee) {
 				t.Fatalf("got %v, want an EntryError", err)
@@ -93,20 +100,27 @@ func TestRepackRefusesUnsafeEntries(t *testing.T) {
 			}
 		})
 	}
+	t.Run("name not UTF-8", func(t *testing.T) {
+		_, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "ok"}, entry{name: "a\xffb.tf", body: "x"})))
+		var ee *blueprint.EntryError
+		if !errors.As(err, &ee) || ee.Entry != "a\uFFFDb.tf" || ee.Reason != "its name is not valid UTF-8" {
+			t.Fatalf("got %v, want an EntryError naming a\uFFFDb.tf", err)
+		}
+	})
 	t.Run("duplicate path", func(t *testing.T) {
-		_, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "a"}, entry{name: "./main.tf", body: "b"})))
+		_, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "main.tf", body: "a"}, entry{name: "./main.tf", body: "b"})))
 		var ee *blueprint.EntryError
 		if !errors.As(err, &ee) {
 			t.Fatalf("got %v, want an EntryError", err)
 		}
 	})
 	t.Run("not gzip", func(t *testing.T) {
-		if _, _, err := blueprint.Repack(bytes.NewReader([]byte("plain text"))); err == nil {
+		if _, _, err := repack(bytes.NewReader([]byte("plain text"))); err == nil {
 			t.Fatal("plain text accepted as an archive")
 		}
 	})
 	t.Run("no files", func(t *testing.T) {
-		if _, _, err := blueprint.Repack(bytes.NewReader(tarGz(t, entry{name: "dir/", typ: tar.TypeDir}))); err == nil {
+		if _, _, err := repack(bytes.NewReader(tarGz(t, entry{name: "dir/", typ: tar.TypeDir}))); err == nil {
 			t.Fatal("an archive of only directories accepted")
 		}
 	})

@@ -19,6 +19,7 @@ type workerFlags struct {
 	ReleaseTimeout time.Duration     `default:"6h" help:"Timeout of a whole release."`
 	Grace          time.Duration     `default:"30s" help:"How long terraform has to stop after SIGINT before it is killed."`
 	TFEnv          map[string]string `name:"tf-env" help:"Extra environment for terraform (KEY=VALUE;...); nothing else of shiplog's environment is passed on."`
+	StateMaxMiB    int64             `name:"state-max-mib" env:"SHIPLOG_STATE_MAX_MIB" default:"256" help:"Largest Terraform state (MiB) an environment may write to shiplog's state backend; a larger one is refused (413, said in the release log)."`
 	TFCLIConfig    string            `name:"tf-cli-config" env:"SHIPLOG_TF_CLI_CONFIG_FILE" help:"CLI configuration file given to terraform (TF_CLI_CONFIG_FILE)."`
 }
 
@@ -35,7 +36,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 	return worker.Config{
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
 		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, TerraformUIDBase: f.TerraformUID, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
-		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig,
+		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig, StateMaxBytes: f.StateMaxMiB << 20,
 	}, nil
 }
 

@@ -1,7 +1,7 @@
 package release
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -43,37 +43,10 @@ var ErrInvalidState = errors.New("state refused")
 
 // ParseState checks a state document as terraform writes it (format version
 // 4, terraform 0.12 and later: internal/states/statefile in terraform) and
-// returns its serial, lineage and count of managed resource instances.
+// returns its serial, lineage and count of managed resource instances. It
+// is ScanState of the bytes.
 func ParseState(body []byte) (StateMeta, error) {
-	var doc struct {
-		Version   *int   `json:"version"`
-		Serial    *int64 `json:"serial"`
-		Lineage   string `json:"lineage"`
-		Resources []struct {
-			Mode      string     `json:"mode"`
-			Instances []struct{} `json:"instances"` // counted, not kept
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return StateMeta{}, fmt.Errorf("%w: not a terraform state (JSON: %v)", ErrInvalidState, err)
-	}
-	switch {
-	case doc.Version == nil:
-		return StateMeta{}, fmt.Errorf("%w: not a terraform state: no \"version\"", ErrInvalidState)
-	case *doc.Version != 4:
-		return StateMeta{}, fmt.Errorf("%w: state format version %d: only version 4 (terraform 0.12 and later) is kept", ErrInvalidState, *doc.Version)
-	case doc.Serial == nil || *doc.Serial < 0:
-		return StateMeta{}, fmt.Errorf("%w: the state has no valid \"serial\"", ErrInvalidState)
-	case doc.Lineage == "":
-		return StateMeta{}, fmt.Errorf("%w: the state has no \"lineage\"", ErrInvalidState)
-	}
-	m := StateMeta{Serial: *doc.Serial, Lineage: doc.Lineage}
-	for _, r := range doc.Resources {
-		if r.Mode == "managed" {
-			m.Resources += len(r.Instances)
-		}
-	}
-	return m, nil
+	return ScanState(bytes.NewReader(body))
 }
 
 // CheckSuccessor refuses a state that cannot follow prev (nil: the

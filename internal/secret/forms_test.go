@@ -25,3 +25,26 @@ func TestForms(t *testing.T) {
 		}
 	}
 }
+
+func TestMembers(t *testing.T) {
+	got := Members([]string{
+		`{"password":"top-secret","nested":{"k":"deep-secret","list":["in-a-list",{"x":"deeper-still"}]},"port":5432,"on":true,"eu":"eu"}`,
+		`["first-elem"]`,
+		`{"doc":"{\"inner\":\"json-in-json\"}"}`,
+		"plain-value",
+		"{not json",
+	})
+	for _, want := range []string{"top-secret", "deep-secret", "in-a-list", "deeper-still", "first-elem", "json-in-json", "plain-value", "{not json"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("members %q lack %q", got, want)
+		}
+	}
+	for _, not := range []string{"password", "5432", "true", "eu"} {
+		if slices.Contains(got, not) {
+			t.Errorf("members %q hold %q, a key, number, boolean or short string", got, not)
+		}
+	}
+	if forms := Forms([]string{`{"a":"quo\"ted-secret"}`}); !slices.Contains(forms, `quo\"ted-secret`) {
+		t.Errorf("forms %q lack a member's escaped form", forms)
+	}
+}

@@ -7,6 +7,7 @@
 package statebackend
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -18,6 +19,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +30,9 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-// MaxState bounds a state upload (bytes).
-const MaxState = 512 << 20
+// DefaultMaxState is the largest state an environment may write (bytes)
+// when Config.MaxState is not set.
+const DefaultMaxState = 256 << 20
 
 // user is the http backend's username; the password is per release.
 const user = "shiplog"
@@ -46,6 +50,14 @@ type Config struct {
 	// Report, if set, receives refusals an operator must see (the release
 	// log): terraform itself only prints the HTTP status.
 	Report func(msg string)
+	// MaxState is the largest state the environment may write, in bytes
+	// (0: DefaultMaxState); a larger upload is refused with 413 as soon as
+	// it passes the limit.
+	MaxState int64
+	// SpoolDir is where an upload is spooled (a 0600 file, removed once
+	// stored) while it streams in: it is never held in memory. "" is the
+	// system's temporary directory.
+	SpoolDir string
 }
 
 // Server is a running backend. Close it when the release ends.
@@ -55,7 +67,13 @@ type Server struct {
 	ln       net.Listener
 	srv      *http.Server
 	done     chan struct{}
+	// write admits one write (POST, LOCK, UNLOCK) at a time: another waits
+	// for it without its body being read; read admits maxReads GETs.
+	write, read chan struct{}
 }
+
+// maxReads is how many GETs are served at once (each holds a chunk).
+const maxReads = 4
 
 // Start listens on 127.0.0.1 (a free port) and serves until Close.
 func Start(cfg Config) (*Server, error) {
@@ -65,6 +83,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Report == nil {
 		cfg.Report = func(string) {}
 	}
+	if cfg.MaxState <= 0 {
+		cfg.MaxState = DefaultMaxState
+	}
 	pw := make([]byte, 32)
 	if _, err := rand.Read(pw); err != nil {
 		return nil, fmt.Errorf("making the state backend's credential: %w", err)
@@ -73,7 +94,8 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state backend: listening on 127.0.0.1: %w", err)
 	}
-	s := &Server{cfg: cfg, password: base64.RawURLEncoding.EncodeToString(pw), ln: ln, done: make(chan struct{})}
+	s := &Server{cfg: cfg, password: base64.RawURLEncoding.EncodeToString(pw), ln: ln, done: make(chan struct{}),
+		write: make(chan struct{}, 1), read: make(chan struct{}, maxReads)}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
 		defer close(s.done)
@@ -121,6 +143,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Requests with a body or a state in flight are admitted a few at a
+	// time, so that memory does not grow with how many are sent at once:
+	// writes (POST, LOCK, UNLOCK) one at a time, reads maxReads at a time.
+	gate := s.write
+	switch r.Method {
+	case http.MethodGet:
+		gate = s.read
+	case http.MethodPost, "LOCK", "UNLOCK":
+	default:
+		gate = nil
+	}
+	if gate != nil {
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+		case <-ctx.Done():
+			return
+		}
+	}
 	switch r.Method {
 	case http.MethodGet:
 		s.get(ctx, w)
@@ -138,7 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) get(ctx context.Context, w http.ResponseWriter) {
-	v, body, err := s.cfg.Store.LatestState(ctx, s.cfg.EnvironmentID)
+	v, sum, body, err := s.cfg.Store.OpenLatestState(ctx, s.cfg.EnvironmentID)
 	if err != nil {
 		s.internal(w, "reading the state", err)
 		return
@@ -147,33 +188,74 @@ func (s *Server) get(ctx context.Context, w http.ResponseWriter) {
 		w.WriteHeader(http.StatusNoContent) // no state yet: terraform starts one
 		return
 	}
-	sum := md5.Sum(body)
+	if sum == nil { // stored before chunks: read whole to sum it
+		b, err := io.ReadAll(body)
+		if err != nil {
+			s.internal(w, "reading the state", err)
+			return
+		}
+		d := md5.Sum(b)
+		sum, body = d[:], bytes.NewReader(b)
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	w.Header().Set("Content-Length", strconv.FormatInt(v.SizeBytes, 10))
+	w.Header().Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	if _, err := io.Copy(w, body); err != nil {
+		// the status is sent: terraform sees a short body (Content-Length, Content-MD5)
+		s.cfg.Logger.Error("state backend: sending the state", "environment", s.cfg.Environment, "error", err)
+	}
 }
 
+// tooLarge is the refusal of a state over the limit.
+func (s *Server) tooLarge(w http.ResponseWriter, size string) {
+	w.Header().Set("Connection", "close") // the rest of the body is not read
+	limit := fmt.Sprintf("%d bytes", s.cfg.MaxState)
+	if s.cfg.MaxState%(1<<20) == 0 {
+		limit = fmt.Sprintf("%d MiB", s.cfg.MaxState>>20)
+	}
+	s.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("state upload refused, nothing stored: the state (%s) is larger than the %s an environment's state may be (the worker's --state-max-mib)",
+		size, limit))
+}
+
+// post stores a state terraform wrote, one write at a time (ServeHTTP):
+// the body is spooled to a 0600 file while it streams in (counted against
+// MaxState and summed for Content-MD5), then checked and stored chunk by
+// chunk, so memory holds neither whole, however large or many the uploads.
 func (s *Server) post(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxState+1))
+	if r.ContentLength > s.cfg.MaxState {
+		s.tooLarge(w, fmt.Sprintf("%d bytes", r.ContentLength))
+		return
+	}
+	spool, err := os.CreateTemp(s.cfg.SpoolDir, "state-upload-*")
+	if err != nil {
+		s.internal(w, "spooling the state upload", err)
+		return
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	sum := md5.New()
+	n, err := io.Copy(io.MultiWriter(spool, sum), io.LimitReader(r.Body, s.cfg.MaxState+1))
 	if err != nil {
 		http.Error(w, "reading the state upload: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if len(body) > MaxState {
-		s.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("state upload refused: larger than %d MiB", MaxState>>20))
+	if n > s.cfg.MaxState {
+		s.tooLarge(w, "over "+strconv.FormatInt(s.cfg.MaxState, 10)+" bytes")
 		return
 	}
 	if want := r.Header.Get("Content-MD5"); want != "" {
-		sum := md5.Sum(body)
-		if base64.StdEncoding.EncodeToString(sum[:]) != want {
+		if base64.StdEncoding.EncodeToString(sum.Sum(nil)) != want {
 			s.refuse(w, http.StatusBadRequest, "state upload refused: the body does not match its Content-MD5 (corrupted in transit)")
 			return
 		}
 	}
 	v, err := s.cfg.Store.SaveStateVersion(ctx, store.NewStateVersion{
 		EnvironmentID: s.cfg.EnvironmentID, ReleaseID: s.cfg.ReleaseID, LockID: r.URL.Query().Get("ID"),
-		Body: body, Secrets: s.cfg.Secrets,
+		Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(io.NewSectionReader(spool, 0, n)), nil
+		},
+		Secrets: s.cfg.Secrets,
 	})
 	var locked *store.StateLockedError
 	switch {

@@ -1,10 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,18 +37,29 @@ type NewStateVersion struct {
 	EnvironmentID int64
 	ReleaseID     int64  // 0: none (an import)
 	LockID        string // the lock the writer holds ("" when it took none)
-	Body          []byte // the state document
+	// Body is the state document. For one too large to hold, leave it nil
+	// and set Open instead.
+	Body []byte
+	// Open gives the state document from its start, each time it is
+	// called (a spooled upload): SaveStateVersion reads it twice, to check
+	// it and to store it, holding at most one chunk of it.
+	Open func() (io.ReadCloser, error)
 	// Secrets are the sensitive values the writing release knew; sealed
 	// with the state so later releases mask them after a rotation.
 	Secrets []string
 }
 
+// stateChunk is how many bytes of a state one sealed chunk holds.
+const stateChunk = 1 << 20
+
 func (s *Store) sealState(body []byte, secrets []string) (sealedBody, sealedSecrets []byte, err error) {
 	if s.box == nil {
 		return nil, nil, errors.New("storing terraform state needs the secret key: none is configured")
 	}
-	if sealedBody, err = s.box.SealBytes(body); err != nil {
-		return nil, nil, fmt.Errorf("sealing the state: %w", err)
+	if body != nil {
+		if sealedBody, err = s.box.SealBytes(body); err != nil {
+			return nil, nil, fmt.Errorf("sealing the state: %w", err)
+		}
 	}
 	if len(secrets) > 0 {
 		b, _ := json.Marshal(secrets)
@@ -63,15 +79,28 @@ func scanStateVersion(row pgx.Row) (release.StateVersion, error) {
 }
 
 // SaveStateVersion stores a state terraform wrote as the environment's
-// newest version. It is refused (wrapping release.ErrInvalidState) when the
-// document is not a state or does not follow the stored one, and with a
-// *StateLockedError when another lock than v.LockID holds the environment.
+// newest version, in sealed chunks of at most 1 MiB (state_version_chunks)
+// with its size and MD5: memory holds one chunk, whatever the state's size.
+// It is refused (wrapping release.ErrInvalidState) when the document is not
+// a state or does not follow the stored one, and with a *StateLockedError
+// when another lock than v.LockID holds the environment. Writes of one
+// environment are serialized (its row is locked for the transaction).
 func (s *Store) SaveStateVersion(ctx context.Context, v NewStateVersion) (release.StateVersion, error) {
-	meta, err := release.ParseState(v.Body)
+	open := v.Open
+	if open == nil {
+		body := v.Body
+		open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	rc, err := open()
+	if err != nil {
+		return release.StateVersion{}, fmt.Errorf("reading the state: %w", err)
+	}
+	meta, err := release.ScanState(rc)
+	rc.Close()
 	if err != nil {
 		return release.StateVersion{}, err
 	}
-	sealedBody, sealedSecrets, err := s.sealState(v.Body, v.Secrets)
+	_, sealedSecrets, err := s.sealState(nil, v.Secrets)
 	if err != nil {
 		return release.StateVersion{}, err
 	}
@@ -110,10 +139,24 @@ func (s *Store) SaveStateVersion(ctx context.Context, v NewStateVersion) (releas
 		if v.ReleaseID == 0 {
 			source = "import"
 		}
-		out, err = scanStateVersion(tx.QueryRow(ctx, `INSERT INTO state_versions
-			(environment_id, serial, lineage, release_id, source, size_bytes, resources, sealed_state, sealed_secrets)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+stateVersionColumns,
-			v.EnvironmentID, meta.Serial, meta.Lineage, rel, source, len(v.Body), meta.Resources, sealedBody, sealedSecrets))
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO state_versions
+			(environment_id, serial, lineage, release_id, source, size_bytes, resources, sealed_secrets)
+			VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id`,
+			v.EnvironmentID, meta.Serial, meta.Lineage, rel, source, meta.Resources, sealedSecrets).Scan(&id); err != nil {
+			return err
+		}
+		rc, err := open()
+		if err != nil {
+			return fmt.Errorf("reading the state: %w", err)
+		}
+		defer rc.Close()
+		src := &chunkSource{box: s, r: rc, id: id, buf: make([]byte, stateChunk), sum: md5.New()}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"state_version_chunks"}, []string{"state_version_id", "n", "sealed"}, src); err != nil {
+			return fmt.Errorf("storing the state's chunks: %w", err)
+		}
+		out, err = scanStateVersion(tx.QueryRow(ctx, `UPDATE state_versions SET size_bytes = $2, md5 = $3 WHERE id = $1
+			RETURNING `+stateVersionColumns, id, src.size, src.sum.Sum(nil)))
 		return err
 	})
 	if err != nil {
@@ -122,28 +165,133 @@ func (s *Store) SaveStateVersion(ctx context.Context, v NewStateVersion) (releas
 	return out, nil
 }
 
-// LatestState returns the environment's newest state version and its
-// document, opened; nil and no error when it has none.
-func (s *Store) LatestState(ctx context.Context, environmentID int64) (*release.StateVersion, []byte, error) {
-	var sealed []byte
+// chunkSource feeds COPY one sealed chunk of the state at a time.
+type chunkSource struct {
+	box  *Store
+	r    io.Reader
+	id   int64
+	buf  []byte
+	n    int
+	size int64
+	sum  hash.Hash
+	row  []any
+	err  error
+	done bool
+}
+
+func (c *chunkSource) Next() bool {
+	if c.done || c.err != nil {
+		return false
+	}
+	k, err := io.ReadFull(c.r, c.buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		c.done = true
+	} else if err != nil {
+		c.err = fmt.Errorf("reading the state: %w", err)
+		return false
+	}
+	if k == 0 {
+		return false
+	}
+	c.sum.Write(c.buf[:k])
+	c.size += int64(k)
+	plain := make([]byte, 8+k)
+	binary.BigEndian.PutUint64(plain, uint64(c.n))
+	copy(plain[8:], c.buf[:k])
+	sealed, err := c.box.box.SealBytes(plain)
+	if err != nil {
+		c.err = fmt.Errorf("sealing the state: %w", err)
+		return false
+	}
+	c.row = []any{c.id, c.n, sealed}
+	c.n++
+	return true
+}
+
+func (c *chunkSource) Values() ([]any, error) { return c.row, nil }
+func (c *chunkSource) Err() error             { return c.err }
+
+// OpenLatestState returns the environment's newest state version, the MD5
+// of its document (nil for a version stored before chunks) and the
+// document, opened chunk by chunk as it is read (one query and at most
+// 1 MiB held per chunk; a missing, reordered or extra chunk is an error).
+// No state: all nil.
+func (s *Store) OpenLatestState(ctx context.Context, environmentID int64) (*release.StateVersion, []byte, io.Reader, error) {
+	var sealed, sum []byte
 	var v release.StateVersion
-	err := s.pool.QueryRow(ctx, `SELECT `+stateVersionColumns+`, sealed_state FROM state_versions
+	err := s.pool.QueryRow(ctx, `SELECT `+stateVersionColumns+`, sealed_state, md5 FROM state_versions
 		WHERE environment_id = $1 ORDER BY id DESC LIMIT 1`, environmentID).
-		Scan(&v.ID, &v.Serial, &v.Lineage, &v.ReleaseID, &v.Source, &v.SizeBytes, &v.Resources, &v.CreatedAt, &sealed)
+		Scan(&v.ID, &v.Serial, &v.Lineage, &v.ReleaseID, &v.Source, &v.SizeBytes, &v.Resources, &v.CreatedAt, &sealed, &sum)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading the state of environment %d: %w", environmentID, err)
+		return nil, nil, nil, fmt.Errorf("reading the state of environment %d: %w", environmentID, err)
 	}
 	if s.box == nil {
-		return nil, nil, errors.New("reading terraform state needs the secret key: none is configured")
+		return nil, nil, nil, errors.New("reading terraform state needs the secret key: none is configured")
 	}
-	body, err := s.box.OpenBytes(sealed)
+	if sealed != nil {
+		body, err := s.box.OpenBytes(sealed)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("state version %d of environment %d: %w", v.ID, environmentID, err)
+		}
+		return &v, nil, bytes.NewReader(body), nil
+	}
+	return &v, sum, &chunkReader{ctx: ctx, s: s, v: v}, nil
+}
+
+// chunkReader reads a chunked state version one chunk at a time.
+type chunkReader struct {
+	ctx  context.Context
+	s    *Store
+	v    release.StateVersion
+	n    int
+	read int64
+	buf  []byte
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.buf) == 0 {
+		if c.read == c.v.SizeBytes {
+			return 0, io.EOF
+		}
+		var sealed []byte
+		err := c.s.pool.QueryRow(c.ctx, `SELECT sealed FROM state_version_chunks WHERE state_version_id = $1 AND n = $2`, c.v.ID, c.n).Scan(&sealed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("state version %d lacks chunk %d (%d of %d bytes read)", c.v.ID, c.n, c.read, c.v.SizeBytes)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading chunk %d of state version %d: %w", c.n, c.v.ID, err)
+		}
+		plain, err := c.s.box.OpenBytes(sealed)
+		if err != nil {
+			return 0, fmt.Errorf("chunk %d of state version %d: %w", c.n, c.v.ID, err)
+		}
+		if len(plain) < 8 || binary.BigEndian.Uint64(plain) != uint64(c.n) || c.read+int64(len(plain)-8) > c.v.SizeBytes {
+			return 0, fmt.Errorf("chunk %d of state version %d is not the one stored there", c.n, c.v.ID)
+		}
+		c.buf = plain[8:]
+		c.n++
+	}
+	k := copy(p, c.buf)
+	c.buf = c.buf[k:]
+	c.read += int64(k)
+	return k, nil
+}
+
+// LatestState returns the environment's newest state version and its
+// document, opened, whole; nil and no error when it has none.
+func (s *Store) LatestState(ctx context.Context, environmentID int64) (*release.StateVersion, []byte, error) {
+	v, _, r, err := s.OpenLatestState(ctx, environmentID)
+	if err != nil || v == nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("state version %d of environment %d: %w", v.ID, environmentID, err)
+		return nil, nil, err
 	}
-	return &v, body, nil
+	return v, body, nil
 }
 
 // StateSecrets returns the sensitive values known to the last two releases

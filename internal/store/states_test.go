@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"io"
 	"strings"
 	"testing"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // A pg-backend schema is imported into state versions once, on first use;
@@ -56,5 +60,46 @@ func TestImportLegacyState(t *testing.T) {
 		if v, _, err := s.LatestState(ctx, e.ID); err != nil || v != nil {
 			t.Fatalf("environment %s: state %+v (%v), want none: the shared schema's state must not be imported", e.Name, v, err)
 		}
+	}
+}
+
+// A state is stored in sealed chunks of 1 MiB and read back whole, with its
+// MD5; chunks put out of order are refused, not served.
+func TestStateStoredInChunks(t *testing.T) {
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	env := newEnv(t, s, "big")
+	body := `{"version":4,"serial":1,"lineage":"l","resources":[{"mode":"managed","instances":[{"attributes":{"blob":"` +
+		strings.Repeat("0123456789abcdef", 220000) + `"}}]}]}` // 3.4 MiB
+	v, err := s.SaveStateVersion(ctx, store.NewStateVersion{EnvironmentID: env.ID, Body: []byte(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.SizeBytes != int64(len(body)) || v.Resources != 1 {
+		t.Fatalf("version %+v, want %d bytes and 1 resource", v, len(body))
+	}
+	var chunks int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM state_version_chunks WHERE state_version_id = $1`, v.ID).Scan(&chunks); err != nil || chunks != 4 {
+		t.Fatalf("%d chunks (%v), want 4", chunks, err)
+	}
+	got, sum, r, err := s.OpenLatestState(ctx, env.ID)
+	if err != nil || got == nil || got.ID != v.ID {
+		t.Fatalf("latest %+v %v", got, err)
+	}
+	read, err := io.ReadAll(r)
+	if err != nil || string(read) != body {
+		t.Fatalf("read back %d bytes (%v), want the %d stored", len(read), err, len(body))
+	}
+	if want := md5.Sum([]byte(body)); !bytes.Equal(sum, want[:]) {
+		t.Fatalf("md5 %x, want %x", sum, want)
+	}
+	// swap two chunks: the reader refuses the first out of place
+	for _, move := range [][2]int{{1, -1}, {2, 1}, {-1, 2}} {
+		if _, err := s.Pool().Exec(ctx, `UPDATE state_version_chunks SET n = $3 WHERE state_version_id = $1 AND n = $2`, v.ID, move[0], move[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.LatestState(ctx, env.ID); err == nil || !strings.Contains(err.Error(), "chunk 1") {
+		t.Fatalf("reading swapped chunks: %v, want an error naming chunk 1", err)
 	}
 }

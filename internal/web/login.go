@@ -2,7 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -13,13 +17,67 @@ type loginPage struct {
 	Error string
 }
 
-// safeNext keeps a post-login destination on this server (a path, never
-// "//host" or a URL).
+// safeNext keeps a post-login destination on this server: a path that
+// starts with exactly one "/", as a browser would read it. Anything else —
+// a URL with a scheme ("https:", "javascript:"), a network path ("//host"),
+// a backslash (browsers read "/\\host" as "//host"), a control character
+// (browsers drop tab and newline, so "/\t/host" becomes "//host"), invalid
+// UTF-8, or any of these hidden under percent-encoding ("/%2F%2Fhost",
+// "/%09/host") — gives "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	s := next
+	for range 4 { // each round undoes one layer of percent-encoding
+		if !samePath(s) {
+			return "/"
+		}
+		d := percentDecode(s)
+		if d == s {
+			return next
+		}
+		s = d
 	}
-	return next
+	return "/" // encoded more deeply than any link shiplog makes
+}
+
+// percentDecode decodes each valid %XX of s and leaves any other "%" as
+// it is (a search for "100%" stays a path).
+func percentDecode(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			h, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(h))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// samePath reports whether s is a path of this origin as it stands: a
+// leading "/" not followed by "/" or "\\", no backslash and nothing but
+// graphic characters and spaces (no control, format or line-separator
+// character) anywhere, valid UTF-8, and no scheme or host as net/url reads
+// it.
+func samePath(s string) bool {
+	if len(s) == 0 || s[0] != '/' || strings.HasPrefix(s, "//") || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || !unicode.IsGraphic(c) {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == ""
 }
 
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -250,6 +251,27 @@ func badRequest(field, format string, args ...any) error {
 	return &pageError{Status: http.StatusBadRequest, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
+// checkText refuses a page request whose path or query (names and
+// values, decoded) holds invalid UTF-8 or U+0000, which PostgreSQL cannot
+// take: a 400 naming the parameter, never a 500 from the database.
+func checkText(r *http.Request) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	if bad(r.URL.Path) {
+		return badRequest("path", "the address is not valid UTF-8 text")
+	}
+	for k, vs := range r.URL.Query() {
+		if bad(k) {
+			return badRequest("query", "parameter %q is not a valid UTF-8 name", strings.ToValidUTF8(k, "\uFFFD"))
+		}
+		for _, v := range vs {
+			if bad(v) {
+				return badRequest(k, "the value is not valid UTF-8 text")
+			}
+		}
+	}
+	return nil
+}
+
 type tokenKey struct{}
 
 func tokenOf(ctx context.Context) *store.Token {
@@ -274,6 +296,10 @@ func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 		if !api.Allows(t, apiwire.ScopeRead) {
 			p.fail(w, r.WithContext(ctx), &pageError{Status: http.StatusForbidden,
 				Message: fmt.Sprintf("token %q lacks the read scope these pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))})
+			return
+		}
+		if err := checkText(r); err != nil {
+			p.fail(w, r.WithContext(ctx), err)
 			return
 		}
 		next(w, r.WithContext(ctx))
