@@ -90,14 +90,7 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 		if len(ids) == 0 {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `UPDATE release_phases SET status = 'STOPPED', finished_at = now(),
-				duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint
-			WHERE release_id = ANY($1) AND status = 'IN_PROGRESS'`, ids)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED' WHERE release_id = ANY($1) AND status = 'PENDING'`, ids)
-		if err != nil {
+		if err := endPhases(ctx, tx, ids, release.StatusStopped); err != nil {
 			return err
 		}
 		for _, id := range ids {
