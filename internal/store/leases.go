@@ -30,7 +30,6 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 	if err != nil {
 		return nil, fmt.Errorf("claiming a release: %w", err)
 	}
-	s.notifyRelease(ctx, id)
 	return s.GetRelease(ctx, id)
 }
 
@@ -102,9 +101,6 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stopping releases with expired leases: %w", err)
-	}
-	for _, id := range ids {
-		s.notifyRelease(ctx, id)
 	}
 	return ids, nil
 }

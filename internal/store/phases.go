@@ -17,7 +17,6 @@ func (s *Store) StartPhase(ctx context.Context, releaseID int64, idx int) error 
 	if err != nil {
 		return fmt.Errorf("starting phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -33,7 +32,6 @@ func (s *Store) FinishPhase(ctx context.Context, releaseID int64, idx int, statu
 	if err != nil {
 		return fmt.Errorf("finishing phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -44,7 +42,6 @@ func (s *Store) SetPhaseStatus(ctx context.Context, releaseID int64, idx int, st
 	if err != nil {
 		return fmt.Errorf("phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 

@@ -37,18 +37,11 @@ type StatusChange struct {
 // ends the release's unfinished phases (endPhases) and settles its
 // resources (settleResources) in the same transaction.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	var err error
 	if c.To.Terminal() {
 		// its phases end and its resources settle with it
-		err = s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
-	} else {
-		err = transition(ctx, s.pool, s.now(), c)
+		return s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
 	}
-	if err != nil {
-		return err
-	}
-	s.notifyRelease(ctx, c.ID)
-	return nil
+	return transition(ctx, s.pool, s.now(), c)
 }
 
 func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) error {
@@ -128,7 +121,6 @@ func (s *Store) Approve(ctx context.Context, id int64, by, comment string) error
 		ApprovedBy: by, ApprovalComment: comment}); err != nil {
 		return err
 	}
-	s.notifyRelease(ctx, id)
 	return nil
 }
 
@@ -188,7 +180,6 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 			if err != nil {
 				return "", err
 			}
-			s.notifyRelease(ctx, id)
 			return r.Status, nil
 		case release.AbortByRequest:
 			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
@@ -200,7 +191,6 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 			if tag.RowsAffected() == 0 {
 				continue
 			}
-			s.notifyRelease(ctx, id)
 			return r.Status, nil
 		default:
 			return r.Status, &StatusConflictError{ID: id, Want: release.StatusInProgress, To: release.StatusAborted, Found: r.Status}
