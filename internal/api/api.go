@@ -149,7 +149,7 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range routes() {
 		s.handle(rt.Method+" "+rt.Path, s.authorize(rt.Scope, s.checkQuery(rt)))
 	}
-	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.tokenRevokedNotice, s.releaseChanged)
+	s.hub = newHub(s.log.Named("listener"), cfg.Store, s.tokenRevokedNotice, s.releaseChanged)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	go func() {
