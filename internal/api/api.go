@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -98,6 +99,7 @@ type Server struct {
 	cfg     Config
 	store   *store.Store
 	catalog *template.Catalog
+	svc     *service.Service // the use cases the handlers call
 	log     hclog.Logger
 
 	mux      *http.ServeMux
@@ -116,6 +118,10 @@ type Server struct {
 	done      chan struct{} // closed when the listener has stopped
 }
 
+// Service is the use-case layer the server's handlers call, for callers
+// in the same process (the web pages).
+func (s *Server) Service() *service.Service { return s.svc }
+
 // New builds a server and starts its database listener; Close stops it.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
@@ -129,10 +135,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	svc, err := service.New(cfg.Store, cfg.Catalog, cfg.Logger.Named("service"))
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:      cfg,
 		store:    cfg.Store,
 		catalog:  cfg.Catalog,
+		svc:      svc,
 		log:      cfg.Logger.Named("api"),
 		mux:      http.NewServeMux(),
 		cursors:  cur,

@@ -10,6 +10,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -194,32 +195,35 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, badRequest("comment", "the form could not be read: %s", err.Error()))
 		return
 	}
-	var body any
+	svc, ctx, comment := p.api.Service(), r.Context(), r.PostForm.Get("comment")
+	caller := service.Caller{}
+	if t := tokenOf(ctx); t != nil {
+		caller = service.Caller{Name: t.Name, Scopes: t.Scopes}
+	}
+	target := id
 	switch action {
-	case "approve", "reject", "abort":
-		body = map[string]string{"comment": r.PostForm.Get("comment")}
+	case "approve":
+		err = svc.Approve(ctx, caller, id, comment)
+	case "reject":
+		err = svc.Reject(ctx, caller, id, comment)
+	case "abort":
+		err = svc.Abort(ctx, caller, id, comment)
 	case "signoff":
-		body = map[string]string{"status": r.PostForm.Get("status"), "comment": r.PostForm.Get("comment")}
+		err = svc.SignOff(ctx, caller, id, release.SignOffStatus(r.PostForm.Get("status")), comment)
 	case "rollback":
+		var rel *release.Release
+		if rel, err = svc.Rollback(ctx, caller, id); err == nil {
+			target = rel.ID
+		}
 	default:
 		p.fail(w, r, &pageError{Status: http.StatusNotFound,
 			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
 		return
 	}
-	status, resp, err := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
 	if err != nil {
-		p.fail(w, r, err)
+		status, msg := p.api.Explain(r, err)
+		p.fail(w, r, &pageError{Status: status, Message: action + ": " + msg})
 		return
 	}
-	if status >= 300 {
-		p.fail(w, r, &pageError{Status: status, Message: action + ": " + api.ErrorMessage(resp)})
-		return
-	}
-	target := "/releases/" + strconv.FormatInt(id, 10)
-	if action == "rollback" {
-		if n := jsonID(resp); n > 0 {
-			target = "/releases/" + strconv.FormatInt(n, 10)
-		}
-	}
-	http.Redirect(w, r, target+"?flash="+action+"+done", http.StatusSeeOther)
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(target, 10)+"?flash="+action+"+done", http.StatusSeeOther)
 }
