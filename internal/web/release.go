@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -171,18 +169,28 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	t := tokenOf(ctx)
+	// the buttons show when the service would allow the caller the move
+	c := callerOf(ctx)
 	pg.Actions = actions{
-		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
-		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
-		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
-		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, apiwire.ScopeWrite),
+		Approve:  rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
+		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
+		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && c.May(service.SignOffScope),
+		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.May(service.RollbackScope),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }
 
 // act carries out a form's action through the API's own route, as the
 // signed-in token: the API checks scope and status and says why not.
+// callerOf is the signed-in token as the use cases see it (no scopes
+// without one).
+func callerOf(ctx context.Context) service.Caller {
+	if t := tokenOf(ctx); t != nil {
+		return service.Caller{Name: t.Name, Scopes: t.Scopes}
+	}
+	return service.Caller{}
+}
+
 func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 	id, err := releaseID(r)
 	if err != nil {
@@ -196,10 +204,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc, ctx, comment := p.api.Service(), r.Context(), r.PostForm.Get("comment")
-	caller := service.Caller{}
-	if t := tokenOf(ctx); t != nil {
-		caller = service.Caller{Name: t.Name, Scopes: t.Scopes}
-	}
+	caller := callerOf(ctx)
 	target := id
 	switch action {
 	case "approve":
