@@ -62,14 +62,14 @@ func routes() []route {
 
 		{Method: "GET", Path: "/api/v1/environments", Scope: apiwire.ScopeRead, ID: "listEnvironments", Summary: "List environments by name.",
 			Status: 200, Resp: apiwire.EnvironmentList{}, handle: (*Server).listEnvironments},
-		{Method: "POST", Path: "/api/v1/environments", Scope: apiwire.ScopeAdmin, ID: "createEnvironment", Summary: "Create an environment.",
+		{Method: "POST", Path: "/api/v1/environments", Scope: service.EnvironmentScope, ID: "createEnvironment", Summary: "Create an environment.",
 			Body: apiwire.EnvironmentRequest{}, Status: 201, Resp: apiwire.Environment{}, Errors: []int{400, 409, 413}, handle: (*Server).createEnvironment},
 		{Method: "GET", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeRead, ID: "getEnvironment", Summary: "One environment.",
 			Status: 200, Resp: apiwire.Environment{}, Errors: []int{404}, handle: (*Server).getEnvironment},
-		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "updateEnvironment",
+		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: service.EnvironmentScope, ID: "updateEnvironment",
 			Summary: "Replace an environment's settings (a sensitive variable sent without a value keeps its value).",
 			Body:    apiwire.EnvironmentRequest{}, Status: 200, Resp: apiwire.Environment{}, Errors: []int{400, 404, 413}, handle: (*Server).updateEnvironment},
-		{Method: "DELETE", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "deleteEnvironment",
+		{Method: "DELETE", Path: "/api/v1/environments/{name}", Scope: service.EnvironmentScope, ID: "deleteEnvironment",
 			Summary: "Delete an environment. Refused (409, naming the release) while a release of it is QUEUED, IN_PROGRESS or PENDING_APPROVAL; " +
 				"refused (409) while it has history (releases, state versions, outputs) unless force=true, which deletes that history with it.",
 			Query:  []param{{Name: "force", Type: "boolean", Desc: "also delete the environment's releases, state versions and outputs"}},

@@ -107,3 +107,50 @@ func TestAbortUseCase(t *testing.T) {
 		t.Errorf("error log after abort: %q", got.ErrorLog)
 	}
 }
+
+func TestEnvironmentUseCases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	admin := service.Caller{Name: "ada", Scopes: []string{string(apiwire.ScopeAdmin)}}
+	fieldOf := func(err error) (service.Kind, string) {
+		var e *service.Error
+		if errors.As(err, &e) {
+			return e.Kind, e.Field
+		}
+		return 0, ""
+	}
+	t.Run("creating needs the admin scope", func(t *testing.T) {
+		t.Parallel()
+		svc, _, _ := serviceSetup(t)
+		_, err := svc.CreateEnvironment(ctx, approver, apiwire.EnvironmentRequest{Name: "b", Source: release.Source{Dir: t.TempDir()}})
+		if kindOf(err) != service.Forbidden {
+			t.Errorf("create by a non-admin: %v, want forbidden", err)
+		}
+	})
+	t.Run("a missing directory names source.dir", func(t *testing.T) {
+		t.Parallel()
+		svc, _, _ := serviceSetup(t)
+		_, err := svc.CreateEnvironment(ctx, admin, apiwire.EnvironmentRequest{Name: "b", Source: release.Source{Dir: "/nonexistent/shiplog"}})
+		if kind, field := fieldOf(err); kind != service.Invalid || field != "source.dir" {
+			t.Errorf("create with a missing dir: %v (kind %v, field %q), want invalid source.dir", err, kind, field)
+		}
+	})
+	t.Run("a rename is invalid", func(t *testing.T) {
+		t.Parallel()
+		svc, _, _ := serviceSetup(t)
+		err := svc.UpdateEnvironment(ctx, admin, "a", apiwire.EnvironmentRequest{Name: "b", Source: release.Source{Dir: t.TempDir()}})
+		if kind, field := fieldOf(err); kind != service.Invalid || field != "name" {
+			t.Errorf("rename: %v (kind %v, field %q), want invalid name", err, kind, field)
+		}
+	})
+	t.Run("created, it can be read back", func(t *testing.T) {
+		t.Parallel()
+		svc, st, _ := serviceSetup(t)
+		if _, err := svc.CreateEnvironment(ctx, admin, apiwire.EnvironmentRequest{Name: "b", Source: release.Source{Dir: t.TempDir()}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.GetEnvironment(ctx, "b"); err != nil {
+			t.Errorf("the created environment: %v", err)
+		}
+	})
+}
