@@ -10,7 +10,7 @@ const LogChannel = "shiplog_logs"
 // ReleaseChannel announces every change to what a release looks like
 // (status, phases, changes and summary, approval, sign-off, blueprint,
 // migration outcomes); the payload is the id. Triggers on releases,
-// release_phases and release_changes (migration 0008) send it at commit,
+// release_phases and release_changes (migration 0009) send it at commit,
 // so readers may cache a release until it is announced and no writer has
 // to remember to.
 const ReleaseChannel = "shiplog_releases"

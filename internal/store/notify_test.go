@@ -53,7 +53,7 @@ func nextAnnouncement(t *testing.T, s *store.Store, conn *pgx.Conn) string {
 }
 
 // Every write that changes what a release looks like is announced by the
-// database (migration 0008), without the writer announcing it; a
+// database (migration 0009), without the writer announcing it; a
 // heartbeat, which changes nothing a reader sees, is not.
 func TestReleaseWritesAnnounceThemselves(t *testing.T) {
 	t.Parallel()
