@@ -102,13 +102,6 @@ func phaseOutcome(ctx context.Context, p release.Phase, err error) outcome {
 	return outcome{status: stop.status, reason: stop.text + " during phase " + p.Name}
 }
 
-// skipFrom marks the phases from index from on as skipped.
-func (ru *run) skipFrom(ctx context.Context, from int) {
-	for j := from; j < len(ru.r.Phases); j++ {
-		ru.w.cfg.Store.SetPhaseStatus(context.WithoutCancel(ctx), ru.r.ID, j, release.PhaseSkipped)
-	}
-}
-
 // park stops the run before phase i, which needs approval: once the
 // plan's changes are recorded (the approver sees them), the release waits.
 func (ru *run) park(ctx context.Context, i int) outcome {
@@ -116,12 +109,11 @@ func (ru *run) park(ctx context.Context, i int) outcome {
 	if err == nil {
 		err = ru.pause(ctx, i)
 	}
+	// the phases that did not run are SKIPPED by the release's final move
 	if out, stopped := interrupted(ctx); stopped {
-		ru.skipFrom(ctx, i)
 		return out
 	}
 	if err != nil {
-		ru.skipFrom(ctx, i)
 		return failed(err.Error())
 	}
 	return outcome{paused: true}

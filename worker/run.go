@@ -127,7 +127,9 @@ func (w *Worker) runRelease(ctx context.Context, r *release.Release) {
 		err := st.Transition(final, change)
 		var conflict *store.StatusConflictError
 		if err != nil && !errors.As(err, &conflict) {
-			st.Heartbeat(final, r.ID, w.cfg.ID, w.cfg.Lease)
+			if _, herr := st.Heartbeat(final, r.ID, w.cfg.ID, w.cfg.Lease); herr != nil {
+				log.Warn("renewing the lease while recording the outcome", "error", herr)
+			}
 			return err
 		}
 		if err != nil {
@@ -225,8 +227,9 @@ func (ru *run) execute(ctx context.Context) outcome {
 	}
 	for i := start; i < len(ru.r.Phases); i++ {
 		p := ru.r.Phases[i]
+		// the phases that do not run are SKIPPED by the release's final
+		// move (store.Transition)
 		if out, stopped := interrupted(ctx); stopped {
-			ru.skipFrom(ctx, i)
 			return out
 		}
 		if p.NeedsApproval(ru.env) && p.Status != release.PhasePendingApproval {
@@ -237,7 +240,6 @@ func (ru *run) execute(ctx context.Context) outcome {
 		}
 		if err := ru.phase(ctx, i, p); err != nil {
 			ru.ingest.wait()
-			ru.skipFrom(ctx, i+1)
 			return phaseOutcome(ctx, p, err)
 		}
 	}

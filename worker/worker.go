@@ -164,7 +164,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	go func() {
 		defer wg.Done()
-		w.cfg.Store.ListenQueue(ctx, w.cfg.PollInterval, func() {
+		w.cfg.Store.ListenQueue(ctx, func() {
 			for _, c := range wakes {
 				select {
 				case c <- struct{}{}:

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -110,6 +111,7 @@ type Server struct {
 	cfg     Config
 	store   *store.Store
 	catalog *template.Catalog
+	svc     *service.Service // the use cases the handlers call
 	log     hclog.Logger
 
 	mux      *http.ServeMux
@@ -129,6 +131,10 @@ type Server struct {
 	uploads   chan struct{} // admits MaxConcurrentUploads repacks
 }
 
+// Service is the use-case layer the server's handlers call, for callers
+// in the same process (the web pages).
+func (s *Server) Service() *service.Service { return s.svc }
+
 // New builds a server and starts its database listener; Close stops it.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
@@ -142,11 +148,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	svc, err := service.New(cfg.Store, cfg.Catalog, cfg.Logger.Named("service"))
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		uploads:  make(chan struct{}, cfg.MaxConcurrentUploads),
 		cfg:      cfg,
 		store:    cfg.Store,
 		catalog:  cfg.Catalog,
+		svc:      svc,
 		log:      cfg.Logger.Named("api"),
 		mux:      http.NewServeMux(),
 		cursors:  cur,
@@ -163,7 +174,7 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range routes() {
 		s.handle(rt.Method+" "+rt.Path, s.authorize(rt.Scope, s.checkQuery(rt)))
 	}
-	s.hub = newHub(s.log.Named("listener"), cfg.Store.Pool().Config().ConnConfig, s.tokenRevokedNotice, s.releaseChanged)
+	s.hub = newHub(s.log.Named("listener"), cfg.Store, s.tokenRevokedNotice, s.releaseChanged)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	go func() {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -110,6 +111,16 @@ type principalKey struct{}
 func principal(ctx context.Context) *store.Token {
 	t, _ := ctx.Value(principalKey{}).(*store.Token)
 	return t
+}
+
+// callerOf is the request's caller as the use cases (internal/service)
+// see it: the token's name and scopes.
+func callerOf(r *http.Request) service.Caller {
+	t := principal(r.Context())
+	if t == nil {
+		return service.Caller{Name: "anonymous"}
+	}
+	return service.Caller{Name: t.Name, Scopes: t.Scopes}
 }
 
 // who names the caller for the records (the token's name).

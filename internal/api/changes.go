@@ -129,9 +129,9 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, planError(err))
 		return
 	}
-	// The summary changed: every server drops its cached copy.
+	// The summary changed: this server drops its cached copy now, the
+	// others when the database announces it (store.ReleaseChannel).
 	s.releases.drop(id)
-	s.store.AnnounceRelease(r.Context(), id)
 	s.log.Info("plan ingested", "release", id, "phase", phase, "by", who(r))
 	writeJSON(w, http.StatusOK, apiwire.PlanResult{ReleaseID: id, Phase: phase, Summary: sum})
 }

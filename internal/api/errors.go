@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
@@ -50,7 +51,10 @@ func (s *Server) errorOf(r *http.Request, err error) *httpError {
 		return ae
 	}
 	var mbe *http.MaxBytesError
+	var se *service.Error
 	switch {
+	case errors.As(err, &se):
+		return serviceError(se)
 	case errors.As(err, &mbe):
 		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: apiwire.CodeTooLarge,
 			Message: fmt.Sprintf("the request body is larger than the %d bytes allowed", mbe.Limit)}
@@ -67,6 +71,22 @@ func (s *Server) errorOf(r *http.Request, err error) *httpError {
 		return &httpError{Status: 499, Code: apiwire.CodeInternal, Message: "request cancelled"}
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	return &httpError{Status: http.StatusInternalServerError, Code: apiwire.CodeInternal, Message: "internal error; see the server's log"}
+}
+
+// serviceError is the answer to a use case's typed failure: the one place
+// a service.Kind becomes an HTTP status.
+func serviceError(e *service.Error) *httpError {
+	switch e.Kind {
+	case service.Invalid:
+		return invalid(e.Field, "%s", e.Message)
+	case service.NotFound:
+		return notFound("%s", e.Message)
+	case service.Conflict:
+		return conflict("%s", e.Message)
+	case service.Forbidden:
+		return &httpError{Status: http.StatusForbidden, Code: apiwire.CodeForbidden, Message: e.Message}
+	}
 	return &httpError{Status: http.StatusInternalServerError, Code: apiwire.CodeInternal, Message: "internal error; see the server's log"}
 }
 

@@ -6,21 +6,20 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-// hub is the one database listener every log stream shares: a dedicated
-// connection LISTENs on the log, release and token channels and wakes the
-// streams of the release a notification is about. Streams also poll, so
-// a lost connection (or notification) delays lines, never loses them.
+// hub is what every log stream shares: it hears the log, release and
+// token channels through the process's one LISTEN connection
+// (store.Listen) and wakes the streams of the release a notification is
+// about. Streams also poll, so a lost connection (or notification) delays
+// lines, never loses them.
 type hub struct {
-	log     hclog.Logger
-	connCfg *pgx.ConnConfig
+	log hclog.Logger
+	st  *store.Store
 	// up is whether the listener is connected now: while it is not,
 	// notifications can be missed, so caches must not be trusted and
 	// streams poll every time.
@@ -43,8 +42,8 @@ type subscription struct {
 	status  atomic.Bool   // the release's status changed since last looked
 }
 
-func newHub(log hclog.Logger, cfg *pgx.ConnConfig, onToken func(string), onRelease func(int64)) *hub {
-	return &hub{log: log, connCfg: cfg, onToken: onToken, onRelease: onRelease, subs: map[int64]map[*subscription]struct{}{}}
+func newHub(log hclog.Logger, st *store.Store, onToken func(string), onRelease func(int64)) *hub {
+	return &hub{log: log, st: st, onToken: onToken, onRelease: onRelease, subs: map[int64]map[*subscription]struct{}{}}
 }
 
 // connected reports whether the listener is connected now, so that every
@@ -139,56 +138,22 @@ func (h *hub) dispatch(channel, payload string) {
 	}
 }
 
-// run keeps the listener connected until ctx ends.
+// run feeds the hub from the process's one LISTEN connection
+// (store.Listen) until ctx ends.
 func (h *hub) run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		connected, err := h.listen(ctx)
-		h.up.Store(false)
-		if ctx.Err() != nil {
-			return
-		}
-		if connected {
-			backoff = 100 * time.Millisecond
-		}
-		h.log.Warn("log listener lost the database; streams poll until it is back", "error", err, "retry_in", backoff)
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-}
-
-func (h *hub) listen(ctx context.Context) (connected bool, err error) {
-	conn, err := pgx.ConnectConfig(ctx, h.connCfg.Copy())
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		conn.Close(cctx)
-	}()
-	for _, ch := range []string{store.LogChannel, store.ReleaseChannel, store.TokenChannel} {
-		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
-			return false, err
-		}
-	}
-	h.up.Store(true)
-	h.log.Debug("log listener connected")
-	// Whatever happened while no one listened: look again.
-	h.wakeAll()
-	h.onToken("")
-	h.onRelease(0)
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return true, err
-		}
-		h.dispatch(n.Channel, n.Payload)
-	}
+	h.st.Listen(ctx, store.Subscriber{
+		Channels: []string{store.LogChannel, store.ReleaseChannel, store.TokenChannel},
+		Notify:   h.dispatch,
+		Connected: func(up bool) {
+			h.up.Store(up)
+			if !up {
+				return
+			}
+			h.log.Debug("listener connected")
+			// Whatever happened while no one listened: look again.
+			h.wakeAll()
+			h.onToken("")
+			h.onRelease(0)
+		},
+	})
 }

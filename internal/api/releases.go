@@ -19,15 +19,7 @@ import (
 // template finds a template by "name" or "namespace/name"; a bare name is
 // looked for in the environment's namespace first, then in the default one.
 func (s *Server) template(ref, envNamespace string) (*template.Template, error) {
-	if ns, name, ok := strings.Cut(ref, "/"); ok {
-		return s.catalog.Get(ns, name)
-	}
-	if envNamespace != "" && envNamespace != template.DefaultNamespace {
-		if t, err := s.catalog.Get(envNamespace, ref); err == nil {
-			return t, nil
-		}
-	}
-	return s.catalog.Get("", ref)
+	return s.svc.Template(ref, envNamespace)
 }
 
 // pathID reads a numeric path value.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 )
 
 // route is one entry of the route table the mux and the OpenAPI document
@@ -61,14 +62,14 @@ func routes() []route {
 
 		{Method: "GET", Path: "/api/v1/environments", Scope: apiwire.ScopeRead, ID: "listEnvironments", Summary: "List environments by name.",
 			Status: 200, Resp: apiwire.EnvironmentList{}, handle: (*Server).listEnvironments},
-		{Method: "POST", Path: "/api/v1/environments", Scope: apiwire.ScopeAdmin, ID: "createEnvironment", Summary: "Create an environment.",
+		{Method: "POST", Path: "/api/v1/environments", Scope: service.EnvironmentScope, ID: "createEnvironment", Summary: "Create an environment.",
 			Body: apiwire.EnvironmentRequest{}, Status: 201, Resp: apiwire.Environment{}, Errors: []int{400, 409, 413}, handle: (*Server).createEnvironment},
 		{Method: "GET", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeRead, ID: "getEnvironment", Summary: "One environment.",
 			Status: 200, Resp: apiwire.Environment{}, Errors: []int{404}, handle: (*Server).getEnvironment},
-		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "updateEnvironment",
+		{Method: "PUT", Path: "/api/v1/environments/{name}", Scope: service.EnvironmentScope, ID: "updateEnvironment",
 			Summary: "Replace an environment's settings (a sensitive variable sent without a value keeps its value).",
 			Body:    apiwire.EnvironmentRequest{}, Status: 200, Resp: apiwire.Environment{}, Errors: []int{400, 404, 413}, handle: (*Server).updateEnvironment},
-		{Method: "DELETE", Path: "/api/v1/environments/{name}", Scope: apiwire.ScopeAdmin, ID: "deleteEnvironment",
+		{Method: "DELETE", Path: "/api/v1/environments/{name}", Scope: service.EnvironmentScope, ID: "deleteEnvironment",
 			Summary: "Delete an environment. Refused (409, naming the release) while a release of it is QUEUED, IN_PROGRESS or PENDING_APPROVAL; " +
 				"refused (409) while it has history (releases, state versions, outputs) unless force=true, which deletes that history with it.",
 			Query:  []param{{Name: "force", Type: "boolean", Desc: "also delete the environment's releases, state versions and outputs"}},
@@ -116,19 +117,19 @@ func routes() []route {
 			Body: apiwire.CreateReleaseRequest{}, Status: 201, Resp: releaseT, Errors: []int{400, 413}, handle: (*Server).createRelease},
 		{Method: "GET", Path: "/api/v1/releases/{id}", Scope: apiwire.ScopeRead, ID: "getRelease", Summary: "One release.",
 			Status: 200, Resp: releaseT, Errors: []int{400, 404}, handle: (*Server).getRelease},
-		{Method: "POST", Path: "/api/v1/releases/{id}/approve", Scope: apiwire.ScopeApprove, ID: "approveRelease",
+		{Method: "POST", Path: "/api/v1/releases/{id}/approve", Scope: service.ApproveScope, ID: "approveRelease",
 			Summary: "Approve a release waiting for approval: it is queued again.", Body: apiwire.CommentRequest{}, BodyOptional: true,
 			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).approveRelease},
-		{Method: "POST", Path: "/api/v1/releases/{id}/reject", Scope: apiwire.ScopeApprove, ID: "rejectRelease",
+		{Method: "POST", Path: "/api/v1/releases/{id}/reject", Scope: service.ApproveScope, ID: "rejectRelease",
 			Summary: "Reject a release waiting for approval.", Body: apiwire.CommentRequest{}, BodyOptional: true,
 			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).rejectRelease},
-		{Method: "POST", Path: "/api/v1/releases/{id}/abort", Scope: apiwire.ScopeWrite, ID: "abortRelease",
+		{Method: "POST", Path: "/api/v1/releases/{id}/abort", Scope: service.AbortScope, ID: "abortRelease",
 			Summary: "Abort a release: at once if it waits, through its worker if it runs.", Body: apiwire.CommentRequest{}, BodyOptional: true,
 			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).abortRelease},
-		{Method: "POST", Path: "/api/v1/releases/{id}/signoff", Scope: apiwire.ScopeApprove, ID: "signOffRelease",
+		{Method: "POST", Path: "/api/v1/releases/{id}/signoff", Scope: service.SignOffScope, ID: "signOffRelease",
 			Summary: "Sign off a finished release (once).", Body: apiwire.SignOffRequest{},
 			Status: 200, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).signOffRelease},
-		{Method: "POST", Path: "/api/v1/releases/{id}/rollback", Scope: apiwire.ScopeWrite, ID: "rollbackRelease",
+		{Method: "POST", Path: "/api/v1/releases/{id}/rollback", Scope: service.RollbackScope, ID: "rollbackRelease",
 			Summary: "Queue a ROLLBACK release that re-applies this earlier SUCCEEDED apply: its blueprint version, artifacts, targets and variables.",
 			Status:  201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).rollbackRelease},
 		{Method: "GET", Path: "/api/v1/releases/{id}/changes", Scope: apiwire.ScopeRead, ID: "listChanges", Summary: "A release's planned changes.",

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
@@ -103,36 +101,4 @@ func (s *Server) Release(ctx context.Context, id int64) (*release.Release, error
 		return nil, fmt.Errorf("decoding release %d: %w", id, err)
 	}
 	return &rel, nil
-}
-
-// Do runs one API route in process on behalf of a token already
-// authenticated (a signed-in browser's): method and path as in the route
-// table, body JSON or nil. It returns the status and the response body
-// (an error only when the body cannot be encoded);
-// the route's own scope check and rules decide, as for any client.
-func (s *Server) Do(ctx context.Context, t *store.Token, method, path string, body any) (int, []byte, error) {
-	var b []byte
-	if body != nil {
-		var err error
-		if b, err = json.Marshal(body); err != nil {
-			return 0, nil, fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
-		}
-	}
-	rd := bytes.NewReader(b)
-	r := httptest.NewRequestWithContext(context.WithValue(ctx, principalKey{}, t), method, path, rd)
-	if body != nil {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
-	return w.Code, w.Body.Bytes(), nil
-}
-
-// ErrorMessage is the message of an API error body (or the body itself).
-func ErrorMessage(body []byte) string {
-	var e apiwire.ErrorBody
-	if json.Unmarshal(body, &e) == nil && e.Error != nil && e.Error.Message != "" {
-		return e.Error.Message
-	}
-	return strings.TrimSpace(string(body))
 }

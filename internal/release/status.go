@@ -136,3 +136,49 @@ func Transition(from, to Status) error {
 
 // Next lists the statuses reachable from s in one move.
 func (s Status) Next() []Status { return slices.Clone(transitions[s]) }
+
+// Phase statuses move with the release's: when a release reaches a final
+// status, its phases that had not ended end with it, in the same
+// transaction (store.Transition, store.ReapExpired). A phase still running
+// ends as RunningPhaseEnd says; a phase that never started (PENDING, or
+// PENDING_APPROVAL: the release waited for a decision) is SKIPPED.
+
+// RunningPhaseEnd is the status a phase still IN_PROGRESS ends in when its
+// release moves to final status s; false when s is not final.
+func (s Status) RunningPhaseEnd() (PhaseStatus, bool) {
+	switch s {
+	case StatusSucceeded:
+		return PhaseSucceeded, true
+	case StatusFailed:
+		return PhaseFailed, true
+	case StatusAborted:
+		return PhaseAborted, true
+	case StatusTimedOut:
+		return PhaseTimedOut, true
+	case StatusStopped:
+		return PhaseStopped, true
+	case StatusRejected:
+		// no phase runs while a release waits for approval; one left
+		// running by a lost write ended before the release was parked
+		return PhaseStopped, true
+	}
+	return "", false
+}
+
+// Unstarted lists the phase statuses of a phase that has not started:
+// SKIPPED when its release ends.
+var Unstarted = []PhaseStatus{PhasePending, PhasePendingApproval}
+
+// PhaseStatuses lists every phase status in a stable order.
+var PhaseStatuses = []PhaseStatus{
+	PhasePending, PhaseInProgress, PhasePendingApproval, PhaseSucceeded, PhaseFailed,
+	PhaseAborted, PhaseTimedOut, PhaseStopped, PhaseSkipped,
+}
+
+// Final reports whether a phase in p has ended for good.
+func (p PhaseStatus) Final() bool {
+	return p.Valid() && p != PhaseInProgress && !slices.Contains(Unstarted, p)
+}
+
+// Valid reports whether p is one of the phase statuses.
+func (p PhaseStatus) Valid() bool { return slices.Contains(PhaseStatuses, p) }

@@ -42,7 +42,6 @@ func (s *Store) SetBlueprintVersion(ctx context.Context, releaseID int64, versio
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET blueprint_version = $2 WHERE id = $1`, releaseID, version); err != nil {
 		return fmt.Errorf("release %d: recording blueprint version: %w", releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -114,6 +113,5 @@ func (s *Store) SetSourceCommit(ctx context.Context, releaseID int64, sha string
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET source_commit = $2 WHERE id = $1`, releaseID, sha); err != nil {
 		return fmt.Errorf("release %d: recording source commit: %w", releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }

@@ -50,7 +50,6 @@ func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase strin
 	if err != nil {
 		return release.Summary{}, fmt.Errorf("storing changes of release %d phase %s: %w", releaseID, phase, err)
 	}
-	s.notifyRelease(ctx, releaseID) // its summary changed
 	return sum, nil
 }
 
@@ -240,6 +239,5 @@ func (s *Store) SetApplied(ctx context.Context, releaseID int64, changes []Store
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("recording the applied values of release %d: %w", releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }

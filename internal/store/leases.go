@@ -38,9 +38,8 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 			if status != release.StatusAborted {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED'
-				WHERE release_id = $1 AND status IN ('PENDING', 'PENDING_APPROVAL')`, id); err != nil {
-				return fmt.Errorf("release %d: skipping the phases of an aborted release: %w", id, err)
+			if err := endPhases(ctx, tx, []int64{id}, release.StatusAborted); err != nil {
+				return err
 			}
 			return settleResources(ctx, tx, id)
 		})
@@ -50,7 +49,6 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 		if err != nil {
 			return nil, fmt.Errorf("claiming a release: %w", err)
 		}
-		s.notifyRelease(ctx, id)
 		if status == release.StatusAborted {
 			continue // never started; look for the next one
 		}
@@ -122,14 +120,7 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 		if len(ids) == 0 {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `UPDATE release_phases SET status = 'STOPPED', finished_at = now(),
-				duration_ms = (extract(epoch FROM now() - started_at) * 1000)::bigint
-			WHERE release_id = ANY($1) AND status = 'IN_PROGRESS'`, ids)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED' WHERE release_id = ANY($1) AND status = 'PENDING'`, ids)
-		if err != nil {
+		if err := endPhases(ctx, tx, ids, release.StatusStopped); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -141,9 +132,6 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stopping releases with expired leases: %w", err)
-	}
-	for _, id := range ids {
-		s.notifyRelease(ctx, id)
 	}
 	return ids, nil
 }

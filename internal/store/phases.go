@@ -35,7 +35,6 @@ func (s *Store) StartPhase(ctx context.Context, releaseID int64, idx int) error 
 	if err != nil {
 		return fmt.Errorf("starting phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -51,7 +50,6 @@ func (s *Store) FinishPhase(ctx context.Context, releaseID int64, idx int, statu
 	if err != nil {
 		return fmt.Errorf("finishing phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -62,7 +60,6 @@ func (s *Store) SetPhaseStatus(ctx context.Context, releaseID int64, idx int, st
 	if err != nil {
 		return fmt.Errorf("phase %d of release %d: %w", idx, releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }
 
@@ -73,4 +70,30 @@ func (s *Store) NextPhase(ctx context.Context, releaseID int64) (int, error) {
 		return 0, fmt.Errorf("release %d: %w", releaseID, err)
 	}
 	return n, nil
+}
+
+// endPhases ends the phases of releases ids that had not ended, as their
+// move to final status final requires (release.Status.RunningPhaseEnd): a
+// running phase gets final's phase status, its finish time and duration; a
+// phase that never started is SKIPPED. It runs in the transaction of the
+// move.
+func endPhases(ctx context.Context, q Querier, ids []int64, final release.Status) error {
+	running, ok := final.RunningPhaseEnd()
+	if !ok {
+		return fmt.Errorf("releases %v: ending phases: %s is not a final status", ids, final)
+	}
+	unstarted := make([]string, len(release.Unstarted))
+	for i, p := range release.Unstarted {
+		unstarted[i] = string(p)
+	}
+	if _, err := q.Exec(ctx, `UPDATE release_phases SET status = $2, finished_at = now(),
+			duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE (extract(epoch FROM now() - started_at) * 1000)::bigint END
+		WHERE release_id = ANY($1) AND status = $3`, ids, string(running), string(release.PhaseInProgress)); err != nil {
+		return fmt.Errorf("releases %v: ending running phases as %s: %w", ids, running, err)
+	}
+	if _, err := q.Exec(ctx, `UPDATE release_phases SET status = $2
+		WHERE release_id = ANY($1) AND status = ANY($3)`, ids, string(release.PhaseSkipped), unstarted); err != nil {
+		return fmt.Errorf("releases %v: skipping phases that had not started: %w", ids, err)
+	}
+	return nil
 }

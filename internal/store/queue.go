@@ -2,10 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // QueueChannel announces that a release may have become claimable: one was
@@ -16,42 +12,18 @@ import (
 const QueueChannel = "shiplog_queue"
 
 // ListenQueue calls wake for every notification on QueueChannel until ctx
-// ends, on a connection of its own (not one of the pool's). It also calls
-// wake each time it starts listening (first, and after reconnecting from a
-// lost connection, retry apart, default 1s), since what was queued before
-// is announced to no one. It returns ctx's error.
-func (s *Store) ListenQueue(ctx context.Context, retry time.Duration, wake func()) error {
-	if retry <= 0 {
-		retry = time.Second
-	}
-	for {
-		err := s.listenQueueOnce(ctx, wake)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		s.log.Warn("listening for queued releases; polling until reconnected", "error", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(retry):
-		}
-	}
-}
-
-func (s *Store) listenQueueOnce(ctx context.Context, wake func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return fmt.Errorf("connecting to listen on %s: %w", QueueChannel, err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+QueueChannel); err != nil {
-		return fmt.Errorf("listening on %s: %w", QueueChannel, err)
-	}
-	wake()
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return fmt.Errorf("waiting on %s: %w", QueueChannel, err)
-		}
-		wake()
-	}
+// ends, through the process's one LISTEN connection (Listen). It also
+// calls wake each time that connection starts listening (first, and after
+// reconnecting from a lost connection), since what was queued before is
+// announced to no one. It returns ctx's error.
+func (s *Store) ListenQueue(ctx context.Context, wake func()) error {
+	return s.Listen(ctx, Subscriber{
+		Channels: []string{QueueChannel},
+		Notify:   func(string, string) { wake() },
+		Connected: func(up bool) {
+			if up {
+				wake()
+			}
+		},
+	})
 }

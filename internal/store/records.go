@@ -123,6 +123,5 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 	if err != nil {
 		return nil, err
 	}
-	s.notifyRelease(ctx, r.ID)
 	return s.GetRelease(ctx, r.ID)
 }

@@ -151,6 +151,5 @@ func (s *Store) RecordMigrationOutcomes(ctx context.Context, releaseID int64, ou
 	if _, err := s.pool.Exec(ctx, `UPDATE releases SET migration_outcomes = $2 WHERE id = $1`, releaseID, nonNil(outcomes)); err != nil {
 		return fmt.Errorf("release %d: recording migration outcomes: %w", releaseID, err)
 	}
-	s.notifyRelease(ctx, releaseID)
 	return nil
 }

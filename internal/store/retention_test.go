@@ -163,7 +163,7 @@ func TestListenQueueWakesOnQueuedRelease(t *testing.T) {
 	newEnv(t, s, "prod")
 	woke := make(chan struct{}, 16)
 	listening := make(chan struct{})
-	go s.ListenQueue(ctx, time.Hour, func() { woke <- struct{}{} })
+	go s.ListenQueue(ctx, func() { woke <- struct{}{} })
 	// LISTEN is in place once a notification sent after it arrives: send
 	// probes until one does.
 	go func() {

@@ -47,7 +47,6 @@ func (s *Store) SignOff(ctx context.Context, id int64, status release.SignOffSta
 		return fmt.Errorf("signing off release %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 1 {
-		s.notifyRelease(ctx, id)
 		return nil
 	}
 	var cur string

@@ -29,6 +29,8 @@ type Store struct {
 	log   hclog.Logger
 	box   *secret.Box
 	clock func() time.Time
+	// listener is the process's one LISTEN connection (listen.go).
+	listener listener
 }
 
 // Options tune Open.

@@ -33,20 +33,15 @@ type StatusChange struct {
 
 // Transition moves a release from c.From to c.To if, and only if, it is
 // still in c.From: of two writers racing, exactly one wins and the other
-// gets ErrConflict naming the status it found.
+// gets ErrConflict naming the status it found. A move to a final status
+// ends the release's unfinished phases (endPhases) and settles its
+// resources (settleResources) in the same transaction.
 func (s *Store) Transition(ctx context.Context, c StatusChange) error {
-	var err error
 	if c.To.Terminal() {
-		// the release's resources settle with it (resource_settle.go)
-		err = s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
-	} else {
-		err = transition(ctx, s.pool, s.now(), c)
+		// its phases end and its resources settle with it
+		return s.inTx(ctx, func(tx pgx.Tx) error { return transition(ctx, tx, s.now(), c) })
 	}
-	if err != nil {
-		return err
-	}
-	s.notifyRelease(ctx, c.ID)
-	return nil
+	return transition(ctx, s.pool, s.now(), c)
 }
 
 func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) error {
@@ -85,6 +80,9 @@ func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) er
 	}
 	if tag.RowsAffected() == 1 {
 		if c.To.Terminal() {
+			if err := endPhases(ctx, q, []int64{c.ID}, c.To); err != nil {
+				return err
+			}
 			return settleResources(ctx, q, c.ID)
 		}
 		return nil
@@ -123,7 +121,6 @@ func (s *Store) Approve(ctx context.Context, id int64, by, comment string) error
 		ApprovedBy: by, ApprovalComment: comment}); err != nil {
 		return err
 	}
-	s.notifyRelease(ctx, id)
 	return nil
 }
 
@@ -139,22 +136,8 @@ func (s *Store) Reject(ctx context.Context, id int64, by, comment string) error 
 	if comment != "" {
 		reason += ": " + comment
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := transition(ctx, tx, s.now(), StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
-			Reason: reason, ApprovedBy: by, ApprovalComment: comment}); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED'
-			WHERE release_id = $1 AND status IN ('PENDING', 'PENDING_APPROVAL')`, id); err != nil {
-			return fmt.Errorf("release %d: skipping phases after rejection: %w", id, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.notifyRelease(ctx, id)
-	return nil
+	return s.Transition(ctx, StatusChange{ID: id, From: release.StatusPendingApproval, To: release.StatusRejected,
+		Reason: reason, ApprovedBy: by, ApprovalComment: comment})
 }
 
 func terminalStatuses() []string {
@@ -179,21 +162,25 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 		}
 		switch r.Status.AbortWay() {
 		case release.AbortNow:
-			reason := fmt.Sprintf("aborted by %s", by)
-			if comment != "" {
-				reason += ": " + comment
-			}
-			err := s.Transition(ctx, StatusChange{ID: id, From: r.Status, To: release.StatusAborted, Reason: reason})
+			// the status, who asked, the phases and the resources move
+			// together
+			err := s.inTx(ctx, func(tx pgx.Tx) error {
+				if err := transition(ctx, tx, s.now(), StatusChange{ID: id, From: r.Status, To: release.StatusAborted, Reason: abortReason(by, comment)}); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now() WHERE id = $1`, id, by); err != nil {
+					return fmt.Errorf("release %d: recording who aborted it: %w", id, err)
+				}
+				return nil
+			})
 			var ce *StatusConflictError
 			if errors.As(err, &ce) {
 				continue // it moved meanwhile: look again
 			}
-			if err == nil {
-				s.pool.Exec(ctx, `UPDATE release_phases SET status = 'SKIPPED' WHERE release_id = $1 AND status IN ('PENDING', 'PENDING_APPROVAL')`, id)
-				s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now() WHERE id = $1`, id, by)
-				s.notifyRelease(ctx, id)
+			if err != nil {
+				return "", err
 			}
-			return r.Status, err
+			return r.Status, nil
 		case release.AbortByRequest:
 			tag, err := s.pool.Exec(ctx, `UPDATE releases SET abort_requested_by = $2, abort_requested_at = now(),
 					error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $3
@@ -204,7 +191,6 @@ func (s *Store) RequestAbort(ctx context.Context, id int64, by, comment string) 
 			if tag.RowsAffected() == 0 {
 				continue
 			}
-			s.notifyRelease(ctx, id)
 			return r.Status, nil
 		default:
 			return r.Status, &StatusConflictError{ID: id, Want: release.StatusInProgress, To: release.StatusAborted, Found: r.Status}

@@ -155,3 +155,98 @@ func TestTransitionRules(t *testing.T) {
 		t.Fatalf("unknown release: %v", err)
 	}
 }
+
+// phaseEndSetup makes a release claimed by a worker whose first phase is
+// running and whose others have not started.
+func phaseEndSetup(t *testing.T) (*store.Store, *release.Release) {
+	t.Helper()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	if len(r.Phases) < 2 {
+		t.Fatalf("the fixture release has %d phases, want at least 2", len(r.Phases))
+	}
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartPhase(ctx, r.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	return s, r
+}
+
+// A release's move to a final status ends its phases in the same
+// transaction: the running one as the release's status says, the rest
+// SKIPPED.
+func TestFinalStatusEndsPhases(t *testing.T) {
+	t.Parallel()
+	for _, final := range []release.Status{release.StatusFailed, release.StatusAborted, release.StatusStopped, release.StatusTimedOut} {
+		t.Run(string(final), func(t *testing.T) {
+			t.Parallel()
+			s, r := phaseEndSetup(t)
+			ctx := context.Background()
+			if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: final}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.GetRelease(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := final.RunningPhaseEnd()
+			if got.Phases[0].Status != want {
+				t.Errorf("running phase after %s: %s, want %s", final, got.Phases[0].Status, want)
+			}
+			if got.Phases[0].FinishedAt == nil {
+				t.Errorf("running phase after %s has no finish time", final)
+			}
+			for _, p := range got.Phases[1:] {
+				if p.Status != release.PhaseSkipped {
+					t.Errorf("phase %s that never started, after %s: %s, want SKIPPED", p.Name, final, p.Status)
+				}
+			}
+		})
+	}
+}
+
+// Aborting a release waiting for approval records who aborted it and skips
+// its phases together with the move.
+func TestAbortWaitingReleaseSkipsPhases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPhaseStatus(ctx, r.ID, 1, release.PhasePendingApproval); err != nil {
+		t.Fatal(err)
+	}
+	next := 1
+	if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: release.StatusPendingApproval, NextPhase: &next}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestAbort(ctx, r.ID, "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != release.StatusAborted {
+		t.Fatalf("status after abort: %s", got.Status)
+	}
+	for _, p := range got.Phases[1:] {
+		if p.Status != release.PhaseSkipped {
+			t.Errorf("phase %s after abort: %s, want SKIPPED", p.Name, p.Status)
+		}
+	}
+	asked, err := s.AbortRequested(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !asked {
+		t.Error("who aborted the release was not recorded")
+	}
+}

@@ -156,17 +156,6 @@ func query(kv ...string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// jsonID reads the "id" of a JSON object (0 if none or not an object).
-func jsonID(b []byte) int64 {
-	var v struct {
-		ID int64 `json:"id"`
-	}
-	if json.Unmarshal(b, &v) != nil {
-		return 0
-	}
-	return v.ID
-}
-
 // numbered is a log line with its number in the log shown.
 type numbered struct {
 	release.LogEntry

@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -170,18 +169,28 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	t := tokenOf(ctx)
+	// the buttons show when the service would allow the caller the move
+	c := callerOf(ctx)
 	pg.Actions = actions{
-		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
-		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
-		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
-		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, apiwire.ScopeWrite),
+		Approve:  rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
+		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
+		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && c.May(service.SignOffScope),
+		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.May(service.RollbackScope),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }
 
 // act carries out a form's action through the API's own route, as the
 // signed-in token: the API checks scope and status and says why not.
+// callerOf is the signed-in token as the use cases see it (no scopes
+// without one).
+func callerOf(ctx context.Context) service.Caller {
+	if t := tokenOf(ctx); t != nil {
+		return service.Caller{Name: t.Name, Scopes: t.Scopes}
+	}
+	return service.Caller{}
+}
+
 func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 	id, err := releaseID(r)
 	if err != nil {
@@ -194,32 +203,32 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, badRequest("comment", "the form could not be read: %s", err.Error()))
 		return
 	}
-	var body any
+	svc, ctx, comment := p.api.Service(), r.Context(), r.PostForm.Get("comment")
+	caller := callerOf(ctx)
+	target := id
 	switch action {
-	case "approve", "reject", "abort":
-		body = map[string]string{"comment": r.PostForm.Get("comment")}
+	case "approve":
+		err = svc.Approve(ctx, caller, id, comment)
+	case "reject":
+		err = svc.Reject(ctx, caller, id, comment)
+	case "abort":
+		err = svc.Abort(ctx, caller, id, comment)
 	case "signoff":
-		body = map[string]string{"status": r.PostForm.Get("status"), "comment": r.PostForm.Get("comment")}
+		err = svc.SignOff(ctx, caller, id, release.SignOffStatus(r.PostForm.Get("status")), comment)
 	case "rollback":
+		var rel *release.Release
+		if rel, err = svc.Rollback(ctx, caller, id); err == nil {
+			target = rel.ID
+		}
 	default:
 		p.fail(w, r, &pageError{Status: http.StatusNotFound,
 			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
 		return
 	}
-	status, resp, err := p.api.Do(r.Context(), tokenOf(r.Context()), http.MethodPost, "/api/v1/releases/"+strconv.FormatInt(id, 10)+"/"+action, body)
 	if err != nil {
-		p.fail(w, r, err)
+		status, msg := p.api.Explain(r, err)
+		p.fail(w, r, &pageError{Status: status, Message: action + ": " + msg})
 		return
 	}
-	if status >= 300 {
-		p.fail(w, r, &pageError{Status: status, Message: action + ": " + api.ErrorMessage(resp)})
-		return
-	}
-	target := "/releases/" + strconv.FormatInt(id, 10)
-	if action == "rollback" {
-		if n := jsonID(resp); n > 0 {
-			target = "/releases/" + strconv.FormatInt(n, 10)
-		}
-	}
-	http.Redirect(w, r, target+"?flash="+action+"+done", http.StatusSeeOther)
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(target, 10)+"?flash="+action+"+done", http.StatusSeeOther)
 }

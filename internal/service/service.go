@@ -1,0 +1,219 @@
+// Package service holds shiplog's use cases on releases, callable without
+// HTTP: the API's handlers decode a request, call one, and encode its
+// result; the web pages call them directly; a controller can too. Each
+// use case decides whether its caller may run it (Caller's scopes), checks
+// its input, runs its rules (internal/release) and its writes
+// (internal/store), and fails with an *Error saying what kind of failure
+// it is.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+)
+
+// Caller is who runs a use case: the name recorded with what they do
+// (a token's name) and the scopes their token holds (apiwire.Scope
+// values; admin allows everything).
+type Caller struct {
+	Name   string
+	Scopes []string
+}
+
+// May reports whether the caller holds scope (or admin).
+func (c Caller) May(scope apiwire.Scope) bool {
+	return scope == apiwire.ScopeNone || slices.Contains(c.Scopes, string(apiwire.ScopeAdmin)) || slices.Contains(c.Scopes, string(scope))
+}
+
+// The scope each use case needs: the API's route table names the same
+// values, so that the OpenAPI document says what the service decides.
+const (
+	ApproveScope  = apiwire.ScopeApprove // approve, reject
+	SignOffScope  = apiwire.ScopeApprove
+	AbortScope    = apiwire.ScopeWrite
+	RollbackScope = apiwire.ScopeWrite
+)
+
+// need fails with Forbidden unless the caller holds scope.
+func (c Caller) need(scope apiwire.Scope, doing string) error {
+	if c.May(scope) {
+		return nil
+	}
+	have := "no scopes"
+	if len(c.Scopes) > 0 {
+		have = strings.Join(c.Scopes, ", ")
+	}
+	return &Error{Kind: Forbidden, Message: fmt.Sprintf("%s needs the %s scope; %q has %s", doing, scope, c.Name, have)}
+}
+
+// Service runs the use cases against one store and template catalog.
+type Service struct {
+	store   *store.Store
+	catalog *template.Catalog
+	log     hclog.Logger
+}
+
+// New makes a Service. log may be nil.
+func New(st *store.Store, catalog *template.Catalog, log hclog.Logger) (*Service, error) {
+	if st == nil || catalog == nil {
+		return nil, errors.New("service: a store and a template catalog are required")
+	}
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Service{store: st, catalog: catalog, log: log}, nil
+}
+
+// pending reads release id and checks that it waits for an approval
+// decision (Conflict otherwise).
+func (s *Service) pending(ctx context.Context, id int64, verb string) error {
+	cur, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return typed(err)
+	}
+	if cur.Status != release.StatusPendingApproval {
+		return conflict("release %d is %s: only a release waiting for approval (PENDING_APPROVAL) can be %s", id, cur.Status, verb)
+	}
+	return nil
+}
+
+// Approve lets release id, waiting for approval (PENDING_APPROVAL), go on:
+// it is QUEUED again, recording who approved it and why (comment may be
+// empty). Forbidden without ApproveScope; NotFound; Conflict when it does
+// not wait for approval (or stopped waiting meanwhile).
+func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) error {
+	if err := c.need(ApproveScope, "approving a release"); err != nil {
+		return err
+	}
+	if err := s.pending(ctx, id, "approved"); err != nil {
+		return err
+	}
+	if err := s.store.Approve(ctx, id, c.Name, comment); err != nil {
+		return typed(err)
+	}
+	s.log.Info("release approved", "release", id, "by", c.Name)
+	return nil
+}
+
+// Reject ends release id, waiting for approval, as REJECTED; its phases
+// that had not run are SKIPPED. Errors as Approve's.
+func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string) error {
+	if err := c.need(ApproveScope, "rejecting a release"); err != nil {
+		return err
+	}
+	if err := s.pending(ctx, id, "rejected"); err != nil {
+		return err
+	}
+	if err := s.store.Reject(ctx, id, c.Name, comment); err != nil {
+		return typed(err)
+	}
+	s.log.Info("release rejected", "release", id, "by", c.Name)
+	return nil
+}
+
+// Abort aborts release id: a queued or waiting release ends ABORTED at
+// once, a running one gets an abort request its worker honours
+// (release.Release.MayAbort decides). Forbidden without AbortScope;
+// NotFound; Conflict when it is finished or an abort was already asked.
+func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string) error {
+	if err := c.need(AbortScope, "aborting a release"); err != nil {
+		return err
+	}
+	cur, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return typed(err)
+	}
+	if err := cur.MayAbort(); err != nil {
+		return &Error{Kind: Conflict, Message: err.Error(), Err: err}
+	}
+	if _, err := s.store.RequestAbort(ctx, id, c.Name, comment); err != nil {
+		return typed(err)
+	}
+	s.log.Info("release abort requested", "release", id, "by", c.Name, "was", cur.Status)
+	return nil
+}
+
+// SignOff records the caller's verdict (APPROVED or REJECTED) on finished
+// release id. Forbidden without SignOffScope; Invalid (field "status")
+// for another verdict; NotFound; Conflict when it is not finished or was
+// signed off already.
+func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status release.SignOffStatus, comment string) error {
+	if err := c.need(SignOffScope, "signing off a release"); err != nil {
+		return err
+	}
+	if status != release.SignOffApproved && status != release.SignOffRejected {
+		return invalid("status", "status must be APPROVED or REJECTED, not %q", status)
+	}
+	if err := s.store.SignOff(ctx, id, status, c.Name, comment); err != nil {
+		return typed(err)
+	}
+	s.log.Info("release signed off", "release", id, "by", c.Name, "status", status)
+	return nil
+}
+
+// Rollback queues a ROLLBACK release that re-applies release id: its
+// blueprint version, artifacts, targets and variables, with its template;
+// it returns the new release (rollback_of is id). Forbidden without
+// RollbackScope; NotFound; Conflict unless id is a SUCCEEDED apply that
+// recorded a blueprint version and whose template is still known.
+func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (*release.Release, error) {
+	if err := c.need(RollbackScope, "rolling back a release"); err != nil {
+		return nil, err
+	}
+	target, err := s.store.GetRelease(ctx, id)
+	if err != nil {
+		return nil, typed(err)
+	}
+	switch {
+	case target.Status != release.StatusSucceeded:
+		return nil, conflict("release %d is %s: only a SUCCEEDED release can be rolled back to", id, target.Status)
+	case target.Type != release.TypeApply:
+		return nil, conflict("release %d is a %s release: it applied nothing to roll back to", id, target.Type)
+	case target.BlueprintVersion == "":
+		return nil, conflict("release %d recorded no blueprint version: there is no configuration to re-apply", id)
+	}
+	t, err := s.catalog.Get(target.TemplateNamespace, target.Template)
+	if err != nil {
+		return nil, conflict("release %d ran template %s/%s, which is no longer known: %v", id, target.TemplateNamespace, target.Template, err)
+	}
+	env, err := s.store.GetEnvironment(ctx, target.Environment)
+	if err != nil {
+		return nil, typed(err)
+	}
+	vars, err := s.store.RollbackVariables(ctx, id)
+	if err != nil {
+		return nil, typed(err)
+	}
+	phases := t.Phases()
+	rel := &release.Release{
+		Environment:       env.Name,
+		Namespace:         env.Namespace,
+		Template:          t.Name(),
+		TemplateNamespace: t.Namespace(),
+		Phases:            phases,
+		Type:              t.Type(),
+		DeploymentType:    release.DeploymentRollback,
+		TriggeredBy:       c.Name,
+		BlueprintVersion:  target.BlueprintVersion,
+		Targets:           target.Targets,
+		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
+		Artifacts:         append([]release.Artifact(nil), target.Artifacts...),
+		Variables:         vars,
+		RollbackOf:        &id,
+	}
+	if err := s.store.CreateRelease(ctx, rel); err != nil {
+		return nil, typed(err)
+	}
+	s.log.Info("rollback queued", "release", rel.ID, "rolls_back_to", id, "by", c.Name)
+	return rel, nil
+}
