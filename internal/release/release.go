@@ -77,6 +77,12 @@ const (
 	PhaseSkipped         PhaseStatus = "SKIPPED"
 )
 
+// PhaseStatuses lists every phase status in a stable order.
+var PhaseStatuses = []PhaseStatus{
+	PhasePending, PhaseInProgress, PhasePendingApproval, PhaseSucceeded, PhaseFailed,
+	PhaseAborted, PhaseTimedOut, PhaseStopped, PhaseSkipped,
+}
+
 // Phase is one step of a release, copied from its template when the release
 // is created so that later template edits do not rewrite history.
 type Phase struct {
