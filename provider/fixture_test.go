@@ -27,7 +27,13 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	if err := accEnvironment(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dbtest.Main(m)
+}
 
 // factories serve the provider in-process to the terraform that
 // terraform-plugin-testing runs.
@@ -39,22 +45,35 @@ var factories = map[string]func() (tfprotov6.ProviderServer, error){
 // never reach Terraform state through the provider.
 const secretValue = "hunter2-do-not-leak"
 
-// accEnv makes terraform-plugin-testing run here: acceptance mode on, the
-// local terraform (it must never be downloaded), no network calls.
-func accEnv(t testing.TB) {
-	t.Helper()
+// accEnvironment makes terraform-plugin-testing run here, for the whole
+// test binary (so that the acceptance tests can run in parallel, which
+// t.Setenv forbids): acceptance mode on, the local terraform (it must never
+// be downloaded), no network calls, no endpoint or token from the caller's
+// environment.
+func accEnvironment() error {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		var err error
 		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+			return fmt.Errorf("terraform is not on PATH: run the tests through `make test`, which provides it")
 		}
 	}
-	t.Setenv("TF_ACC", "1")
-	t.Setenv("TF_ACC_TERRAFORM_PATH", tf)
-	t.Setenv("CHECKPOINT_DISABLE", "1")
-	t.Setenv("SHIPLOG_ENDPOINT", "")
-	t.Setenv("SHIPLOG_TOKEN", "")
+	for k, v := range map[string]string{"TF_ACC": "1", "TF_ACC_TERRAFORM_PATH": tf, "CHECKPOINT_DISABLE": "1"} {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	os.Unsetenv("SHIPLOG_ENDPOINT")
+	os.Unsetenv("SHIPLOG_TOKEN")
+	return nil
+}
+
+// accEnv checks that TestMain set up the acceptance tests' environment.
+func accEnv(t testing.TB) {
+	t.Helper()
+	if os.Getenv("TF_ACC") != "1" {
+		t.Fatal("TF_ACC is not set: TestMain sets up the acceptance tests")
+	}
 }
 
 // server is a real shiplog API server over a real PostgreSQL database.

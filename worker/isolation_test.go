@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"regexp"
 	"strconv"
@@ -80,7 +81,26 @@ func isolationHarness(t *testing.T) (*harness, string) {
 	if err := os.Chmod(meet, 0o1777); err != nil {
 		t.Fatalf("opening the meeting directory: %v", err)
 	}
-	return newHarness(t), meet
+	h := newHarness(t)
+	ownUIDs(t, h)
+	return h, meet
+}
+
+// ownUIDs makes the environments h creates get ids no other test's
+// environments have. Tests run as root, so a worker runs each environment's
+// terraform as uid 2^30 + its id, and ids come from each test's own
+// database: two tests (of this package or of another test binary running
+// beside it) would otherwise both have an environment 1, run as one uid and
+// see each other's processes, which is exactly what the isolation tests
+// check cannot happen. With ids drawn from [2^20, 2^29) they can run in
+// parallel with anything.
+func ownUIDs(t *testing.T, h *harness) {
+	t.Helper()
+	start := 1<<20 + rand.Int64N(1<<29-1<<20)
+	if _, err := h.store.Pool().Exec(context.Background(),
+		"ALTER TABLE environments ALTER COLUMN id RESTART WITH "+strconv.FormatInt(start, 10)); err != nil {
+		t.Fatalf("moving environment ids to %d: %v", start, err)
+	}
 }
 
 var uidLine = regexp.MustCompile(`\(local-exec\): running as uid (\d+)\n`)
@@ -105,6 +125,7 @@ func localExecUID(t *testing.T, text string) int64 {
 // terraform's environment, A's working copy and A's temporary files
 // (TMPDIR); both releases succeed.
 func TestEnvironmentsRunAsTheirOwnUIDs(t *testing.T) {
+	t.Parallel() // its environments' uids are its own: see ownUIDs
 	ctx := context.Background()
 	h, meet := isolationHarness(t)
 	a := h.env("env-a", waitingConfig(t, meet))

@@ -18,7 +18,9 @@ import (
 // socket directory is denied, and runs as the environment's own uid when
 // the worker is root (as the worker's own user otherwise).
 func TestConfigurationCodeRunsUnprivileged(t *testing.T) {
+	t.Parallel() // its environment's uid is its own: see ownUIDs
 	h := newHarness(t)
+	ownUIDs(t, h)
 	dataDir := t.TempDir()
 	if err := os.Chmod(dataDir, 0o711); err != nil { // as `shiplog` makes its data directory
 		t.Fatal(err)
