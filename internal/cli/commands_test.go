@@ -124,6 +124,7 @@ func TestErrorsNameTheFlag(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	if v := cli.Version("1.4.2"); v != "1.4.2" {
 		t.Fatalf("Version(1.4.2) = %q", v)
 	}

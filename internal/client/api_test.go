@@ -187,6 +187,7 @@ func (c *apiCase) releases(t *testing.T, planJSON []byte) (queued, recorded *rel
 }
 
 func TestAgainstTheAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	planJSON := realPlan(t) // read only: every subtest sends its own copy
 

@@ -29,7 +29,7 @@ const PollInterval = 10 * time.Millisecond
 // the test naming what it waited for if limit passes (or the test's own
 // deadline, from go test -timeout, comes first) before it does. Use it only
 // where no event says the condition holds.
-func Eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
+func Eventually(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
