@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +15,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/provider"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
@@ -88,29 +86,10 @@ type server struct {
 func newServer(t testing.TB) *server {
 	t.Helper()
 	st, url := dbtest.StoreURL(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := api.New(api.Config{Store: st, Catalog: cat,
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		a.EndStreams()
-		srv.Close()
-		a.Close()
-	})
-	s := &server{store: st, dbURL: url, endpoint: srv.URL, tokens: map[string]string{}}
-	for name, scopes := range map[string][]string{"reader": {"read"}, "admin": {"admin"}, "approver": {"approve"}} {
-		secret, _, err := api.IssueToken(context.Background(), st, name, scopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.tokens[name] = secret
-	}
+	srv := testutil.NewAPI(t, st)
+	s := &server{store: st, dbURL: url, endpoint: srv.URL,
+		tokens: srv.Tokens(t, map[string][]string{"reader": {"read"}, "admin": {"admin"}, "approver": {"approve"}})}
+	var err error
 	s.admin, err = client.New(client.Config{Endpoint: srv.URL, Token: s.tokens["admin"], Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
