@@ -62,7 +62,8 @@ const exitCodesHelp = `Exit codes:
   14  STOPPED (its worker shut down or vanished)
   15  gave up waiting (--within ran out, or interrupted) before it finished
   16  PENDING_APPROVAL: the release waits for a decision (not with --through-approval)
-   1  any other error (unknown release, bad token, ...)`
+   1  any other error (unknown release, bad token, ...), or a status this
+      shiplog does not know (a newer server's): never 0`
 
 type releaseLogsCmd struct {
 	apiFlags
