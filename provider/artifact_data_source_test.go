@@ -9,6 +9,7 @@ import (
 )
 
 func TestAccArtifactDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 

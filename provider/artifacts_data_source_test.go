@@ -3,6 +3,7 @@ package provider_test
 import "testing"
 
 func TestAccArtifactsDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 

@@ -5,6 +5,7 @@ import (
 )
 
 func TestAccEnvironmentDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	const e = "data.shiplog_environment.prod"

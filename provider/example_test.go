@@ -18,6 +18,7 @@ import (
 // holding real releases: Terraform launches the binary, which serves the
 // provider, and the plan's outputs are what the server holds.
 func TestExampleAsAUserRunsIt(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,18 +15,23 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/provider"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	if err := accEnvironment(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dbtest.Main(m)
+}
 
 // factories serve the provider in-process to the terraform that
 // terraform-plugin-testing runs.
@@ -39,22 +43,35 @@ var factories = map[string]func() (tfprotov6.ProviderServer, error){
 // never reach Terraform state through the provider.
 const secretValue = "hunter2-do-not-leak"
 
-// accEnv makes terraform-plugin-testing run here: acceptance mode on, the
-// local terraform (it must never be downloaded), no network calls.
-func accEnv(t testing.TB) {
-	t.Helper()
+// accEnvironment makes terraform-plugin-testing run here, for the whole
+// test binary (so that the acceptance tests can run in parallel, which
+// t.Setenv forbids): acceptance mode on, the local terraform (it must never
+// be downloaded), no network calls, no endpoint or token from the caller's
+// environment.
+func accEnvironment() error {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		var err error
 		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+			return fmt.Errorf("terraform is not on PATH: run the tests through `make test`, which provides it")
 		}
 	}
-	t.Setenv("TF_ACC", "1")
-	t.Setenv("TF_ACC_TERRAFORM_PATH", tf)
-	t.Setenv("CHECKPOINT_DISABLE", "1")
-	t.Setenv("SHIPLOG_ENDPOINT", "")
-	t.Setenv("SHIPLOG_TOKEN", "")
+	for k, v := range map[string]string{"TF_ACC": "1", "TF_ACC_TERRAFORM_PATH": tf, "CHECKPOINT_DISABLE": "1"} {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	os.Unsetenv("SHIPLOG_ENDPOINT")
+	os.Unsetenv("SHIPLOG_TOKEN")
+	return nil
+}
+
+// accEnv checks that TestMain set up the acceptance tests' environment.
+func accEnv(t testing.TB) {
+	t.Helper()
+	if os.Getenv("TF_ACC") != "1" {
+		t.Fatal("TF_ACC is not set: TestMain sets up the acceptance tests")
+	}
 }
 
 // server is a real shiplog API server over a real PostgreSQL database.
@@ -69,29 +86,10 @@ type server struct {
 func newServer(t testing.TB) *server {
 	t.Helper()
 	st, url := dbtest.StoreURL(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := api.New(api.Config{Store: st, Catalog: cat,
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		a.EndStreams()
-		srv.Close()
-		a.Close()
-	})
-	s := &server{store: st, dbURL: url, endpoint: srv.URL, tokens: map[string]string{}}
-	for name, scopes := range map[string][]string{"reader": {"read"}, "admin": {"admin"}, "approver": {"approve"}} {
-		secret, _, err := api.IssueToken(context.Background(), st, name, scopes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.tokens[name] = secret
-	}
+	srv := testutil.NewAPI(t, st)
+	s := &server{store: st, dbURL: url, endpoint: srv.URL,
+		tokens: srv.Tokens(t, map[string][]string{"reader": {"read"}, "admin": {"admin"}, "approver": {"approve"}})}
+	var err error
 	s.admin, err = client.New(client.Config{Endpoint: srv.URL, Token: s.tokens["admin"], Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 )
 
+// Not parallel: a subtest sets SHIPLOG_ENDPOINT and SHIPLOG_TOKEN in the
+// process's environment, which every provider in this binary reads.
 func TestAccProviderConfiguration(t *testing.T) {
 	accEnv(t)
 	f := newFixture(t)
@@ -44,6 +46,7 @@ func TestAccProviderConfiguration(t *testing.T) {
 // A server whose database breaks under it answers 500: the error lands on
 // the attribute of the failed lookup and says what was being read.
 func TestAccServerError(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	s := newServer(t)
 	ctx := context.Background()

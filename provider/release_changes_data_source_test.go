@@ -6,6 +6,7 @@ import (
 )
 
 func TestAccReleaseChangesDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	prod, staging := f.prod, f.staging

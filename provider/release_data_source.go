@@ -188,7 +188,7 @@ func (d *releaseDataSource) awaitRelease(ctx context.Context, diags *diag.Diagno
 	}
 	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	r, err := d.client.AwaitRelease(wctx, id, awaitInterval, release.Status.Terminal)
+	r, err := d.client.AwaitRelease(wctx, id, awaitInterval, ended)
 	if err != nil {
 		if wctx.Err() != nil && ctx.Err() == nil {
 			diags.AddAttributeError(path.Root("wait_timeout"), "shiplog release did not finish in time",

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAccReleaseDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	prod, staging := f.prod, f.staging

@@ -18,6 +18,7 @@ import (
 // shiplog_artifact and shiplog_release trigger real releases, run by a real
 // worker with the real terraform, from HCL.
 func TestAccReleaseResource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	s := newServer(t)
 	s.environment(t, "shop", `

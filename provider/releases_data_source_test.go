@@ -7,6 +7,7 @@ import (
 )
 
 func TestAccReleasesDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	prod, staging := f.prod, f.staging

@@ -7,6 +7,7 @@ import (
 )
 
 func TestAccResourceStatusDataSource(t *testing.T) {
+	t.Parallel()
 	accEnv(t)
 	f := newFixture(t)
 	prod := f.prod

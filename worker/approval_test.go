@@ -11,6 +11,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/secret"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 func approve(t *testing.T, h *harness, id int64, by string) {
@@ -25,6 +26,7 @@ func approve(t *testing.T, h *harness, id int64, by string) {
 // changes; once approved, another worker (fresh working copy) applies
 // exactly the saved plan.
 func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop", quickstart(t), func(e *release.Environment) { e.ApprovalRequired = true })
@@ -89,6 +91,7 @@ func TestApprovalThenApplyOnAnotherWorker(t *testing.T) {
 }
 
 func TestRejectedRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", quickstart(t), func(e *release.Environment) { e.ApprovalRequired = true })
 	r := h.release("shop", "terraform-apply")
@@ -115,6 +118,7 @@ func TestRejectedRelease(t *testing.T) {
 
 // A rollback re-applies the blueprint and artifacts of an earlier release.
 func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	dir := quickstart(t)
@@ -189,6 +193,7 @@ func TestRollbackReappliesEarlierBlueprint(t *testing.T) {
 // Sensitive values: marked sensitive by terraform, they reach neither the
 // database nor the log.
 func TestSensitiveVariableStaysSecret(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop", config(t, map[string]string{"main.tf": `
@@ -262,6 +267,7 @@ output "conn" {
 // The database restarts while a phase writes its log: lines are held and
 // written when it is back, none lost, none twice.
 func TestDatabaseRestartDuringPhase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := clusterDir(t)
 	c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true})
@@ -288,7 +294,7 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	w := h.worker()
 	done := make(chan struct{})
 	go func() { h.runOnce(w); close(done) }()
-	waitFor(t, "the emit phase to start", 60*time.Second, func() bool {
+	testutil.Eventually(t, "the emit phase to start", 60*time.Second, func() bool {
 		var n int
 		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM release_log_chunks, unnest(texts) t WHERE t LIKE 'line-%'`).Scan(&n); err != nil {
 			t.Error(err)
@@ -299,6 +305,10 @@ func TestDatabaseRestartDuringPhase(t *testing.T) {
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The outage must last while the phase goes on printing (a line every
+	// 10 ms, flushed every 100 ms), so that the log writer holds lines and
+	// retries: nothing outside the writer announces that it has, so the
+	// database stays down for a set time. A rate, not a wait for an event.
 	time.Sleep(1500 * time.Millisecond)
 	if c, err = pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true}); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func (h *harness) waitFinished(ids ...int64) []*release.Release {
 // environment as soon as the first ends: both wake-ups come from the
 // queue notification alone.
 func TestIdleWorkerWakesOnQueuedRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.PollInterval = time.Hour
 	h.env("shop", config(t, map[string]string{"main.tf": `resource "terraform_data" "a" { input = "x" }`}))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -28,18 +29,6 @@ resource "terraform_data" "slow" {
   }
 }
 `})
-}
-
-// waitFor polls until cond holds or fails the test.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func (h *harness) phaseRunning(id int64, phase string) func() bool {
@@ -63,11 +52,12 @@ func (h *harness) status(id int64) release.Status { return h.get(id).Status }
 // the lease expires, the environment runs its next release, and the state
 // survived (the next release plans against it).
 func TestKilledWorkerDuringApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "30"))
 	r1 := h.release("shop", "terraform-apply")
 	child, childDir := h.startChildWorker(t)
-	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r1.ID, "apply"))
+	testutil.Eventually(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r1.ID, "apply"))
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +72,7 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	waitFor(t, "the dead worker's release to be STOPPED", 30*time.Second, func() bool { return h.status(r1.ID) == release.StatusStopped })
+	testutil.Eventually(t, "the dead worker's release to be STOPPED", 30*time.Second, func() bool { return h.status(r1.ID) == release.StatusStopped })
 	got := h.get(r1.ID)
 	if !strings.Contains(got.ErrorLog, "doomed-worker stopped renewing its lease") {
 		t.Fatalf("error log %q", got.ErrorLog)
@@ -98,7 +88,7 @@ resource "terraform_data" "slow" {
 		t.Fatal(err)
 	}
 	r2 := h.release("shop", "terraform-apply")
-	waitFor(t, "the next release to finish", 90*time.Second, func() bool { return h.status(r2.ID).Terminal() })
+	testutil.Eventually(t, "the next release to finish", 90*time.Second, func() bool { return h.status(r2.ID).Terminal() })
 	got2 := h.get(r2.ID)
 	if got2.Status != release.StatusSucceeded {
 		t.Fatalf("next release %s:\n%s", got2.Status, got2.ErrorLog)
@@ -120,13 +110,14 @@ resource "terraform_data" "slow" {
 // Abort during apply: terraform gets SIGINT, stops cleanly, the release is
 // ABORTED, and the state is intact for the next release.
 func TestAbortDuringApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "60"))
 	r := h.release("shop", "terraform-apply")
 	w := h.worker()
 	done := make(chan struct{})
 	go func() { h.runOnce(w); close(done) }()
-	waitFor(t, "apply to start", 60*time.Second, h.phaseRunning(r.ID, "apply"))
+	testutil.Eventually(t, "apply to start", 60*time.Second, h.phaseRunning(r.ID, "apply"))
 	start := time.Now()
 	if _, err := h.store.RequestAbort(context.Background(), r.ID, "carol", "wrong change"); err != nil {
 		t.Fatal(err)
@@ -158,6 +149,7 @@ func TestAbortDuringApply(t *testing.T) {
 }
 
 func TestPhaseTimeout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "60"))
 	r := h.release("shop", "terraform-apply", func(r *release.Release) {
@@ -178,6 +170,7 @@ func TestPhaseTimeout(t *testing.T) {
 
 // SIGTERM: the worker interrupts terraform, records STOPPED and returns.
 func TestShutdownStopsRunningRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", slowConfig(t, "60"))
 	r := h.release("shop", "terraform-apply")
@@ -185,7 +178,7 @@ func TestShutdownStopsRunningRelease(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
-	waitFor(t, "apply to start", 60*time.Second, h.phaseRunning(r.ID, "apply"))
+	testutil.Eventually(t, "apply to start", 60*time.Second, h.phaseRunning(r.ID, "apply"))
 	cancel()
 	select {
 	case <-done:
@@ -202,6 +195,7 @@ func TestShutdownStopsRunningRelease(t *testing.T) {
 }
 
 func TestInvalidConfigurationFailsWithDiagnostic(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", config(t, map[string]string{"main.tf": `
 resource "terraform_data" "a" {
@@ -247,6 +241,7 @@ func TestTerraformMissingFailsAtStart(t *testing.T) {
 // Two workers race over one environment's queue: never two active, and
 // the releases run one after the other, oldest first.
 func TestTwoWorkersOneEnvironment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", config(t, map[string]string{"main.tf": `resource "terraform_data" "a" { input = timestamp() }`}))
 	var ids []int64
@@ -261,7 +256,7 @@ func TestTwoWorkersOneEnvironment(t *testing.T) {
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
 	maxActive := 0
-	waitFor(t, "all releases to finish", 120*time.Second, func() bool {
+	testutil.Eventually(t, "all releases to finish", 120*time.Second, func() bool {
 		var active int
 		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM releases WHERE status = 'IN_PROGRESS'`).Scan(&active); err != nil {
 			t.Error(err)

@@ -79,7 +79,8 @@ func isolationHarness(t *testing.T) (*harness, string) {
 	if err := os.Chmod(meet, 0o1777); err != nil {
 		t.Fatalf("opening the meeting directory: %v", err)
 	}
-	return newHarness(t), meet
+	h := newHarness(t) // its uid range is its own: see testUIDBase
+	return h, meet
 }
 
 var uidLine = regexp.MustCompile(`\(local-exec\): running as uid (\d+)\n`)
@@ -104,6 +105,7 @@ func localExecUID(t *testing.T, text string) int64 {
 // terraform's environment, A's working copy and A's temporary files
 // (TMPDIR); both releases succeed.
 func TestEnvironmentsRunAsTheirOwnUIDs(t *testing.T) {
+	t.Parallel() // its environments' uids are its own: see testUIDBase
 	ctx := context.Background()
 	h, meet := isolationHarness(t)
 	a := h.env("env-a", waitingConfig(t, meet))

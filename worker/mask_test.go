@@ -13,6 +13,7 @@ import (
 // Secrets terraform prints escaped, line by line, or as the previous value
 // of a rotated variable are masked in the log and in the recorded changes.
 func TestMaskingFollowsTerraformsPrinting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	const (

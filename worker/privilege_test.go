@@ -17,6 +17,7 @@ import (
 // socket directory is denied, and runs as the environment's own uid when
 // the worker is root (as the worker's own user otherwise).
 func TestConfigurationCodeRunsUnprivileged(t *testing.T) {
+	t.Parallel() // its environment's uid is its own: see testUIDBase
 	h := newHarness(t)
 	dataDir := t.TempDir()
 	if err := os.Chmod(dataDir, 0o711); err != nil { // as `shiplog` makes its data directory

@@ -31,6 +31,7 @@ func statusRows(t *testing.T, h *harness, env string) string {
 // is rejected (or aborted) every resource is as it was before, through
 // any later release that does not touch it.
 func TestRejectedOrAbortedReleaseLeavesResourceStatusClean(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	dir := quickstart(t)
@@ -99,6 +100,7 @@ func TestRejectedOrAbortedReleaseLeavesResourceStatusClean(t *testing.T) {
 
 // An artifact's URL goes to the resources it names, and to no other.
 func TestArtifactURLOnlyOnLinkedResources(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop", quickstart(t))
@@ -132,6 +134,7 @@ func TestArtifactURLOnlyOnLinkedResources(t *testing.T) {
 // (what the plan knew only after apply, resolved) next to the planned ones,
 // and the environment's outputs are recorded, sensitive ones without value.
 func TestAppliedValuesAndOutputsAfterApply(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	dir := quickstart(t)

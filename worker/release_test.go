@@ -23,6 +23,7 @@ func quickstart(t *testing.T) string {
 // The main job: a terraform-apply release of the quickstart succeeds and
 // leaves a complete record.
 func TestApplyReleaseRecordsEverything(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop", quickstart(t))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -184,6 +185,7 @@ func (h *harness) applied(t *testing.T, w *worker.Worker) {
 // file under the worker's directory and nothing in the database holds the
 // sensitive value in clear.
 func TestSecretsLeaveNothingBehind(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("reject", func(t *testing.T) {
 		h, w := secretHarness(t)
@@ -237,11 +239,12 @@ func TestSecretsLeaveNothingBehind(t *testing.T) {
 // A worker killed with SIGKILL while its var file is on disk: the next
 // worker to start on that directory removes the working copy.
 func TestKilledWorkerLeavesNoSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shop", secretConfig(t, "30"), secretEnv)
 	r := h.release("shop", "terraform-apply")
 	child, childDir := h.startChildWorker(t)
-	waitFor(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r.ID, "apply"))
+	testutil.Eventually(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r.ID, "apply"))
 	// terraform's own record of the backend holds no credential (it came
 	// from the environment, not from a file or the command line)
 	copyDir := workingCopy(t, childDir, r.ID)
@@ -291,7 +294,7 @@ func TestKilledWorkerLeavesNoSecret(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { other.Run(ctx); close(done) }()
-	waitFor(t, "the dead worker's release to be STOPPED", 30*time.Second, func() bool { return h.status(r.ID) == release.StatusStopped })
+	testutil.Eventually(t, "the dead worker's release to be STOPPED", 30*time.Second, func() bool { return h.status(r.ID) == release.StatusStopped })
 	cancel()
 	<-done
 	// ... and a worker starting on the dead one's directory cleans it.

@@ -14,6 +14,7 @@ import (
 // A dir source missing on the worker's machine fails the release with an
 // error naming the directory and the machine.
 func TestDirSourceMissingOnWorkerNamesTheMachine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := config(t, map[string]string{"main.tf": `resource "terraform_data" "a" {}`})
 	h.env("shop", dir)
@@ -34,6 +35,7 @@ func TestDirSourceMissingOnWorkerNamesTheMachine(t *testing.T) {
 
 // A git ref that does not exist fails the release with git's reason.
 func TestGitSourceUnknownRefFails(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	bare := t.TempDir()
 	h.env("shop", "", func(e *release.Environment) {

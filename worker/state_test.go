@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 // namedConfig creates n terraform_data resources named after the
@@ -24,6 +25,7 @@ func namedConfig(t *testing.T, prefix string, n int) string {
 // Two environments whose 63-character names share 49 characters (the
 // pg backend's schema names were equal for them) keep their own states.
 func TestLongNamesKeepTheirOwnState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	common := strings.Repeat("x", 49)
@@ -68,6 +70,7 @@ func TestLongNamesKeepTheirOwnState(t *testing.T) {
 // Four new environments' first applies at once all succeed: nothing locks
 // more than one environment.
 func TestFirstAppliesAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.Concurrency = 4
 	var ids []int64
@@ -82,7 +85,7 @@ func TestFirstAppliesAtOnce(t *testing.T) {
 	go func() { defer wg.Done(); w.Run(ctx) }()
 	defer func() { cancel(); wg.Wait() }()
 	for _, id := range ids {
-		waitFor(t, "the first applies to finish", 3*time.Minute, func() bool { return h.status(id).Terminal() })
+		testutil.Eventually(t, "the first applies to finish", 3*time.Minute, func() bool { return h.status(id).Terminal() })
 	}
 	for _, id := range ids {
 		if got := h.get(id); got.Status != release.StatusSucceeded {
@@ -94,6 +97,7 @@ func TestFirstAppliesAtOnce(t *testing.T) {
 // Every release that changes the state records a version with its serial;
 // the API's view never holds the state itself.
 func TestStateVersionsRecordEachRelease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop", namedConfig(t, "v1", 1))
@@ -179,6 +183,7 @@ resource "terraform_data" "big" {
 // terraform's lock error naming the release holding the lock; once the
 // holder is stopped by the reaper the lock is gone.
 func TestLockedStateNamesTheHolder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	env := h.env("shop", namedConfig(t, "a", 1))

@@ -14,6 +14,7 @@ import (
 // running terraform; the end-to-end tests run the real binary.
 
 func TestInitOptions(t *testing.T) {
+	t.Parallel()
 	t.Run("own backend", func(t *testing.T) {
 		got := initOptions("")
 		want := []tfexec.InitOption{tfexec.Upgrade(false)}
@@ -31,6 +32,7 @@ func TestInitOptions(t *testing.T) {
 }
 
 func TestPlanOptions(t *testing.T) {
+	t.Parallel()
 	off := false
 	cases := []struct {
 		name string
@@ -54,6 +56,7 @@ func TestPlanOptions(t *testing.T) {
 }
 
 func TestRunPlanOptions(t *testing.T) {
+	t.Parallel()
 	newRun := func(targets []string) *run {
 		return &run{r: &release.Release{Targets: targets}, state: "/w/shiplog", varFile: "/w/shiplog/vars.tfvars.json"}
 	}
@@ -89,6 +92,7 @@ func TestRunPlanOptions(t *testing.T) {
 }
 
 func TestApplyOptions(t *testing.T) {
+	t.Parallel()
 	t.Run("default parallelism", func(t *testing.T) {
 		got := applyOptions("apply.tfplan", 0)
 		want := []tfexec.ApplyOption{tfexec.DirOrPlan("apply.tfplan")}
@@ -106,6 +110,7 @@ func TestApplyOptions(t *testing.T) {
 }
 
 func TestImportOptions(t *testing.T) {
+	t.Parallel()
 	t.Run("no var file", func(t *testing.T) {
 		if got := importOptions(""); len(got) != 0 {
 			t.Errorf("importOptions(\"\") = %#v, want none", got)
@@ -121,6 +126,7 @@ func TestImportOptions(t *testing.T) {
 }
 
 func TestShowCommand(t *testing.T) {
+	t.Parallel()
 	t.Run("arguments", func(t *testing.T) {
 		got := showArgs("/w/plan.tfplan")
 		want := []string{"show", "-json", "-no-color", "/w/plan.tfplan"}
@@ -139,6 +145,7 @@ func TestShowCommand(t *testing.T) {
 }
 
 func TestCommandPath(t *testing.T) {
+	t.Parallel()
 	t.Run("relative path is in the working copy", func(t *testing.T) {
 		if got, want := commandPath("scripts/check.sh", "/w/config"), "/w/config/scripts/check.sh"; got != want {
 			t.Errorf("commandPath = %q, want %q", got, want)

@@ -50,6 +50,7 @@ func (h *harness) blueprints(env string) int {
 }
 
 func TestPushConfiguration(t *testing.T) {
+	t.Parallel()
 	const path = "/api/v1/environments/web/configurations"
 	t.Run("stores the archive by content and releases run the newest push", func(t *testing.T) {
 		h := newHarness(t)
@@ -132,6 +133,7 @@ func randomText(n int) string {
 // Git credentials are sealed: the API shows them blank, and an update that
 // leaves them blank keeps them.
 func TestGitSourceCredentialsNeverShown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	const token = "ghp_supersecrettoken123"
 	h.env("infra", func(r *apiwire.EnvironmentRequest) {

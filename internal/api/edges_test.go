@@ -100,6 +100,7 @@ func nulBodies(doc map[string]any, schema map[string]any, path string, depth int
 // query parameter and in every path value of every route: each is a 400
 // naming the field, never a 500, and nothing is written.
 func TestNULRefusedInEveryStringAndQueryParameter(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
@@ -188,6 +189,7 @@ func countRows(t *testing.T, h *harness) [4]int {
 // TestNULInAPlanIsRefused: a plan whose resource address holds U+0000 is
 // a 400 naming the plan, on both plan routes, and records nothing.
 func TestNULInAPlanIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod")
 	plan := `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[` +
@@ -213,6 +215,7 @@ func TestNULInAPlanIsRefused(t *testing.T) {
 // that does not exist is a 404, as the environment's other routes are, not
 // an empty list a "no failures" gate would pass.
 func TestUnknownEnvironmentIsNotFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod")
 	e := h.fails("GET", "/api/v1/releases?environment=prdo", "reader", nil, 404)
@@ -232,6 +235,7 @@ func TestUnknownEnvironmentIsNotFound(t *testing.T) {
 // TestNeverPlannedReleaseHasNoSummary: a release that never produced a
 // plan carries "summary": null, unlike a real empty plan's zero counts.
 func TestNeverPlannedReleaseHasNoSummary(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
@@ -259,6 +263,7 @@ func TestNeverPlannedReleaseHasNoSummary(t *testing.T) {
 // TestRevokedTokenEndsItsStreams: a stream opened with a token that is
 // then revoked ends with `event: revoked` saying why.
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *api.Config) { c.MaxStream = time.Minute })
 	h.env("prod")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "terraform-apply"})
@@ -304,6 +309,7 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 // TestEnvironmentOutputs: the outputs route lists what ReplaceOutputs
 // stored, a sensitive output without its value.
 func TestEnvironmentOutputs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod")
 	var ol apiwire.OutputList

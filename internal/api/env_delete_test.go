@@ -36,6 +36,7 @@ func withHistory(t *testing.T) (*harness, *release.Release) {
 }
 
 func TestDeleteEnvironment(t *testing.T) {
+	t.Parallel()
 	t.Run("unknown environment is 404", func(t *testing.T) {
 		h := newHarness(t)
 		e := h.fails("DELETE", "/api/v1/environments/nope", "admin", nil, 404)

@@ -27,6 +27,7 @@ const planJSON = `{"format_version":"1.2","terraform_version":"1.11.4",
 // Bad input is refused with a 4xx JSON error naming the field or the
 // reason, and leaves nothing half-written.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *api.Config) { c.MaxPlanBody = 4096 })
 	h.env("prod")
 	h.env("targeted")
@@ -166,6 +167,7 @@ func TestBadInput(t *testing.T) {
 
 // Cursors are opaque and tamper-evident, and bound to their query.
 func TestCursors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("a")
 	h.env("b")

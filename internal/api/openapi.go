@@ -31,8 +31,7 @@ var enums = map[reflect.Type]any{
 	reflect.TypeFor[release.SignOffStatus]():         []release.SignOffStatus{release.SignOffApproved, release.SignOffRejected},
 	reflect.TypeFor[release.ReplaceOrder]():          []release.ReplaceOrder{release.DeleteThenCreate, release.CreateThenDelete},
 	reflect.TypeFor[release.ResourceReleaseStatus](): []release.ResourceReleaseStatus{release.ResourceQueued, release.ResourceFailed, release.ResourceInProgress, release.ResourceCompleted},
-	reflect.TypeFor[release.PhaseStatus](): []release.PhaseStatus{release.PhasePending, release.PhaseInProgress, release.PhasePendingApproval,
-		release.PhaseSucceeded, release.PhaseFailed, release.PhaseAborted, release.PhaseTimedOut, release.PhaseStopped, release.PhaseSkipped},
+	reflect.TypeFor[release.PhaseStatus]():           release.PhaseStatuses,
 }
 
 // extraProperties are members a type's MarshalJSON adds.

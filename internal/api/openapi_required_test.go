@@ -37,6 +37,7 @@ func keysOf(t *testing.T, b []byte) map[string]json.RawMessage {
 }
 
 func TestOpenAPIRequiredMembers(t *testing.T) {
+	t.Parallel()
 	t.Run("known schemas", func(t *testing.T) {
 		s := schemas(t, newHarness(t))
 		for schema, want := range map[string][]string{

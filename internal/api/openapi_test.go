@@ -14,6 +14,7 @@ import (
 // else: the patterns the server gave its mux are exactly the document's
 // operations, and the mux really routes each documented operation to it.
 func TestOpenAPIListsExactlyTheServedRoutes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`

@@ -14,6 +14,7 @@ import (
 // a later delete's before_sensitive marks is not stored in clear in the
 // change that sorts first, by either upload route.
 func TestUploadedPlanMasksBeforeOnlySecret(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../plan/testdata/secret-before-delete.json")
 	if err != nil {
 		t.Fatal(err)

@@ -10,9 +10,11 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 func TestEnvironments(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var e apiwire.Environment
 	h.call("POST", "/api/v1/environments", "admin", apiwire.EnvironmentRequest{Name: "prod", Source: release.Source{Dir: "/tmp"},
@@ -67,6 +69,7 @@ func TestEnvironments(t *testing.T) {
 }
 
 func TestArtifacts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []int64
 	for i := range 4 {
@@ -128,6 +131,7 @@ func TestArtifacts(t *testing.T) {
 }
 
 func TestSignOffAndRollback(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("shop")
@@ -212,6 +216,7 @@ func TestSignOffAndRollback(t *testing.T) {
 }
 
 func TestRecordPlanAndHealth(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
@@ -299,6 +304,7 @@ func TestRecordPlanAndHealth(t *testing.T) {
 }
 
 func TestHealthReadinessMetrics(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var hl apiwire.Health
 	h.call("GET", "/healthz", "", nil, 200, &hl)
@@ -338,20 +344,20 @@ func TestHealthReadinessMetrics(t *testing.T) {
 // Releases are served from memory, and every change the store
 // announces (from this process or another) reaches GETs at once.
 func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.finish(rel.ID, release.StatusInProgress, release.StatusSucceeded)
-	time.Sleep(10 * time.Millisecond)
-	h.get(rel.ID) // cached now
+	h.get(rel.ID) // cached now (a late announcement of the finish only drops it again)
 	h.get(rel.ID)
 	// another process signs it off: its announcement drops the copy
 	if err := h.st.SignOff(ctx, rel.ID, release.SignOffRejected, "bob", "broke checkout"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return h.get(rel.ID).SignOff.By == "bob" })
+	testutil.Eventually(t, "the cached release to show the sign-off", 5*time.Second, func() bool { return h.get(rel.ID).SignOff.By == "bob" })
 	var l apiwire.ReleaseList
 	h.call("GET", "/api/v1/releases?environment=prod", "reader", nil, 200, &l)
 	if len(l.Releases) != 1 {
@@ -373,6 +379,7 @@ func TestFinishedReleaseCacheFollowsChanges(t *testing.T) {
 // A running release is cached too: every write a worker makes to it is
 // announced, so GETs follow its phases.
 func TestRunningReleaseCacheFollowsPhases(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	h.env("prod")
@@ -382,22 +389,13 @@ func TestRunningReleaseCacheFollowsPhases(t *testing.T) {
 	if err := h.st.StartPhase(ctx, rel.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseInProgress })
+	testutil.Eventually(t, "the cached release to show its phase started", 5*time.Second, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseInProgress })
 	if err := h.st.FinishPhase(ctx, rel.ID, 0, release.PhaseSucceeded, ""); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseSucceeded })
+	testutil.Eventually(t, "the cached release to show its phase succeeded", 5*time.Second, func() bool { return h.get(rel.ID).Phases[0].Status == release.PhaseSucceeded })
 	if err := h.st.SetBlueprintVersion(ctx, rel.ID, "v42"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, func() bool { return h.get(rel.ID).BlueprintVersion == "v42" })
-}
-
-func eventually(t *testing.T, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("not within 5s")
-		}
-	}
+	testutil.Eventually(t, "the cached release to show its blueprint version", 5*time.Second, func() bool { return h.get(rel.ID).BlueprintVersion == "v42" })
 }

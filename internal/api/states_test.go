@@ -12,6 +12,7 @@ import (
 // The state versions of an environment: metadata with the release that
 // wrote each, newest first, never the state.
 func TestStateVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
 	h.env("shop")

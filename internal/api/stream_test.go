@@ -19,12 +19,14 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
 // The main path, with the real worker and the real terraform: create a
 // release over HTTP, follow its log live, wait for it, read its changes.
 func TestReleaseEndToEndWithWorker(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
@@ -194,6 +196,7 @@ func TestReleaseEndToEndWithWorker(t *testing.T) {
 // Every way a release ends reaches a stream as `event: end` with that
 // status, after every line.
 func TestEveryFinalStatusEndsTheStream(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	type outcome struct {
 		name string
@@ -292,7 +295,12 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 				})
 				done <- res
 			}()
-			time.Sleep(50 * time.Millisecond) // let the stream start before the release moves
+			// The release moves once the stream has subscribed, so that its
+			// lines arrive live (the stream counts as a client from then on).
+			testutil.Eventually(t, "the stream to subscribe", 10*time.Second, func() bool {
+				_, m := h.do("GET", "/metrics", "", nil)
+				return strings.Contains(string(m), "\nshiplog_sse_clients 1\n")
+			})
 			c.run(rel.ID)
 			select {
 			case res := <-done:
@@ -320,6 +328,7 @@ func TestEveryFinalStatusEndsTheStream(t *testing.T) {
 
 // Approval puts the release back in the queue, recording who and when.
 func TestApprove(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("prod", func(r *apiwire.EnvironmentRequest) { r.ApprovalRequired = true })
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "prod"})
@@ -355,6 +364,7 @@ func TestApprove(t *testing.T) {
 // naming its cursor; resuming from it (by cursor or Last-Event-ID) loses no
 // line and repeats none, while lines keep coming.
 func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *api.Config) { c.MaxStream = 200 * time.Millisecond })
 	h.env("busy")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "busy", Template: "full-plan"})
@@ -363,6 +373,8 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 	go func() {
 		for i := range batches {
 			h.lines(rel.ID, int64(i*per), per, "plan")
+			// Lines must keep coming over several MaxStream periods (a
+			// second in all): a rate, not a wait for an event.
 			time.Sleep(25 * time.Millisecond)
 		}
 		h.finish(rel.ID, release.StatusInProgress, release.StatusSucceeded)
@@ -428,6 +440,7 @@ func TestStreamOutlivingMaxStreamResumes(t *testing.T) {
 // The stream is read until four keep-alives came; the deadline only bounds a
 // stream that never sends them (an event, not a clock, ends the read).
 func TestKeepAliveOnSilentRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *api.Config) { c.KeepAlive = 40 * time.Millisecond })
 	h.env("quiet")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "quiet", Template: "full-plan"})
@@ -454,6 +467,8 @@ func TestKeepAliveOnSilentRelease(t *testing.T) {
 }
 
 // A client that leaves mid-stream leaves nothing running behind.
+// Not parallel: it counts the process's goroutines, which tests running
+// beside it would change.
 func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 	h := newHarness(t, func(c *api.Config) { c.KeepAlive = 20 * time.Millisecond })
 	h.env("leave")
@@ -475,30 +490,31 @@ func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 	open() // warm up: listener, pools, connections
+	// Goroutines end without announcing it: ask until the count is back.
 	settle := func(want int) int {
 		var n int
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if n = runtime.NumGoroutine(); n <= want {
-				return n
-			}
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		testutil.Until(ctx, func() bool { n = runtime.NumGoroutine(); return n <= want })
 		return n
 	}
-	before := runtime.NumGoroutine()
-	for range 25 { // the lowest count over half a second
-		time.Sleep(20 * time.Millisecond)
-		before = min(before, runtime.NumGoroutine())
+	// A stream's leaving is announced to nothing the test can wait on but
+	// the metric of connected clients: ask it until it says none.
+	noClients := func() {
+		testutil.Eventually(t, "the streams to leave (shiplog_sse_clients 0)", 10*time.Second, func() bool {
+			_, m := h.do("GET", "/metrics", "", nil)
+			return strings.Contains(string(m), "\nshiplog_sse_clients 0\n")
+		})
 	}
+	noClients()
+	before := runtime.NumGoroutine()
 	for range 20 {
 		open()
 	}
+	noClients()
 	if after := settle(before); after > before {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines before 20 abandoned streams, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
-	}
-	_, metrics := h.do("GET", "/metrics", "", nil)
-	if !strings.Contains(string(metrics), "\nshiplog_sse_clients 0\n") {
-		t.Fatalf("metrics after the streams left:\n%s", metrics)
 	}
 	// The lines are still there for the next one.
 	h.lines(rel.ID, 10, 1, "plan")
@@ -519,17 +535,20 @@ func TestStreamClientLeavingLeavesNoGoroutine(t *testing.T) {
 
 // Shutting down ends streams with a timeout event to resume from.
 func TestEndStreamsOnShutdown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env("shut")
 	rel := h.createRelease(apiwire.CreateReleaseRequest{Environment: "shut", Template: "full-plan"})
 	h.claim(rel.ID)
 	h.lines(rel.ID, 0, 3, "plan")
 	var timeout apiwire.StreamTimeout
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		h.api.EndStreams()
-	}()
+	var logs int
 	if err := h.stream(context.Background(), http.DefaultClient, rel.ID, "", "", func(e event) bool {
+		if e.name == "log" {
+			if logs++; logs == 3 {
+				go h.api.EndStreams() // shut down once the stream is live
+			}
+		}
 		if e.name == "timeout" {
 			if err := json.Unmarshal([]byte(e.data), &timeout); err != nil {
 				t.Error(err)

@@ -50,6 +50,7 @@ func repack(r io.Reader) ([]byte, string, error) {
 }
 
 func TestRepackMatchesPackOfTheSameFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "modules", "net"), 0o755)
 	os.WriteFile(filepath.Join(dir, "main.tf"), []byte("# main\n"), 0o644)
@@ -78,6 +79,7 @@ func TestRepackMatchesPackOfTheSameFiles(t *testing.T) {
 }
 
 func TestRepackRefusesUnsafeEntries(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		what  string
 		entry entry

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/signal"
@@ -25,6 +26,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -116,14 +118,14 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	}()
 	var endpoint string
 	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
-	for deadline := time.Now().Add(time.Minute); endpoint == ""; time.Sleep(20 * time.Millisecond) {
+	// The server announces its address only in its log, which the test
+	// reads as it grows.
+	testutil.Eventually(t, "the server to log its address", time.Minute, func() bool {
 		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
 			endpoint = m[1]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not start:\n%s", stderr.String())
-		}
-	}
+		return endpoint != ""
+	})
 	t.Cleanup(func() {
 		stop()
 		select {
@@ -372,7 +374,17 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	// streams says each time a client opens a log stream.
+	streams := make(chan struct{}, 100)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/logs/stream") {
+			select {
+			case streams <- struct{}{}:
+			default: // nobody counts these
+			}
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { srv.EndStreams(); hs.Close(); srv.Close() })
 	ctx := context.Background()
 	tokens := map[string]string{}
@@ -448,17 +460,22 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 	// logs --follow across streams the server ends every 150ms
 	id = create()
 	claim(id)
+	for len(streams) > 0 { // earlier commands' streams
+		<-streams
+	}
 	go func() {
-		for i := range 20 {
-			es := make([]release.LogEntry, 25)
+		// A batch of 100 lines each time the follower (re)opens its
+		// stream: five streams, each ended by the server after 150 ms.
+		for i := range 5 {
+			<-streams
+			es := make([]release.LogEntry, 100)
 			for j := range es {
-				seq := int64(i*25 + j + 1)
+				seq := int64(i*100 + j + 1)
 				es[j] = release.LogEntry{ReleaseID: id, Phase: "plan", Seq: seq, Time: time.Now(), Stream: release.Stdout, Text: fmt.Sprintf("line %d", seq), DeploymentType: release.DeploymentRegular}
 			}
 			if err := st.AppendLogs(ctx, es); err != nil {
 				t.Error(err)
 			}
-			time.Sleep(40 * time.Millisecond)
 		}
 		if err := st.Transition(ctx, store.StatusChange{ID: id, From: release.StatusInProgress, To: release.StatusSucceeded}); err != nil {
 			t.Error(err)

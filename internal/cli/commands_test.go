@@ -5,21 +5,17 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 // apiServer is an API server over a fresh database with a token per scope
@@ -35,24 +31,10 @@ func apiServer(t *testing.T) (as func(string) map[string]string) {
 func apiServerStore(t *testing.T) (as func(string) map[string]string, st *store.Store) {
 	t.Helper()
 	st = dbtest.Store(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{Store: st, Catalog: cat, Logger: hclog.NewNullLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.EndStreams(); hs.Close(); srv.Close() })
-	tokens := map[string]string{}
-	for name, scopes := range map[string][]string{"ci": {"read", "write"}, "admin": {"admin"}} {
-		if tokens[name], _, err = api.IssueToken(context.Background(), st, name, scopes); err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv := testutil.NewAPI(t, st)
+	tokens := srv.Tokens(t, map[string][]string{"ci": {"read", "write"}, "admin": {"admin"}})
 	return func(token string) map[string]string {
-		return map[string]string{"SHIPLOG_ENDPOINT": hs.URL, "SHIPLOG_TOKEN": tokens[token]}
+		return map[string]string{"SHIPLOG_ENDPOINT": srv.URL, "SHIPLOG_TOKEN": tokens[token]}
 	}, st
 }
 
@@ -124,6 +106,7 @@ func TestErrorsNameTheFlag(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	if v := cli.Version("1.4.2"); v != "1.4.2" {
 		t.Fatalf("Version(1.4.2) = %q", v)
 	}

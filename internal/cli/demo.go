@@ -143,7 +143,11 @@ func (c *demoCmd) Run(g *Globals) error {
 		fmt.Fprintln(out, "(The server stops with this command; `shiplog server --workers 1` serves the same database again, and the token stays valid.)")
 	}
 	if r.Status != release.StatusSucceeded {
-		return &ExitError{Code: exitCodes[r.Status], Err: errors.New("release " + fmt.Sprint(r.ID) + " ended " + string(r.Status))}
+		code, ok := ExitCode(r.Status)
+		if !ok || code <= 0 {
+			code = 1 // not finished, or a status this shiplog does not know: never 0
+		}
+		return &ExitError{Code: code, Err: errors.New("release " + fmt.Sprint(r.ID) + " ended " + string(r.Status))}
 	}
 	return nil
 }

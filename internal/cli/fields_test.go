@@ -11,6 +11,7 @@ import (
 // objects, lists and numbers as JSON (never Go's map[...] syntax), cut at
 // 60 characters without splitting one.
 func TestShowValue(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		field release.Field

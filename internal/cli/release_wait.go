@@ -23,14 +23,33 @@ const (
 	ExitPendingApproval = 16 // the release waits for approval (without --through-approval)
 )
 
-// exitCodes maps final statuses to wait's exit codes.
+// KeepWaiting is what ExitCode gives for a status `release wait` does not
+// stop at: the release has not finished yet.
+const KeepWaiting = -1
+
+// exitCodes says, for every release status, what `release wait` ends with:
+// its exit code, or KeepWaiting. A status missing here (one added to
+// internal/release, or one a newer server sends) ends the wait with exit
+// code 1, never 0: TestEveryStatusIsHandled fails until it is added.
 var exitCodes = map[release.Status]int{
-	release.StatusSucceeded: 0,
-	release.StatusFailed:    ExitFailed,
-	release.StatusAborted:   ExitAborted,
-	release.StatusRejected:  ExitRejected,
-	release.StatusTimedOut:  ExitTimedOut,
-	release.StatusStopped:   ExitStopped,
+	release.StatusQueued:          KeepWaiting,
+	release.StatusInProgress:      KeepWaiting,
+	release.StatusPendingApproval: ExitPendingApproval, // unless --through-approval
+	release.StatusSucceeded:       0,
+	release.StatusFailed:          ExitFailed,
+	release.StatusAborted:         ExitAborted,
+	release.StatusRejected:        ExitRejected,
+	release.StatusTimedOut:        ExitTimedOut,
+	release.StatusStopped:         ExitStopped,
+}
+
+// ExitCode is the exit code `shiplog release wait` ends with for a release
+// in status s (ExitPendingApproval for PENDING_APPROVAL without
+// --through-approval), or KeepWaiting while it has not finished. ok is false
+// for a status this shiplog does not know: wait then stops with exit code 1.
+func ExitCode(s release.Status) (code int, ok bool) {
+	code, ok = exitCodes[s]
+	return code, ok
 }
 
 // exitCodesHelp lists the exit codes for --help.
@@ -43,7 +62,8 @@ const exitCodesHelp = `Exit codes:
   14  STOPPED (its worker shut down or vanished)
   15  gave up waiting (--within ran out, or interrupted) before it finished
   16  PENDING_APPROVAL: the release waits for a decision (not with --through-approval)
-   1  any other error (unknown release, bad token, ...)`
+   1  any other error (unknown release, bad token, ...), or a status this
+      shiplog does not know (a newer server's): never 0`
 
 type releaseLogsCmd struct {
 	apiFlags
@@ -235,7 +255,8 @@ func (s *apiSession) poll(ctx context.Context, g *Globals, id int64, wf waitFlag
 				fmt.Fprintf(s.progress, "\r\033[K%s", line)
 			}
 			shown = line
-			if r.Status.Terminal() || (r.Status == release.StatusPendingApproval && !wf.ThroughApproval) {
+			code, known := ExitCode(r.Status)
+			if !known || (code != KeepWaiting && !(r.Status == release.StatusPendingApproval && wf.ThroughApproval)) {
 				if s.progress != nil {
 					fmt.Fprintln(s.progress)
 				}
@@ -256,11 +277,15 @@ func (s *apiSession) settled(r *release.Release) error {
 	if err := s.showRelease(r); err != nil {
 		return err
 	}
+	code, known := ExitCode(r.Status)
+	if !known {
+		return &ExitError{Code: 1, Err: fmt.Errorf("release %d has status %q, which this shiplog does not know: "+
+			"upgrade shiplog to a version that matches the server", r.ID, r.Status)}
+	}
 	if r.Status == release.StatusPendingApproval {
 		return &ExitError{Code: ExitPendingApproval, Err: fmt.Errorf("release %d waits for approval: review with shiplog release changes %d, "+
 			"decide with shiplog release approve %d (or reject), then shiplog release wait %d", r.ID, r.ID, r.ID, r.ID)}
 	}
-	code := exitCodes[r.Status]
 	if code == 0 {
 		return nil
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,14 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -33,29 +29,11 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // reader (read), pipeline (read, write), approver (approve).
 func server(t *testing.T) (endpoint string, clients map[string]*client.Client) {
 	t.Helper()
-	st := dbtest.Store(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := api.New(api.Config{Store: st, Catalog: cat, Logger: hclog.NewNullLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		a.EndStreams()
-		srv.Close()
-		a.Close()
-	})
+	srv := testutil.NewAPI(t, dbtest.Store(t))
 	clients = map[string]*client.Client{}
-	for name, scopes := range map[string][]string{
+	for name, secret := range srv.Tokens(t, map[string][]string{
 		"admin": {"admin"}, "reader": {"read"}, "pipeline": {"read", "write"}, "approver": {"approve"},
-	} {
-		secret, _, err := api.IssueToken(context.Background(), st, name, scopes)
-		if err != nil {
-			t.Fatal(err)
-		}
+	}) {
 		endpoint := srv.URL
 		if name == "reader" {
 			endpoint += "/api/v1/" // the suffix is accepted
@@ -187,6 +165,7 @@ func (c *apiCase) releases(t *testing.T, planJSON []byte) (queued, recorded *rel
 }
 
 func TestAgainstTheAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	planJSON := realPlan(t) // read only: every subtest sends its own copy
 

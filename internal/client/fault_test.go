@@ -52,6 +52,7 @@ func silentListener(t *testing.T) string {
 }
 
 func TestSilentServerTimesOut(t *testing.T) {
+	t.Parallel()
 	c := newClient(t, silentListener(t), 300*time.Millisecond)
 	start := time.Now()
 	_, err := c.GetRelease(context.Background(), 1)
@@ -68,6 +69,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 
 // Headers arrive but the body stalls halfway.
 func TestStalledBodyTimesOut(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"releases": [`)
@@ -83,6 +85,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 }
 
 func TestCallerDeadlineIsATimeoutToo(t *testing.T) {
+	t.Parallel()
 	c := newClient(t, silentListener(t), time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -92,6 +95,7 @@ func TestCallerDeadlineIsATimeoutToo(t *testing.T) {
 }
 
 func TestRefusedConnectionIsNotATimeout(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +124,7 @@ func answer(status int, contentType, body string) *httptest.Server {
 }
 
 func TestErrorBodiesDecodeIntoError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name          string
 		status        int
@@ -169,6 +174,7 @@ func TestErrorBodiesDecodeIntoError(t *testing.T) {
 }
 
 func TestMalformedSuccessBodies(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"truncated":  `{"id": 3, "status": "SUCC`,
 		"wrong type": `{"id": "three"}`,
@@ -193,6 +199,7 @@ func TestMalformedSuccessBodies(t *testing.T) {
 }
 
 func TestNewRejectsBadEndpoints(t *testing.T) {
+	t.Parallel()
 	for _, ep := range []string{"", "  ", "localhost:8080", "ftp://x", "http://", "http://x/?a=b", "::"} {
 		if _, err := client.New(client.Config{Endpoint: ep}); err == nil {
 			t.Errorf("New(%q): want an error", ep)
@@ -220,6 +227,7 @@ func TestNewRejectsBadEndpoints(t *testing.T) {
 // A log stream that goes quiet (no keep-alives) ends with ErrTimeout, after
 // delivering what came before the silence.
 func TestLogStreamSilenceTimesOut(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, "event: log\nid: 1\ndata: {\"seq\": 1, \"text\": \"hello\"}\n\n")
@@ -246,6 +254,7 @@ func TestLogStreamSilenceTimesOut(t *testing.T) {
 // The server's "timeout" event makes the client reconnect from the cursor it
 // names; keep-alive comments keep a slow stream alive.
 func TestLogStreamResumesAfterServerTimeout(t *testing.T) {
+	t.Parallel()
 	var (
 		mu      sync.Mutex
 		cursors []string
@@ -262,6 +271,9 @@ func TestLogStreamResumesAfterServerTimeout(t *testing.T) {
 			for range 3 {
 				fmt.Fprint(w, ": keep-alive\n\n")
 				f.Flush()
+				// Keep-alives 100 ms apart, each within the client's 250 ms
+				// idle timeout and 300 ms in all: time passing is what is
+				// tested, there is no event to wait for.
 				time.Sleep(100 * time.Millisecond)
 			}
 			fmt.Fprint(w, "event: timeout\ndata: {\"cursor\": \"1\"}\n\n")
@@ -289,6 +301,7 @@ func TestLogStreamResumesAfterServerTimeout(t *testing.T) {
 }
 
 func TestLogStreamCutShortIsAnError(t *testing.T) {
+	t.Parallel()
 	srv := answer(200, "text/event-stream", "event: log\nid: 1\ndata: {\"seq\": 1}\n\n")
 	defer srv.Close()
 	err := newClient(t, srv.URL, time.Second).StreamLogs(context.Background(), 5, "", func(release.LogEntry) error { return nil })

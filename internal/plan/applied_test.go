@@ -22,6 +22,7 @@ const stateJSON = `{"format_version":"1.0","terraform_version":"1.11.4","values"
    {"address":"module.m.terraform_data.x","deposed_key":"abcd","mode":"managed","type":"terraform_data","name":"x","values":{"id":"66"},"sensitive_values":{}}]}]}}}`
 
 func TestReadStateAndWithApplied(t *testing.T) {
+	t.Parallel()
 	st, err := ReadState(strings.NewReader(stateJSON), func(string) bool { return true }, []string{"hunter22"})
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +79,7 @@ func TestReadStateAndWithApplied(t *testing.T) {
 }
 
 func TestReadStateRefusesAnotherMajorFormat(t *testing.T) {
+	t.Parallel()
 	if _, err := ReadState(strings.NewReader(`{"format_version":"2.0"}`), nil, nil); err == nil {
 		t.Fatal("format version 2.0 was read")
 	}

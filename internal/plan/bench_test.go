@@ -345,6 +345,7 @@ func appendSynthChange(b []byte, i int, update bool) []byte {
 
 // TestSynthPlan checks the generator: valid, and shaped like the real plan.
 func TestSynthPlan(t *testing.T) {
+	t.Parallel()
 	g := newSynthPlan(10)
 	data, err := io.ReadAll(g)
 	if err != nil {

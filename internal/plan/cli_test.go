@@ -21,6 +21,7 @@ func corpusFile(t *testing.T, name string) string {
 }
 
 func TestCLIStandardInput(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open(corpusFile(t, "110_sensitive_values.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,7 @@ func TestCLIStandardInput(t *testing.T) {
 }
 
 func TestCLIBadInput(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		msg  string
@@ -80,6 +82,7 @@ func TestCLIBadInput(t *testing.T) {
 // A plan whose only change is a move lists the move: it is not "No
 // changes" (kind 1 of issue 12).
 func TestCLIMoveIsListed(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runCLI(t, "plan", "diff", corpusFile(t, "moved_block.json"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -107,6 +110,7 @@ func TestCLIMoveIsListed(t *testing.T) {
 }
 
 func TestCLINoChanges(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runCLI(t, "plan", "diff", corpusFile(t, "no_changes.json"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

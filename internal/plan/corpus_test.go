@@ -37,6 +37,7 @@ func corpusFiles(tb testing.TB) []string {
 }
 
 func TestCorpus(t *testing.T) {
+	t.Parallel()
 	for _, file := range corpusFiles(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
@@ -145,6 +146,7 @@ func checkFastPath(t *testing.T, data []byte) {
 }
 
 func TestFastPathOnTheBenchPlan(t *testing.T) {
+	t.Parallel()
 	_, data := loadBenchPlan(t)
 	checkFastPath(t, data)
 }

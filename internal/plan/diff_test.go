@@ -33,6 +33,7 @@ func f(path string, before, after any) release.Field {
 func n(s string) json.Number { return json.Number(s) }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change string
@@ -190,6 +191,7 @@ func dump(v any) string {
 }
 
 func TestFieldsDoNotShareTheChangeText(t *testing.T) {
+	t.Parallel()
 	c := decodeChange(t, `{"before": {"a": "x"}, "after": {"a": "y"}}`)
 	fs := Diff(c, nil)
 	if len(fs) != 1 {
@@ -201,6 +203,7 @@ func TestFieldsDoNotShareTheChangeText(t *testing.T) {
 }
 
 func TestPath(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		steps []any
 		want  string
@@ -223,6 +226,7 @@ func TestPath(t *testing.T) {
 }
 
 func TestActionOf(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		actions []string
 		action  release.ChangeAction

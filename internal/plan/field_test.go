@@ -63,6 +63,7 @@ func fieldDiff(t *testing.T, name string) (diffJSON, string) {
 
 // Kind 1: a change that only moves is news, listed by default.
 func TestFieldMovedOnly(t *testing.T) {
+	t.Parallel()
 	d, _ := fieldDiff(t, "moved-only.json")
 	if len(d.Changes) != 1 {
 		t.Fatalf("changes %+v, want the move alone", d.Changes)
@@ -83,6 +84,7 @@ func TestFieldMovedOnly(t *testing.T) {
 // Kind 2: an action list the reader does not know is kept, and the rest
 // of the plan is read.
 func TestFieldEphemeralOpen(t *testing.T) {
+	t.Parallel()
 	res := fieldRead(t, "ephemeral-open.json")
 	got := map[string]release.ChangeAction{}
 	for _, c := range res.Changes {
@@ -106,6 +108,7 @@ func TestFieldEphemeralOpen(t *testing.T) {
 // Kind 3: --json says the plan errored and is neither complete nor
 // applyable.
 func TestFieldErroredPrecondition(t *testing.T) {
+	t.Parallel()
 	d, out := fieldDiff(t, "errored-precondition.json")
 	if d.Errored == nil || !*d.Errored {
 		t.Errorf("errored is %v, want true:\n%s", d.Errored, out)
@@ -129,6 +132,7 @@ func TestFieldErroredPrecondition(t *testing.T) {
 // Kind 4: a secret copied unmarked is masked even when the resource that
 // marks it sorts after the copy.
 func TestFieldSecretCopyOrder(t *testing.T) {
+	t.Parallel()
 	const secret = "tok-Zq81-secret-Kx"
 	_, out := fieldDiff(t, "secret-copy-order.json")
 	table, _, _ := runCLI(t, "plan", "diff", "--all", fieldFile(t, "secret-copy-order.json"))
@@ -154,6 +158,7 @@ func TestFieldSecretCopyOrder(t *testing.T) {
 // Kind 6: a set gaining one element shows that element added, the others
 // unchanged.
 func TestFieldSetInsert(t *testing.T) {
+	t.Parallel()
 	res := fieldRead(t, "set-insert.json")
 	if len(res.Changes) != 1 {
 		t.Fatalf("%d changes", len(res.Changes))

@@ -62,6 +62,7 @@ func checkBounded(t *testing.T, maxDur time.Duration, maxAlloc uint64, read func
 	return err
 }
 
+// Not parallel: checkBounded counts the process's allocations.
 func TestDeepNesting(t *testing.T) {
 	deep := func(open, close string, n int) string {
 		return strings.Repeat(open, n) + "1" + strings.Repeat(close, n)
@@ -101,6 +102,7 @@ func TestDeepNesting(t *testing.T) {
 	}
 }
 
+// Not parallel: checkBounded counts the process's allocations.
 func TestHugeInput(t *testing.T) {
 	t.Run("a 2 GB change stops at the change size limit", func(t *testing.T) {
 		err := checkBounded(t, 5*time.Second, 300<<20, func() error {

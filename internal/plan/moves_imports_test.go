@@ -48,6 +48,7 @@ func planDiffJSON(t *testing.T, file string) (changes []release.Change) {
 // A move and a no-op import made by the real terraform are listed by
 // default, exactly the resources `terraform show` reports.
 func TestTerraformMovesAndImportsAreListed(t *testing.T) {
+	t.Parallel()
 	w := newWorkdir(t)
 	w.write("main.tf", `
 resource "terraform_data" "queue" { input = "q" }

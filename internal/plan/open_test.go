@@ -30,6 +30,7 @@ func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 // delete) is masked in an earlier change's unmarked copy, whether the plan
 // comes from a file, a pipe or a reader.
 func TestSecretMarkedOnlyBeforeDelete(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(beforeOnly)
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +121,7 @@ func diffFromPipe(t *testing.T, data []byte) string {
 // Open copies an input it cannot seek to a 0600 file in the directory it
 // is given, and done removes it, the plan valid or not.
 func TestOpenSpool(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(beforeOnly)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ func readAll(r *Reader) ([]release.Change, error) {
 }
 
 func TestReaderAccepts(t *testing.T) {
+	t.Parallel()
 	for name, in := range map[string]string{
 		"minimal":               `{"format_version": "1.2", "planned_values": {}}`,
 		"0.1":                   `{"format_version": "0.1", "resource_changes": []}`,
@@ -58,6 +59,7 @@ func TestReaderAccepts(t *testing.T) {
 }
 
 func TestReaderRejects(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, in string
 		kind     error
@@ -122,6 +124,7 @@ func TestReaderRejects(t *testing.T) {
 }
 
 func TestReaderStreamsInOrder(t *testing.T) {
+	t.Parallel()
 	in := `{"format_version": "1.2", "terraform_version": "1.11.4",
 	  "resource_drift": [{"address": "d", "mode": "managed", "change": {"actions": ["update"], "before": {"a": 1}, "after": {"a": 2}}}],
 	  "resource_changes": [` + update + `, {"address": "b", "change": {"actions": ["no-op"]}}],
@@ -152,6 +155,7 @@ func TestReaderStreamsInOrder(t *testing.T) {
 }
 
 func TestVersionCheckedFirstWhenFirst(t *testing.T) {
+	t.Parallel()
 	// Terraform writes format_version first: an unsupported plan fails
 	// before its first change.
 	r := NewReader(strings.NewReader(`{"format_version": "2.0", "resource_changes": [` + update + `]}`))
@@ -173,6 +177,7 @@ func TestVersionCheckedFirstWhenFirst(t *testing.T) {
 }
 
 func TestChangeModel(t *testing.T) {
+	t.Parallel()
 	in := `{"format_version": "1.2", "resource_changes": [
 	  {"address": "module.m.aws_instance.web[\"a\"]", "previous_address": "aws_instance.web[\"a\"]", "module_address": "module.m", "mode": "managed", "type": "aws_instance", "name": "web", "index": "a",
 	   "provider_name": "registry.terraform.io/hashicorp/aws", "deposed": "00000001", "action_reason": "replace_because_cannot_update",
@@ -210,6 +215,7 @@ func TestChangeModel(t *testing.T) {
 }
 
 func TestOutputSensitiveMasked(t *testing.T) {
+	t.Parallel()
 	in := `{"format_version": "1.2", "output_changes": {
 	  "pw": {"actions": ["update"], "before": "hunter2", "after": "hunter3", "after_unknown": false, "before_sensitive": true, "after_sensitive": true},
 	  "same": {"actions": ["no-op"], "before": {"k": "hunter2"}, "after": {"k": "hunter2"}, "after_unknown": false, "before_sensitive": true, "after_sensitive": true},
@@ -259,6 +265,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestReadError(t *testing.T) {
+	t.Parallel()
 	_, err := Read(io.MultiReader(strings.NewReader(`{"format_version": "1.0"`), &failingReader{n: 10}))
 	if !errors.Is(err, ErrRead) {
 		t.Fatalf("got %v", err)
@@ -276,12 +283,14 @@ type zeroReader struct{}
 func (zeroReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestNoProgress(t *testing.T) {
+	t.Parallel()
 	if _, err := Read(zeroReader{}); !errors.Is(err, io.ErrNoProgress) {
 		t.Fatalf("got %v", err)
 	}
 }
 
 func TestSecretsMaskedInLaterChanges(t *testing.T) {
+	t.Parallel()
 	in := `{"format_version": "1.2", "resource_changes": [
 	  {"address": "a", "change": {"actions": ["create"], "before": null, "after": {"token": "tok-0123456789"}, "after_sensitive": {"token": true}}},
 	  {"address": "b", "change": {"actions": ["create"], "before": null, "after": {"copy": "tok-0123456789", "header": "Bearer tok-0123456789", "other": "fine"}}}],

@@ -174,6 +174,7 @@ output "secret_out" {
 `
 
 func TestTerraformPlan(t *testing.T) {
+	t.Parallel()
 	w := newWorkdir(t)
 	w.write("main.tf", configV1)
 	w.run(nil, "init", "-input=false", "-no-color")

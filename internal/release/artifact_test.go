@@ -3,6 +3,7 @@ package release
 import "testing"
 
 func TestArtifactDeploysToAddress(t *testing.T) {
+	t.Parallel()
 	a := Artifact{URI: "oci://web:2", DeploysTo: []string{"module.web", "aws_instance.app"}}
 	for addr, want := range map[string]bool{
 		"module.web":                         true,

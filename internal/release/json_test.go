@@ -8,6 +8,7 @@ import (
 )
 
 func TestReleaseJSONCarriesDurations(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	end := start.Add(1500 * time.Millisecond)
 	d := 700 * time.Millisecond

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCreated(t *testing.T) {
+	t.Parallel()
 	for _, s := range release.Statuses {
 		t.Run(string(s), func(t *testing.T) {
 			wantRun := s == release.StatusQueued
@@ -24,6 +25,7 @@ func TestCreated(t *testing.T) {
 }
 
 func TestPhaseNeedsApproval(t *testing.T) {
+	t.Parallel()
 	apply := release.Phase{Name: "apply", Action: release.ActionApply}
 	plan := release.Phase{Name: "plan", Action: release.ActionPlan}
 	asks := release.Phase{Name: "plan", Action: release.ActionPlan, Options: release.PhaseOptions{ApprovalRequired: true}}
@@ -62,6 +64,7 @@ func TestPhaseNeedsApproval(t *testing.T) {
 }
 
 func TestAbortWay(t *testing.T) {
+	t.Parallel()
 	want := map[release.Status]release.AbortWay{
 		release.StatusQueued:          release.AbortNow,
 		release.StatusPendingApproval: release.AbortNow,
@@ -81,6 +84,7 @@ func TestAbortWay(t *testing.T) {
 }
 
 func TestMayAbort(t *testing.T) {
+	t.Parallel()
 	req := &release.AbortRequest{By: "ops", At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	t.Run("finished", func(t *testing.T) {
 		err := (&release.Release{ID: 7, Status: release.StatusSucceeded}).MayAbort()

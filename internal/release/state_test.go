@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseState(t *testing.T) {
+	t.Parallel()
 	good := `{"version":4,"terraform_version":"1.11.4","serial":3,"lineage":"abc","outputs":{},
 		"resources":[{"mode":"managed","type":"terraform_data","name":"a","instances":[{},{}]},
 		{"mode":"data","type":"x","name":"d","instances":[{}]}]}`
@@ -43,6 +44,7 @@ func TestParseState(t *testing.T) {
 }
 
 func TestCheckSuccessor(t *testing.T) {
+	t.Parallel()
 	prev := &StateVersion{Serial: 5, Lineage: "abc"}
 	if err := CheckSuccessor(nil, StateMeta{Serial: 1, Lineage: "x"}); err != nil {
 		t.Fatalf("first state refused: %v", err)
@@ -59,6 +61,7 @@ func TestCheckSuccessor(t *testing.T) {
 }
 
 func TestLegacyStateSchema(t *testing.T) {
+	t.Parallel()
 	a := strings.Repeat("a", 49) + "-first-env-xy"
 	b := strings.Repeat("a", 49) + "-other-env-zz"
 	if LegacyStateSchema("my-env") != "shiplog_state_my_env" {

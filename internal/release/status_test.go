@@ -9,6 +9,7 @@ import (
 // The whole table: every pair of statuses is either a listed move or an error
 // naming both statuses.
 func TestTransitionTable(t *testing.T) {
+	t.Parallel()
 	legal := map[[2]Status]bool{
 		{StatusQueued, StatusInProgress}:          true,
 		{StatusQueued, StatusAborted}:             true,
@@ -47,6 +48,7 @@ func TestTransitionTable(t *testing.T) {
 }
 
 func TestTerminalStatusesNeverMove(t *testing.T) {
+	t.Parallel()
 	terminal := 0
 	for _, s := range Statuses {
 		if !s.Terminal() {
@@ -66,6 +68,7 @@ func TestTerminalStatusesNeverMove(t *testing.T) {
 }
 
 func TestEveryStatusIsReachable(t *testing.T) {
+	t.Parallel()
 	reached := map[Status]bool{StatusQueued: true}
 	queue := []Status{StatusQueued}
 	for len(queue) > 0 {
@@ -86,6 +89,7 @@ func TestEveryStatusIsReachable(t *testing.T) {
 }
 
 func TestParseStatus(t *testing.T) {
+	t.Parallel()
 	for _, s := range Statuses {
 		got, err := ParseStatus(string(s))
 		if err != nil {
@@ -106,6 +110,7 @@ func TestParseStatus(t *testing.T) {
 }
 
 func TestTypeOf(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		actions []Action
 		want    Type
@@ -127,6 +132,7 @@ func TestTypeOf(t *testing.T) {
 }
 
 func TestModificationOf(t *testing.T) {
+	t.Parallel()
 	want := map[ChangeAction]Modification{
 		ChangeCreate: ModCreated, ChangeUpdate: ModUpdated, ChangeDelete: ModDeleted, ChangeReplace: ModReplaced,
 		ChangeRead: ModNone, ChangeNoOp: ModNone, ChangeForget: ModNone,
@@ -139,6 +145,7 @@ func TestModificationOf(t *testing.T) {
 }
 
 func TestEnvironmentValidate(t *testing.T) {
+	t.Parallel()
 	for _, src := range []Source{{Dir: "/x"}, {GitURL: "https://example.com/x.git", GitRef: "v1.2", GitSubdir: "envs/prod"}, {Kind: SourceUpload}} {
 		ok := Environment{Name: "prod-eu", Source: src}
 		if err := ok.Validate(); err != nil {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSealBytes(t *testing.T) {
+	t.Parallel()
 	box, err := New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestForms(t *testing.T) {
+	t.Parallel()
 	got := Forms([]string{`pa"ss\word`, "line-one\nline-two\n  indented-three", "abc", "has ${interp}"})
 	for _, want := range []string{
 		`pa"ss\word`, `pa\"ss\\word`, // raw and escaped

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	box, err := FromEnvOrFile("", filepath.Join(t.TempDir(), "k", "secret.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestSealOpen(t *testing.T) {
 }
 
 func TestKeyFileIsPrivateAndReused(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "secret.key")
 	a, err := FromEnvOrFile("", path)
 	if err != nil {

@@ -103,6 +103,7 @@ func (f *fixture) versions() int {
 }
 
 func TestCredential(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.server(f.release())
 	if code, _ := do(t, s, "GET", "", nil, "wrong"); code != http.StatusUnauthorized {
@@ -126,6 +127,7 @@ func TestCredential(t *testing.T) {
 }
 
 func TestBadUploadsStoreNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.server(f.release())
 	if code, body := do(t, s, "POST", "", []byte(state1)); code != http.StatusOK {
@@ -173,6 +175,7 @@ func TestBadUploadsStoreNothing(t *testing.T) {
 }
 
 func TestLocking(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r1, r2 := f.release(), f.release()
 	a, b := f.server(r1), f.server(r2)

@@ -25,6 +25,7 @@ func (s *sliceSource) Next() (release.Change, error) {
 }
 
 func TestReplaceChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")

@@ -17,6 +17,7 @@ import (
 // failing on the foreign key (a 500). The delete is held open by a
 // transaction that locks the environment as DeleteEnvironment does.
 func TestCreateReleaseDuringEnvironmentDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, url := dbtest.StoreURL(t)
 	env := newEnv(t, s, "going")

@@ -18,6 +18,7 @@ import (
 // Many workers claiming at once never get two releases of one environment,
 // and each environment's oldest release goes first.
 func TestClaimOnePerEnvironmentOldestFirst(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")
@@ -130,6 +131,7 @@ func reap(t *testing.T, s *store.Store, clock *testClock) []int64 {
 }
 
 func TestLeaseExpiryStopsRelease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a stranger cannot renew the lease", func(t *testing.T) {
 		s, _, r1, _ := leaseSetup(t)

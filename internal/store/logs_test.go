@@ -11,6 +11,7 @@ import (
 )
 
 func TestAppendLogsIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestMigrateEmptyThenAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := dbtest.EmptyURL(t)
 	s, err := store.Open(ctx, url, store.Options{})
@@ -55,6 +56,7 @@ func TestMigrateEmptyThenAgain(t *testing.T) {
 
 // Processes starting at once must apply each migration exactly once.
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := dbtest.EmptyURL(t)
 	var wg sync.WaitGroup
@@ -92,6 +94,7 @@ func TestMigrateConcurrently(t *testing.T) {
 
 // A migration that fails halfway leaves nothing of itself behind.
 func TestFailingMigrationRollsBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbtest.URL(t))
 	if err != nil {
@@ -122,6 +125,7 @@ func TestFailingMigrationRollsBack(t *testing.T) {
 }
 
 func TestOpenUnreachableDatabase(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10e9)
 	defer cancel()
 	_, err := store.Open(ctx, "postgres://nobody:secretpw@127.0.0.1:1/shiplog?connect_timeout=2", store.Options{})

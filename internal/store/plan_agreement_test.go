@@ -56,6 +56,7 @@ func shownByTerraform(t *testing.T, data []byte) []string {
 // API lists them by default) and Terraform's own reading list the same
 // resource changes, and the first two agree on every value.
 func TestStoredChangesAgreeWithPlanDiffAndTerraform(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")

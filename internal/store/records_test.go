@@ -27,6 +27,7 @@ func recordSetup(t *testing.T, status release.Status, errText string) (*store.St
 }
 
 func TestRecordPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("succeeded", func(t *testing.T) {
 		s, rec := recordSetup(t, release.StatusSucceeded, "")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestListReleasesNewestFirstWithFilters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// setup makes five releases of prod (their ids, oldest first) and one of dev.
 	setup := func(t *testing.T) (*store.Store, []int64) {
@@ -115,6 +116,7 @@ func normalizeTimes(r *release.Release) {
 // The single read (GetRelease, one query) and the list read that serves
 // lists (ListReleases, then AttachDetails) give the same release.
 func TestGetReleaseMatchesListRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("same release", func(t *testing.T) {
 		s, r := readSetup(t)

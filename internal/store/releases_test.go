@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateAndGetRelease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "prod")
@@ -51,6 +52,7 @@ func TestCreateAndGetRelease(t *testing.T) {
 }
 
 func TestSensitiveVariablesAreSealed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "prod")
@@ -85,6 +87,7 @@ func TestSensitiveVariablesAreSealed(t *testing.T) {
 // A status the code does not know, read back from the database, is an error
 // naming the release, not a silent zero value.
 func TestUnknownStatusInDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "prod")

@@ -13,6 +13,7 @@ import (
 // they were, and their artifact fields untouched by a release that has no
 // artifact for them.
 func TestReapedApplySettlesItsResources(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clock, r1, _ := leaseSetup(t)
 	url := "oci://registry/app:1"

@@ -81,6 +81,7 @@ func (f retentionFixture) rows(t *testing.T, id int64) [3]int {
 }
 
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("removes old finished releases' records beyond the last K, and unnamed blueprints", func(t *testing.T) {
 		f := newRetentionFixture(t)
@@ -157,6 +158,7 @@ func TestPrune(t *testing.T) {
 }
 
 func TestListenQueueWakesOnQueuedRelease(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := dbtest.Store(t)

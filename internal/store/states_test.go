@@ -18,6 +18,7 @@ import (
 // A pg-backend schema is imported into state versions once, on first use;
 // a schema two long names share is imported into neither.
 func TestImportLegacyState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	makeSchema := func(env, state string) {

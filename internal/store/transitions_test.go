@@ -14,6 +14,7 @@ import (
 )
 
 func TestAbortQueuedAndRunning(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "a")
@@ -63,6 +64,7 @@ func TestAbortQueuedAndRunning(t *testing.T) {
 // Two writers race to move the same release out of IN_PROGRESS: exactly one
 // wins, the other learns what happened.
 func TestTransitionCompareAndSet(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "prod")
@@ -122,6 +124,7 @@ func TestTransitionCompareAndSet(t *testing.T) {
 }
 
 func TestTransitionRules(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := dbtest.Store(t)
 	newEnv(t, s, "prod")

@@ -26,6 +26,7 @@ func sessionFixture(t *testing.T) (*store.Store, []byte) {
 }
 
 func TestWebSessions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a live session gives its token", func(t *testing.T) {
 		s, sid := sessionFixture(t)

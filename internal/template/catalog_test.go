@@ -29,6 +29,7 @@ func writeDir(t *testing.T, files map[string]string) string {
 }
 
 func TestLoadDir(t *testing.T) {
+	t.Parallel()
 	dir := writeDir(t, map[string]string{
 		// Overrides the built-in terraform-apply: plans and applies with approval.
 		"apply.yaml": doc("terraform-apply", "- {name: init, action: init}\n- {name: plan, action: plan}\n"+
@@ -86,6 +87,7 @@ func TestLoadDir(t *testing.T) {
 }
 
 func TestLoadDirErrors(t *testing.T) {
+	t.Parallel()
 	phase := "- {name: init, action: init}"
 	tests := []struct {
 		name  string
@@ -150,6 +152,7 @@ func TestLoadDirErrors(t *testing.T) {
 }
 
 func TestLoadDirTwice(t *testing.T) {
+	t.Parallel()
 	one := writeDir(t, map[string]string{"a.yaml": doc("mine", "- {name: init, action: init}")})
 	two := writeDir(t, map[string]string{"b.yaml": doc("mine", "- {name: init, action: init}")})
 	c, err := Load(one)
@@ -160,6 +163,7 @@ func TestLoadDirTwice(t *testing.T) {
 }
 
 func TestLoadMissingDir(t *testing.T) {
+	t.Parallel()
 	_, err := Load(filepath.Join(t.TempDir(), "nope"))
 	wantErr(t, err, "reading the templates directory: open ", "nope: no such file or directory")
 	if !errors.Is(err, os.ErrNotExist) {
@@ -168,6 +172,7 @@ func TestLoadMissingDir(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
+	t.Parallel()
 	c, err := Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +190,7 @@ func TestGet(t *testing.T) {
 }
 
 func TestParseFS(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		"a.yaml":       {Data: []byte(doc("same", "- {name: init, action: init}"))},
 		"b.yaml":       {Data: []byte(doc("same", "- {name: init, action: init}"))},
@@ -200,6 +206,7 @@ func TestParseFS(t *testing.T) {
 }
 
 func TestLoadDirSkipsSymlinkedDirectories(t *testing.T) {
+	t.Parallel()
 	dir := writeDir(t, map[string]string{
 		"real/bad.yaml": "not: [valid",
 		"ok.yaml":       doc("ok", "- {name: init, action: init}"),

@@ -62,6 +62,7 @@ func strs(t *testing.T, v any) []string {
 // TestCRD checks that the CustomResourceDefinition says what Validate does,
 // so that the two cannot drift apart.
 func TestCRD(t *testing.T) {
+	t.Parallel()
 	var crd map[string]any
 	if err := yaml.UnmarshalStrict(releases.CRD, &crd); err != nil {
 		t.Fatalf("the CRD is not valid YAML: %v", err)
@@ -156,6 +157,7 @@ func TestCRD(t *testing.T) {
 // TestCRDIsNotATemplate checks that the CRD is kept out of the built-in
 // templates.
 func TestCRDIsNotATemplate(t *testing.T) {
+	t.Parallel()
 	names, err := fs.Glob(releases.FS, "*")
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func parseOne(t *testing.T, data string) *Template {
 }
 
 func TestBuiltins(t *testing.T) {
+	t.Parallel()
 	c, err := NewCatalog()
 	if err != nil {
 		t.Fatalf("NewCatalog: %v", err)
@@ -112,6 +113,7 @@ func TestBuiltins(t *testing.T) {
 }
 
 func TestPhases(t *testing.T) {
+	t.Parallel()
 	tmpl := parseOne(t, doc("all-options", `
 - name: init
   action: init
@@ -158,6 +160,7 @@ func TestPhases(t *testing.T) {
 }
 
 func TestCheckRelease(t *testing.T) {
+	t.Parallel()
 	c, err := NewCatalog()
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +183,7 @@ func TestCheckRelease(t *testing.T) {
 }
 
 func TestParseDocuments(t *testing.T) {
+	t.Parallel()
 	data := "\uFEFF# leading comment, then an empty document\n---\n" +
 		doc("one", "- name: init\n  action: init") +
 		"--- # the second\n" +
@@ -205,6 +209,7 @@ func TestParseDocuments(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	valid := doc("ok", "- name: init\n  action: init")
 	tests := []struct {
 		name  string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	const valid = "apiVersion: shiplog.dev/v1alpha1\nkind: ReleaseTemplate\n"
 	const phases = "spec:\n  phases:\n    - {name: init, action: init}\n"
 	tests := []struct {
@@ -116,6 +117,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateAcceptsEveryOptionWhereItFits(t *testing.T) {
+	t.Parallel()
 	parseOne(t, doc("everything", `
 - {name: init, action: init, timeout: 2m, approval: none}
 - {name: migrate, action: migrate, timeout: 5m, approval: required}
@@ -128,6 +130,7 @@ func TestValidateAcceptsEveryOptionWhereItFits(t *testing.T) {
 }
 
 func TestValidationErrorProblems(t *testing.T) {
+	t.Parallel()
 	tmpl := &Template{APIVersion: APIVersion, Kind: Kind, Metadata: Metadata{Name: "x", Namespace: "team-a"},
 		Spec: Spec{Phases: []PhaseSpec{{Name: "go", Action: "jump"}}}}
 	err := tmpl.Validate()

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -72,14 +73,17 @@ func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
-// waitFor polls a JavaScript predicate until it holds.
+// waitFor asks the page a JavaScript predicate until it holds: what the
+// page's script does is announced to nothing the test can wait on. A
+// predicate that throws (the page is navigating) counts as false.
 func waitFor(t testing.TB, ctx context.Context, d time.Duration, what, predicate string) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, d+5*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(c, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, predicate, err)
-	}
+	testutil.Eventually(t, what+" ("+predicate+")", d, func() bool {
+		c, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool]("Boolean("+predicate+")"))
+		return err == nil && ok
+	})
 }
 
 // screenshot saves the whole page as <name>.png in $SHIPLOG_SCREENSHOTS
@@ -149,6 +153,7 @@ func (h *harness) startWorker() {
 // out, and check that a read-only token sees no approve button. It saves
 // a screenshot of every page for the README.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	ctx := newBrowser(t)
 	base := h.srv.URL

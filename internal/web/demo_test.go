@@ -40,6 +40,7 @@ var demoLinkRE = regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/login#token=(shp_
 // it signs in and shows the demo's release, its logs per phase and its
 // changes.
 func TestDemoLinkSignsIn(t *testing.T) {
+	t.Parallel()
 	dbURL := dbtest.URL(t)
 	var out, errOut lockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())

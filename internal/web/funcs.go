@@ -17,6 +17,7 @@ func (p *Pages) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":          p.AssetPath,
 		"statusWord":     statusWord,
+		"badge":          badgeClass,
 		"lower":          strings.ToLower,
 		"ago":            p.ago,
 		"rfc3339":        rfc3339,

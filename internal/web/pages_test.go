@@ -21,6 +21,7 @@ import (
 // parses what it wrote: each answers 200 with one script (ours) and no
 // script, handler attribute or link smuggled in by recorded text.
 func TestEveryPageRenders(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("admin")
@@ -72,6 +73,7 @@ func TestEveryPageRenders(t *testing.T) {
 }
 
 func TestFailedReleaseShowsErrorAndTailFirst(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
@@ -120,6 +122,7 @@ func TestFailedReleaseShowsErrorAndTailFirst(t *testing.T) {
 }
 
 func TestLogsPageEscapesAndNumbersPerPhase(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
@@ -163,6 +166,7 @@ func TestLogsPageEscapesAndNumbersPerPhase(t *testing.T) {
 }
 
 func TestChangesPageShowsFieldDistinctions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
@@ -223,6 +227,7 @@ func TestChangesPageShowsFieldDistinctions(t *testing.T) {
 }
 
 func TestButtonsFollowScopes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	page := fmt.Sprintf("/releases/%d", h.fx.pending)
 	reader := h.browser()
@@ -254,6 +259,7 @@ func TestButtonsFollowScopes(t *testing.T) {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	t.Run("bad token is refused with the reason", func(t *testing.T) {
 		h := newHarness(t)
 		b := h.browser()
@@ -372,6 +378,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestLogAPIs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	get := func(path string) (int, []byte, http.Header) {
 		req, err := http.NewRequest("GET", h.srv.URL+path, nil)
@@ -485,6 +492,7 @@ func TestLogAPIs(t *testing.T) {
 }
 
 func TestBadInputIsA4xx(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
@@ -503,6 +511,7 @@ func TestBadInputIsA4xx(t *testing.T) {
 // environment's last SUCCEEDED release, skipping the failed one between,
 // and the compare page offers that base too.
 func TestCompareWithPreviousSuccessful(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
@@ -543,6 +552,7 @@ func TestCompareWithPreviousSuccessful(t *testing.T) {
 // its Next links: worst health first, every resource once; the module
 // filter keeps one module's.
 func TestResourcesPaginated(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t).seed()
 	b := h.browser()
 	b.signIn("reader")
