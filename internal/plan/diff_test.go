@@ -237,6 +237,9 @@ func TestActionOf(t *testing.T) {
 		{[]string{"read"}, release.ChangeRead, "", release.ModNone},
 		{[]string{"no-op"}, release.ChangeNoOp, "", release.ModNone},
 		{[]string{"forget"}, release.ChangeForget, "", release.ModNone},
+		{[]string{"create", "forget"}, release.ChangeReplace, "", release.ModReplaced},
+		// Issue 20 kind 1: OpenTofu's forget-then-create is read by its parts.
+		{[]string{"forget", "create"}, release.ChangeReplace, "", release.ModReplaced},
 	} {
 		var as tfjson.Actions
 		for _, a := range tt.actions {

@@ -186,3 +186,22 @@ func TestFieldSetInsert(t *testing.T) {
 		}
 	}
 }
+
+// Issue 20 kind 1: OpenTofu's ["forget","create"] is a replace whose old
+// object is forgotten, counted as a replace, not an unknown action.
+func TestFieldForgetCreate(t *testing.T) {
+	d, out := fieldDiff(t, "forget-create.json")
+	if len(d.Changes) != 1 || d.Changes[0].Action != release.ChangeReplace {
+		t.Fatalf("changes %+v, want terraform_data.db replaced:\n%s", d.Changes, out)
+	}
+	if d.Changes[0].Modification != release.ModReplaced {
+		t.Errorf("modification %q, want replaced", d.Changes[0].Modification)
+	}
+	if d.Summary.Replace != 1 || d.Summary.Total() != 1 {
+		t.Errorf("summary %+v, want 1 to replace", d.Summary)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "forget-create.json"))
+	if !strings.Contains(table, "-/+ replace  terraform_data.db") {
+		t.Errorf("table does not show the replace:\n%s", table)
+	}
+}
