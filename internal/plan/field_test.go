@@ -71,8 +71,8 @@ func TestFieldMovedOnly(t *testing.T) {
 	if c.Address != "terraform_data.jobs" || c.PreviousAddress == nil || *c.PreviousAddress != "terraform_data.queue" {
 		t.Errorf("change %s from %v, want terraform_data.jobs moved from terraform_data.queue", c.Address, c.PreviousAddress)
 	}
-	if d.Summary.Move != 1 || d.Summary.NoOp != 2 {
-		t.Errorf("summary %+v, want 1 moved of 2 unchanged", d.Summary)
+	if d.Summary.Move != 1 || d.Summary.NoOp != 1 {
+		t.Errorf("summary %+v, want 1 moved and 1 unchanged (a listed move is not also unchanged)", d.Summary)
 	}
 	out, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "moved-only.json"))
 	if strings.Contains(out, "No changes.") || !strings.Contains(out, "terraform_data.jobs  (moved from terraform_data.queue)") {
@@ -203,5 +203,23 @@ func TestFieldForgetCreate(t *testing.T) {
 	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "forget-create.json"))
 	if !strings.Contains(table, "-/+ replace  terraform_data.db") {
 		t.Errorf("table does not show the replace:\n%s", table)
+	}
+}
+
+// Issue 20 kind 4: an outputs-only plan counts the one output that
+// changes, and "No changes." never stands next to a non-zero count.
+func TestFieldOutputsOnlyCounts(t *testing.T) {
+	table, errOut, code := runCLI(t, "plan", "diff", fieldFile(t, "outputs-only.json"))
+	if code != 0 {
+		t.Fatalf("plan diff: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(table, " 1 output changes, 0 drifted.") {
+		t.Errorf("table does not count the one changing output:\n%s", table)
+	}
+	if strings.Contains(table, "No changes.") {
+		t.Errorf("table says \"No changes.\" beside an output change:\n%s", table)
+	}
+	if !strings.Contains(table, "output.version") || strings.Contains(table, "output.region") {
+		t.Errorf("table lists %q, want output.version alone:\n%s", table, table)
 	}
 }

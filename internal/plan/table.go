@@ -80,12 +80,12 @@ func symbol(c release.Change) (string, string) {
 
 // Write renders one change.
 func (t *TableWriter) Write(h Header, c release.Change) error {
-	switch c.Kind {
-	case release.KindOutput:
-		t.outputs++
-	case release.KindDrift:
+	switch {
+	case c.Kind == release.KindOutput && c.Listed():
+		t.outputs++ // an output that does not change is not an output change
+	case c.Kind == release.KindDrift && c.Listed():
 		t.drift++
-	default:
+	case c.Kind != release.KindOutput && c.Kind != release.KindDrift:
 		t.summary.Add(c)
 	}
 	if !c.Listed() && !t.opts.All {

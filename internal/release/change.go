@@ -118,7 +118,9 @@ func (c Change) Listed() bool {
 	return c.Action != ChangeNoOp || c.Moved() || c.ImportID != nil || c.DeposedKey != ""
 }
 
-// Summary counts a plan's changes.
+// Summary counts a plan's changes. NoOp counts the plain no-ops only (the
+// changes Listed leaves out), so that what is listed and what is counted
+// unchanged never overlap.
 type Summary struct {
 	Create  int `json:"create"`
 	Update  int `json:"update"`
@@ -145,7 +147,11 @@ func (s *Summary) Add(c Change) {
 	case ChangeRead:
 		s.Read++
 	case ChangeNoOp:
-		s.NoOp++
+		// A no-op that moves, imports or concerns a deposed object is
+		// listed and counted as that, not also as unchanged.
+		if !c.Listed() {
+			s.NoOp++
+		}
 	case ChangeForget:
 		s.Forget++
 	}
