@@ -201,7 +201,17 @@ func (d *differ) objects(b, a, unk, bs, as ref) {
 			continue
 		}
 		d.path = appendKey(d.path, key)
-		d.walk(bc, ac, uc, t.child(bs, key), t.child(as, key))
+		if bc == absent && ac != absent && t.kind(b) == nObject && t.kind(ac) == nNull && !t.anyTrue(uc) &&
+			!t.isTrue(bs) && !t.isTrue(t.child(as, key)) {
+			// An attribute that appears as null is a change: null and
+			// absent are two things.
+			d.emit(release.Field{Changed: true, Absent: "before"})
+		} else if ac == absent && bc != absent && t.kind(a) == nObject && t.kind(bc) == nNull && !t.anyTrue(uc) &&
+			!t.isTrue(t.child(bs, key)) && !t.isTrue(as) {
+			d.emit(release.Field{Changed: true, Absent: "after"})
+		} else {
+			d.walk(bc, ac, uc, t.child(bs, key), t.child(as, key))
+		}
 		d.path = d.path[:p]
 	}
 }

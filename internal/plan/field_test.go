@@ -223,3 +223,28 @@ func TestFieldOutputsOnlyCounts(t *testing.T) {
 		t.Errorf("table lists %q, want output.version alone:\n%s", table, table)
 	}
 }
+
+// Issue 20 kind 3: an attribute that appears as null is a change (Terraform
+// 1.11.4 shows `+ extra = null`), told apart from a null that was there.
+func TestFieldNullAppears(t *testing.T) {
+	d, out := fieldDiff(t, "null-appears.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v, want terraform_data.svc", d.Changes)
+	}
+	var extra *release.Field
+	for i, f := range d.Changes[0].Fields {
+		if f.Path == "input.extra" {
+			extra = &d.Changes[0].Fields[i]
+		}
+	}
+	if extra == nil {
+		t.Fatalf("no field input.extra:\n%s", out)
+	}
+	if extra.Absent != "before" || extra.Before != nil || extra.After != nil || !extra.Changed {
+		t.Errorf("input.extra %+v, want absent before, null after, changed", *extra)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "null-appears.json"))
+	if !strings.Contains(table, "input.extra  (absent) → null") {
+		t.Errorf("table does not show the null appearing:\n%s", table)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -170,11 +171,17 @@ func (t *TableWriter) fieldValues(f release.Field) string {
 		}
 		return s + " " + t.paint(ansiDim, "unchanged, sensitivity changed")
 	}
-	after := formatValue(f.After)
+	before, after := formatValue(f.Before), formatValue(f.After)
+	switch f.Absent {
+	case "before":
+		before = t.paint(ansiDim, "(absent)")
+	case "after":
+		after = t.paint(ansiDim, "(absent)")
+	}
 	if f.Unknown {
 		after = t.paint(ansiDim, "(known after apply)")
 	}
-	return formatValue(f.Before) + " → " + after
+	return before + " → " + after
 }
 
 // heading prints what the plan says about itself, once.
@@ -267,11 +274,11 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// escape makes a name safe for a terminal: control characters are written
-// as \u escapes.
+// escape makes a name safe for a terminal and readable: control, format,
+// direction and other invisible characters are written as \u escapes.
 func escape(s string) string {
 	for _, r := range s {
-		if r < 0x20 || r >= 0x7f && r <= 0x9f || r == utf8.RuneError {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
 			q := string(appendQuoted(nil, s))
 			return q[1 : len(q)-1]
 		}

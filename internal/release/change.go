@@ -102,6 +102,11 @@ type Field struct {
 	Unknown   bool   `json:"unknown"`
 	Sensitive bool   `json:"sensitive"`
 	Changed   bool   `json:"changed"`
+	// Absent tells null from absent where it matters: "before" for an
+	// attribute or map key that appears with the value null (Terraform
+	// shows `+ extra = null`), "after" for one that goes away while null;
+	// empty otherwise (Before and After nil then mean null).
+	Absent string `json:"absent,omitempty"`
 	// Applied is the value the apply left at Path (what was unknown,
 	// resolved), once the change is Applied; nil before, for a sensitive
 	// field, and where the state has no value (or null) at Path.
