@@ -248,3 +248,39 @@ func TestFieldNullAppears(t *testing.T) {
 		t.Errorf("table does not show the null appearing:\n%s", table)
 	}
 }
+
+// Issue 20 kind 7: values people can read, in the table, from a plan
+// Terraform 1.11.4 made; --json keeps the values exact.
+func TestFieldReadableValues(t *testing.T) {
+	table, errOut, code := runCLI(t, "plan", "diff", fieldFile(t, "readable-values.json"))
+	if code != 0 {
+		t.Fatalf("plan diff: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		// the jsonencode() policy: which statement gained which action
+		`+ Statement[0].Action[2]: null → "s3:PutObject"`,
+		// the heredoc: the changed line, with context
+		`- echo "worker_processes 2;" > /etc/nginx/conf.d/workers.conf`,
+		`+ echo "worker_processes 4;" > /etc/nginx/conf.d/workers.conf`,
+		"    systemctl enable nginx",
+		// the long value: where it differs, past the 120 bytes shown
+		`… differs at character 1157: …".com,node-39.internal.example.com,node-40.internal.example.com" → …".com,node-39.internal.example.com,node-41.internal.example.com"`,
+		// invisible and direction characters, as Terraform escapes them
+		`"admin" → "admin\u200b\u202egnp.exe\u00a0"`,
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.ContainsAny(table, "\u200b\u202e\u00a0") {
+		t.Errorf("table holds an invisible or direction character raw")
+	}
+	d, _ := fieldDiff(t, "readable-values.json")
+	for _, c := range d.Changes {
+		for _, f := range c.Fields {
+			if c.Address == "terraform_data.name" && f.Path == "input" && f.After != "admin\u200b\u202egnp.exe\u00a0" {
+				t.Errorf("--json input %q, want the exact text", f.After)
+			}
+		}
+	}
+}

@@ -145,7 +145,28 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 	for _, f := range c.Fields {
 		label := escape(pathLabel(f.Path))
 		pad := strings.Repeat(" ", max(0, width-utf8.RuneCountInString(label)))
-		fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.fieldValues(f))
+		lines := readableField(c, f)
+		if lines == nil {
+			fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.fieldValues(f))
+			continue
+		}
+		// A JSON document, several lines or a long value: how it
+		// changed, line by line, rather than two cut values.
+		fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.paint(ansiDim, "changed:"))
+		for _, l := range lines {
+			color := ""
+			switch l.Kind {
+			case "+":
+				color = ansiGreen
+			case "-":
+				color = ansiRed
+			case "~":
+				color = ansiYellow
+			case "…":
+				color = ansiDim
+			}
+			fmt.Fprintf(t.w, "                  %s\n", t.paint(color, l.Kind+" "+l.Text))
+		}
 	}
 	_, err := t.w.Write(nil) // the write error, if any
 	return err
