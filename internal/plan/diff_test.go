@@ -60,7 +60,7 @@ func TestDiff(t *testing.T) {
 	}, {
 		name:   "empty containers appearing and disappearing",
 		change: `{"before": {"a": [], "b": null, "c": {}, "d": [], "e": [1]}, "after": {"a": null, "b": {}, "c": {}, "d": ["x"], "e": []}}`,
-		want:   []release.Field{f("a", []any{}, nil), f("b", nil, map[string]any{}), f("d[0]", nil, "x"), f("e[0]", n("1"), nil)},
+		want:   []release.Field{f("a", []any{}, nil), f("b", nil, map[string]any{}), f("d[0]", nil, "x"), f("e[was 0]", n("1"), nil)},
 	}, {
 		name:   "type change string to object",
 		change: `{"before": {"v": "s"}, "after": {"v": {"k": 1, "e": {}}}}`,
@@ -90,7 +90,7 @@ func TestDiff(t *testing.T) {
 	}, {
 		name:   "a list losing its first element shows that element removed",
 		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["b", "c"]}}`,
-		want:   []release.Field{f("l[0]", "a", nil)},
+		want:   []release.Field{f("l[was 0]", "a", nil)},
 	}, {
 		name:   "a list element replaced in the middle is one change",
 		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["a", "x", "c"]}}`,

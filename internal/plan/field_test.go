@@ -284,3 +284,74 @@ func TestFieldReadableValues(t *testing.T) {
 		}
 	}
 }
+
+// fieldsOf indexes a change's fields by path, failing on a path listed
+// twice (issue 20 kind 6: one path, one field).
+func fieldsOf(t *testing.T, c release.Change) map[string]release.Field {
+	t.Helper()
+	m := map[string]release.Field{}
+	for _, f := range c.Fields {
+		if _, dup := m[f.Path]; dup {
+			t.Errorf("%s: two fields at path %s", c.Address, f.Path)
+		}
+		m[f.Path] = f
+	}
+	return m
+}
+
+// Issue 20 kind 5: a set of rules reordered while one rule's description
+// changes reads as that change, never as the SSH rule turning into an
+// HTTPS rule open to the internet.
+func TestFieldSetReorder(t *testing.T) {
+	d, out := fieldDiff(t, "set-reorder.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	fs := fieldsOf(t, d.Changes[0])
+	if f := fs["rule[1].description"]; f.Before != "ssh" || f.After != "ssh from the bastion" {
+		t.Errorf("rule[1].description %+v, want ssh → ssh from the bastion:\n%s", f, out)
+	}
+	// The HTTP rule, closer to the HTTPS rule than the SSH rule is (same
+	// CIDR, protocol), reads as becoming it.
+	if f := fs["rule[0].from_port"]; f.Before != float64(80) || f.After != float64(443) {
+		t.Errorf("rule[0].from_port %+v, want 80 → 443", f)
+	}
+	for p, f := range fs {
+		if f.Before == float64(22) || f.Before == "10.0.0.0/8" {
+			t.Errorf("%s %+v: the SSH rule reads as changed into another", p, f)
+		}
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "set-reorder.json"))
+	if strings.Contains(table, "22 → 443") || !strings.Contains(table, `rule[1].description`) {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+// Issue 20 kind 6: a list of maps with an insert, a change and a removal
+// (Terraform 1.11.4) gives each path one field: x added at [0], b's weight
+// changed at [2], c removed from [was 2].
+func TestFieldListInsertChangeRemove(t *testing.T) {
+	d, out := fieldDiff(t, "list-insert-change-remove.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	fs := fieldsOf(t, d.Changes[0])
+	want := map[string][2]any{
+		"input[0].name":       {nil, "x"},
+		"input[0].weight":     {nil, "1"},
+		"input[2].weight":     {"1", "2"},
+		"input[was 2].name":   {"c", nil},
+		"input[was 2].weight": {"1", nil},
+	}
+	for p, w := range want {
+		f, ok := fs[p]
+		if !ok || f.Before != w[0] || f.After != w[1] {
+			t.Errorf("%s: %+v (present %v), want %v → %v:\n%s", p, f, ok, w[0], w[1], out)
+		}
+	}
+	for p := range fs {
+		if _, ok := want[p]; !ok && strings.HasPrefix(p, "input") {
+			t.Errorf("unexpected field %s %+v", p, fs[p])
+		}
+	}
+}
