@@ -355,3 +355,38 @@ func TestFieldListInsertChangeRemove(t *testing.T) {
 		}
 	}
 }
+
+// Issue 20 kind 8: a value marked sensitive elsewhere in the plan
+// (Terraform 1.11.4, nonsensitive() copies) is masked where it ends up as
+// a map key, a for_each key in an address and an index.
+func TestFieldSecretAsKey(t *testing.T) {
+	const secret = "tok-9f8e7d6c5b4a"
+	d, out := fieldDiff(t, "secret-key.json")
+	if strings.Contains(out, secret) {
+		t.Errorf("--json shows the token:\n%s", out)
+	}
+	var sawKey, sawAddr bool
+	for _, c := range d.Changes {
+		if c.Address == `terraform_data.per_token["(sensitive value)"]` {
+			sawAddr = true
+			if c.Index != "(sensitive value)" {
+				t.Errorf("index %v, want masked", c.Index)
+			}
+		}
+		for _, f := range c.Fields {
+			if c.Address == "terraform_data.by_key" && f.Path == `input["(sensitive key 1)"]` && f.After == "allowed" {
+				sawKey = true
+			}
+		}
+	}
+	if !sawAddr {
+		t.Errorf("no change at terraform_data.per_token[\"(sensitive value)\"]:\n%s", out)
+	}
+	if !sawKey {
+		t.Errorf("no field input[\"(sensitive key 1)\"] on terraform_data.by_key:\n%s", out)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "secret-key.json"))
+	if strings.Contains(table, secret) {
+		t.Errorf("the table shows the token:\n%s", table)
+	}
+}

@@ -182,7 +182,28 @@ func (r *Reader) Next() (release.Change, error) {
 	if err != nil {
 		return release.Change{}, r.fail(&Error{Kind: ErrNotPlan, Offset: e.Offset, Msg: err.Error()})
 	}
+	if !r.isolate {
+		r.maskNames(&c)
+	}
 	return c, nil
+}
+
+// maskNames masks the secrets of the plan where they end up in a change's
+// names: a for_each key in its address, previous address or module
+// address, and its index.
+func (r *Reader) maskNames(c *release.Change) {
+	sec := &r.secrets
+	c.Address, _ = sec.mask(c.Address)
+	for _, p := range []**string{&c.PreviousAddress, &c.ModuleAddress} {
+		if *p != nil {
+			if m, ok := sec.mask(**p); ok {
+				*p = &m
+			}
+		}
+	}
+	if k, ok := c.Index.(string); ok {
+		c.Index, _ = sec.mask(k)
+	}
 }
 
 func (r *Reader) fail(err error) error {
