@@ -134,9 +134,13 @@ func fromResource(rc *tfjson.ResourceChange, kind release.ChangeKind, diff field
 	c.ActionReason = optional(string(rc.ActionReason))
 	if imp := rc.Change.Importing; imp != nil {
 		// An import by identity (Terraform 1.12+) has no id: it is still
-		// an import, recorded with an empty id.
+		// an import, recorded with an empty id and the identity's
+		// attributes, which say which object it is.
 		id := imp.ID
 		c.ImportID = &id
+		if m, ok := imp.Identity.(map[string]any); ok && len(m) > 0 {
+			c.ImportIdentity = m
+		}
 	}
 	if len(rc.Change.ReplacePaths) > 0 {
 		c.ReplacePaths = make([][]any, len(rc.Change.ReplacePaths))

@@ -390,3 +390,24 @@ func TestFieldSecretAsKey(t *testing.T) {
 		t.Errorf("the table shows the token:\n%s", table)
 	}
 }
+
+// Issue 20 kind 2 (imports by identity, Terraform 1.12 format): the import
+// says which object it takes, by the identity's attributes, not an empty
+// import id.
+func TestFieldImportIdentity(t *testing.T) {
+	d, out := fieldDiff(t, "import-identity.json")
+	if len(d.Changes) != 1 || d.Changes[0].ImportID == nil {
+		t.Fatalf("changes %+v, want the import listed:\n%s", d.Changes, out)
+	}
+	id := d.Changes[0].ImportIdentity
+	if id["account_id"] != "123456789012" || id["bucket"] != "shiplog-logs" || id["region"] != "eu-west-1" {
+		t.Errorf("import identity %v, want account_id, bucket and region", id)
+	}
+	if d.Summary.Import != 1 || d.Summary.NoOp != 0 {
+		t.Errorf("summary %+v, want 1 to import and none unchanged", d.Summary)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "import-identity.json"))
+	if !strings.Contains(table, `(import identity {account_id = "123456789012", bucket = "shiplog-logs", region = "eu-west-1"})`) {
+		t.Errorf("the table does not say which object is imported:\n%s", table)
+	}
+}

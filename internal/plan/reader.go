@@ -190,7 +190,7 @@ func (r *Reader) Next() (release.Change, error) {
 
 // maskNames masks the secrets of the plan where they end up in a change's
 // names: a for_each key in its address, previous address or module
-// address, and its index.
+// address, its index, and the attributes of an import identity.
 func (r *Reader) maskNames(c *release.Change) {
 	sec := &r.secrets
 	c.Address, _ = sec.mask(c.Address)
@@ -203,6 +203,11 @@ func (r *Reader) maskNames(c *release.Change) {
 	}
 	if k, ok := c.Index.(string); ok {
 		c.Index, _ = sec.mask(k)
+	}
+	for k, v := range c.ImportIdentity {
+		if s, ok := v.(string); ok {
+			c.ImportIdentity[k], _ = sec.mask(s)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -118,9 +119,12 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 		notes = append(notes, "moved from "+escape(*c.PreviousAddress))
 	}
 	if c.ImportID != nil {
-		if *c.ImportID == "" {
+		switch {
+		case len(c.ImportIdentity) > 0:
+			notes = append(notes, "import identity "+identityText(c.ImportIdentity))
+		case *c.ImportID == "":
 			notes = append(notes, "import")
-		} else {
+		default:
 			notes = append(notes, "import id "+quote(*c.ImportID))
 		}
 	}
@@ -305,4 +309,19 @@ func escape(s string) string {
 		}
 	}
 	return s
+}
+
+// identityText writes an import identity as Terraform's HCL does:
+// {account_id = "123", bucket = "logs"}, attributes in name order.
+func identityText(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = escape(k) + " = " + formatValue(m[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

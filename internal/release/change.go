@@ -85,8 +85,13 @@ type Change struct {
 	Modification    Modification `json:"modification"`
 	ActionReason    *string      `json:"action_reason"`
 	ImportID        *string      `json:"import_id"`
-	ReplacePaths    [][]any      `json:"replace_paths,omitempty"`
-	Fields          []Field      `json:"fields"`
+	// ImportIdentity is the identity of the object an import by identity
+	// (Terraform 1.12+) takes under management: its attributes as the plan
+	// gives them (importing.identity), where ImportID is empty; nil
+	// otherwise.
+	ImportIdentity map[string]any `json:"import_identity,omitempty"`
+	ReplacePaths   [][]any        `json:"replace_paths,omitempty"`
+	Fields         []Field        `json:"fields"`
 	// Applied is set once the release's apply succeeded and the fields
 	// carry the values it left in the state (Field.Applied).
 	Applied bool `json:"applied,omitempty"`
