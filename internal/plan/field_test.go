@@ -411,3 +411,28 @@ func TestFieldImportIdentity(t *testing.T) {
 		t.Errorf("the table does not say which object is imported:\n%s", table)
 	}
 }
+
+// Issue 20 kind 2 (checks): a check block whose assertion fails
+// (Terraform 1.11.4) is reported with its message, in --json and the
+// table, although no resource changes.
+func TestFieldFailedCheck(t *testing.T) {
+	_, out := fieldDiff(t, "failed-check.json")
+	var d struct {
+		FailedChecks []plan.FailedCheck `json:"failed_checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	const msg = "the service runs 1 replica: at least 2 are needed for high availability"
+	if len(d.FailedChecks) != 1 {
+		t.Fatalf("failed_checks %+v, want check.ha:\n%s", d.FailedChecks, out)
+	}
+	c := d.FailedChecks[0]
+	if c.Address != "check.ha" || c.Kind != "check" || c.Status != "fail" || len(c.Problems) != 1 || c.Problems[0] != msg {
+		t.Errorf("failed check %+v, want check.ha failing with %q", c, msg)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "failed-check.json"))
+	if !strings.Contains(table, "Failed checks:") || !strings.Contains(table, "check.ha") || !strings.Contains(table, msg) {
+		t.Errorf("the table does not show the failed check:\n%s", table)
+	}
+}

@@ -28,6 +28,24 @@ type Header struct {
 	// when it does not say.
 	Complete  *bool `json:"complete,omitempty"`
 	Applyable *bool `json:"applyable,omitempty"`
+	// FailedChecks are the checkable objects (check blocks, resource
+	// conditions, output conditions) the plan's "checks" member gives the
+	// status fail or error, with their problems: news even in an
+	// applyable plan. Nil when none failed.
+	FailedChecks []FailedCheck `json:"failed_checks,omitempty"`
+}
+
+// FailedCheck is one instance of a checkable object whose check failed
+// (status "fail") or could not be evaluated ("error").
+type FailedCheck struct {
+	// Address is the instance's address as Terraform displays it
+	// (check.health, aws_instance.web[0]).
+	Address string `json:"address"`
+	// Kind is the object's kind: "check", "resource", "output_value".
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	// Problems are the messages of the failed conditions, secrets masked.
+	Problems []string `json:"problems"`
 }
 
 // Option configures a Reader.

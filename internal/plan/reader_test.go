@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -140,7 +141,7 @@ func TestReaderStreamsInOrder(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	if h := r.Header(); h != (Header{FormatVersion: "1.2", TerraformVersion: "1.11.4", Timestamp: "2025-01-01T00:00:00Z"}) {
+	if h := r.Header(); !reflect.DeepEqual(h, Header{FormatVersion: "1.2", TerraformVersion: "1.11.4", Timestamp: "2025-01-01T00:00:00Z"}) {
 		t.Errorf("header %+v", h)
 	}
 	if _, err := r.Next(); err != io.EOF {

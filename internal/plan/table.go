@@ -223,6 +223,16 @@ func (t *TableWriter) Close(h Header) error {
 		t.heading(h)
 		fmt.Fprintf(t.w, "\nNo changes.\n")
 	}
+	if len(h.FailedChecks) > 0 {
+		// A failed check is news even when the plan can be applied.
+		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Failed checks:"))
+		for _, c := range h.FailedChecks {
+			fmt.Fprintf(t.w, "  %s  %s\n", t.paint(ansiRed, fmt.Sprintf("%-5s", c.Status)), t.paint(ansiBold, escape(c.Address)))
+			for _, p := range c.Problems {
+				fmt.Fprintf(t.w, "                %s\n", escape(p))
+			}
+		}
+	}
 	s := t.summary
 	fmt.Fprintf(t.w, "\n%s %d to create, %d to update, %d to delete, %d to replace, %d to read, %d to forget; %d to import, %d moved; %d unchanged.",
 		t.paint(ansiBold, "Plan:"), s.Create, s.Update, s.Delete, s.Replace, s.Read, s.Forget, s.Import, s.Move, s.NoOp)
