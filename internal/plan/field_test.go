@@ -436,3 +436,27 @@ func TestFieldFailedCheck(t *testing.T) {
 		t.Errorf("the table does not show the failed check:\n%s", table)
 	}
 }
+
+// Issue 20 kind 2 (deferred changes, Terraform 1.14 format): each deferred
+// resource is read with its reason, [*] addresses kept, not just
+// "incomplete".
+func TestFieldDeferred(t *testing.T) {
+	_, out := fieldDiff(t, "deferred.json")
+	var d struct {
+		Deferred []plan.DeferredChange `json:"deferred_changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	want := []plan.DeferredChange{
+		{Address: "aws_instance.web[*]", Reason: "resource_config_unknown", Action: release.ChangeCreate},
+		{Address: "kubernetes_namespace.apps", Reason: "provider_config_unknown", Action: release.ChangeCreate},
+	}
+	if len(d.Deferred) != len(want) || d.Deferred[0] != want[0] || d.Deferred[1] != want[1] {
+		t.Errorf("deferred_changes %+v, want %+v", d.Deferred, want)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "deferred.json"))
+	if !strings.Contains(table, "aws_instance.web[*]  (resource_config_unknown)") || !strings.Contains(table, "kubernetes_namespace.apps  (provider_config_unknown)") {
+		t.Errorf("the table does not list the deferred resources:\n%s", table)
+	}
+}

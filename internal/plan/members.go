@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	tfjson "github.com/hashicorp/terraform-json"
+
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -106,6 +108,11 @@ func (r *Reader) member() error {
 				return s.skipValue(depth)
 			})
 		}
+	case "deferred_changes":
+		if r.collectOnly {
+			return s.skipValue(1)
+		}
+		return r.deferred()
 	case "checks":
 		if r.collectOnly {
 			return s.skipValue(1)
@@ -383,4 +390,35 @@ func describeJSONErr(err error) string {
 		return fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, te.Type)
 	}
 	return "invalid JSON"
+}
+
+// deferred reads the top-level "deferred_changes" member: each deferred
+// resource's address, reason and actions (not its values).
+func (r *Reader) deferred() error {
+	s := r.s
+	src, start, err := s.captureValue(1, r.cfg.maxChangeSize, "deferred_changes")
+	if err != nil {
+		return err
+	}
+	var doc []struct {
+		Reason         string `json:"reason"`
+		ResourceChange struct {
+			Address string `json:"address"`
+			Change  struct {
+				Actions tfjson.Actions `json:"actions"`
+			} `json:"change"`
+		} `json:"resource_change"`
+	}
+	if err := json.Unmarshal([]byte(src), &doc); err != nil {
+		return s.errAt(ErrNotPlan, start, "deferred_changes is not an array of deferred changes: %s", describeJSONErr(err))
+	}
+	for i, d := range doc {
+		action, _, err := ActionOf(d.ResourceChange.Change.Actions)
+		if err != nil {
+			return s.errAt(ErrNotPlan, start, "deferred_changes[%d]: %v", i, err)
+		}
+		addr, _ := r.secrets.mask(d.ResourceChange.Address)
+		r.hdr.Deferred = append(r.hdr.Deferred, DeferredChange{Address: addr, Reason: d.Reason, Action: action})
+	}
+	return nil
 }

@@ -33,6 +33,22 @@ type Header struct {
 	// status fail or error, with their problems: news even in an
 	// applyable plan. Nil when none failed.
 	FailedChecks []FailedCheck `json:"failed_checks,omitempty"`
+	// Deferred are the resource changes Terraform (1.10+, with deferred
+	// actions) left for a later plan: they are not in this apply. Nil
+	// when none.
+	Deferred []DeferredChange `json:"deferred_changes,omitempty"`
+}
+
+// DeferredChange is one element of the plan's deferred_changes.
+type DeferredChange struct {
+	// Address is as the plan writes it; an instance whose key is not yet
+	// known ends in [*] (aws_instance.web[*]).
+	Address string `json:"address"`
+	// Reason is Terraform's: resource_config_unknown,
+	// provider_config_unknown, absent_prereq, deferred_prereq.
+	Reason string `json:"reason"`
+	// Action is what is planned for it so far (ActionOf).
+	Action release.ChangeAction `json:"action"`
 }
 
 // FailedCheck is one instance of a checkable object whose check failed

@@ -74,6 +74,8 @@ func RenderResult(res *Result, w Renderer) error {
 //	 "summary": {"create": 0, "update": 0, "delete": 0, "replace": 0,
 //	             "read": 0, "no_op": 0, "forget": 0, "import": 0, "move": 0},
 //	 "errored": false, "complete": true, "applyable": true,
+//	 "deferred_changes": [{"address": "aws_instance.web[*]",
+//	                       "reason": "resource_config_unknown", "action": "create"}],
 //	 "failed_checks": [{"address": "check.health", "kind": "check",
 //	                    "status": "fail", "problems": ["..."]}]}
 //
@@ -223,6 +225,12 @@ func (j *JSONWriter) Close(h Header) error {
 	j.value(h.Complete)
 	j.member("applyable")
 	j.value(h.Applyable)
+	j.member("deferred_changes")
+	if h.Deferred == nil {
+		j.w.WriteString("[]")
+	} else {
+		j.value(h.Deferred)
+	}
 	j.member("failed_checks")
 	if h.FailedChecks == nil {
 		j.w.WriteString("[]")

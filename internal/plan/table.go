@@ -223,6 +223,12 @@ func (t *TableWriter) Close(h Header) error {
 		t.heading(h)
 		fmt.Fprintf(t.w, "\nNo changes.\n")
 	}
+	if len(h.Deferred) > 0 {
+		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Deferred to a later plan (not in this apply):"))
+		for _, d := range h.Deferred {
+			fmt.Fprintf(t.w, "  %-11s  %s  %s\n", escape(string(d.Action)), t.paint(ansiBold, escape(d.Address)), t.paint(ansiDim, "("+escape(d.Reason)+")"))
+		}
+	}
 	if len(h.FailedChecks) > 0 {
 		// A failed check is news even when the plan can be applied.
 		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Failed checks:"))
