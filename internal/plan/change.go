@@ -17,36 +17,76 @@ import (
 //	["no-op"] no-op, ["forget"] forget,
 //	["delete","create"] replace (delete-then-create),
 //	["create","delete"] replace (create-then-delete),
-//	["create","forget"] replace with no order: a new object replaces the old
-//	one, which is forgotten rather than destroyed;
-//	any other list (a newer tool's, ["open"]) is kept as the action, its
-//	names joined by commas ("open"), with no modification.
+//	["create","forget"] and ["forget","create"] (OpenTofu) replace with no
+//	order: a new object replaces the old one, which is forgotten rather
+//	than destroyed;
+//	a list repeating one action is that action; any other list (one with a
+//	part a newer tool writes, ["open"]) is kept as the action, its names
+//	joined by commas ("open"), with no modification.
 func ActionOf(actions tfjson.Actions) (release.ChangeAction, release.ReplaceOrder, error) {
-	switch {
-	case actions.Create():
-		return release.ChangeCreate, "", nil
-	case actions.Update():
-		return release.ChangeUpdate, "", nil
-	case actions.Delete():
-		return release.ChangeDelete, "", nil
-	case actions.Read():
-		return release.ChangeRead, "", nil
-	case actions.NoOp():
-		return release.ChangeNoOp, "", nil
-	case actions.Forget():
-		return release.ChangeForget, "", nil
-	case actions.DestroyBeforeCreate():
-		return release.ChangeReplace, release.DeleteThenCreate, nil
-	case actions.CreateBeforeDestroy():
-		return release.ChangeReplace, release.CreateThenDelete, nil
-	case len(actions) == 2 && actions[0] == tfjson.ActionCreate && actions[1] == tfjson.ActionForget:
-		return release.ChangeReplace, "", nil
-	case len(actions) == 0:
+	if len(actions) == 0 {
 		return "", "", errors.New("no actions")
 	}
-	// A list this reader does not know (a newer tool's, like OpenTofu's
-	// ["open"] for an ephemeral resource) is kept as it is: the plan's
-	// format version is one shiplog reads, so the rest of it is read too.
+	// Read the list by its parts: each known part says what happens to an
+	// object, whatever order a tool writes them in.
+	var create, del, forget, unknown bool
+	first := ""
+	for _, a := range actions {
+		switch a {
+		case tfjson.ActionCreate:
+			create = true
+		case tfjson.ActionDelete:
+			del = true
+			if first == "" {
+				first = "delete"
+			}
+		case tfjson.ActionForget:
+			forget = true
+		case tfjson.ActionUpdate, tfjson.ActionRead, tfjson.ActionNoop:
+		default:
+			unknown = true
+		}
+		if a == tfjson.ActionCreate && first == "" {
+			first = "create"
+		}
+	}
+	if !unknown {
+		single := true
+		for _, a := range actions[1:] {
+			single = single && a == actions[0]
+		}
+		switch {
+		case single:
+			switch actions[0] {
+			case tfjson.ActionCreate:
+				return release.ChangeCreate, "", nil
+			case tfjson.ActionUpdate:
+				return release.ChangeUpdate, "", nil
+			case tfjson.ActionDelete:
+				return release.ChangeDelete, "", nil
+			case tfjson.ActionRead:
+				return release.ChangeRead, "", nil
+			case tfjson.ActionNoop:
+				return release.ChangeNoOp, "", nil
+			case tfjson.ActionForget:
+				return release.ChangeForget, "", nil
+			}
+		case create && del && !forget && len(actions) == 2:
+			if first == "delete" {
+				return release.ChangeReplace, release.DeleteThenCreate, nil
+			}
+			return release.ChangeReplace, release.CreateThenDelete, nil
+		case create && forget && !del && len(actions) == 2:
+			// A new object replaces the old one, which is forgotten rather
+			// than destroyed: OpenTofu writes ["forget","create"],
+			// Terraform ["create","forget"].
+			return release.ChangeReplace, "", nil
+		}
+	}
+	// A list with a part this reader does not know (a newer tool's, like
+	// OpenTofu's ["open"] for an ephemeral resource), or known parts in a
+	// combination no tool writes, is kept as it is: the plan's format
+	// version is one shiplog reads, so the rest of it is read too.
 	names := make([]string, len(actions))
 	for i, a := range actions {
 		if a == "" || len(a) > 64 || strings.ContainsAny(string(a), ",\x00") {
@@ -94,9 +134,13 @@ func fromResource(rc *tfjson.ResourceChange, kind release.ChangeKind, diff field
 	c.ActionReason = optional(string(rc.ActionReason))
 	if imp := rc.Change.Importing; imp != nil {
 		// An import by identity (Terraform 1.12+) has no id: it is still
-		// an import, recorded with an empty id.
+		// an import, recorded with an empty id and the identity's
+		// attributes, which say which object it is.
 		id := imp.ID
 		c.ImportID = &id
+		if m, ok := imp.Identity.(map[string]any); ok && len(m) > 0 {
+			c.ImportIdentity = m
+		}
 	}
 	if len(rc.Change.ReplacePaths) > 0 {
 		c.ReplacePaths = make([][]any, len(rc.Change.ReplacePaths))

@@ -90,7 +90,7 @@ func TestCLIMoveIsListed(t *testing.T) {
 	if strings.Contains(out, "No changes.") {
 		t.Errorf("a move printed as no changes:\n%s", out)
 	}
-	if !strings.Contains(out, "random_id.test2  (moved from random_id.test)") || !strings.Contains(out, "1 moved; 1 unchanged") {
+	if !strings.Contains(out, "random_id.test2  (moved from random_id.test)") || !strings.Contains(out, "1 moved; 0 unchanged") {
 		t.Errorf("the move is not listed:\n%s", out)
 	}
 	out, _, _ = runCLI(t, "plan", "diff", "--json", corpusFile(t, "moved_block.json"))

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 
@@ -170,6 +171,7 @@ func (d *differ) objects(b, a, unk, bs, as ref) {
 	bm, am, um := members(b), members(a), members(unk)
 	bf, af, uf := first(b), first(a), first(unk)
 	p := len(d.path)
+	hidden := 0 // keys masked so far in this object
 	for i, j, k := 0, 0, 0; i < len(bm) || j < len(am) || k < len(um); {
 		// The smallest key still to visit.
 		var key string
@@ -200,8 +202,25 @@ func (d *differ) objects(b, a, unk, bs, as ref) {
 		} else if bc == absent && ac == absent && !t.anyTrue(uc) {
 			continue
 		}
-		d.path = appendKey(d.path, key)
-		d.walk(bc, ac, uc, t.child(bs, key), t.child(as, key))
+		if d.sec.covers(key) {
+			// A secret used as a map key: the key is masked in the
+			// path too, numbered so that two never share a path.
+			hidden++
+			d.path = appendKey(d.path, fmt.Sprintf("(sensitive key %d)", hidden))
+		} else {
+			d.path = appendKey(d.path, key)
+		}
+		if bc == absent && ac != absent && t.kind(b) == nObject && t.kind(ac) == nNull && !t.anyTrue(uc) &&
+			!t.isTrue(bs) && !t.isTrue(t.child(as, key)) {
+			// An attribute that appears as null is a change: null and
+			// absent are two things.
+			d.emit(release.Field{Changed: true, Absent: "before"})
+		} else if ac == absent && bc != absent && t.kind(a) == nObject && t.kind(bc) == nNull && !t.anyTrue(uc) &&
+			!t.isTrue(t.child(bs, key)) && !t.isTrue(as) {
+			d.emit(release.Field{Changed: true, Absent: "after"})
+		} else {
+			d.walk(bc, ac, uc, t.child(bs, key), t.child(as, key))
+		}
 		d.path = d.path[:p]
 	}
 }

@@ -61,7 +61,7 @@ func TestDiff(t *testing.T) {
 	}, {
 		name:   "empty containers appearing and disappearing",
 		change: `{"before": {"a": [], "b": null, "c": {}, "d": [], "e": [1]}, "after": {"a": null, "b": {}, "c": {}, "d": ["x"], "e": []}}`,
-		want:   []release.Field{f("a", []any{}, nil), f("b", nil, map[string]any{}), f("d[0]", nil, "x"), f("e[0]", n("1"), nil)},
+		want:   []release.Field{f("a", []any{}, nil), f("b", nil, map[string]any{}), f("d[0]", nil, "x"), f("e[was 0]", n("1"), nil)},
 	}, {
 		name:   "type change string to object",
 		change: `{"before": {"v": "s"}, "after": {"v": {"k": 1, "e": {}}}}`,
@@ -91,7 +91,7 @@ func TestDiff(t *testing.T) {
 	}, {
 		name:   "a list losing its first element shows that element removed",
 		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["b", "c"]}}`,
-		want:   []release.Field{f("l[0]", "a", nil)},
+		want:   []release.Field{f("l[was 0]", "a", nil)},
 	}, {
 		name:   "a list element replaced in the middle is one change",
 		change: `{"before": {"l": ["a", "b", "c"]}, "after": {"l": ["a", "x", "c"]}}`,
@@ -241,6 +241,9 @@ func TestActionOf(t *testing.T) {
 		{[]string{"read"}, release.ChangeRead, "", release.ModNone},
 		{[]string{"no-op"}, release.ChangeNoOp, "", release.ModNone},
 		{[]string{"forget"}, release.ChangeForget, "", release.ModNone},
+		{[]string{"create", "forget"}, release.ChangeReplace, "", release.ModReplaced},
+		// Issue 20 kind 1: OpenTofu's forget-then-create is read by its parts.
+		{[]string{"forget", "create"}, release.ChangeReplace, "", release.ModReplaced},
 	} {
 		var as tfjson.Actions
 		for _, a := range tt.actions {

@@ -72,8 +72,8 @@ func TestFieldMovedOnly(t *testing.T) {
 	if c.Address != "terraform_data.jobs" || c.PreviousAddress == nil || *c.PreviousAddress != "terraform_data.queue" {
 		t.Errorf("change %s from %v, want terraform_data.jobs moved from terraform_data.queue", c.Address, c.PreviousAddress)
 	}
-	if d.Summary.Move != 1 || d.Summary.NoOp != 2 {
-		t.Errorf("summary %+v, want 1 moved of 2 unchanged", d.Summary)
+	if d.Summary.Move != 1 || d.Summary.NoOp != 1 {
+		t.Errorf("summary %+v, want 1 moved and 1 unchanged (a listed move is not also unchanged)", d.Summary)
 	}
 	out, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "moved-only.json"))
 	if strings.Contains(out, "No changes.") || !strings.Contains(out, "terraform_data.jobs  (moved from terraform_data.queue)") {
@@ -189,5 +189,279 @@ func TestFieldSetInsert(t *testing.T) {
 		} else if p[:i+1] != prefix {
 			t.Errorf("fields of more than one rule: %v", paths)
 		}
+	}
+}
+
+// Issue 20 kind 1: OpenTofu's ["forget","create"] is a replace whose old
+// object is forgotten, counted as a replace, not an unknown action.
+func TestFieldForgetCreate(t *testing.T) {
+	d, out := fieldDiff(t, "forget-create.json")
+	if len(d.Changes) != 1 || d.Changes[0].Action != release.ChangeReplace {
+		t.Fatalf("changes %+v, want terraform_data.db replaced:\n%s", d.Changes, out)
+	}
+	if d.Changes[0].Modification != release.ModReplaced {
+		t.Errorf("modification %q, want replaced", d.Changes[0].Modification)
+	}
+	if d.Summary.Replace != 1 || d.Summary.Total() != 1 {
+		t.Errorf("summary %+v, want 1 to replace", d.Summary)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "forget-create.json"))
+	if !strings.Contains(table, "-/+ replace  terraform_data.db") {
+		t.Errorf("table does not show the replace:\n%s", table)
+	}
+}
+
+// Issue 20 kind 4: an outputs-only plan counts the one output that
+// changes, and "No changes." never stands next to a non-zero count.
+func TestFieldOutputsOnlyCounts(t *testing.T) {
+	table, errOut, code := runCLI(t, "plan", "diff", fieldFile(t, "outputs-only.json"))
+	if code != 0 {
+		t.Fatalf("plan diff: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(table, " 1 output changes, 0 drifted.") {
+		t.Errorf("table does not count the one changing output:\n%s", table)
+	}
+	if strings.Contains(table, "No changes.") {
+		t.Errorf("table says \"No changes.\" beside an output change:\n%s", table)
+	}
+	if !strings.Contains(table, "output.version") || strings.Contains(table, "output.region") {
+		t.Errorf("table lists %q, want output.version alone:\n%s", table, table)
+	}
+}
+
+// Issue 20 kind 3: an attribute that appears as null is a change (Terraform
+// 1.11.4 shows `+ extra = null`), told apart from a null that was there.
+func TestFieldNullAppears(t *testing.T) {
+	d, out := fieldDiff(t, "null-appears.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v, want terraform_data.svc", d.Changes)
+	}
+	var extra *release.Field
+	for i, f := range d.Changes[0].Fields {
+		if f.Path == "input.extra" {
+			extra = &d.Changes[0].Fields[i]
+		}
+	}
+	if extra == nil {
+		t.Fatalf("no field input.extra:\n%s", out)
+	}
+	if extra.Absent != "before" || extra.Before != nil || extra.After != nil || !extra.Changed {
+		t.Errorf("input.extra %+v, want absent before, null after, changed", *extra)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "null-appears.json"))
+	if !strings.Contains(table, "input.extra  (absent) → null") {
+		t.Errorf("table does not show the null appearing:\n%s", table)
+	}
+}
+
+// Issue 20 kind 7: values people can read, in the table, from a plan
+// Terraform 1.11.4 made; --json keeps the values exact.
+func TestFieldReadableValues(t *testing.T) {
+	table, errOut, code := runCLI(t, "plan", "diff", fieldFile(t, "readable-values.json"))
+	if code != 0 {
+		t.Fatalf("plan diff: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		// the jsonencode() policy: which statement gained which action
+		`+ Statement[0].Action[2]: null → "s3:PutObject"`,
+		// the heredoc: the changed line, with context
+		`- echo "worker_processes 2;" > /etc/nginx/conf.d/workers.conf`,
+		`+ echo "worker_processes 4;" > /etc/nginx/conf.d/workers.conf`,
+		"    systemctl enable nginx",
+		// the long value: where it differs, past the 120 bytes shown
+		`… differs at character 1157: …".com,node-39.internal.example.com,node-40.internal.example.com" → …".com,node-39.internal.example.com,node-41.internal.example.com"`,
+		// invisible and direction characters, as Terraform escapes them
+		`"admin" → "admin\u200b\u202egnp.exe\u00a0"`,
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.ContainsAny(table, "\u200b\u202e\u00a0") {
+		t.Errorf("table holds an invisible or direction character raw")
+	}
+	d, _ := fieldDiff(t, "readable-values.json")
+	for _, c := range d.Changes {
+		for _, f := range c.Fields {
+			if c.Address == "terraform_data.name" && f.Path == "input" && f.After != "admin\u200b\u202egnp.exe\u00a0" {
+				t.Errorf("--json input %q, want the exact text", f.After)
+			}
+		}
+	}
+}
+
+// fieldsOf indexes a change's fields by path, failing on a path listed
+// twice (issue 20 kind 6: one path, one field).
+func fieldsOf(t *testing.T, c release.Change) map[string]release.Field {
+	t.Helper()
+	m := map[string]release.Field{}
+	for _, f := range c.Fields {
+		if _, dup := m[f.Path]; dup {
+			t.Errorf("%s: two fields at path %s", c.Address, f.Path)
+		}
+		m[f.Path] = f
+	}
+	return m
+}
+
+// Issue 20 kind 5: a set of rules reordered while one rule's description
+// changes reads as that change, never as the SSH rule turning into an
+// HTTPS rule open to the internet.
+func TestFieldSetReorder(t *testing.T) {
+	d, out := fieldDiff(t, "set-reorder.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	fs := fieldsOf(t, d.Changes[0])
+	if f := fs["rule[1].description"]; f.Before != "ssh" || f.After != "ssh from the bastion" {
+		t.Errorf("rule[1].description %+v, want ssh → ssh from the bastion:\n%s", f, out)
+	}
+	// The HTTP rule, closer to the HTTPS rule than the SSH rule is (same
+	// CIDR, protocol), reads as becoming it.
+	if f := fs["rule[0].from_port"]; f.Before != float64(80) || f.After != float64(443) {
+		t.Errorf("rule[0].from_port %+v, want 80 → 443", f)
+	}
+	for p, f := range fs {
+		if f.Before == float64(22) || f.Before == "10.0.0.0/8" {
+			t.Errorf("%s %+v: the SSH rule reads as changed into another", p, f)
+		}
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "set-reorder.json"))
+	if strings.Contains(table, "22 → 443") || !strings.Contains(table, `rule[1].description`) {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+// Issue 20 kind 6: a list of maps with an insert, a change and a removal
+// (Terraform 1.11.4) gives each path one field: x added at [0], b's weight
+// changed at [2], c removed from [was 2].
+func TestFieldListInsertChangeRemove(t *testing.T) {
+	d, out := fieldDiff(t, "list-insert-change-remove.json")
+	if len(d.Changes) != 1 {
+		t.Fatalf("changes %+v", d.Changes)
+	}
+	fs := fieldsOf(t, d.Changes[0])
+	want := map[string][2]any{
+		"input[0].name":       {nil, "x"},
+		"input[0].weight":     {nil, "1"},
+		"input[2].weight":     {"1", "2"},
+		"input[was 2].name":   {"c", nil},
+		"input[was 2].weight": {"1", nil},
+	}
+	for p, w := range want {
+		f, ok := fs[p]
+		if !ok || f.Before != w[0] || f.After != w[1] {
+			t.Errorf("%s: %+v (present %v), want %v → %v:\n%s", p, f, ok, w[0], w[1], out)
+		}
+	}
+	for p := range fs {
+		if _, ok := want[p]; !ok && strings.HasPrefix(p, "input") {
+			t.Errorf("unexpected field %s %+v", p, fs[p])
+		}
+	}
+}
+
+// Issue 20 kind 8: a value marked sensitive elsewhere in the plan
+// (Terraform 1.11.4, nonsensitive() copies) is masked where it ends up as
+// a map key, a for_each key in an address and an index.
+func TestFieldSecretAsKey(t *testing.T) {
+	const secret = "tok-9f8e7d6c5b4a"
+	d, out := fieldDiff(t, "secret-key.json")
+	if strings.Contains(out, secret) {
+		t.Errorf("--json shows the token:\n%s", out)
+	}
+	var sawKey, sawAddr bool
+	for _, c := range d.Changes {
+		if c.Address == `terraform_data.per_token["(sensitive value)"]` {
+			sawAddr = true
+			if c.Index != "(sensitive value)" {
+				t.Errorf("index %v, want masked", c.Index)
+			}
+		}
+		for _, f := range c.Fields {
+			if c.Address == "terraform_data.by_key" && f.Path == `input["(sensitive key 1)"]` && f.After == "allowed" {
+				sawKey = true
+			}
+		}
+	}
+	if !sawAddr {
+		t.Errorf("no change at terraform_data.per_token[\"(sensitive value)\"]:\n%s", out)
+	}
+	if !sawKey {
+		t.Errorf("no field input[\"(sensitive key 1)\"] on terraform_data.by_key:\n%s", out)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "secret-key.json"))
+	if strings.Contains(table, secret) {
+		t.Errorf("the table shows the token:\n%s", table)
+	}
+}
+
+// Issue 20 kind 2 (imports by identity, Terraform 1.12 format): the import
+// says which object it takes, by the identity's attributes, not an empty
+// import id.
+func TestFieldImportIdentity(t *testing.T) {
+	d, out := fieldDiff(t, "import-identity.json")
+	if len(d.Changes) != 1 || d.Changes[0].ImportID == nil {
+		t.Fatalf("changes %+v, want the import listed:\n%s", d.Changes, out)
+	}
+	id := d.Changes[0].ImportIdentity
+	if id["account_id"] != "123456789012" || id["bucket"] != "shiplog-logs" || id["region"] != "eu-west-1" {
+		t.Errorf("import identity %v, want account_id, bucket and region", id)
+	}
+	if d.Summary.Import != 1 || d.Summary.NoOp != 0 {
+		t.Errorf("summary %+v, want 1 to import and none unchanged", d.Summary)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "import-identity.json"))
+	if !strings.Contains(table, `(import identity {account_id = "123456789012", bucket = "shiplog-logs", region = "eu-west-1"})`) {
+		t.Errorf("the table does not say which object is imported:\n%s", table)
+	}
+}
+
+// Issue 20 kind 2 (checks): a check block whose assertion fails
+// (Terraform 1.11.4) is reported with its message, in --json and the
+// table, although no resource changes.
+func TestFieldFailedCheck(t *testing.T) {
+	_, out := fieldDiff(t, "failed-check.json")
+	var d struct {
+		FailedChecks []plan.FailedCheck `json:"failed_checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	const msg = "the service runs 1 replica: at least 2 are needed for high availability"
+	if len(d.FailedChecks) != 1 {
+		t.Fatalf("failed_checks %+v, want check.ha:\n%s", d.FailedChecks, out)
+	}
+	c := d.FailedChecks[0]
+	if c.Address != "check.ha" || c.Kind != "check" || c.Status != "fail" || len(c.Problems) != 1 || c.Problems[0] != msg {
+		t.Errorf("failed check %+v, want check.ha failing with %q", c, msg)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "failed-check.json"))
+	if !strings.Contains(table, "Failed checks:") || !strings.Contains(table, "check.ha") || !strings.Contains(table, msg) {
+		t.Errorf("the table does not show the failed check:\n%s", table)
+	}
+}
+
+// Issue 20 kind 2 (deferred changes, Terraform 1.14 format): each deferred
+// resource is read with its reason, [*] addresses kept, not just
+// "incomplete".
+func TestFieldDeferred(t *testing.T) {
+	_, out := fieldDiff(t, "deferred.json")
+	var d struct {
+		Deferred []plan.DeferredChange `json:"deferred_changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	want := []plan.DeferredChange{
+		{Address: "aws_instance.web[*]", Reason: "resource_config_unknown", Action: release.ChangeCreate},
+		{Address: "kubernetes_namespace.apps", Reason: "provider_config_unknown", Action: release.ChangeCreate},
+	}
+	if len(d.Deferred) != len(want) || d.Deferred[0] != want[0] || d.Deferred[1] != want[1] {
+		t.Errorf("deferred_changes %+v, want %+v", d.Deferred, want)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "deferred.json"))
+	if !strings.Contains(table, "aws_instance.web[*]  (resource_config_unknown)") || !strings.Contains(table, "kubernetes_namespace.apps  (provider_config_unknown)") {
+		t.Errorf("the table does not list the deferred resources:\n%s", table)
 	}
 }

@@ -1,6 +1,9 @@
 package plan
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // This file compares lists and sets the way Terraform's own renderer does:
 // by matching equal elements (a longest common subsequence), so that an
@@ -13,9 +16,12 @@ const maxMatchCells = 1 << 20
 
 // arrays walks the elements of two arrays (either may be null). Elements
 // equal on both sides (and with nothing unknown in the later one) are
-// matched; between matches, removed and added elements are paired in order
-// and compared, and what is left over is removed (path: its index before)
-// or added (path: its index after).
+// matched; between matches, a removed element is paired with an added one
+// only when they are the same element changed (pairable: same identity,
+// the lone pair of the gap, or mostly equal), never by position alone, and
+// what is left over is removed (path: "[was i]", its index before, so it
+// never shares a path with an element after) or added (path: its index
+// after).
 func (d *differ) arrays(b, a, unk, bs, as ref) {
 	t := d.t
 	nb, na := t.len(b), t.len(a)
@@ -73,15 +79,29 @@ func (d *differ) matchMiddle(off, m, n int, b, a, unk, bs, as ref, same func(i, 
 	}
 	var removed, added []int // the current gap between matches
 	flush := func() {
-		k := 0
-		for ; k < len(removed) && k < len(added); k++ {
-			d.element(added[k], removed[k], added[k], b, a, unk, bs, as)
+		// Pair each removed element with an added one that is the same
+		// object (pairable), never by position alone: a set of rules
+		// reordered must not read as one rule turning into another.
+		pair := make([]int, len(added)) // the removed element paired, or -1
+		for k := range pair {
+			pair[k] = -1
 		}
-		for _, i := range removed[k:] {
-			d.element(i, i, -1, b, a, unk, bs, as)
+		taken := make([]bool, len(removed))
+		for k, j := range added {
+			for x, i := range removed {
+				if !taken[x] && d.pairable(d.t.childAt(b, i), d.t.childAt(a, j), len(removed) == 1 && len(added) == 1) {
+					pair[k], taken[x] = i, true
+					break
+				}
+			}
 		}
-		for _, j := range added[k:] {
-			d.element(j, -1, j, b, a, unk, bs, as)
+		for k, j := range added {
+			d.element(j, pair[k], j, b, a, unk, bs, as)
+		}
+		for x, i := range removed {
+			if !taken[x] {
+				d.element(-1-i, i, -1, b, a, unk, bs, as)
+			}
 		}
 		removed, added = removed[:0], added[:0]
 	}
@@ -104,7 +124,10 @@ func (d *differ) matchMiddle(off, m, n int, b, a, unk, bs, as ref, same func(i, 
 }
 
 // element walks before element i against after element j (-1: none) at
-// path index at.
+// path index at: an element's index in the after list, or -1-i for an
+// element removed from the before list, written "[was i]" so that no two
+// fields of a list ever share a path (an element removed from index 2
+// while another is added or changed at index 2).
 func (d *differ) element(at, i, j int, b, a, unk, bs, as ref) {
 	t := d.t
 	bc, bsc, ac, uc, asc := absent, absent, absent, absent, absent
@@ -115,7 +138,11 @@ func (d *differ) element(at, i, j int, b, a, unk, bs, as ref) {
 		ac, uc, asc = t.childAt(a, j), t.childAt(unk, j), t.childAt(as, j)
 	}
 	p := len(d.path)
-	d.path = appendIndex(d.path, at)
+	if at < 0 {
+		d.path = append(strconv.AppendInt(append(d.path, "[was "...), int64(-1-at), 10), ']')
+	} else {
+		d.path = appendIndex(d.path, at)
+	}
 	d.walk(bc, ac, uc, bsc, asc)
 	d.path = d.path[:p]
 }
@@ -140,4 +167,80 @@ func (t *tree) value(r ref) any {
 		return s
 	}
 	return t.leaf(r)
+}
+
+// identityKeys are the attributes that name an object among its siblings
+// (compared without case: "Sid" in an IAM statement).
+var identityKeys = [...]string{"id", "name", "key", "sid", "arn"}
+
+// pairable reports whether before element x and after element y, in a gap
+// between matched elements, are the same element changed: two objects
+// with the same identity (an equal id, name, key, sid or arn), or without
+// one, the lone removed and added elements of a gap (an element edited in
+// place), or two objects with at least half their leaves equal
+// (likeness). Two
+// non-objects pair in order (a string edited in place); an object and a
+// non-object never pair.
+func (d *differ) pairable(x, y ref, lone bool) bool {
+	t := d.t
+	kx, ky := t.kind(x), t.kind(y)
+	if kx != nObject || ky != nObject {
+		return kx != nObject && ky != nObject
+	}
+	for _, id := range identityKeys {
+		ix, iy := memberFold(t, x, id), memberFold(t, y, id)
+		if ix == absent || iy == absent || t.kind(ix) == nNull || t.kind(iy) == nNull {
+			continue
+		}
+		return t.equal(ix, iy)
+	}
+	if lone {
+		return true // one element edited in place
+	}
+	same, total := d.likeness(x, y)
+	return total > 0 && 2*same >= total
+}
+
+// likeness counts the leaves of x and y (attributes and elements by
+// position, down to scalars) and how many of them are equal.
+func (d *differ) likeness(x, y ref) (same, total int) {
+	t := d.t
+	kx, ky := t.kind(x), t.kind(y)
+	switch {
+	case kx == nObject && ky == nObject:
+		for i := range t.len(x) {
+			c := t.childAt(x, i)
+			s, n := d.likeness(c, t.child(y, t.nodes[c].key))
+			same, total = same+s, total+n
+		}
+		for i := range t.len(y) {
+			c := t.childAt(y, i)
+			if t.child(x, t.nodes[c].key) == absent {
+				_, n := d.likeness(absent, c)
+				total += n
+			}
+		}
+		return same, total
+	case kx == nArray && ky == nArray && t.len(x) == t.len(y):
+		for i := range t.len(x) {
+			s, n := d.likeness(t.childAt(x, i), t.childAt(y, i))
+			same, total = same+s, total+n
+		}
+		return same, total
+	}
+	if t.equal(x, y) {
+		return 1, 1
+	}
+	return 0, 1
+}
+
+// memberFold is the member of object r whose key is name without case.
+func memberFold(t *tree, r ref, name string) ref {
+	for i := range t.len(r) {
+		c := t.childAt(r, i)
+		if strings.EqualFold(t.nodes[c].key, name) {
+			return c
+		}
+	}
+	return absent
 }

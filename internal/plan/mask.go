@@ -113,3 +113,26 @@ func (s *secrets) leafCovered(t *tree, r ref) bool {
 	}
 	return false
 }
+
+// maskedText stands for a secret in a name: a map key, an address's
+// for_each key, an index.
+const maskedText = "(sensitive value)"
+
+// mask returns s with every secret in it replaced by maskedText, and
+// whether it replaced any: s itself when it is a secret, else each
+// secret of minContained bytes or more it contains.
+func (s *secrets) mask(v string) (string, bool) {
+	if len(s.exact) == 0 {
+		return v, false
+	}
+	if _, ok := s.exact[v]; ok {
+		return maskedText, true
+	}
+	found := false
+	for _, l := range s.long {
+		if len(l) < len(v) && strings.Contains(v, l) {
+			v, found = strings.ReplaceAll(v, l, maskedText), true
+		}
+	}
+	return v, found
+}

@@ -1,9 +1,13 @@
 package plan
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -104,6 +108,16 @@ func (r *Reader) member() error {
 				return s.skipValue(depth)
 			})
 		}
+	case "deferred_changes":
+		if r.collectOnly {
+			return s.skipValue(1)
+		}
+		return r.deferred()
+	case "checks":
+		if r.collectOnly {
+			return s.skipValue(1)
+		}
+		return r.checks()
 	case "values":
 		return s.errAt(ErrNotPlan, keyOff, "the input has a top-level \"values\" key: it is Terraform state JSON ('terraform show -json' without a plan file), not a plan")
 	case "lineage", "serial":
@@ -308,4 +322,103 @@ func isValueStart(c byte) bool {
 		return true
 	}
 	return isDigit(c)
+}
+
+// maxChecks bounds the size of the checks member read.
+const maxChecks = 16 << 20
+
+// checks reads the top-level "checks" member (Terraform 1.5+) and keeps
+// the instances whose status is fail or error.
+func (r *Reader) checks() error {
+	s := r.s
+	src, start, err := s.captureValue(1, maxChecks, "checks")
+	if err != nil {
+		return err
+	}
+	var doc []struct {
+		Address struct {
+			Kind      string `json:"kind"`
+			ToDisplay string `json:"to_display"`
+		} `json:"address"`
+		Status    string `json:"status"`
+		Instances []struct {
+			Address struct {
+				ToDisplay string `json:"to_display"`
+			} `json:"address"`
+			Status   string `json:"status"`
+			Problems []struct {
+				Message string `json:"message"`
+			} `json:"problems"`
+		} `json:"instances"`
+	}
+	if err := json.Unmarshal([]byte(src), &doc); err != nil {
+		return s.errAt(ErrNotPlan, start, "checks is not an array of check results: %s", describeJSONErr(err))
+	}
+	failed := func(st string) bool { return st == "fail" || st == "error" }
+	for _, c := range doc {
+		if !failed(c.Status) {
+			continue
+		}
+		for _, in := range c.Instances {
+			if !failed(in.Status) {
+				continue
+			}
+			fc := FailedCheck{Address: in.Address.ToDisplay, Kind: c.Address.Kind, Status: in.Status, Problems: []string{}}
+			if fc.Address == "" {
+				fc.Address = c.Address.ToDisplay
+			}
+			fc.Address, _ = r.secrets.mask(fc.Address)
+			for _, p := range in.Problems {
+				m, _ := r.secrets.mask(p.Message)
+				fc.Problems = append(fc.Problems, m)
+			}
+			r.hdr.FailedChecks = append(r.hdr.FailedChecks, fc)
+		}
+		if len(c.Instances) == 0 {
+			a, _ := r.secrets.mask(c.Address.ToDisplay)
+			r.hdr.FailedChecks = append(r.hdr.FailedChecks, FailedCheck{Address: a, Kind: c.Address.Kind, Status: c.Status, Problems: []string{}})
+		}
+	}
+	return nil
+}
+
+// describeJSONErr says what encoding/json found wrong, without quoting
+// values from the plan.
+func describeJSONErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, te.Type)
+	}
+	return "invalid JSON"
+}
+
+// deferred reads the top-level "deferred_changes" member: each deferred
+// resource's address, reason and actions (not its values).
+func (r *Reader) deferred() error {
+	s := r.s
+	src, start, err := s.captureValue(1, r.cfg.maxChangeSize, "deferred_changes")
+	if err != nil {
+		return err
+	}
+	var doc []struct {
+		Reason         string `json:"reason"`
+		ResourceChange struct {
+			Address string `json:"address"`
+			Change  struct {
+				Actions tfjson.Actions `json:"actions"`
+			} `json:"change"`
+		} `json:"resource_change"`
+	}
+	if err := json.Unmarshal([]byte(src), &doc); err != nil {
+		return s.errAt(ErrNotPlan, start, "deferred_changes is not an array of deferred changes: %s", describeJSONErr(err))
+	}
+	for i, d := range doc {
+		action, _, err := ActionOf(d.ResourceChange.Change.Actions)
+		if err != nil {
+			return s.errAt(ErrNotPlan, start, "deferred_changes[%d]: %v", i, err)
+		}
+		addr, _ := r.secrets.mask(d.ResourceChange.Address)
+		r.hdr.Deferred = append(r.hdr.Deferred, DeferredChange{Address: addr, Reason: d.Reason, Action: action})
+	}
+	return nil
 }

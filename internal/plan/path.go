@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -54,7 +55,10 @@ func appendIndex(path []byte, i int) []byte {
 	return append(path, ']')
 }
 
-// appendQuoted appends s as a double-quoted string with JSON escapes.
+// appendQuoted appends s as a double-quoted string with JSON escapes;
+// characters Unicode does not call printable are escaped as \uXXXX (or
+// \UXXXXXXXX), as HCL writes them and Terraform shows them in a plan, so
+// that no character is invisible or turns the text around.
 func appendQuoted(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
@@ -62,10 +66,18 @@ func appendQuoted(b []byte, s string) []byte {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r <= 0x9f { // C1 control characters
-				b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
-			} else {
+			switch {
+			case r == utf8.RuneError:
 				b = utf8.AppendRune(b, r) // U+FFFD for invalid UTF-8
+			case !unicode.IsPrint(r) && r <= 0xffff:
+				// Invisible, format, direction and control characters
+				// (U+00A0, U+200B, U+202E, C1 controls) are written as
+				// HCL (and so Terraform's plan rendering) writes them.
+				b = append(b, '\\', 'u', hex[r>>12], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+			case !unicode.IsPrint(r):
+				b = fmt.Appendf(b, "\\U%08x", r)
+			default:
+				b = utf8.AppendRune(b, r)
 			}
 			i += size
 			continue

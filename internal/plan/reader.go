@@ -28,6 +28,40 @@ type Header struct {
 	// when it does not say.
 	Complete  *bool `json:"complete,omitempty"`
 	Applyable *bool `json:"applyable,omitempty"`
+	// FailedChecks are the checkable objects (check blocks, resource
+	// conditions, output conditions) the plan's "checks" member gives the
+	// status fail or error, with their problems: news even in an
+	// applyable plan. Nil when none failed.
+	FailedChecks []FailedCheck `json:"failed_checks,omitempty"`
+	// Deferred are the resource changes Terraform (1.10+, with deferred
+	// actions) left for a later plan: they are not in this apply. Nil
+	// when none.
+	Deferred []DeferredChange `json:"deferred_changes,omitempty"`
+}
+
+// DeferredChange is one element of the plan's deferred_changes.
+type DeferredChange struct {
+	// Address is as the plan writes it; an instance whose key is not yet
+	// known ends in [*] (aws_instance.web[*]).
+	Address string `json:"address"`
+	// Reason is Terraform's: resource_config_unknown,
+	// provider_config_unknown, absent_prereq, deferred_prereq.
+	Reason string `json:"reason"`
+	// Action is what is planned for it so far (ActionOf).
+	Action release.ChangeAction `json:"action"`
+}
+
+// FailedCheck is one instance of a checkable object whose check failed
+// (status "fail") or could not be evaluated ("error").
+type FailedCheck struct {
+	// Address is the instance's address as Terraform displays it
+	// (check.health, aws_instance.web[0]).
+	Address string `json:"address"`
+	// Kind is the object's kind: "check", "resource", "output_value".
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	// Problems are the messages of the failed conditions, secrets masked.
+	Problems []string `json:"problems"`
 }
 
 // Option configures a Reader.
@@ -182,7 +216,33 @@ func (r *Reader) Next() (release.Change, error) {
 	if err != nil {
 		return release.Change{}, r.fail(&Error{Kind: ErrNotPlan, Offset: e.Offset, Msg: err.Error()})
 	}
+	if !r.isolate {
+		r.maskNames(&c)
+	}
 	return c, nil
+}
+
+// maskNames masks the secrets of the plan where they end up in a change's
+// names: a for_each key in its address, previous address or module
+// address, its index, and the attributes of an import identity.
+func (r *Reader) maskNames(c *release.Change) {
+	sec := &r.secrets
+	c.Address, _ = sec.mask(c.Address)
+	for _, p := range []**string{&c.PreviousAddress, &c.ModuleAddress} {
+		if *p != nil {
+			if m, ok := sec.mask(**p); ok {
+				*p = &m
+			}
+		}
+	}
+	if k, ok := c.Index.(string); ok {
+		c.Index, _ = sec.mask(k)
+	}
+	for k, v := range c.ImportIdentity {
+		if s, ok := v.(string); ok {
+			c.ImportIdentity[k], _ = sec.mask(s)
+		}
+	}
 }
 
 func (r *Reader) fail(err error) error {

@@ -73,7 +73,11 @@ func RenderResult(res *Result, w Renderer) error {
 //	 "drift": [CHANGE...], "changes": [CHANGE...], "output_changes": [CHANGE...],
 //	 "summary": {"create": 0, "update": 0, "delete": 0, "replace": 0,
 //	             "read": 0, "no_op": 0, "forget": 0, "import": 0, "move": 0},
-//	 "errored": false, "complete": true, "applyable": true}
+//	 "errored": false, "complete": true, "applyable": true,
+//	 "deferred_changes": [{"address": "aws_instance.web[*]",
+//	                       "reason": "resource_config_unknown", "action": "create"}],
+//	 "failed_checks": [{"address": "check.health", "kind": "check",
+//	                    "status": "fail", "problems": ["..."]}]}
 //
 // where CHANGE is a release.Change in its JSON form. It streams: each
 // change is written as it comes, so the three arrays come in the plan's
@@ -221,6 +225,18 @@ func (j *JSONWriter) Close(h Header) error {
 	j.value(h.Complete)
 	j.member("applyable")
 	j.value(h.Applyable)
+	j.member("deferred_changes")
+	if h.Deferred == nil {
+		j.w.WriteString("[]")
+	} else {
+		j.value(h.Deferred)
+	}
+	j.member("failed_checks")
+	if h.FailedChecks == nil {
+		j.w.WriteString("[]")
+	} else {
+		j.value(h.FailedChecks)
+	}
 	j.w.WriteString("\n}\n")
 	return j.w.Flush()
 }

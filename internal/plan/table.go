@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -80,12 +82,12 @@ func symbol(c release.Change) (string, string) {
 
 // Write renders one change.
 func (t *TableWriter) Write(h Header, c release.Change) error {
-	switch c.Kind {
-	case release.KindOutput:
-		t.outputs++
-	case release.KindDrift:
+	switch {
+	case c.Kind == release.KindOutput && c.Listed():
+		t.outputs++ // an output that does not change is not an output change
+	case c.Kind == release.KindDrift && c.Listed():
 		t.drift++
-	default:
+	case c.Kind != release.KindOutput && c.Kind != release.KindDrift:
 		t.summary.Add(c)
 	}
 	if !c.Listed() && !t.opts.All {
@@ -117,9 +119,12 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 		notes = append(notes, "moved from "+escape(*c.PreviousAddress))
 	}
 	if c.ImportID != nil {
-		if *c.ImportID == "" {
+		switch {
+		case len(c.ImportIdentity) > 0:
+			notes = append(notes, "import identity "+identityText(c.ImportIdentity))
+		case *c.ImportID == "":
 			notes = append(notes, "import")
-		} else {
+		default:
 			notes = append(notes, "import id "+quote(*c.ImportID))
 		}
 	}
@@ -144,7 +149,28 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 	for _, f := range c.Fields {
 		label := escape(pathLabel(f.Path))
 		pad := strings.Repeat(" ", max(0, width-utf8.RuneCountInString(label)))
-		fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.fieldValues(f))
+		lines := readableField(c, f)
+		if lines == nil {
+			fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.fieldValues(f))
+			continue
+		}
+		// A JSON document, several lines or a long value: how it
+		// changed, line by line, rather than two cut values.
+		fmt.Fprintf(t.w, "                %s%s  %s\n", label, pad, t.paint(ansiDim, "changed:"))
+		for _, l := range lines {
+			color := ""
+			switch l.Kind {
+			case "+":
+				color = ansiGreen
+			case "-":
+				color = ansiRed
+			case "~":
+				color = ansiYellow
+			case "…":
+				color = ansiDim
+			}
+			fmt.Fprintf(t.w, "                  %s\n", t.paint(color, l.Kind+" "+l.Text))
+		}
 	}
 	_, err := t.w.Write(nil) // the write error, if any
 	return err
@@ -170,11 +196,17 @@ func (t *TableWriter) fieldValues(f release.Field) string {
 		}
 		return s + " " + t.paint(ansiDim, "unchanged, sensitivity changed")
 	}
-	after := formatValue(f.After)
+	before, after := formatValue(f.Before), formatValue(f.After)
+	switch f.Absent {
+	case "before":
+		before = t.paint(ansiDim, "(absent)")
+	case "after":
+		after = t.paint(ansiDim, "(absent)")
+	}
 	if f.Unknown {
 		after = t.paint(ansiDim, "(known after apply)")
 	}
-	return formatValue(f.Before) + " → " + after
+	return before + " → " + after
 }
 
 // heading prints what the plan says about itself, once.
@@ -190,6 +222,22 @@ func (t *TableWriter) Close(h Header) error {
 	if t.section == "" {
 		t.heading(h)
 		fmt.Fprintf(t.w, "\nNo changes.\n")
+	}
+	if len(h.Deferred) > 0 {
+		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Deferred to a later plan (not in this apply):"))
+		for _, d := range h.Deferred {
+			fmt.Fprintf(t.w, "  %-11s  %s  %s\n", escape(string(d.Action)), t.paint(ansiBold, escape(d.Address)), t.paint(ansiDim, "("+escape(d.Reason)+")"))
+		}
+	}
+	if len(h.FailedChecks) > 0 {
+		// A failed check is news even when the plan can be applied.
+		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Failed checks:"))
+		for _, c := range h.FailedChecks {
+			fmt.Fprintf(t.w, "  %s  %s\n", t.paint(ansiRed, fmt.Sprintf("%-5s", c.Status)), t.paint(ansiBold, escape(c.Address)))
+			for _, p := range c.Problems {
+				fmt.Fprintf(t.w, "                %s\n", escape(p))
+			}
+		}
 	}
 	s := t.summary
 	fmt.Fprintf(t.w, "\n%s %d to create, %d to update, %d to delete, %d to replace, %d to read, %d to forget; %d to import, %d moved; %d unchanged.",
@@ -267,14 +315,29 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// escape makes a name safe for a terminal: control characters are written
-// as \u escapes.
+// escape makes a name safe for a terminal and readable: control, format,
+// direction and other invisible characters are written as \u escapes.
 func escape(s string) string {
 	for _, r := range s {
-		if r < 0x20 || r >= 0x7f && r <= 0x9f || r == utf8.RuneError {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
 			q := string(appendQuoted(nil, s))
 			return q[1 : len(q)-1]
 		}
 	}
 	return s
+}
+
+// identityText writes an import identity as Terraform's HCL does:
+// {account_id = "123", bucket = "logs"}, attributes in name order.
+func identityText(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = escape(k) + " = " + formatValue(m[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

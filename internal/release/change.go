@@ -85,8 +85,13 @@ type Change struct {
 	Modification    Modification `json:"modification"`
 	ActionReason    *string      `json:"action_reason"`
 	ImportID        *string      `json:"import_id"`
-	ReplacePaths    [][]any      `json:"replace_paths,omitempty"`
-	Fields          []Field      `json:"fields"`
+	// ImportIdentity is the identity of the object an import by identity
+	// (Terraform 1.12+) takes under management: its attributes as the plan
+	// gives them (importing.identity), where ImportID is empty; nil
+	// otherwise.
+	ImportIdentity map[string]any `json:"import_identity,omitempty"`
+	ReplacePaths   [][]any        `json:"replace_paths,omitempty"`
+	Fields         []Field        `json:"fields"`
 	// Applied is set once the release's apply succeeded and the fields
 	// carry the values it left in the state (Field.Applied).
 	Applied bool `json:"applied,omitempty"`
@@ -102,6 +107,11 @@ type Field struct {
 	Unknown   bool   `json:"unknown"`
 	Sensitive bool   `json:"sensitive"`
 	Changed   bool   `json:"changed"`
+	// Absent tells null from absent where it matters: "before" for an
+	// attribute or map key that appears with the value null (Terraform
+	// shows `+ extra = null`), "after" for one that goes away while null;
+	// empty otherwise (Before and After nil then mean null).
+	Absent string `json:"absent,omitempty"`
 	// Applied is the value the apply left at Path (what was unknown,
 	// resolved), once the change is Applied; nil before, for a sensitive
 	// field, and where the state has no value (or null) at Path.
@@ -118,7 +128,9 @@ func (c Change) Listed() bool {
 	return c.Action != ChangeNoOp || c.Moved() || c.ImportID != nil || c.DeposedKey != ""
 }
 
-// Summary counts a plan's changes.
+// Summary counts a plan's changes. NoOp counts the plain no-ops only (the
+// changes Listed leaves out), so that what is listed and what is counted
+// unchanged never overlap.
 type Summary struct {
 	Create  int `json:"create"`
 	Update  int `json:"update"`
@@ -145,7 +157,11 @@ func (s *Summary) Add(c Change) {
 	case ChangeRead:
 		s.Read++
 	case ChangeNoOp:
-		s.NoOp++
+		// A no-op that moves, imports or concerns a deposed object is
+		// listed and counted as that, not also as unchanged.
+		if !c.Listed() {
+			s.NoOp++
+		}
 	case ChangeForget:
 		s.Forget++
 	}

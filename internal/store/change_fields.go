@@ -11,6 +11,7 @@ import (
 
 // Fields are stored compactly, one JSON array per field —
 // [path, before, after, flags] with flags 1 unknown, 2 sensitive, 4 changed,
+// 8 absent before, 16 absent after (release.Field.Absent),
 // and [path, before, after, flags, applied] once applied values are known —
 // about half the bytes of the API's objects, which matters at 100,000 fields
 // a plan. The API shape is rebuilt on read.
@@ -18,6 +19,8 @@ const (
 	flagUnknown   = 1
 	flagSensitive = 2
 	flagChanged   = 4
+	flagNoBefore  = 8
+	flagNoAfter   = 16
 )
 
 func encodeFields(fs []release.Field) (string, error) {
@@ -33,6 +36,12 @@ func encodeFields(fs []release.Field) (string, error) {
 		}
 		if f.Changed {
 			flags |= flagChanged
+		}
+		switch f.Absent {
+		case "before":
+			flags |= flagNoBefore
+		case "after":
+			flags |= flagNoAfter
 		}
 		rows[i] = [4]any{f.Path, f.Before, f.After, flags}
 		if f.Applied != nil && applied == nil {
@@ -79,6 +88,12 @@ func decodeFields(s string) ([]release.Field, error) {
 			return nil, errors.New("bad flags")
 		}
 		f.Unknown, f.Sensitive, f.Changed = flags&flagUnknown != 0, flags&flagSensitive != 0, flags&flagChanged != 0
+		switch {
+		case flags&flagNoBefore != 0:
+			f.Absent = "before"
+		case flags&flagNoAfter != 0:
+			f.Absent = "after"
+		}
 		if len(r[4]) > 0 {
 			d := json.NewDecoder(strings.NewReader(string(r[4])))
 			d.UseNumber()

@@ -54,7 +54,7 @@ func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase strin
 }
 
 var changeColumns = []string{"release_id", "phase", "seq", "kind", "address", "previous_address", "module_address", "mode", "type", "name",
-	"index", "provider", "deposed_key", "action", "replace_order", "modification", "action_reason", "import_id", "replace_paths", "fields"}
+	"index", "provider", "deposed_key", "action", "replace_order", "modification", "action_reason", "import_id", "replace_paths", "fields", "import_identity"}
 
 // changeRows adapts a ChangeSource to pgx.CopyFromSource.
 type changeRows struct {
@@ -101,9 +101,16 @@ func (r *changeRows) Next() bool {
 		r.err = err
 		return false
 	}
+	var identity []byte
+	if len(c.ImportIdentity) > 0 {
+		if identity, err = json.Marshal(c.ImportIdentity); err != nil {
+			r.err = err
+			return false
+		}
+	}
 	r.cur = []any{r.release, r.phase, r.seq, string(c.Kind), c.Address, c.PreviousAddress, c.ModuleAddress, c.Mode, c.Type, c.Name,
 		index, c.Provider, c.DeposedKey, string(c.Action), string(c.ReplaceOrder), string(c.Modification), c.ActionReason, c.ImportID,
-		paths, fields}
+		paths, fields, identity}
 	return true
 }
 
@@ -183,7 +190,7 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 	}
 	args = append(args, f.Limit)
 	rows, err := s.pool.Query(ctx, `SELECT phase, seq, kind, address, previous_address, module_address, mode, type, name, index, provider,
-		deposed_key, action, replace_order, modification, action_reason, import_id, replace_paths, fields, applied
+		deposed_key, action, replace_order, modification, action_reason, import_id, replace_paths, fields, applied, import_identity
 		FROM release_changes WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY phase, seq LIMIT $%d", len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
@@ -193,10 +200,10 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 	for rows.Next() {
 		var c StoredChange
 		var kind, action, order, mod string
-		var index, paths []byte
+		var index, paths, identity []byte
 		var fields string
 		if err := rows.Scan(&c.Phase, &c.Seq, &kind, &c.Address, &c.PreviousAddress, &c.ModuleAddress, &c.Mode, &c.Type, &c.Name, &index,
-			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &fields, &c.Applied); err != nil {
+			&c.Provider, &c.DeposedKey, &action, &order, &mod, &c.ActionReason, &c.ImportID, &paths, &fields, &c.Applied, &identity); err != nil {
 			return nil, fmt.Errorf("reading changes of release %d: %w", releaseID, err)
 		}
 		c.Kind, c.Action, c.ReplaceOrder, c.Modification = release.ChangeKind(kind), release.ChangeAction(action), release.ReplaceOrder(order), release.Modification(mod)
@@ -207,6 +214,11 @@ func (s *Store) ListChanges(ctx context.Context, releaseID int64, f ChangeFilter
 		}
 		if len(paths) > 0 {
 			_ = json.Unmarshal(paths, &c.ReplacePaths)
+		}
+		if len(identity) > 0 {
+			d := json.NewDecoder(strings.NewReader(string(identity)))
+			d.UseNumber()
+			_ = d.Decode(&c.ImportIdentity)
 		}
 		if c.Fields, err = decodeFields(fields); err != nil {
 			return nil, fmt.Errorf("release %d: change %s has damaged fields: %w", releaseID, c.Address, err)

@@ -95,6 +95,11 @@ func TestStoredChangesAgreeWithPlanDiffAndTerraform(t *testing.T) {
 				storedAddrs = append(storedAddrs, c.Address+" "+c.DeposedKey)
 			}
 			want := shownByTerraform(t, data)
+			for i := range want {
+				// shiplog masks a secret used as a for_each key (issue 20
+				// kind 8), where Terraform's JSON has it in clear.
+				want[i] = strings.ReplaceAll(want[i], "tok-9f8e7d6c5b4a", "(sensitive value)")
+			}
 			if strings.Join(diffAddrs, ",") != strings.Join(want, ",") {
 				t.Errorf("plan diff lists %v, terraform %v", diffAddrs, want)
 			}

@@ -430,3 +430,54 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 }
+
+// Issue 20 kinds 5 and 7 in a real browser: the changes page of a plan
+// Terraform 1.11.4 made shows the policy's structural diff, the user
+// data's changed lines, where the long value differs and the escaped
+// name; then a set of rules reordered shows no SSH rule turning into
+// another (screenshots changes-readable, changes-set).
+func TestBrowserChangesReadable(t *testing.T) {
+	h := newHarness(t)
+	h.env("prod")
+	ctx := newBrowser(t)
+	base := h.srv.URL
+	record := func(file string) int64 {
+		body, err := os.ReadFile("../plan/testdata/plans/field/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rel release.Release
+		h.apiCall("POST", "/api/v1/environments/prod/plans?template=full-plan", body, &rel)
+		return rel.ID
+	}
+	readable, set := record("readable-values.json"), record("set-reorder.json")
+	within(t, ctx, 20*time.Second, "signing in",
+		chromedp.Navigate(base+"/login#token="+h.tokens["reader"]), chromedp.WaitVisible(chromedp.CSS("#envs")))
+	open := chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details.change").forEach(d => d.open = true)`)
+	within(t, ctx, 20*time.Second, "changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, readable)),
+		chromedp.WaitVisible(chromedp.CSS("details.change")), open)
+	text := eval[string](t, ctx, `document.body.innerText`)
+	for _, want := range []string{
+		`+ Statement[0].Action[2]: null → "s3:PutObject"`,
+		`+ echo "worker_processes 4;" > /etc/nginx/conf.d/workers.conf`,
+		"differs at character 1157",
+		`"admin\u200b\u202egnp.exe\u00a0"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the changes page does not show %q", want)
+		}
+	}
+	screenshot(t, ctx, "changes-readable")
+	within(t, ctx, 20*time.Second, "set changes", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/changes", base, set)),
+		chromedp.WaitVisible(chromedp.CSS("details.change")), open)
+	text = eval[string](t, ctx, `document.body.innerText`)
+	if !strings.Contains(text, "rule[1].description") {
+		t.Errorf("the SSH rule's description change is not shown:\n%s", text)
+	}
+	for _, wrong := range []string{"rule[1].from_port", "rule[1].cidr_blocks"} {
+		if strings.Contains(text, wrong) {
+			t.Errorf("the SSH rule reads as changing %s:\n%s", wrong, text)
+		}
+	}
+	screenshot(t, ctx, "changes-set")
+}

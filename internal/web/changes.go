@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
-
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -74,7 +73,7 @@ func spans(a, b string) ([]string, []string) {
 }
 
 type diffLine struct {
-	Kind string // " ", "-", "+", or "…" for a gap
+	Kind string // " ", "-", "+", "~" (a leaf of a JSON document), or "…" (a gap, where a long value differs)
 	Text string
 }
 
@@ -122,18 +121,30 @@ func viewChange(c store.StoredChange) changeView {
 		case f.Sensitive:
 			fv.Before, fv.After = "(sensitive)", "(sensitive)"
 		default:
-			fv.Before, fv.After = fieldValue(f.Before), fieldValue(f.After)
+			// Escaped as Terraform shows them: no invisible or
+			// direction character reaches the page raw.
+			fv.Before, fv.After = plan.Display(f.Before), plan.Display(f.After)
 			if f.Unknown {
 				fv.After = "(known after apply)"
+			}
+			switch f.Absent {
+			case "before":
+				fv.Before = "(absent)"
+			case "after":
+				fv.After = "(absent)"
 			}
 		}
 		fv.NoBefore = c.Action == release.ChangeCreate
 		fv.NoAfter = c.Action == release.ChangeDelete
-		if b, ok := f.Before.(string); ok && !f.Sensitive && !f.Unknown && c.Action != release.ChangeCreate && c.Action != release.ChangeDelete {
-			if a, ok := f.After.(string); ok {
-				if strings.Contains(a, "\n") || strings.Contains(b, "\n") {
-					fv.Diff = lineDiff(b, a)
-				} else if len(fv.Before) <= foldAt && len(fv.After) <= foldAt {
+		if !f.Sensitive && !f.Unknown && f.Absent == "" && c.Action != release.ChangeCreate && c.Action != release.ChangeDelete {
+			// A JSON document, several lines or a long value: how it
+			// changed (plan.Readable), else the changed middle marked.
+			if lines := plan.Readable(f.Before, f.After); lines != nil {
+				for _, l := range lines {
+					fv.Diff = append(fv.Diff, diffLine{Kind: l.Kind, Text: l.Text})
+				}
+			} else if _, ok := f.Before.(string); ok && len(fv.Before) <= foldAt && len(fv.After) <= foldAt {
+				if _, ok := f.After.(string); ok {
 					fv.BeforeSpans, fv.AfterSpans = spans(fv.Before, fv.After)
 				}
 			}
@@ -146,40 +157,6 @@ func viewChange(c store.StoredChange) changeView {
 	}
 	cv.Fields = append(first, rest...)
 	return cv
-}
-
-// lineDiff is a unified line diff of two texts with 3 lines of context
-// and a "… n unchanged lines …" marker for each gap.
-func lineDiff(before, after string) []diffLine {
-	a, b := strings.Split(before, "\n"), strings.Split(after, "\n")
-	m := difflib.NewMatcher(a, b)
-	var out []diffLine
-	shown := 0 // lines of a accounted for
-	for _, group := range m.GetGroupedOpCodes(3) {
-		if gap := group[0].I1 - shown; gap > 0 {
-			out = append(out, diffLine{Kind: "…", Text: fmt.Sprintf("%d unchanged lines", gap)})
-		}
-		for _, op := range group {
-			switch op.Tag {
-			case 'e':
-				for _, l := range a[op.I1:op.I2] {
-					out = append(out, diffLine{Kind: " ", Text: l})
-				}
-			case 'd', 'r', 'i':
-				for _, l := range a[op.I1:op.I2] {
-					out = append(out, diffLine{Kind: "-", Text: l})
-				}
-				for _, l := range b[op.J1:op.J2] {
-					out = append(out, diffLine{Kind: "+", Text: l})
-				}
-			}
-		}
-		shown = group[len(group)-1].I2
-	}
-	if gap := len(a) - shown; gap > 0 && len(out) > 0 {
-		out = append(out, diffLine{Kind: "…", Text: fmt.Sprintf("%d unchanged lines", gap)})
-	}
-	return out
 }
 
 func (p *Pages) changes(w http.ResponseWriter, r *http.Request) {

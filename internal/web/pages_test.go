@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -200,7 +201,9 @@ func TestChangesPageShowsFieldDistinctions(t *testing.T) {
 	}
 	policy := find(doc, func(n *html.Node) bool { return n.Data == "details" && strings.Contains(text(n), "aws_iam_policy.p") })[0]
 	pt := text(policy)
-	for _, want := range []string{`-       "Action": "s3:GetObject",`, `+       "Action": "s3:PutObject",`, "unchanged lines", `""`, "null", "{}"} {
+	// The policy is a JSON document in a string: a structural diff
+	// (issue 20 kind 7), not a line diff of its text.
+	for _, want := range []string{`~ Statement[0].Action: "s3:GetObject" → "s3:PutObject"`, `""`, "null", "{}"} {
 		if !strings.Contains(pt, want) {
 			t.Errorf("the policy change should show %q; got %q", want, pt)
 		}
@@ -593,5 +596,55 @@ func TestResourcesPaginated(t *testing.T) {
 	}
 	if status, _, _ := b.get("/environments/prod/resources?cursor=nope"); status != 400 {
 		t.Errorf("an unknown cursor: status %d, want 400", status)
+	}
+}
+
+// Issue 20 kind 7: the changes page shows values people can read, from a
+// plan Terraform 1.11.4 made: which statement of a jsonencode() policy
+// gained which action, the changed line of heredoc user data, where a long
+// value differs past what a cell shows, and invisible and direction
+// characters escaped as Terraform shows them.
+func TestChangesPageReadableValues(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("prod")
+	body, err := os.ReadFile("../plan/testdata/plans/field/readable-values.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel release.Release
+	h.apiCall("POST", "/api/v1/environments/prod/plans?template=full-plan", body, &rel)
+	b := h.browser()
+	b.signIn("reader")
+	status, page, doc := b.get(fmt.Sprintf("/releases/%d/changes", rel.ID))
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	change := func(addr string) string {
+		ds := find(doc, func(n *html.Node) bool { return n.Data == "details" && strings.Contains(text(n), addr) })
+		if len(ds) == 0 {
+			t.Fatalf("no change %s on the page", addr)
+		}
+		return text(ds[0])
+	}
+	if got := change("terraform_data.policy"); !strings.Contains(got, `+ Statement[0].Action[2]: null → "s3:PutObject"`) {
+		t.Errorf("the policy should show the action its first statement gained; got %q", got)
+	}
+	ud := change("terraform_data.user_data")
+	for _, want := range []string{`- echo "worker_processes 2;" > /etc/nginx/conf.d/workers.conf`, `+ echo "worker_processes 4;" > /etc/nginx/conf.d/workers.conf`, "unchanged lines"} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("the user data should show %q; got %q", want, ud)
+		}
+	}
+	if got := change("terraform_data.long"); !strings.Contains(got, "differs at character 1157") || !strings.Contains(got, "node-41.internal.example.com") {
+		t.Errorf("the long value should say where it differs; got %q", got)
+	}
+	if got := change("terraform_data.name"); !strings.Contains(got, `"admin\u200b\u202egnp.exe\u00a0"`) {
+		t.Errorf("the name should show its invisible characters escaped; got %q", got)
+	}
+	for _, raw := range []string{"\u200b", "\u202e", "\u00a0"} {
+		if strings.Contains(page, raw) {
+			t.Errorf("the page holds the character %q raw", raw)
+		}
 	}
 }
