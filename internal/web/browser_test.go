@@ -51,6 +51,18 @@ func newBrowser(t testing.TB) context.Context {
 	return ctx
 }
 
+// newTab opens another tab of the browser ctx is a tab of (created here,
+// under no deadline: a tab lives as long as the context of its first action).
+func newTab(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	return tab
+}
+
 // within runs steps with a deadline, failing the test with what was being done.
 func within(t testing.TB, ctx context.Context, d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -120,6 +132,10 @@ resource "terraform_data" "ticker" {
 // startWorker runs a real worker with the real terraform for the test.
 func (h *harness) startWorker() {
 	h.t.Helper()
+	if h.worker {
+		return
+	}
+	h.worker = true
 	if _, err := exec.LookPath("terraform"); err != nil {
 		h.t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
 	}
@@ -223,6 +239,94 @@ func TestBrowser(t *testing.T) {
 		if txt := eval[string](t, ctx, `document.querySelector('#rows .ln[data-n="1"] .tx').textContent`); txt != "release picked up by test-worker" {
 			t.Errorf("line 1 of all phases is %q, want the release's own first line", txt)
 		}
+	})
+
+	step("a queued release's log follows it through every phase to its end", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "follow", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "follow", "template": "terraform-apply"}, &r)
+		if r.Status != release.StatusQueued {
+			t.Fatalf("release #%d is %s, want QUEUED (no worker runs yet)", r.ID, r.Status)
+		}
+		// Two more tabs of the same browser: the logs with init chosen,
+		// and the details page.
+		chosen, details := newTab(t, ctx), newTab(t, ctx)
+		within(t, chosen, 20*time.Second, "opening init's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#log")))
+		within(t, details, 20*time.Second, "opening the details", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#release")))
+		// the counts apply's row shows while apply runs
+		eval[bool](t, details, `(() => { window.__counts = new Set(); new MutationObserver(() => {
+			const td = document.querySelector('#release td.lines[data-phase="apply"]');
+			if (td && td.closest("tr").classList.contains("st-row-in_progress")) window.__counts.add(td.textContent.trim());
+		}).observe(document.body, { subtree: true, childList: true, characterData: true }); return true; })()`)
+		within(t, ctx, 20*time.Second, "opening the log with no phase chosen", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#log")))
+		if auto := eval[string](t, ctx, `document.querySelector("#log").dataset.auto || ""`); auto != "1" {
+			t.Fatalf("a queued release's log opened with no phase should follow the release (data-auto), got %q", auto)
+		}
+		eval[bool](t, ctx, `(() => { const l = document.querySelector("#log"); window.__phases = [l.dataset.phase]; l.addEventListener("phasechange", (e) => window.__phases.push(e.detail)); return true; })()`)
+		for _, c := range []context.Context{ctx, chosen} {
+			waitFor(t, c, 30*time.Second, "the chip to say Live", `document.querySelector("#chip").textContent === "Live"`)
+		}
+		h.startWorker()
+		waitFor(t, ctx, 180*time.Second, "the stream to end", `document.querySelector("#chip").textContent === "Ended"`)
+		allSucceeded := `[...document.querySelectorAll("#phase option")].filter(o => o.value).every(o => o.textContent.includes("succeeded"))`
+		waitFor(t, ctx, 20*time.Second, "every phase in the dropdown to say succeeded", allSucceeded)
+		if got := eval[[]string](t, ctx, `window.__phases`); strings.Join(got, ",") != "init,migrate,plan,apply" {
+			t.Errorf("the view showed phases %v in turn, want init,migrate,plan,apply", got)
+		}
+		if got := eval[string](t, ctx, `document.querySelector("#phase").value + " " + location.search`); got != "apply " {
+			t.Errorf("at the end the dropdown and address say %q, want apply chosen by the page and no phase in the address", got)
+		}
+		if st := eval[string](t, ctx, `document.querySelector(".logbar .status").dataset.status`); st != "SUCCEEDED" {
+			t.Errorf("the log's status badge says %s at the end, want SUCCEEDED", st)
+		}
+		idx, err := h.st.LogIndex(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int64{}
+		for _, pl := range idx {
+			count[pl.Phase] = pl.Lines
+		}
+		seqsOf := func(phase string) string {
+			es, err := h.st.ListLogs(context.Background(), r.ID, phase, 0, 5000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, e := range es {
+				fmt.Fprintf(&b, "%d,", e.Seq)
+			}
+			return b.String()
+		}
+		shown := `(() => { const v = window.shiplogViewer; let s = ""; for (let n = 1; n <= v.lines; n++) { const e = v.entry(n); s += (e ? e.seq : "missing") + ","; } return s; })()`
+		if got, want := eval[string](t, ctx, shown), seqsOf("apply"); got != want {
+			t.Errorf("apply's lines in the page (seqs) %s, want every one of the log's %s", got, want)
+		}
+		if !eval[bool](t, ctx, `(() => { const v = window.shiplogViewer; for (let n = 1; n <= v.lines; n++) if (/ tick 40$/.test((v.entry(n) || {}).text || "")) return true; return false; })()`) {
+			t.Errorf("apply's last tick is not among the page's lines")
+		}
+
+		waitFor(t, chosen, 20*time.Second, "every phase in the chosen tab's dropdown to say succeeded", allSucceeded)
+		if got := eval[string](t, chosen, `document.querySelector("#log").dataset.phase + " " + document.querySelector("#phase").value + " " + location.search`); got != "init init ?phase=init" {
+			t.Errorf("the tab where init was chosen shows %q, want init still chosen", got)
+		}
+		if got, want := eval[string](t, chosen, shown), seqsOf("init"); got != want {
+			t.Errorf("init's lines in the chosen tab (seqs) %s, want every one of the log's %s", got, want)
+		}
+
+		waitFor(t, details, 20*time.Second, "the details page to show the release succeeded", `document.querySelector(".big .status").textContent.trim() === "succeeded"`)
+		if got, want := eval[string](t, details, `document.querySelector('#release td.lines[data-phase="apply"]').textContent.trim()`), fmt.Sprintf("%d lines", count["apply"]); got != want {
+			t.Errorf("the details page's apply row says %q at the end, want %q", got, want)
+		}
+		t.Logf("apply's line counts on the details page while it ran: %v (visibility %s)", eval[[]string](t, details, `[...window.__counts]`), eval[string](t, details, `document.visibilityState`))
+		if n := eval[int](t, details, `window.__counts.size`); n < 5 {
+			t.Errorf("apply's line count on the details page took %d values while apply ran, want it to grow with the lines (at least 5)", n)
+		}
+		screenshot(t, ctx, "logs-followed")
 	})
 
 	step("watch a running release's log grow without a reload", func(t *testing.T) {
