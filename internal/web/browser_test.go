@@ -471,6 +471,40 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "logs-coloured")
 	})
 
+	step("ANSI colours shown as colour, out of search and copy; init's list not painted as deletions", func(t *testing.T) {
+		r := h.queue("stage")
+		h.logLines(r.ID, "init", 1, "Initializing provider plugins...", "- terraform.io/builtin/terraform is built in", "- Installing hashicorp/null v3.2.1...")
+		h.logLines(r.ID, "migrate", 4, "\x1b[32m✔\x1b[0m 12 checks \x1b[1;31mfailed\x1b[0m", "plain\x1b[2K line", "\x1b]8;;http://evil.example\x07docs\x1b]8;;\x07 linked")
+		within(t, ctx, 20*time.Second, "opening init's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="3"] .tx`)))
+		if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.className)`); strings.Join(got, "|") != "tx|tx|tx" {
+			t.Errorf("init's lines have tones %v, want none (its \"- \" lines are no deletions)", got)
+		}
+		within(t, ctx, 20*time.Second, "opening the coloured log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=migrate", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="1"] .tx .a-f2`)))
+		if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.textContent)`); strings.Join(got, "|") != "✔ 12 checks failed|plain line|docs linked" {
+			t.Errorf("the lines read %q, want their text without escapes", got)
+		}
+		if got := eval[string](t, ctx, `[...document.querySelectorAll('#rows .ln[data-n="1"] .tx span')].map(x => x.className + "=" + x.textContent).join("|")`); got != "a-f2=✔|a-f1 a-bold=failed" {
+			t.Errorf("line 1's coloured spans %q, want a-f2=✔|a-f1 a-bold=failed", got)
+		}
+		if colour := eval[string](t, ctx, `getComputedStyle(document.querySelector('#rows .ln[data-n="1"] .a-f2')).color`); colour != "rgb(63, 185, 80)" {
+			t.Errorf("ESC[32m text is %s, want green rgb(63, 185, 80)", colour)
+		}
+		if eval[bool](t, ctx, `!!document.querySelector("#rows a:not(.num)")`) {
+			t.Errorf("an OSC hyperlink in the log became a link")
+		}
+		copied := eval[string](t, ctx, `(() => { const s = getSelection(); s.selectAllChildren(document.querySelector("#rows")); const t = s.toString(); s.removeAllRanges(); return t; })()`)
+		if strings.ContainsRune(copied, 0x1b) || !strings.Contains(copied, "✔ 12 checks failed") {
+			t.Errorf("copying the rows gives %q: want the text without escapes", copied)
+		}
+		eval[float64](t, ctx, `window.shiplogViewer.search("✔ 12 checks failed")`)
+		if got := eval[string](t, ctx, `document.querySelector("#search-status").textContent + " " + document.querySelector("#rows mark").textContent`); got != "1 of 1 ✔" {
+			t.Errorf("searching the coloured text: %q, want 1 of 1 with ✔ marked", got)
+		}
+		screenshot(t, ctx, "logs-ansi")
+	})
+
 	step("wrap mode: long lines wrap, rows do not overlap, the end is reachable", func(t *testing.T) {
 		r := h.queue("stage")
 		var lines []string

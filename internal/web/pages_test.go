@@ -154,6 +154,21 @@ func TestLogsPageEscapesAndNumbersPerPhase(t *testing.T) {
 			t.Errorf("the page holds a raw <script> from the log")
 		}
 	})
+	t.Run("escape sequences are not in the text painted before the script", func(t *testing.T) {
+		r := h.queue("stage")
+		h.logLines(r.ID, "migrate", 1, "\x1b[32m✔\x1b[0m done")
+		_, _, doc := b.get(fmt.Sprintf("/releases/%d/logs?phase=migrate", r.ID))
+		rows := find(doc, func(n *html.Node) bool { return attr(n, "data-seq") == "1" })
+		if len(rows) != 1 {
+			t.Fatalf("want the line's row, got %d", len(rows))
+		}
+		if got := text(rows[0]); got != "1✔ done" {
+			t.Errorf("the row reads %q, want its number and text without escapes", got)
+		}
+		if got := attr(rows[0], "data-raw"); got != "\x1b[32m✔\x1b[0m done" {
+			t.Errorf("data-raw %q, want the line as written (the script colours it)", got)
+		}
+	})
 	t.Run("unknown phase is a 400 naming it", func(t *testing.T) {
 		status, body, _ := b.get(fmt.Sprintf("/releases/%d/logs?phase=nope", h.fx.failed))
 		if status != 400 || !strings.Contains(body, `no phase &#34;nope&#34;`) {

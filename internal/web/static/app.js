@@ -515,15 +515,7 @@
       const runs = sgrRuns(cut);
       const tone = runs ? "" : toneOf(cut, this.actions[e.phase]);
       tx.className = tone ? "tx " + tone : "tx";
-      if (runs) {
-        for (const [t, cls] of runs) {
-          if (!cls) { this.fillText(tx, t); continue; }
-          const sp = document.createElement("span");
-          sp.className = cls;
-          this.fillText(sp, t);
-          tx.appendChild(sp);
-        }
-      } else this.fillText(tx, cut);
+      this.fillText(tx, runs || [[cut, ""]]);
       div.appendChild(tx);
       if (e.text.length > CUT) {
         const raw = document.createElement("a");
@@ -535,20 +527,32 @@
       return div;
     }
 
-    // fillText puts text into el, search matches marked.
-    fillText(el, text) {
+    // fillText puts runs of [text, classes] into el (a span for each
+    // coloured run), search matches marked across runs.
+    fillText(el, runs) {
       const q = this.query.toLowerCase();
-      if (!q) { el.appendChild(document.createTextNode(text)); return; }
-      const low = text.toLowerCase();
-      let at = 0;
-      for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, at)) {
-        el.appendChild(document.createTextNode(text.slice(at, i)));
-        const m = document.createElement("mark");
-        m.textContent = text.slice(i, i + q.length);
-        el.appendChild(m);
-        at = i + q.length;
+      const ranges = [];
+      if (q) {
+        const low = runs.map((r) => r[0]).join("").toLowerCase();
+        for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, i + q.length)) ranges.push([i, i + q.length]);
       }
-      el.appendChild(document.createTextNode(text.slice(at)));
+      let off = 0;
+      for (const [text, cls] of runs) {
+        let into = el;
+        if (cls) { into = document.createElement("span"); into.className = cls; el.appendChild(into); }
+        let at = 0;
+        for (const [a, b] of ranges) {
+          const s0 = Math.max(a - off, at), e0 = Math.min(b - off, text.length);
+          if (e0 <= s0) continue;
+          if (s0 > at) into.appendChild(document.createTextNode(text.slice(at, s0)));
+          const m = document.createElement("mark");
+          m.textContent = text.slice(s0, e0);
+          into.appendChild(m);
+          at = e0;
+        }
+        if (at < text.length) into.appendChild(document.createTextNode(text.slice(at)));
+        off += text.length;
+      }
     }
 
     parseHash() {
