@@ -129,6 +129,21 @@ resource "terraform_data" "ticker" {
 }
 `
 
+// failingConfig creates one resource, then runs a command that prints
+// 150 lines and fails with a PostgreSQL-like ERROR and HINT on stderr.
+const failingConfig = `
+resource "terraform_data" "before" {
+  input = "v1"
+}
+
+resource "terraform_data" "migrate" {
+  depends_on = [terraform_data.before]
+  provisioner "local-exec" {
+    command = "for i in $(seq 1 150); do echo \"migrating batch $i\"; done; t=orders; echo \"ERROR:  relation \\\"$t\\\" does not exist\" >&2; echo \"HINT:  Perhaps you meant to reference the table \\\"order\\\".\" >&2; exit 3"
+  }
+}
+`
+
 // startWorker runs a real worker with the real terraform for the test.
 func (h *harness) startWorker() {
 	h.t.Helper()
@@ -327,6 +342,45 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("apply's line count on the details page took %d values while apply ran, want it to grow with the lines (at least 5)", n)
 		}
 		screenshot(t, ctx, "logs-followed")
+	})
+
+	step("a failed release's first screen shows the cause: the diagnostic and the command's last lines, once", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(failingConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "broken", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "broken", "template": "terraform-apply"}, &r)
+		h.startWorker()
+		within(t, ctx, 20*time.Second, "opening the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#release")))
+		waitFor(t, ctx, 180*time.Second, "the release to fail", `document.querySelector(".big .status").textContent.trim() === "failed"`)
+		t.Logf("what went wrong:\n%s", eval[string](t, ctx, `document.querySelector("#cause").innerText`))
+		onScreen := func(what, js string) {
+			t.Helper()
+			if !eval[bool](t, ctx, `(() => { const e = `+js+`; if (!e) return false; const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom <= innerHeight; })()`) {
+				t.Errorf("%s is not on the first screen", what)
+			}
+		}
+		line := func(text string) string {
+			return `[...document.querySelectorAll("#failed-tail .tl")].find(x => x.textContent.includes(` + "`" + text + "`" + `))`
+		}
+		onScreen("the ERROR line", line(`ERROR:  relation "orders" does not exist`))
+		onScreen("the HINT line", line(`HINT:  Perhaps you meant`))
+		onScreen("terraform's diagnostic", `[...document.querySelectorAll("#cause .diag .summary")].find(x => x.textContent.includes("local-exec provisioner error"))`)
+		if got := eval[string](t, ctx, `(document.querySelector("#cause .diag .where") || {}).textContent || ""`); !strings.Contains(got, "terraform_data.migrate") || !strings.Contains(got, "main.tf line") {
+			t.Errorf("the diagnostic's resource and line read %q, want terraform_data.migrate on main.tf line …", got)
+		}
+		if got := eval[string](t, ctx, `(document.querySelector("#applied") || {}).textContent || ""`); !strings.Contains(got, "terraform_data.before: Creation complete after") {
+			t.Errorf("what was applied before the failure reads %q, want terraform_data.before", got)
+		}
+		if n := eval[int](t, ctx, `document.body.innerText.split('relation "orders" does not exist').length - 1`); n != 1 {
+			t.Errorf("the page shows the error %d times, want once (the rest one click away)", n)
+		}
+		if eval[bool](t, ctx, `document.querySelector("#cause details").open`) {
+			t.Errorf("the whole error log should be one click away, not open")
+		}
+		screenshot(t, ctx, "release-failed-cause")
 	})
 
 	step("watch a running release's log grow without a reload", func(t *testing.T) {

@@ -15,11 +15,15 @@ import (
 
 type releasePage struct {
 	R *release.Release
-	// ErrorHead is the error log's first lines; ErrorRest the others.
-	ErrorHead, ErrorRest string
-	// Ending is the phase that ended the release (or ""), Tail its last lines.
+	// ErrorHead is the error log's first lines; ErrorRest the others;
+	// ErrorFirst its first line; ErrorLines how many it has.
+	ErrorHead, ErrorRest, ErrorFirst string
+	ErrorLines                       int
+	// Ending is the phase that ended the release (or ""), Tail its last
+	// lines, Cause what they and the error log say went wrong.
 	Ending  string
 	Tail    []numbered
+	Cause   cause
 	Phases  []phaseRow
 	Top     []store.StoredChange
 	More    bool
@@ -46,9 +50,6 @@ type actions struct {
 
 // errorLines is how much of the error log shows before "show all".
 const errorLines = 20
-
-// tailLines is how many of the failed phase's last lines show inline.
-const tailLines = 30
 
 // topChanges is how many changes the details page lists.
 const topChanges = 20
@@ -113,6 +114,7 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	id := rel.ID
 	pg := releasePage{R: rel}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
+	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
 	if len(lines) > errorLines {
 		pg.ErrorHead, pg.ErrorRest = strings.Join(lines[:errorLines], "\n"), strings.Join(lines[errorLines:], "\n")
 	} else {
@@ -148,10 +150,24 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		pg.Ending = endingPhase(rel)
 		for _, pl := range idx {
 			if pl.Phase == pg.Ending {
-				if pg.Tail, err = p.tailOf(ctx, id, pl, tailLines); err != nil {
+				if pg.Tail, err = p.tailOf(ctx, id, pl, causeLines); err != nil {
 					p.fail(w, r, err)
 					return
 				}
+			}
+		}
+		pg.Cause = causeOf(rel, pg.Tail)
+		if i := strings.Index(pg.ErrorFirst, ": Error: "); i >= 0 && len(pg.Cause.Diagnostics) > 0 {
+			pg.ErrorFirst = pg.ErrorFirst[:i] // the diagnostic follows
+		}
+		for _, ph := range rel.Phases {
+			if ph.Name == pg.Ending && ph.Action == release.ActionApply && ph.StartedAt != nil {
+				es, _, err := p.store.SearchLogEntries(ctx, id, ph.Name, "complete after", 1000)
+				if err != nil {
+					p.fail(w, r, err)
+					return
+				}
+				pg.Cause.Applied, pg.Cause.AppliedKnown = appliedOf(es), true
 			}
 		}
 	}
