@@ -392,6 +392,7 @@
     // abortStale cancels the page fetches no longer near the rows shown
     // (a scrollbar dragged end to end would otherwise queue hundreds).
     abortStale(lo, hi) {
+      if (this.keepStale) return; // set by the benchmark for its baseline
       for (const [p, ctrl] of this.aborts) {
         if (p < lo - 1 || p > hi + 1) { ctrl.abort(); this.aborts.delete(p); this.loading.delete(p); this.aborted = (this.aborted || 0) + 1; }
       }
