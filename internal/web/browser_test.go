@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -181,6 +182,8 @@ func (h *harness) startWorker() {
 // a screenshot of every page for the README.
 func TestBrowser(t *testing.T) {
 	h := newHarness(t).seed()
+	h.env("fleet")
+	h.degrade("fleet", 120)
 	ctx := newBrowser(t)
 	base := h.srv.URL
 	fx := h.fx
@@ -202,6 +205,12 @@ func TestBrowser(t *testing.T) {
 		}
 		if who := eval[string](t, ctx, `document.querySelector(".tok").textContent`); !strings.Contains(who, "approver") {
 			t.Errorf("the top bar should name the token, got %q", who)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll(".attention li").length`); n > 10 {
+			t.Errorf("Needs attention has %d lines with 120 degraded resources, want them grouped", n)
+		}
+		if top := eval[float64](t, ctx, `document.querySelector("#envs").getBoundingClientRect().top`); top > 1000-100 {
+			t.Errorf("the environments table starts %.0f px down: want it on the first screen beside 120 degraded resources", top)
 		}
 		screenshot(t, ctx, "home")
 	})
@@ -600,6 +609,78 @@ func TestBrowser(t *testing.T) {
 		if loc := eval[string](t, ctx, "location.pathname + location.search"); loc != "/login?next=%2Freleases" {
 			t.Errorf("signed out, /releases leads to %q, want the sign-in form coming back", loc)
 		}
+	})
+
+	step("a deep link opened signed out survives sign-in", func(t *testing.T) {
+		link := fmt.Sprintf("/releases/%d/logs?phase=init#L40", fx.failed)
+		within(t, ctx, 20*time.Second, "opening the deep link signed out", chromedp.Navigate(base+link), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+		within(t, ctx, 20*time.Second, "signing in", chromedp.SendKeys(chromedp.CSS("#token"), h.tokens["approver"]),
+			chromedp.Submit(chromedp.CSS("#token")), chromedp.WaitVisible(chromedp.CSS("#rows .ln.hl")))
+		if got := eval[string](t, ctx, `location.pathname + location.search + location.hash`); got != link {
+			t.Errorf("after sign-in the browser is at %q, want %q", got, link)
+		}
+		if hl := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln.hl")].map(r => r.dataset.n)`); strings.Join(hl, ",") != "40" {
+			t.Errorf("highlighted lines %v, want 40", hl)
+		}
+	})
+
+	step("keyboard: skip link, the log takes focus visibly and keeps its place", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening releases", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("table.releases")))
+		within(t, ctx, 20*time.Second, "tabbing", chromedp.KeyEvent("\t"))
+		if got := eval[string](t, ctx, `(() => { const a = document.activeElement; return a.className + " " + (a.getBoundingClientRect().top >= 0) + " " + a.textContent; })()`); got != "skip true Skip to content" {
+			t.Errorf("the first Tab focuses %q, want the visible skip link", got)
+		}
+		within(t, ctx, 20*time.Second, "following the skip link", chromedp.KeyEvent("\r"))
+		if got := eval[string](t, ctx, `location.hash + " " + document.activeElement.id`); got != "#main main" {
+			t.Errorf("the skip link leads to %q, want #main focused", got)
+		}
+		r := h.queue("stage")
+		var lines []string
+		for i := 1; i <= 2000; i++ {
+			lines = append(lines, fmt.Sprintf("plan line %d", i))
+		}
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening a long log at line 1000", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan#L1000", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln.hl[data-n="1000"] .tx`)))
+		before := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`)
+		within(t, ctx, 20*time.Second, "tabbing into the log", chromedp.Focus(chromedp.CSS("#download")), chromedp.KeyEvent("\t"))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id != "log" {
+			t.Fatalf("Tab after the toolbar focuses #%s, want the log", id)
+		}
+		if after := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`); after != before {
+			t.Errorf("focusing the log moved it from %.0f to %.0f px", before, after)
+		}
+		if o := eval[string](t, ctx, `getComputedStyle(document.querySelector("#log")).outlineStyle`); o == "none" {
+			t.Errorf("the focused log shows no outline")
+		}
+		within(t, ctx, 20*time.Second, "paging down", chromedp.KeyEvent(kb.PageDown))
+		waitFor(t, ctx, 5*time.Second, "the log to scroll a page", fmt.Sprintf(`document.querySelector("#log").scrollTop > %f`, before+100))
+		// the page scroll is animated: wait for it to rest
+		paged := eval[float64](t, ctx, `(async () => { const l = document.querySelector("#log"); const frame = () => new Promise((r) => requestAnimationFrame(r));
+			for (let a = l.scrollTop; ; a = l.scrollTop) { await frame(); await frame(); await frame(); if (l.scrollTop === a) return a; } })()`)
+		within(t, ctx, 20*time.Second, "tabbing out of the log", chromedp.KeyEvent("\t"))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id == "log" || eval[bool](t, ctx, `!!document.activeElement.closest("#rows")`) {
+			t.Errorf("Tab in the log stays in it (%q): its line links should not take focus", id)
+		}
+		if after := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`); after != paged {
+			t.Errorf("tabbing out of the log moved it from %.0f to %.0f px", paged, after)
+		}
+	})
+
+	step("390 px wide: no page wider than the screen, the log's last line on screen", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "a phone's screen", chromedp.EmulateViewport(390, 844))
+		defer within(t, ctx, 20*time.Second, "back to the desktop", chromedp.EmulateViewport(1440, 1000))
+		for _, p := range []string{"/", "/releases", "/environments/prod", fmt.Sprintf("/releases/%d", fx.failed), fmt.Sprintf("/releases/%d/changes", fx.planned),
+			fmt.Sprintf("/releases/%d/logs?phase=init", fx.failed)} {
+			within(t, ctx, 20*time.Second, "opening "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
+			if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
+				t.Errorf("%s is %d px wide at 390 px; too wide: %v", p, w, eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 391 && getComputedStyle(e.parentElement).overflowX === "visible").slice(0, 4).map(e => e.tagName + "." + e.className + "#" + e.id)`))
+			}
+		}
+		waitFor(t, ctx, 10*time.Second, "init's last line in view", `(() => { const r = document.querySelector('#rows .ln[data-n="82"]'); return !!r && r.getBoundingClientRect().bottom <= innerHeight && r.getBoundingClientRect().top >= document.querySelector("#log").getBoundingClientRect().top; })()`)
+		screenshot(t, ctx, "logs-390")
+		within(t, ctx, 20*time.Second, "the first screen", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#envs")))
+		screenshot(t, ctx, "home-390")
 	})
 
 	step("a read-only token sees no approve button", func(t *testing.T) {

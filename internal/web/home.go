@@ -10,9 +10,27 @@ import (
 
 type homePage struct {
 	Pending, Running, Failed []*release.Release
-	Troubled                 []release.ResourceStatus
-	Environments             []envRow
+	// Troubled are the resources degraded, missing or out of sync, one
+	// group per environment.
+	Troubled     []troubleGroup
+	Environments []envRow
 }
+
+// troubleCap is how many troubled resources an environment's group names
+// on the first screen; the rest are one link away.
+const troubleCap = 3
+
+// troubleGroup is an environment's troubled resources: counts and the
+// worst few.
+type troubleGroup struct {
+	Environment                string
+	Count                      int
+	Degraded, Missing, Drifted int
+	First                      []release.ResourceStatus
+}
+
+// More is how many troubled resources the group does not name.
+func (g troubleGroup) More() int { return g.Count - len(g.First) }
 
 type envRow struct {
 	Env                   *release.Environment
@@ -72,6 +90,7 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = rerr
 		}
+		g := troubleGroup{Environment: e.Name}
 		for _, res := range rs {
 			row.Total++
 			if res.HealthStatus == release.Healthy {
@@ -81,8 +100,23 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 				row.Drift++
 			}
 			if res.HealthStatus == release.Degraded || res.HealthStatus == release.Missing || res.SyncStatus == release.OutOfSync {
-				pg.Troubled = append(pg.Troubled, res)
+				g.Count++
+				switch res.HealthStatus {
+				case release.Degraded:
+					g.Degraded++
+				case release.Missing:
+					g.Missing++
+				}
+				if res.SyncStatus == release.OutOfSync {
+					g.Drifted++
+				}
+				if len(g.First) < troubleCap {
+					g.First = append(g.First, res)
+				}
 			}
+		}
+		if g.Count > 0 {
+			pg.Troubled = append(pg.Troubled, g)
 		}
 		pg.Environments = append(pg.Environments, row)
 	}

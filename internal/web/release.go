@@ -35,6 +35,11 @@ type releasePage struct {
 	// stream starts.
 	LastSeq int64
 	Actions actions
+	// Time is the time taken split into running and waiting for approval.
+	Time timeSplit
+	// Confirm opens the reason form of an action ("reject" from the first
+	// screen's Reject…).
+	Confirm string
 }
 
 type phaseRow struct {
@@ -112,7 +117,7 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := rel.ID
-	pg := releasePage{R: rel}
+	pg := releasePage{R: rel, Time: splitTime(rel, p.now()), Confirm: r.URL.Query().Get("confirm")}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
 	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
 	if len(lines) > errorLines {
@@ -212,7 +217,14 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 	}
 	var body any
 	switch action {
-	case "approve", "reject", "abort":
+	case "reject", "abort":
+		comment := strings.TrimSpace(r.PostForm.Get("comment"))
+		if comment == "" {
+			p.fail(w, r, badRequest("comment", "say why you %s release %d: a reason is required", action, id))
+			return
+		}
+		body = map[string]string{"comment": comment}
+	case "approve":
 		body = map[string]string{"comment": r.PostForm.Get("comment")}
 	case "signoff":
 		body = map[string]string{"status": r.PostForm.Get("status"), "comment": r.PostForm.Get("comment")}
@@ -237,5 +249,6 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 			target = "/releases/" + strconv.FormatInt(n, 10)
 		}
 	}
-	http.Redirect(w, r, target+"?flash="+action+"+done", http.StatusSeeOther)
+	setFlash(w, r, flashWords[action])
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -153,7 +153,13 @@
     const form = $("#login-form");
     if (!form) return;
     const m = /^#token=(.+)$/.exec(location.hash);
-    if (!m) return;
+    if (!m) {
+      // a deep link (#L150000) opened while signed out: the fragment never
+      // reached the server, so it goes back with the destination
+      const next = $("input[name=next]", form);
+      if (next && location.hash.length > 1) next.value = next.value.split("#")[0] + location.hash;
+      return;
+    }
     history.replaceState(null, "", location.pathname + location.search);
     $("#token", form).value = decodeURIComponent(m[1]);
     form.submit();
@@ -290,6 +296,7 @@
       this.held = null;         // {phase, entries}: a later phase's lines held while not following
       this.seenPhases = new Set();
       this.seedFromPage();
+      this.fit();
       this.measure();
       this.sizeCanvas();
       this.bind();
@@ -312,6 +319,14 @@
         const e = { seq: Number(row.dataset.seq), time: row.dataset.t, stream: row.dataset.s, phase: row.dataset.p, text };
         this.put(this.lineOf(e.seq), e);
       }
+    }
+
+    // fit makes the log fill the screen below its toolbar, however many
+    // rows the toolbar wraps into (a phone's 390 px).
+    fit() {
+      const top = this.el.getBoundingClientRect().top + window.scrollY;
+      const h = Math.max(240, Math.floor(window.innerHeight - top - 12));
+      if (this.el.style.height !== h + "px") this.el.style.height = h + "px";
     }
 
     measure() {
@@ -491,6 +506,7 @@
       div.dataset.n = n;
       const a = document.createElement("a");
       a.className = "num";
+      a.tabIndex = -1; // the log itself takes focus: tabbing through 300 links would scroll it
       const ln = this.base && e ? this.baseLine(e.seq) : n; // the line's number in the whole phase
       a.href = "#L" + ln;
       a.textContent = ln;
@@ -606,7 +622,7 @@
         }
         this.schedule();
       }, { passive: true });
-      window.addEventListener("resize", () => this.schedule());
+      window.addEventListener("resize", () => { this.fit(); this.schedule(); });
       window.addEventListener("hashchange", () => { const h = this.parseHash(); if (h) this.select(h, true); });
       this.rowsEl.addEventListener("click", (ev) => {
         const a = ev.target.closest("a.num");

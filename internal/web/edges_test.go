@@ -1,0 +1,181 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+// TestFlashIsNotInTheAddress: an action's outcome shows once on the next
+// page, carried by a cookie, never in the URL.
+func TestFlashIsNotInTheAddress(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	page := fmt.Sprintf("/releases/%d", h.fx.pending)
+	b := h.browser()
+	b.signIn("approver")
+	resp := b.post(page+"/approve", url.Values{"comment": {"ok"}}, nil)
+	if loc := resp.Header.Get("Location"); loc != page {
+		t.Errorf("approve leads to %q, want %q (no flash in the address)", loc, page)
+	}
+	_, _, doc := b.get(page)
+	if got := find(doc, func(n *html.Node) bool { return attr(n, "class") == "flash" }); len(got) != 1 || text(got[0]) != "Approved." {
+		t.Errorf("the next page should say Approved. once, got %d flashes", len(got))
+	}
+	_, _, doc = b.get(page)
+	if got := find(doc, func(n *html.Node) bool { return attr(n, "class") == "flash" }); len(got) != 0 {
+		t.Errorf("reloaded, the flash shows again")
+	}
+}
+
+// TestRejectAndAbortNeedAReason: the forms ask for a reason; a post
+// without one is a 400 naming the field, and nothing changes.
+func TestRejectAndAbortNeedAReason(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("admin")
+	for _, c := range []struct {
+		action string
+		id     int64
+		status release.Status
+	}{{"reject", h.fx.pending, release.StatusPendingApproval}, {"abort", h.fx.running, release.StatusInProgress}} {
+		page := fmt.Sprintf("/releases/%d", c.id)
+		_, _, doc := b.get(page)
+		inputs := find(doc, byID(c.action+"-reason"))
+		if len(inputs) != 1 || !hasAttr(inputs[0], "required") {
+			t.Errorf("%s: want a required reason field behind %s…", c.action, c.action)
+		}
+		resp, err := b.c.PostForm(h.srv.URL+page+"/"+c.action, url.Values{"comment": {"  "}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "comment: say why you "+c.action) {
+			t.Errorf("%s without a reason: %d, want 400 naming the comment", c.action, resp.StatusCode)
+		}
+		if st, err := h.st.ReleaseStatus(context.Background(), c.id); err != nil || st != c.status {
+			t.Errorf("%s without a reason changed the release to %s (%v)", c.action, st, err)
+		}
+	}
+	resp := b.post(fmt.Sprintf("/releases/%d/reject", h.fx.pending), url.Values{"comment": {"wrong window"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("reject with a reason: %d, want 303", resp.StatusCode)
+	}
+	r, err := h.api.Release(context.Background(), h.fx.pending)
+	if err != nil || r.Status != release.StatusRejected || r.Approval.Comment != "wrong window" {
+		t.Errorf("after reject: %+v (%v), want REJECTED with the reason", r, err)
+	}
+}
+
+func hasAttr(n *html.Node, name string) bool {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestResponsesAreCompressed: pages and assets are gzip-compressed for a
+// client that accepts it, and plain for one that does not.
+func TestResponsesAreCompressed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	for _, path := range []string{"/", fmt.Sprintf("/releases/%d", h.fx.failed), h.pages.AssetPath("app.js"), h.pages.AssetPath("app.css")} {
+		for _, enc := range []string{"gzip, deflate, br", ""} {
+			req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+			if enc != "" {
+				req.Header.Set("Accept-Encoding", enc) // set by hand: the client leaves the body as sent
+			}
+			tr := &http.Transport{DisableCompression: true}
+			c := &http.Client{Jar: b.c.Jar, Transport: tr}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got := resp.Header.Get("Content-Encoding")
+			if enc == "" {
+				if got != "" {
+					t.Errorf("GET %s without Accept-Encoding: Content-Encoding %q, want none", path, got)
+				}
+				continue
+			}
+			if got != "gzip" {
+				t.Errorf("GET %s accepting gzip: Content-Encoding %q, want gzip", path, got)
+				continue
+			}
+			zr, err := gzip.NewReader(strings.NewReader(string(raw)))
+			if err != nil {
+				t.Errorf("GET %s: not gzip: %v", path, err)
+				continue
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil || len(plain) <= len(raw) {
+				t.Errorf("GET %s: %d bytes compressed to %d (%v)", path, len(plain), len(raw), err)
+			}
+		}
+	}
+}
+
+// TestNeedsAttentionGroupsResources: 120 degraded resources are one line
+// of their environment with counts, a few names and a link to the rest.
+func TestNeedsAttentionGroupsResources(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	h.degrade("prod", 120)
+	b := h.browser()
+	b.signIn("reader")
+	_, _, doc := b.get("/")
+	groups := find(doc, func(n *html.Node) bool { return attr(n, "class") == "att resource" })
+	if len(groups) != 1 {
+		t.Fatalf("want one line for prod's resources, got %d", len(groups))
+	}
+	txt := text(groups[0])
+	if !strings.Contains(txt, "prod: 121 resources need attention") || !strings.Contains(txt, "121 degraded") {
+		t.Errorf("the line reads %q, want prod's 121 degraded resources counted", txt)
+	}
+	names := find(groups[0], func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "/resources/") })
+	if len(names) != 3 {
+		t.Errorf("want 3 resources named, got %d", len(names))
+	}
+	if !strings.Contains(txt, "118 more →") {
+		t.Errorf("want the other 118 one link away, got %q", txt)
+	}
+}
+
+// degrade records n resources of env and reports them degraded.
+func (h *harness) degrade(env string, n int) {
+	h.t.Helper()
+	ctx := context.Background()
+	r := h.queue(env)
+	var outs []store.ResourceOutcome
+	for i := range n {
+		outs = append(outs, store.ResourceOutcome{Address: fmt.Sprintf("kubernetes_pod.node[%d]", i)})
+	}
+	if err := h.st.RecordResourceStatus(ctx, r.ID, outs, release.ResourceCompleted); err != nil {
+		h.t.Fatal(err)
+	}
+	h.move(r.ID, release.StatusQueued, release.StatusInProgress, "")
+	h.move(r.ID, release.StatusInProgress, release.StatusSucceeded, "")
+	for _, o := range outs {
+		if err := h.st.ReportHealth(ctx, env, o.Address, release.Degraded); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
