@@ -561,11 +561,11 @@ func TestBrowser(t *testing.T) {
 		if strings.ContainsRune(copied, 0x1b) || !strings.Contains(copied, "✔ 12 checks failed") {
 			t.Errorf("copying the rows gives %q: want the text without escapes", copied)
 		}
+		screenshot(t, ctx, "logs-ansi")
 		eval[float64](t, ctx, `window.shiplogViewer.search("✔ 12 checks failed")`)
 		if got := eval[string](t, ctx, `document.querySelector("#search-status").textContent + " " + document.querySelector("#rows mark").textContent`); got != "1 of 1 ✔" {
 			t.Errorf("searching the coloured text: %q, want 1 of 1 with ✔ marked", got)
 		}
-		screenshot(t, ctx, "logs-ansi")
 	})
 
 	step("wrap mode: long lines wrap, rows do not overlap, the end is reachable", func(t *testing.T) {

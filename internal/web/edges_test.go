@@ -77,6 +77,9 @@ func TestRejectAndAbortNeedAReason(t *testing.T) {
 	if err != nil || r.Status != release.StatusRejected || r.Approval.Comment != "wrong window" {
 		t.Errorf("after reject: %+v (%v), want REJECTED with the reason", r, err)
 	}
+	if _, _, doc := b.get(fmt.Sprintf("/releases/%d", h.fx.pending)); len(find(doc, byID("signoff"))) != 0 {
+		t.Errorf("a rejected release offers a sign-off form")
+	}
 }
 
 func hasAttr(n *html.Node, name string) bool {

@@ -193,9 +193,10 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	}
 	t := tokenOf(ctx)
 	pg.Actions = actions{
-		Approve:  rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
-		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
-		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
+		Approve: rel.Status == release.StatusPendingApproval && api.Allows(t, apiwire.ScopeApprove),
+		Abort:   !rel.Status.Terminal() && rel.AbortRequested == nil && api.Allows(t, apiwire.ScopeWrite),
+		// a rejected release never ran its changes: nothing to sign off
+		SignOff:  rel.Status.Terminal() && rel.Status != release.StatusRejected && rel.SignOff.Status == "" && api.Allows(t, apiwire.ScopeApprove),
 		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && api.Allows(t, apiwire.ScopeWrite),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
