@@ -353,6 +353,30 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "logs-followed")
 	})
 
+	step("scrolled up while the release moves on: the next phase's lines wait behind End, none dropped", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening the running release's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs", base, fx.running)), chromedp.WaitVisible(chromedp.CSS("#log[data-auto]")))
+		waitFor(t, ctx, 30*time.Second, "the chip to say Live", `document.querySelector("#chip").textContent === "Live"`)
+		var lines []string
+		for i := 3; i <= 102; i++ {
+			lines = append(lines, fmt.Sprintf("init line %d", i))
+		}
+		next := h.logLines(fx.running, "init", 3, lines...)
+		waitFor(t, ctx, 30*time.Second, "init's 102 lines", `window.shiplogViewer.lines === 102`)
+		within(t, ctx, 20*time.Second, "scrolling up", chromedp.Evaluate[chromedp.Void](`document.querySelector("#log").scrollTop = 0`))
+		waitFor(t, ctx, 10*time.Second, "follow to turn off", `!document.querySelector("#follow").checked`)
+		h.logLines(fx.running, "plan", next, "plan line 1", "plan line 2", "plan line 3", "plan line 4", "plan line 5", "plan line 6")
+		waitFor(t, ctx, 30*time.Second, "the new-lines button to name plan", `document.querySelector("#newlines").textContent.startsWith("plan started: 6 new lines")`)
+		if ph := eval[string](t, ctx, `window.shiplogViewer.phase + " " + document.querySelector("#log").scrollTop`); ph != "init 0" {
+			t.Errorf("scrolled up, the view moved on to %q, want init at the top", ph)
+		}
+		within(t, ctx, 20*time.Second, "pressing End", chromedp.KeyEvent(kb.End))
+		waitFor(t, ctx, 10*time.Second, "plan shown", `window.shiplogViewer.phase === "plan"`)
+		got := eval[string](t, ctx, `(() => { const v = window.shiplogViewer; const out = []; for (let n = 1; n <= v.lines; n++) out.push(v.entry(n).text); return out.join("|"); })()`)
+		if got != "plan line 1|plan line 2|plan line 3|plan line 4|plan line 5|plan line 6" {
+			t.Errorf("after End the view holds %q, want plan's six lines", got)
+		}
+	})
+
 	step("a failed release's first screen shows the cause: the diagnostic and the command's last lines, once", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(failingConfig), 0o644); err != nil {

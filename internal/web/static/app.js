@@ -445,13 +445,18 @@
       const maxLine = Math.max(0, this.lines - ch / this.rowH);
       const target = Math.max(0, Math.min(maxLine, n - 1 - (where || 0) * ch / this.rowH));
       const maxScroll = Math.max(0, this.canvas.offsetHeight - ch);
-      this.programmatic = true;
-      this.el.scrollTop = maxLine > 0 ? (target / maxLine) * maxScroll : 0;
+      this.setScroll(maxLine > 0 ? (target / maxLine) * maxScroll : 0);
     }
 
-    scrollToEnd() {
-      this.programmatic = true;
-      this.el.scrollTop = this.el.scrollHeight;
+    scrollToEnd() { this.setScroll(this.el.scrollHeight); }
+
+    // setScroll moves the log; only a move that happens fires a scroll
+    // event, so only then is the next one marked as ours (else the
+    // reader's first scroll would be taken for it).
+    setScroll(top) {
+      const before = this.el.scrollTop;
+      this.el.scrollTop = top;
+      if (this.el.scrollTop !== before) this.programmatic = true;
     }
 
     schedule() {
