@@ -72,6 +72,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"logs searched", "/releases/" + id(fx.failed) + "/logs?q=error", "#rows .ln mark"},
 		{"changes", "/releases/" + id(fx.planned) + "/changes", "details.change"},
 		{"compare", "/compare?base=" + id(fx.planned) + "&head=" + id(fx.failed), "table.compare"},
+		{"artifacts", "/artifacts", "#artifacts"},
 		{"error page", "/releases/999999", "main"},
 	}
 	for _, scheme := range []string{"light", "dark"} {

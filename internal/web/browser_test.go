@@ -227,6 +227,8 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "resource")
 		within(t, ctx, 20*time.Second, "all releases", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("table.releases")))
 		screenshot(t, ctx, "releases")
+		within(t, ctx, 20*time.Second, "artifacts", chromedp.Click(chromedp.CSS(`.top a[href="/artifacts"]`)), chromedp.WaitVisible(chromedp.CSS("#artifacts")))
+		screenshot(t, ctx, "artifacts")
 	})
 
 	step("open a failed release: status, failing phase and its last lines first", func(t *testing.T) {

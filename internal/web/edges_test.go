@@ -182,3 +182,33 @@ func (h *harness) degrade(env string, n int) {
 		}
 	}
 }
+
+// TestArtifactsPage: the top bar's Artifacts is a page, filtered like the
+// API, with a bad cursor a 400 naming it.
+func TestArtifactsPage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	status, _, doc := b.get("/artifacts?app_name=web")
+	if status != 200 {
+		t.Fatalf("GET /artifacts: %d", status)
+	}
+	var uris []string
+	for _, n := range find(doc, func(n *html.Node) bool { return n.Data == "td" && attr(n, "class") == "mono" }) {
+		uris = append(uris, text(n))
+	}
+	if len(uris) == 0 || !strings.Contains(strings.Join(uris, " "), "registry.example.com/shop/web:1.4.2") {
+		t.Errorf("the artifacts page lists %q, want the queued releases' artifact", uris)
+	}
+	if _, _, doc := b.get("/artifacts?app_name=nope"); len(find(doc, func(n *html.Node) bool { return attr(n, "class") == "empty" })) != 1 {
+		t.Errorf("an app with no artifact should say no artifact matches")
+	}
+	if status, body, _ := b.get("/artifacts?cursor=x"); status != 400 || !strings.Contains(body, "cursor") {
+		t.Errorf("a bad cursor: %d, want 400 naming it", status)
+	}
+	_, _, doc = b.get("/")
+	if links := find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "/artifacts" }); len(links) != 1 {
+		t.Errorf("the top bar should link the artifacts page")
+	}
+}

@@ -37,6 +37,7 @@ func TestEveryPageRenders(t *testing.T) {
 		fmt.Sprintf("/releases/%d/changes", fx.planned), fmt.Sprintf("/releases/%d/changes?kind=output", fx.planned),
 		fmt.Sprintf("/releases/%d/changes?action=replace&module=module.net", fx.planned),
 		fmt.Sprintf("/compare?base=%d&head=%d", fx.planned, fx.failed),
+		"/artifacts", "/artifacts?app_name=web&deployed_to=prod",
 		"/login",
 	}
 	for _, p := range paths {

@@ -115,6 +115,7 @@ func (p *Pages) routes() {
 	p.mux.HandleFunc("GET /releases/{id}/logs", p.signedIn(p.logs))
 	p.mux.HandleFunc("GET /releases/{id}/changes", p.signedIn(p.changes))
 	p.mux.HandleFunc("GET /compare", p.signedIn(p.compare))
+	p.mux.HandleFunc("GET /artifacts", p.signedIn(p.artifacts))
 	p.mux.HandleFunc("POST /releases/{id}/{action}", p.signedIn(p.act))
 }
 
@@ -163,7 +164,7 @@ func (p *Pages) AssetPath(name string) string { return p.assets[name].path }
 
 // pageNames are the templates under templates/, each a page executed with
 // layout.html around it.
-var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare"}
+var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare", "artifacts"}
 
 func (p *Pages) parseTemplates() error {
 	p.pages = map[string]*template.Template{}
