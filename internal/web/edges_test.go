@@ -212,3 +212,43 @@ func TestArtifactsPage(t *testing.T) {
 		t.Errorf("the top bar should link the artifacts page")
 	}
 }
+
+// TestLargeChangeSetIsCollapsedAndPaginated: a plan of 230 changes shows
+// 100 a page, each collapsed to one line.
+func TestLargeChangeSetIsCollapsedAndPaginated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("big")
+	var rcs []string
+	for i := range 230 {
+		rcs = append(rcs, fmt.Sprintf(`{"address":"terraform_data.n[%d]","mode":"managed","type":"terraform_data","name":"n","index":%d,
+			"provider_name":"terraform.io/builtin/terraform","change":{"actions":["create"],"before":null,"after":{"input":"v%d"},
+			"after_unknown":{"id":true,"output":true},"before_sensitive":false,"after_sensitive":{}}}`, i, i, i))
+	}
+	plan := `{"format_version":"1.2","terraform_version":"1.11.4","applyable":true,"complete":true,"errored":false,"resource_changes":[` + strings.Join(rcs, ",") + `]}`
+	var r release.Release
+	h.apiCall("POST", "/api/v1/environments/big/plans?template=full-plan", []byte(plan), &r)
+	b := h.browser()
+	b.signIn("reader")
+	page := fmt.Sprintf("/releases/%d/changes", r.ID)
+	_, body, doc := b.get(page)
+	changes := find(doc, func(n *html.Node) bool { return n.Data == "details" && attr(n, "class") == "change" })
+	if len(changes) != 100 {
+		t.Errorf("the first page shows %d changes, want 100", len(changes))
+	}
+	for _, c := range changes {
+		if hasAttr(c, "open") {
+			t.Errorf("change %s is expanded on a page of 100, want each collapsed", attr(c, "id"))
+			break
+		}
+	}
+	next := find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(text(n), "next page") })
+	if len(next) != 1 {
+		t.Fatalf("want a link to the next page")
+	}
+	t.Logf("first page: %d KB of HTML for 100 of 230 changes", len(body)/1024)
+	_, _, doc = b.get("/releases/" + fmt.Sprint(r.ID) + "/changes" + attr(next[0], "href"))
+	if n := len(find(doc, func(n *html.Node) bool { return n.Data == "details" && attr(n, "class") == "change" })); n != 100 {
+		t.Errorf("the second page shows %d changes, want the next 100", n)
+	}
+}

@@ -145,6 +145,13 @@
     for (const b of $$("button[data-details]")) {
       b.addEventListener("click", () => { for (const d of $$("details.change")) d.open = b.dataset.details === "open"; });
     }
+    // a link to one change (#c<phase>-<seq>) opens it
+    const openTarget = () => {
+      const d = /^#c/.test(location.hash) && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (d && d.tagName === "DETAILS") { d.open = true; d.scrollIntoView(); }
+    };
+    openTarget();
+    window.addEventListener("hashchange", openTarget);
   }
 
   // /login#token=…: the fragment never reaches the server; post it and
