@@ -29,8 +29,8 @@ type changesPage struct {
 	Count                               int
 	Next                                string
 	// Open: the page is short enough to show every change expanded.
-	Open bool
-	Kinds, ActionNames                  []string
+	Open               bool
+	Kinds, ActionNames []string
 	// Facets count the kind's changes by action, module and type.
 	Facets store.ChangeCounts
 }

@@ -154,8 +154,12 @@ func TestNeedsAttentionGroupsResources(t *testing.T) {
 		t.Errorf("the line reads %q, want prod's 121 degraded resources counted", txt)
 	}
 	names := find(groups[0], func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "href"), "/resources/") })
-	if len(names) != 3 {
-		t.Errorf("want 3 resources named, got %d", len(names))
+	var got []string
+	for _, n := range names {
+		got = append(got, text(n))
+	}
+	if strings.Join(got, ",") != "aws_s3_bucket.logs,kubernetes_pod.node[0],kubernetes_pod.node[1]" {
+		t.Errorf("the resources named are %q, want the first 3 in natural order", got)
 	}
 	if !strings.Contains(txt, "118 more →") {
 		t.Errorf("want the other 118 one link away, got %q", txt)
@@ -250,5 +254,30 @@ func TestLargeChangeSetIsCollapsedAndPaginated(t *testing.T) {
 	_, _, doc = b.get("/releases/" + fmt.Sprint(r.ID) + "/changes" + attr(next[0], "href"))
 	if n := len(find(doc, func(n *html.Node) bool { return n.Data == "details" && attr(n, "class") == "change" })); n != 100 {
 		t.Errorf("the second page shows %d changes, want the next 100", n)
+	}
+}
+
+// TestResourcesTabNaturalOrderAndTotals: node[2] comes before node[10],
+// and a module's count is of all its resources, not of the page's.
+func TestResourcesTabNaturalOrderAndTotals(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("fleet")
+	h.degrade("fleet", 120)
+	b := h.browser()
+	b.signIn("reader")
+	_, _, doc := b.get("/environments/fleet/resources?limit=50")
+	var addrs []string
+	for _, n := range find(doc, func(n *html.Node) bool {
+		return n.Data == "a" && strings.HasPrefix(attr(n, "href"), "/environments/fleet/resources/")
+	}) {
+		addrs = append(addrs, text(n))
+	}
+	if len(addrs) != 50 || addrs[2] != "kubernetes_pod.node[2]" || addrs[10] != "kubernetes_pod.node[10]" || addrs[49] != "kubernetes_pod.node[49]" {
+		t.Errorf("the first page lists %d resources %q…, want node[0] to node[49] in natural order", len(addrs), addrs[:min(len(addrs), 12)])
+	}
+	sums := find(doc, func(n *html.Node) bool { return n.Data == "summary" })
+	if len(sums) != 1 || !strings.Contains(text(sums[0]), "· 120 (50 on this page)") {
+		t.Errorf("the module's summary should count its 120 resources, 50 on this page")
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -110,12 +111,12 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 				if res.SyncStatus == release.OutOfSync {
 					g.Drifted++
 				}
-				if len(g.First) < troubleCap {
-					g.First = append(g.First, res)
-				}
+				g.First = append(g.First, res)
 			}
 		}
 		if g.Count > 0 {
+			slices.SortFunc(g.First, func(a, b release.ResourceStatus) int { return naturalCompare(a.Address, b.Address) })
+			g.First = g.First[:min(len(g.First), troubleCap)]
 			pg.Troubled = append(pg.Troubled, g)
 		}
 		pg.Environments = append(pg.Environments, row)
