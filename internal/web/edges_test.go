@@ -77,8 +77,12 @@ func TestRejectAndAbortNeedAReason(t *testing.T) {
 	if err != nil || r.Status != release.StatusRejected || r.Approval.Comment != "wrong window" {
 		t.Errorf("after reject: %+v (%v), want REJECTED with the reason", r, err)
 	}
-	if _, _, doc := b.get(fmt.Sprintf("/releases/%d", h.fx.pending)); len(find(doc, byID("signoff"))) != 0 {
+	_, _, doc := b.get(fmt.Sprintf("/releases/%d", h.fx.pending))
+	if len(find(doc, byID("signoff"))) != 0 {
 		t.Errorf("a rejected release offers a sign-off form")
+	}
+	if v := find(doc, byID("verdict")); len(v) != 1 || !strings.Contains(text(v[0]), "Rejected by admin") || !strings.Contains(text(v[0]), "wrong window") {
+		t.Errorf("the approval section should give the verdict, who and why")
 	}
 }
 
