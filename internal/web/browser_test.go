@@ -694,13 +694,14 @@ func TestBrowser(t *testing.T) {
 	})
 
 	step("390 px wide: no page wider than the screen, the log's last line on screen", func(t *testing.T) {
-		within(t, ctx, 20*time.Second, "a phone's screen", chromedp.EmulateViewport(390, 844))
+		within(t, ctx, 20*time.Second, "a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 		defer within(t, ctx, 20*time.Second, "back to the desktop", chromedp.EmulateViewport(1440, 1000))
 		for _, p := range []string{"/", "/releases", "/environments/prod", fmt.Sprintf("/releases/%d", fx.failed), fmt.Sprintf("/releases/%d/changes", fx.planned),
 			fmt.Sprintf("/releases/%d/logs?phase=init", fx.failed)} {
 			within(t, ctx, 20*time.Second, "opening "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
-			if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 390 {
-				t.Errorf("%s is %d px wide at 390 px; too wide: %v", p, w, eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 391 && getComputedStyle(e.parentElement).overflowX === "visible").slice(0, 4).map(e => e.tagName + "." + e.className + "#" + e.id)`))
+			// the page's width, less a scrollbar
+			if w, cw := eval[int](t, ctx, `document.documentElement.scrollWidth`), eval[int](t, ctx, `document.documentElement.clientWidth`); w > cw {
+				t.Errorf("%s is %d px wide in a %d px screen; too wide: %v", p, w, cw, eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && getComputedStyle(e.parentElement).overflowX === "visible").slice(0, 4).map(e => e.tagName + "." + e.className + "#" + e.id)`))
 			}
 		}
 		waitFor(t, ctx, 10*time.Second, "init's last line in view", `(() => { const r = document.querySelector('#rows .ln[data-n="82"]'); return !!r && r.getBoundingClientRect().bottom <= innerHeight && r.getBoundingClientRect().top >= document.querySelector("#log").getBoundingClientRect().top; })()`)
