@@ -285,3 +285,41 @@ func TestResourcesTabNaturalOrderAndTotals(t *testing.T) {
 		t.Errorf("the module's summary should count its 120 resources, 50 on this page")
 	}
 }
+
+// TestReleasesFilterByTypeAndEnvironment: /releases filters by release
+// type and environment, like the API's release_type and environment.
+func TestReleasesFilterByTypeAndEnvironment(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	b := h.browser()
+	b.signIn("reader")
+	ids := func(path string) []string {
+		t.Helper()
+		status, body, doc := b.get(path)
+		if status != 200 {
+			t.Fatalf("GET %s: %d %s", path, status, body)
+		}
+		var out []string
+		for _, n := range find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(text(n), "#") && strings.HasPrefix(attr(n, "href"), "/releases/") }) {
+			out = append(out, text(n))
+		}
+		return out
+	}
+	if got := ids("/releases?release_type=PLAN"); strings.Join(got, ",") != fmt.Sprintf("#%d", h.fx.planned) {
+		t.Errorf("release_type=PLAN lists %v, want only the recorded plan #%d", got, h.fx.planned)
+	}
+	if got := ids("/releases?release_type=APPLY&environment=prod"); strings.Join(got, ",") != fmt.Sprintf("#%d", h.fx.failed) {
+		t.Errorf("APPLY releases of prod: %v, want #%d", got, h.fx.failed)
+	}
+	if status, body, _ := b.get("/releases?release_type=NOPE"); status != 400 || !strings.Contains(body, "release_type") {
+		t.Errorf("an unknown release type: %d, want 400 naming release_type", status)
+	}
+	_, _, doc := b.get("/releases")
+	if len(find(doc, func(n *html.Node) bool { return attr(n, "name") == "environment" })) != 1 || len(find(doc, func(n *html.Node) bool { return attr(n, "name") == "release_type" })) != 1 {
+		t.Errorf("/releases should offer environment and release type filters")
+	}
+	_, _, doc = b.get("/environments/prod")
+	if len(find(doc, func(n *html.Node) bool { return attr(n, "name") == "environment" })) != 0 {
+		t.Errorf("an environment's own list should not offer another environment")
+	}
+}
