@@ -300,7 +300,9 @@ func TestReleasesFilterByTypeAndEnvironment(t *testing.T) {
 			t.Fatalf("GET %s: %d %s", path, status, body)
 		}
 		var out []string
-		for _, n := range find(doc, func(n *html.Node) bool { return n.Data == "a" && strings.HasPrefix(text(n), "#") && strings.HasPrefix(attr(n, "href"), "/releases/") }) {
+		for _, n := range find(doc, func(n *html.Node) bool {
+			return n.Data == "a" && strings.HasPrefix(text(n), "#") && strings.HasPrefix(attr(n, "href"), "/releases/")
+		}) {
 			out = append(out, text(n))
 		}
 		return out
