@@ -75,6 +75,13 @@ func unbox(s string) (string, bool) {
 	return s, false
 }
 
+// boxed reports whether a line is part of a diagnostic's box (its start
+// may lie before the lines read).
+func boxed(s string) bool {
+	t := strings.TrimLeft(plain(s), " ")
+	return strings.HasPrefix(t, "│") || strings.HasPrefix(t, "╷") || strings.HasPrefix(t, "╵")
+}
+
 // parseDiagnostics reads terraform's diagnostics from lines of output:
 // boxed ones (╷ … ╵) and, outside boxes, "Error: …" up to a line that
 // starts another one. It also reports which lines belonged to one.
@@ -152,10 +159,27 @@ func causeOf(r *release.Release, tail []numbered) cause {
 		texts[i] = e.Text
 	}
 	diags, in := parseDiagnostics(texts)
-	if len(diags) == 0 {
-		diags, _ = parseDiagnostics(strings.Split(r.ErrorLog, "\n"))
+	// the error log's errors the lines read do not hold (none was
+	// printed, or its start lies before them) come first
+	seen := map[string]bool{}
+	for _, d := range diags {
+		seen[d.Severity+d.Summary] = true
 	}
-	c.Diagnostics = diags
+	errLines := strings.Split(r.ErrorLog, "\n")
+	for _, sev := range []string{": Error: ", ": Warning: "} {
+		// "phase apply (apply) failed: Error: …": the diagnostic starts there
+		if i := strings.Index(errLines[0], sev); i >= 0 {
+			errLines[0] = errLines[0][i+2:]
+			break
+		}
+	}
+	logged, _ := parseDiagnostics(errLines)
+	for _, d := range logged {
+		if !seen[d.Severity+d.Summary] {
+			c.Diagnostics = append(c.Diagnostics, d)
+		}
+	}
+	c.Diagnostics = append(c.Diagnostics, diags...)
 	for i := len(tail) - 1; i >= 0 && len(c.Output) < outputLines; i-- {
 		e := tail[i]
 		if e.Stream == release.System {
@@ -164,7 +188,7 @@ func causeOf(r *release.Release, tail []numbered) cause {
 			}
 			continue
 		}
-		if in[i] || strings.TrimSpace(plain(e.Text)) == "" {
+		if in[i] || strings.TrimSpace(plain(e.Text)) == "" || boxed(e.Text) {
 			continue
 		}
 		c.Output = append(c.Output, e)
