@@ -457,14 +457,11 @@
 
     scrollToEnd() { this.setScroll(this.el.scrollHeight); }
 
-    // setScroll moves the log; only a move that happens fires a scroll
-    // event, so only then is the next one marked as ours (else the
-    // reader's first scroll would be taken for it).
-    setScroll(top) {
-      const before = this.el.scrollTop;
-      this.el.scrollTop = top;
-      if (this.el.scrollTop !== before) this.programmatic = true;
-    }
+    // setScroll moves the log. Following only ever moves it to the end,
+    // and the other moves turn following off first, so the scroll handler
+    // tells the reader's moves by position alone (a flag for our own
+    // moves swallowed a reader's scroll coalesced with one of them).
+    setScroll(top) { this.el.scrollTop = top; }
 
     schedule() {
       if (this.frame) return;
@@ -627,11 +624,9 @@
 
     bind() {
       this.el.addEventListener("scroll", () => {
-        if (this.programmatic) { this.programmatic = false; } else {
-          const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * this.rowH;
-          if (this.follow && !atEnd) this.setFollow(false);
-          else if (!this.follow && atEnd && (this.newLines > 0 || this.held)) this.setFollow(true);
-        }
+        const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * this.rowH;
+        if (this.follow && !atEnd) this.setFollow(false);
+        else if (!this.follow && atEnd && (this.newLines > 0 || this.held)) this.setFollow(true);
         this.schedule();
       }, { passive: true });
       window.addEventListener("resize", () => { this.fit(); this.schedule(); });
