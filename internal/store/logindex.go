@@ -44,9 +44,20 @@ func (s *Store) LogIndex(ctx context.Context, releaseID int64) ([]release.PhaseL
 	return out, rows.Err()
 }
 
+// escapePattern matches the ANSI escape sequences a command's output may
+// hold (ECMA-48: CSI sequences such as SGR colours "ESC[32m", OSC strings
+// ended by BEL or ST, two-byte escapes), as a PostgreSQL regular
+// expression: search matches the text people see, without them.
+const escapePattern = "\x1b\\[[0-9;:?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)|\x1b[@-Z\\\\-_]"
+
+// searchedText is a line's text as search sees it: escapes removed (only
+// in lines that hold one; $5 is escapePattern).
+const searchedText = `CASE WHEN strpos(u.text, chr(27)) > 0 THEN regexp_replace(u.text, $5, '', 'g') ELSE u.text END`
+
 // SearchLogs returns the first limit lines of a release's log (of one
 // phase, or all with "") whose text holds q, case-insensitively, in seq
-// order, and how many lines match in all.
+// order, and how many lines match in all. Escape sequences in a line
+// (colours) are not part of what is searched.
 func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string, limit int) ([]release.LogMatch, int64, error) {
 	if limit <= 0 {
 		limit = 1000
@@ -54,8 +65,8 @@ func (s *Store) SearchLogs(ctx context.Context, releaseID int64, phase, q string
 	rows, err := s.pool.Query(ctx, `SELECT seq, phase, count(*) OVER () FROM (
 			SELECT c.first_seq + u.ord - 1 AS seq, c.phase
 			FROM release_log_chunks c CROSS JOIN LATERAL unnest(c.texts) WITH ORDINALITY AS u(text, ord)
-			WHERE c.release_id = $1 AND ($2 = '' OR c.phase = $2) AND strpos(lower(u.text), lower($3)) > 0
-		) m ORDER BY seq LIMIT $4`, releaseID, phase, q, limit)
+			WHERE c.release_id = $1 AND ($2 = '' OR c.phase = $2) AND strpos(lower(`+searchedText+`), lower($3)) > 0
+		) m ORDER BY seq LIMIT $4`, releaseID, phase, q, limit, escapePattern)
 	if err != nil {
 		return nil, 0, fmt.Errorf("searching the log of release %d: %w", releaseID, err)
 	}
@@ -111,8 +122,8 @@ func (s *Store) SearchLogEntries(ctx context.Context, releaseID int64, phase, q 
 	rows, err := s.pool.Query(ctx, `SELECT seq, phase, ts, stream, text, deployment_type, count(*) OVER () FROM (
 			SELECT c.first_seq + u.ord - 1 AS seq, c.phase, u.ts, u.stream, u.text, c.deployment_type
 			FROM release_log_chunks c CROSS JOIN LATERAL unnest(c.ts, c.streams, c.texts) WITH ORDINALITY AS u(ts, stream, text, ord)
-			WHERE c.release_id = $1 AND ($2 = '' OR c.phase = $2) AND strpos(lower(u.text), lower($3)) > 0
-		) m ORDER BY seq LIMIT $4`, releaseID, phase, q, limit)
+			WHERE c.release_id = $1 AND ($2 = '' OR c.phase = $2) AND strpos(lower(`+searchedText+`), lower($3)) > 0
+		) m ORDER BY seq LIMIT $4`, releaseID, phase, q, limit, escapePattern)
 	if err != nil {
 		return nil, 0, fmt.Errorf("searching the log lines of release %d: %w", releaseID, err)
 	}

@@ -58,3 +58,39 @@ func lines(id, from int64, phase string, n int) []release.LogEntry {
 	}
 	return out
 }
+
+// TestSearchLogsSkipsEscapes: search matches the text people see, not
+// the colour codes around it.
+func TestSearchLogsSkipsEscapes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	es := lines(r.ID, 1, "run", 3)
+	es[1].Text = "\x1b[32m✔\x1b[0m 12 checks \x1b[1mpassed\x1b[22m"
+	es[2].Text = "\x1b]8;;http://example.com\x07docs\x1b]8;;\x07 linked"
+	if err := s.AppendLogs(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    string
+		want int64 // seq, 0: none
+	}{{"✔ 12 checks passed", 2}, {"[32m", 0}, {"docs linked", 3}, {"example.com", 0}} {
+		ms, total, err := s.SearchLogs(ctx, r.ID, "run", c.q, 10)
+		if err != nil {
+			t.Fatalf("search %q: %v", c.q, err)
+		}
+		got := int64(0)
+		if len(ms) == 1 {
+			got = ms[0].Seq
+		}
+		if got != c.want || (c.want == 0 && total != 0) {
+			t.Errorf("search %q: %+v (total %d), want seq %d only", c.q, ms, total, c.want)
+		}
+		ents, _, err := s.SearchLogEntries(ctx, r.ID, "run", c.q, 10)
+		if err != nil || int64(len(ents)) != min(c.want, 1) {
+			t.Errorf("search %q with its lines: %d lines (%v), want %d", c.q, len(ents), err, min(c.want, 1))
+		}
+	}
+}

@@ -124,6 +124,65 @@ func BenchmarkLogViewer(b *testing.B) {
 	}
 }
 
+// BenchmarkLogScrollbarDrag drags the log's scrollbar from the top to the
+// bottom of a 300,000-line phase in a real Chromium (mouse events on the
+// scrollbar's thumb) and times, from the last scroll, until every row on
+// screen holds its text; the baseline is the same drag with stale page
+// fetches left running (as before they were cancelled), and one page of
+// the API alone.
+func BenchmarkLogScrollbarDrag(b *testing.B) {
+	h := newHarness(b)
+	id := h.seedBigLog()
+	ctx := newBrowser(b)
+	signInBrowser(b, ctx, h.srv.URL, h.tokens["reader"])
+	page := fmt.Sprintf("%s/releases/%d/logs?phase=plan", h.srv.URL, id)
+	const runs = 5
+	drag := func(keepStale bool) (time.Duration, int, int) {
+		within(b, ctx, 60*time.Second, "opening the log", chromedp.Navigate("about:blank"), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#rows .ln")))
+		eval[bool](b, ctx, fmt.Sprintf(`(() => {
+			const l = document.querySelector("#log");
+			l.scrollTop = 0;
+			window.shiplogViewer.keepStale = %t;
+			window.__lastScroll = 0;
+			l.addEventListener("scroll", () => { window.__lastScroll = performance.now(); }, { passive: true });
+			performance.clearResourceTimings();
+			return true;
+		})()`, keepStale))
+		waitFor(b, ctx, 30*time.Second, "the top rows", `!document.querySelector("#rows .ln.loading") && document.querySelector('#rows .ln[data-n="1"]')`)
+		box := eval[[]float64](b, ctx, `(() => { const r = document.querySelector("#log").getBoundingClientRect(); return [r.right, r.top, r.bottom, innerHeight]; })()`)
+		// the vertical scrollbar's thumb, just below its arrow button, to
+		// past the bottom (the thumb stops there)
+		x := box[0] - 7
+		within(b, ctx, 60*time.Second, "dragging the scrollbar", chromedp.DragAndDropXY(x, box[1]+20, x, min(box[2]+60, box[3]-2), 60))
+		filled := ms(eval[float64](b, ctx, `(async () => {
+			const l = document.querySelector("#log");
+			const full = () => {
+				const top = l.getBoundingClientRect().top, bottom = l.getBoundingClientRect().bottom;
+				const rows = [...document.querySelectorAll("#rows .ln")].filter((r) => { const b = r.getBoundingClientRect(); return b.bottom > top && b.top < bottom; });
+				return rows.length > 0 && rows.every((r) => !r.classList.contains("loading")) && rows.some((r) => r.dataset.n === "300000");
+			};
+			while (!full()) await new Promise((r) => requestAnimationFrame(r));
+			return performance.now() - window.__lastScroll;
+		})()`))
+		fetches := eval[int](b, ctx, `performance.getEntriesByType("resource").filter((e) => new URL(e.name).pathname.endsWith("/logs")).length`)
+		aborted := eval[int](b, ctx, `window.shiplogViewer.aborted || 0`)
+		return filled, fetches, aborted
+	}
+	var cancelled, stale, api []time.Duration
+	var fetches, aborted, staleFetches int
+	for range runs {
+		d, f, a := drag(false)
+		cancelled, fetches, aborted = append(cancelled, d), fetches+f, aborted+a
+		d, f, _ = drag(true)
+		stale, staleFetches = append(stale, d), staleFetches+f
+		api = append(api, ms(eval[float64](b, ctx, fmt.Sprintf(`(async () => { const t = performance.now(); await (await fetch("/api/v1/releases/%d/logs?phase=plan&cursor=%d&limit=500")).json(); return performance.now() - t; })()`, id, bigLog-500))))
+	}
+	fmt.Printf("log scrollbar dragged end to end, one phase of %d lines (median of %d runs):\n", bigLog, runs)
+	report("last scroll -> rows on screen filled", cancelled, "< 1000ms", "stale fetches not cancelled", stale)
+	fmt.Printf("    baseline: one 500-line page API      %8.1fms  %v\n", benchutil.Millis(benchutil.Median(api)), benchutil.Runs(api))
+	fmt.Printf("  page fetches a drag: %d started, %d cancelled (not cancelled: %d started)\n", fetches/runs, aborted/runs, staleFetches/runs)
+}
+
 // BenchmarkDetailsPage times the server's answer to GET /releases/{id}
 // (the release details page) and, as its baseline, the API's JSON of the
 // same release, both over loopback HTTP with 300 requests each.

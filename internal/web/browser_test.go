@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -50,6 +51,18 @@ func newBrowser(t testing.TB) context.Context {
 		t.Fatalf("starting Chromium (%s): %v", chromiumPath(t), err)
 	}
 	return ctx
+}
+
+// newTab opens another tab of the browser ctx is a tab of (created here,
+// under no deadline: a tab lives as long as the context of its first action).
+func newTab(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	return tab
 }
 
 // within runs steps with a deadline, failing the test with what was being done.
@@ -121,9 +134,28 @@ resource "terraform_data" "ticker" {
 }
 `
 
+// failingConfig creates one resource, then runs a command that prints
+// 150 lines and fails with a PostgreSQL-like ERROR and HINT on stderr.
+const failingConfig = `
+resource "terraform_data" "before" {
+  input = "v1"
+}
+
+resource "terraform_data" "migrate" {
+  depends_on = [terraform_data.before]
+  provisioner "local-exec" {
+    command = "for i in $(seq 1 150); do echo \"migrating batch $i\"; done; t=orders; echo \"ERROR:  relation \\\"$t\\\" does not exist\" >&2; echo \"HINT:  Perhaps you meant to reference the table \\\"order\\\".\" >&2; exit 3"
+  }
+}
+`
+
 // startWorker runs a real worker with the real terraform for the test.
 func (h *harness) startWorker() {
 	h.t.Helper()
+	if h.worker {
+		return
+	}
+	h.worker = true
 	if _, err := exec.LookPath("terraform"); err != nil {
 		h.t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
 	}
@@ -155,6 +187,8 @@ func (h *harness) startWorker() {
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t).seed()
+	h.env("fleet")
+	h.degrade("fleet", 120)
 	ctx := newBrowser(t)
 	base := h.srv.URL
 	fx := h.fx
@@ -177,6 +211,12 @@ func TestBrowser(t *testing.T) {
 		if who := eval[string](t, ctx, `document.querySelector(".tok").textContent`); !strings.Contains(who, "approver") {
 			t.Errorf("the top bar should name the token, got %q", who)
 		}
+		if n := eval[int](t, ctx, `document.querySelectorAll(".attention li").length`); n > 10 {
+			t.Errorf("Needs attention has %d lines with 120 degraded resources, want them grouped", n)
+		}
+		if top := eval[float64](t, ctx, `document.querySelector("#envs").getBoundingClientRect().top`); top > 1000-100 {
+			t.Errorf("the environments table starts %.0f px down: want it on the first screen beside 120 degraded resources", top)
+		}
 		screenshot(t, ctx, "home")
 	})
 
@@ -192,6 +232,8 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "resource")
 		within(t, ctx, 20*time.Second, "all releases", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("table.releases")))
 		screenshot(t, ctx, "releases")
+		within(t, ctx, 20*time.Second, "artifacts", chromedp.Click(chromedp.CSS(`.top a[href="/artifacts"]`)), chromedp.WaitVisible(chromedp.CSS("#artifacts")))
+		screenshot(t, ctx, "artifacts")
 	})
 
 	step("open a failed release: status, failing phase and its last lines first", func(t *testing.T) {
@@ -228,6 +270,157 @@ func TestBrowser(t *testing.T) {
 		if txt := eval[string](t, ctx, `document.querySelector('#rows .ln[data-n="1"] .tx').textContent`); txt != "release picked up by test-worker" {
 			t.Errorf("line 1 of all phases is %q, want the release's own first line", txt)
 		}
+	})
+
+	step("a queued release's log follows it through every phase to its end", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "follow", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "follow", "template": "terraform-apply"}, &r)
+		if r.Status != release.StatusQueued {
+			t.Fatalf("release #%d is %s, want QUEUED (no worker runs yet)", r.ID, r.Status)
+		}
+		// Two more tabs of the same browser: the logs with init chosen,
+		// and the details page.
+		chosen, details := newTab(t, ctx), newTab(t, ctx)
+		within(t, chosen, 20*time.Second, "opening init's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#log")))
+		within(t, details, 20*time.Second, "opening the details", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#release")))
+		// the counts apply's row shows while apply runs
+		eval[bool](t, details, `(() => { window.__counts = new Set(); new MutationObserver(() => {
+			const td = document.querySelector('#release td.lines[data-phase="apply"]');
+			if (td && td.closest("tr").classList.contains("st-row-in_progress")) window.__counts.add(td.textContent.trim());
+		}).observe(document.body, { subtree: true, childList: true, characterData: true }); return true; })()`)
+		within(t, ctx, 20*time.Second, "opening the log with no phase chosen", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#log")))
+		if auto := eval[string](t, ctx, `document.querySelector("#log").dataset.auto || ""`); auto != "1" {
+			t.Fatalf("a queued release's log opened with no phase should follow the release (data-auto), got %q", auto)
+		}
+		eval[bool](t, ctx, `(() => { const l = document.querySelector("#log"); window.__phases = [l.dataset.phase]; l.addEventListener("phasechange", (e) => window.__phases.push(e.detail)); return true; })()`)
+		for _, c := range []context.Context{ctx, chosen} {
+			waitFor(t, c, 30*time.Second, "the chip to say Live", `document.querySelector("#chip").textContent === "Live"`)
+		}
+		h.startWorker()
+		waitFor(t, ctx, 180*time.Second, "the stream to end", `document.querySelector("#chip").textContent === "Ended"`)
+		allSucceeded := `[...document.querySelectorAll("#phase option")].filter(o => o.value).every(o => o.textContent.includes("succeeded"))`
+		waitFor(t, ctx, 20*time.Second, "every phase in the dropdown to say succeeded", allSucceeded)
+		if got := eval[[]string](t, ctx, `window.__phases`); strings.Join(got, ",") != "init,migrate,plan,apply" {
+			t.Errorf("the view showed phases %v in turn, want init,migrate,plan,apply", got)
+		}
+		if got := eval[string](t, ctx, `document.querySelector("#phase").value + " " + location.search`); got != "apply " {
+			t.Errorf("at the end the dropdown and address say %q, want apply chosen by the page and no phase in the address", got)
+		}
+		if st := eval[string](t, ctx, `document.querySelector(".logbar .status").dataset.status`); st != "SUCCEEDED" {
+			t.Errorf("the log's status badge says %s at the end, want SUCCEEDED", st)
+		}
+		idx, err := h.st.LogIndex(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int64{}
+		for _, pl := range idx {
+			count[pl.Phase] = pl.Lines
+		}
+		seqsOf := func(phase string) string {
+			es, err := h.st.ListLogs(context.Background(), r.ID, phase, 0, 5000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, e := range es {
+				fmt.Fprintf(&b, "%d,", e.Seq)
+			}
+			return b.String()
+		}
+		shown := `(() => { const v = window.shiplogViewer; let s = ""; for (let n = 1; n <= v.lines; n++) { const e = v.entry(n); s += (e ? e.seq : "missing") + ","; } return s; })()`
+		if got, want := eval[string](t, ctx, shown), seqsOf("apply"); got != want {
+			t.Errorf("apply's lines in the page (seqs) %s, want every one of the log's %s", got, want)
+		}
+		if !eval[bool](t, ctx, `(() => { const v = window.shiplogViewer; for (let n = 1; n <= v.lines; n++) if (/ tick 40$/.test((v.entry(n) || {}).text || "")) return true; return false; })()`) {
+			t.Errorf("apply's last tick is not among the page's lines")
+		}
+
+		waitFor(t, chosen, 20*time.Second, "every phase in the chosen tab's dropdown to say succeeded", allSucceeded)
+		if got := eval[string](t, chosen, `document.querySelector("#log").dataset.phase + " " + document.querySelector("#phase").value + " " + location.search`); got != "init init ?phase=init" {
+			t.Errorf("the tab where init was chosen shows %q, want init still chosen", got)
+		}
+		if got, want := eval[string](t, chosen, shown), seqsOf("init"); got != want {
+			t.Errorf("init's lines in the chosen tab (seqs) %s, want every one of the log's %s", got, want)
+		}
+
+		waitFor(t, details, 20*time.Second, "the details page to show the release succeeded", `document.querySelector(".big .status").textContent.trim() === "succeeded"`)
+		if got, want := eval[string](t, details, `document.querySelector('#release td.lines[data-phase="apply"]').textContent.trim()`), fmt.Sprintf("%d lines", count["apply"]); got != want {
+			t.Errorf("the details page's apply row says %q at the end, want %q", got, want)
+		}
+		t.Logf("apply's line counts on the details page while it ran: %v (visibility %s)", eval[[]string](t, details, `[...window.__counts]`), eval[string](t, details, `document.visibilityState`))
+		if n := eval[int](t, details, `window.__counts.size`); n < 5 {
+			t.Errorf("apply's line count on the details page took %d values while apply ran, want it to grow with the lines (at least 5)", n)
+		}
+		screenshot(t, ctx, "logs-followed")
+	})
+
+	step("scrolled up while the release moves on: the next phase's lines wait behind End, none dropped", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening the running release's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs", base, fx.running)), chromedp.WaitVisible(chromedp.CSS("#log[data-auto]")))
+		waitFor(t, ctx, 30*time.Second, "the chip to say Live", `document.querySelector("#chip").textContent === "Live"`)
+		var lines []string
+		for i := 3; i <= 102; i++ {
+			lines = append(lines, fmt.Sprintf("init line %d", i))
+		}
+		next := h.logLines(fx.running, "init", 3, lines...)
+		waitFor(t, ctx, 30*time.Second, "init's 102 lines", `window.shiplogViewer.lines === 102`)
+		within(t, ctx, 20*time.Second, "scrolling up", chromedp.Evaluate[chromedp.Void](`document.querySelector("#log").scrollTop = 0`))
+		waitFor(t, ctx, 10*time.Second, "follow to turn off", `!document.querySelector("#follow").checked`)
+		h.logLines(fx.running, "plan", next, "plan line 1", "plan line 2", "plan line 3", "plan line 4", "plan line 5", "plan line 6")
+		waitFor(t, ctx, 30*time.Second, "the new-lines button to name plan", `document.querySelector("#newlines").textContent.startsWith("plan started: 6 new lines")`)
+		if ph := eval[string](t, ctx, `window.shiplogViewer.phase + " " + document.querySelector("#log").scrollTop`); ph != "init 0" {
+			t.Errorf("scrolled up, the view moved on to %q, want init at the top", ph)
+		}
+		within(t, ctx, 20*time.Second, "pressing End", chromedp.KeyEvent(kb.End))
+		waitFor(t, ctx, 10*time.Second, "plan shown", `window.shiplogViewer.phase === "plan"`)
+		got := eval[string](t, ctx, `(() => { const v = window.shiplogViewer; const out = []; for (let n = 1; n <= v.lines; n++) out.push(v.entry(n).text); return out.join("|"); })()`)
+		if got != "plan line 1|plan line 2|plan line 3|plan line 4|plan line 5|plan line 6" {
+			t.Errorf("after End the view holds %q, want plan's six lines", got)
+		}
+	})
+
+	step("a failed release's first screen shows the cause: the diagnostic and the command's last lines, once", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(failingConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.apiCall("POST", "/api/v1/environments", map[string]any{"name": "broken", "source": map[string]string{"dir": dir}}, nil)
+		var r release.Release
+		h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "broken", "template": "terraform-apply"}, &r)
+		h.startWorker()
+		within(t, ctx, 20*time.Second, "opening the release", chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, r.ID)), chromedp.WaitVisible(chromedp.CSS("#release")))
+		waitFor(t, ctx, 180*time.Second, "the release to fail", `document.querySelector(".big .status").textContent.trim() === "failed"`)
+		t.Logf("what went wrong:\n%s", eval[string](t, ctx, `document.querySelector("#cause").innerText`))
+		onScreen := func(what, js string) {
+			t.Helper()
+			if !eval[bool](t, ctx, `(() => { const e = `+js+`; if (!e) return false; const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom <= innerHeight; })()`) {
+				t.Errorf("%s is not on the first screen", what)
+			}
+		}
+		line := func(text string) string {
+			return `[...document.querySelectorAll("#failed-tail .tl")].find(x => x.textContent.includes(` + "`" + text + "`" + `))`
+		}
+		onScreen("the ERROR line", line(`ERROR:  relation "orders" does not exist`))
+		onScreen("the HINT line", line(`HINT:  Perhaps you meant`))
+		onScreen("terraform's diagnostic", `[...document.querySelectorAll("#cause .diag .summary")].find(x => x.textContent.includes("local-exec provisioner error"))`)
+		if got := eval[string](t, ctx, `(document.querySelector("#cause .diag .where") || {}).textContent || ""`); !strings.Contains(got, "terraform_data.migrate") || !strings.Contains(got, "main.tf line") {
+			t.Errorf("the diagnostic's resource and line read %q, want terraform_data.migrate on main.tf line …", got)
+		}
+		if got := eval[string](t, ctx, `(document.querySelector("#applied") || {}).textContent || ""`); !strings.Contains(got, "terraform_data.before: Creation complete after") {
+			t.Errorf("what was applied before the failure reads %q, want terraform_data.before", got)
+		}
+		if n := eval[int](t, ctx, `document.body.innerText.split('relation "orders" does not exist').length - 1`); n != 1 {
+			t.Errorf("the page shows the error %d times, want once (the rest one click away)", n)
+		}
+		if eval[bool](t, ctx, `document.querySelector("#cause details").open`) {
+			t.Errorf("the whole error log should be one click away, not open")
+		}
+		screenshot(t, ctx, "release-failed-cause")
 	})
 
 	step("watch a running release's log grow without a reload", func(t *testing.T) {
@@ -378,6 +571,40 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "logs-coloured")
 	})
 
+	step("ANSI colours shown as colour, out of search and copy; init's list not painted as deletions", func(t *testing.T) {
+		r := h.queue("stage")
+		h.logLines(r.ID, "init", 1, "Initializing provider plugins...", "- terraform.io/builtin/terraform is built in", "- Installing hashicorp/null v3.2.1...")
+		h.logLines(r.ID, "migrate", 4, "\x1b[32m✔\x1b[0m 12 checks \x1b[1;31mfailed\x1b[0m", "plain\x1b[2K line", "\x1b]8;;http://evil.example\x07docs\x1b]8;;\x07 linked")
+		within(t, ctx, 20*time.Second, "opening init's log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=init", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="3"] .tx`)))
+		if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.className)`); strings.Join(got, "|") != "tx|tx|tx" {
+			t.Errorf("init's lines have tones %v, want none (its \"- \" lines are no deletions)", got)
+		}
+		within(t, ctx, 20*time.Second, "opening the coloured log", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=migrate", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln[data-n="1"] .tx .a-f2`)))
+		if got := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln .tx")].map(x => x.textContent)`); strings.Join(got, "|") != "✔ 12 checks failed|plain line|docs linked" {
+			t.Errorf("the lines read %q, want their text without escapes", got)
+		}
+		if got := eval[string](t, ctx, `[...document.querySelectorAll('#rows .ln[data-n="1"] .tx span')].map(x => x.className + "=" + x.textContent).join("|")`); got != "a-f2=✔|a-f1 a-bold=failed" {
+			t.Errorf("line 1's coloured spans %q, want a-f2=✔|a-f1 a-bold=failed", got)
+		}
+		if colour := eval[string](t, ctx, `getComputedStyle(document.querySelector('#rows .ln[data-n="1"] .a-f2')).color`); colour != "rgb(63, 185, 80)" {
+			t.Errorf("ESC[32m text is %s, want green rgb(63, 185, 80)", colour)
+		}
+		if eval[bool](t, ctx, `!!document.querySelector("#rows a:not(.num)")`) {
+			t.Errorf("an OSC hyperlink in the log became a link")
+		}
+		copied := eval[string](t, ctx, `(() => { const s = getSelection(); s.selectAllChildren(document.querySelector("#rows")); const t = s.toString(); s.removeAllRanges(); return t; })()`)
+		if strings.ContainsRune(copied, 0x1b) || !strings.Contains(copied, "✔ 12 checks failed") {
+			t.Errorf("copying the rows gives %q: want the text without escapes", copied)
+		}
+		screenshot(t, ctx, "logs-ansi")
+		eval[float64](t, ctx, `window.shiplogViewer.search("✔ 12 checks failed")`)
+		if got := eval[string](t, ctx, `document.querySelector("#search-status").textContent + " " + document.querySelector("#rows mark").textContent`); got != "1 of 1 ✔" {
+			t.Errorf("searching the coloured text: %q, want 1 of 1 with ✔ marked", got)
+		}
+	})
+
 	step("wrap mode: long lines wrap, rows do not overlap, the end is reachable", func(t *testing.T) {
 		r := h.queue("stage")
 		var lines []string
@@ -419,6 +646,79 @@ func TestBrowser(t *testing.T) {
 		if loc := eval[string](t, ctx, "location.pathname + location.search"); loc != "/login?next=%2Freleases" {
 			t.Errorf("signed out, /releases leads to %q, want the sign-in form coming back", loc)
 		}
+	})
+
+	step("a deep link opened signed out survives sign-in", func(t *testing.T) {
+		link := fmt.Sprintf("/releases/%d/logs?phase=init#L40", fx.failed)
+		within(t, ctx, 20*time.Second, "opening the deep link signed out", chromedp.Navigate(base+link), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+		within(t, ctx, 20*time.Second, "signing in", chromedp.SendKeys(chromedp.CSS("#token"), h.tokens["approver"]),
+			chromedp.Submit(chromedp.CSS("#token")), chromedp.WaitVisible(chromedp.CSS("#rows .ln.hl")))
+		if got := eval[string](t, ctx, `location.pathname + location.search + location.hash`); got != link {
+			t.Errorf("after sign-in the browser is at %q, want %q", got, link)
+		}
+		if hl := eval[[]string](t, ctx, `[...document.querySelectorAll("#rows .ln.hl")].map(r => r.dataset.n)`); strings.Join(hl, ",") != "40" {
+			t.Errorf("highlighted lines %v, want 40", hl)
+		}
+	})
+
+	step("keyboard: skip link, the log takes focus visibly and keeps its place", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "opening releases", chromedp.Navigate(base+"/releases"), chromedp.WaitVisible(chromedp.CSS("table.releases")))
+		within(t, ctx, 20*time.Second, "tabbing", chromedp.KeyEvent("\t"))
+		if got := eval[string](t, ctx, `(() => { const a = document.activeElement; return a.className + " " + (a.getBoundingClientRect().top >= 0) + " " + a.textContent; })()`); got != "skip true Skip to content" {
+			t.Errorf("the first Tab focuses %q, want the visible skip link", got)
+		}
+		within(t, ctx, 20*time.Second, "following the skip link", chromedp.KeyEvent("\r"))
+		if got := eval[string](t, ctx, `location.hash + " " + document.activeElement.id`); got != "#main main" {
+			t.Errorf("the skip link leads to %q, want #main focused", got)
+		}
+		r := h.queue("stage")
+		var lines []string
+		for i := 1; i <= 2000; i++ {
+			lines = append(lines, fmt.Sprintf("plan line %d", i))
+		}
+		h.logLines(r.ID, "plan", 1, lines...)
+		within(t, ctx, 20*time.Second, "opening a long log at line 1000", chromedp.Navigate(fmt.Sprintf("%s/releases/%d/logs?phase=plan#L1000", base, r.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#rows .ln.hl[data-n="1000"] .tx`)))
+		before := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`)
+		within(t, ctx, 20*time.Second, "tabbing into the log", chromedp.Focus(chromedp.CSS("#download")), chromedp.KeyEvent("\t"))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id != "log" {
+			t.Fatalf("Tab after the toolbar focuses #%s, want the log", id)
+		}
+		if after := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`); after != before {
+			t.Errorf("focusing the log moved it from %.0f to %.0f px", before, after)
+		}
+		if o := eval[string](t, ctx, `getComputedStyle(document.querySelector("#log")).outlineStyle`); o == "none" {
+			t.Errorf("the focused log shows no outline")
+		}
+		within(t, ctx, 20*time.Second, "paging down", chromedp.KeyEvent(kb.PageDown))
+		waitFor(t, ctx, 5*time.Second, "the log to scroll a page", fmt.Sprintf(`document.querySelector("#log").scrollTop > %f`, before+100))
+		// the page scroll is animated: wait for it to rest
+		paged := eval[float64](t, ctx, `(async () => { const l = document.querySelector("#log"); const frame = () => new Promise((r) => requestAnimationFrame(r));
+			for (let a = l.scrollTop; ; a = l.scrollTop) { await frame(); await frame(); await frame(); if (l.scrollTop === a) return a; } })()`)
+		within(t, ctx, 20*time.Second, "tabbing out of the log", chromedp.KeyEvent("\t"))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id == "log" || eval[bool](t, ctx, `!!document.activeElement.closest("#rows")`) {
+			t.Errorf("Tab in the log stays in it (%q): its line links should not take focus", id)
+		}
+		if after := eval[float64](t, ctx, `document.querySelector("#log").scrollTop`); after != paged {
+			t.Errorf("tabbing out of the log moved it from %.0f to %.0f px", paged, after)
+		}
+	})
+
+	step("390 px wide: no page wider than the screen, the log's last line on screen", func(t *testing.T) {
+		within(t, ctx, 20*time.Second, "a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer within(t, ctx, 20*time.Second, "back to the desktop", chromedp.EmulateViewport(1440, 1000))
+		for _, p := range []string{"/", "/releases", "/environments/prod", fmt.Sprintf("/releases/%d", fx.failed), fmt.Sprintf("/releases/%d/changes", fx.planned),
+			fmt.Sprintf("/releases/%d/logs?phase=init", fx.failed)} {
+			within(t, ctx, 20*time.Second, "opening "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
+			// the page's width, less a scrollbar
+			if w, cw := eval[int](t, ctx, `document.documentElement.scrollWidth`), eval[int](t, ctx, `document.documentElement.clientWidth`); w > cw {
+				t.Errorf("%s is %d px wide in a %d px screen; too wide: %v", p, w, cw, eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && getComputedStyle(e.parentElement).overflowX === "visible").slice(0, 4).map(e => e.tagName + "." + e.className + "#" + e.id)`))
+			}
+		}
+		waitFor(t, ctx, 10*time.Second, "init's last line in view", `(() => { const r = document.querySelector('#rows .ln[data-n="82"]'); return !!r && r.getBoundingClientRect().bottom <= innerHeight && r.getBoundingClientRect().top >= document.querySelector("#log").getBoundingClientRect().top; })()`)
+		screenshot(t, ctx, "logs-390")
+		within(t, ctx, 20*time.Second, "the first screen", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#envs")))
+		screenshot(t, ctx, "home-390")
 	})
 
 	step("a read-only token sees no approve button", func(t *testing.T) {

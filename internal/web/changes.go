@@ -12,8 +12,13 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-// changesPerPage is how many changes one changes page shows.
-const changesPerPage = 1000
+// changesPerPage is how many changes one changes page shows; openUpTo
+// the most a page shows expanded (more show as one line each, a click or
+// "Expand all" away: 203 expanded changes were 12,678 elements).
+const (
+	changesPerPage = 100
+	openUpTo       = 20
+)
 
 type changesPage struct {
 	R                                   *release.Release
@@ -22,7 +27,9 @@ type changesPage struct {
 	Groups                              []changeGroup
 	Count                               int
 	Next                                string
-	Kinds, ActionNames                  []string
+	// Open: the page is short enough to show every change expanded.
+	Open               bool
+	Kinds, ActionNames []string
 	// Facets count the kind's changes by action, module and type.
 	Facets store.ChangeCounts
 }
@@ -224,5 +231,6 @@ func (p *Pages) changes(w http.ResponseWriter, r *http.Request) {
 		pg.Groups[i].Changes = append(pg.Groups[i].Changes, viewChange(c))
 		pg.Count++
 	}
+	pg.Open = pg.Count <= openUpTo
 	p.render(w, r, http.StatusOK, "changes", view{Title: "Changes · release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }

@@ -30,6 +30,9 @@ type moduleGroup struct {
 	Module    string
 	Resources []release.ResourceStatus
 	Worst     int
+	// Total counts the module's resources matching the filters on every
+	// page (Resources holds this page's).
+	Total int
 }
 
 // healthRank orders health worst first.
@@ -107,17 +110,18 @@ func (p *Pages) resources(r *http.Request, pg *envPage) error {
 			groups[mod] = g
 		}
 		g.Resources = append(g.Resources, res)
+		g.Total++
 		g.Worst = min(g.Worst, healthRank[res.HealthStatus])
 		pg.Resources++
 	}
 	for _, g := range groups {
 		slices.SortStableFunc(g.Resources, func(a, b release.ResourceStatus) int {
-			return cmp.Compare(healthRank[a.HealthStatus], healthRank[b.HealthStatus])
+			return cmp.Or(cmp.Compare(healthRank[a.HealthStatus], healthRank[b.HealthStatus]), naturalCompare(a.Address, b.Address))
 		})
 		pg.Modules = append(pg.Modules, *g)
 	}
 	slices.SortFunc(pg.Modules, func(a, b moduleGroup) int {
-		return cmp.Or(cmp.Compare(a.Worst, b.Worst), cmp.Compare(a.Module, b.Module))
+		return cmp.Or(cmp.Compare(a.Worst, b.Worst), naturalCompare(a.Module, b.Module))
 	})
 	return pg.page(q, limit)
 }

@@ -33,6 +33,8 @@ func (p *Pages) funcs() template.FuncMap {
 		"active":         func(st release.Status) bool { return !st.Terminal() },
 		"phaseOf":        phaseOf,
 		"runs":           runs,
+		"plain":          plain,
+		"hasEscape":      hasEscape,
 		"actionWord":     actionWord,
 		"healthStatuses": func() []release.HealthStatus { return release.HealthStatuses },
 		"list3":          func(a, b, c string) []string { return []string{a, b, c} },

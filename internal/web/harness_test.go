@@ -39,6 +39,8 @@ type harness struct {
 	srv    *httptest.Server
 	tokens map[string]string // admin, reader, approver, writer (write only)
 	fx     fixtures
+	// worker: a real worker runs (startWorker starts one, once)
+	worker bool
 }
 
 // fixtures are releases in every situation the pages show.

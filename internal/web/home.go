@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -10,9 +11,27 @@ import (
 
 type homePage struct {
 	Pending, Running, Failed []*release.Release
-	Troubled                 []release.ResourceStatus
-	Environments             []envRow
+	// Troubled are the resources degraded, missing or out of sync, one
+	// group per environment.
+	Troubled     []troubleGroup
+	Environments []envRow
 }
+
+// troubleCap is how many troubled resources an environment's group names
+// on the first screen; the rest are one link away.
+const troubleCap = 3
+
+// troubleGroup is an environment's troubled resources: counts and the
+// worst few.
+type troubleGroup struct {
+	Environment                string
+	Count                      int
+	Degraded, Missing, Drifted int
+	First                      []release.ResourceStatus
+}
+
+// More is how many troubled resources the group does not name.
+func (g troubleGroup) More() int { return g.Count - len(g.First) }
 
 type envRow struct {
 	Env                   *release.Environment
@@ -72,6 +91,7 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = rerr
 		}
+		g := troubleGroup{Environment: e.Name}
 		for _, res := range rs {
 			row.Total++
 			if res.HealthStatus == release.Healthy {
@@ -81,8 +101,23 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 				row.Drift++
 			}
 			if res.HealthStatus == release.Degraded || res.HealthStatus == release.Missing || res.SyncStatus == release.OutOfSync {
-				pg.Troubled = append(pg.Troubled, res)
+				g.Count++
+				switch res.HealthStatus {
+				case release.Degraded:
+					g.Degraded++
+				case release.Missing:
+					g.Missing++
+				}
+				if res.SyncStatus == release.OutOfSync {
+					g.Drifted++
+				}
+				g.First = append(g.First, res)
 			}
+		}
+		if g.Count > 0 {
+			slices.SortFunc(g.First, func(a, b release.ResourceStatus) int { return naturalCompare(a.Address, b.Address) })
+			g.First = g.First[:min(len(g.First), troubleCap)]
+			pg.Troubled = append(pg.Troubled, g)
 		}
 		pg.Environments = append(pg.Environments, row)
 	}

@@ -118,5 +118,6 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	http.Redirect(w, r, "/login?flash=Signed+out", http.StatusSeeOther)
+	setFlash(w, r, "Signed out.")
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -22,8 +22,11 @@ type logsPage struct {
 	LastSeq int64 // the whole release's last seq (the stream's cursor)
 	Entries []numbered
 	Live    bool
-	All     bool
-	Query   string
+	// Auto: the page follows the release from phase to phase (it is
+	// running and no phase was chosen in the URL).
+	Auto  bool
+	All   bool
+	Query string
 	// Timestamps and Only are the view's toggles, kept in the URL
 	// (timestamps=1, only=1: only the search's matching lines).
 	Timestamps, Only, Wrap bool
@@ -31,7 +34,10 @@ type logsPage struct {
 
 type phaseOption struct {
 	Name, Label string
-	Selected    bool
+	// Action is the phase's action (the log's colouring of terraform's
+	// change markers depends on it).
+	Action   release.Action
+	Selected bool
 }
 
 // defaultPhase is the phase the logs page opens on: the running one, else
@@ -82,6 +88,7 @@ func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 	pg := logsPage{R: rel, Phase: phase, All: all, Live: !rel.Status.Terminal(), Query: q.Get("q"),
 		Timestamps: q.Get("timestamps") == "1", Only: q.Get("only") == "1",
 		Wrap: q.Get("wrap") == "1"}
+	pg.Auto = pg.Live && !q.Has("phase")
 	known := all
 	pg.Options = append(pg.Options, phaseOption{Name: "", Label: "All phases", Selected: all})
 	for _, ph := range rel.Phases {
@@ -89,7 +96,7 @@ func (p *Pages) logs(w http.ResponseWriter, r *http.Request) {
 		if ph.Duration != nil {
 			label += " · " + duration(ph.Duration)
 		}
-		pg.Options = append(pg.Options, phaseOption{Name: ph.Name, Label: label, Selected: !all && ph.Name == phase})
+		pg.Options = append(pg.Options, phaseOption{Name: ph.Name, Label: label, Action: ph.Action, Selected: !all && ph.Name == phase})
 		known = known || ph.Name == phase
 	}
 	pg.Log.Phase = phase

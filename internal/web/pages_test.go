@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -38,6 +39,7 @@ func TestEveryPageRenders(t *testing.T) {
 		fmt.Sprintf("/releases/%d/changes", fx.planned), fmt.Sprintf("/releases/%d/changes?kind=output", fx.planned),
 		fmt.Sprintf("/releases/%d/changes?action=replace&module=module.net", fx.planned),
 		fmt.Sprintf("/compare?base=%d&head=%d", fx.planned, fx.failed),
+		"/artifacts", "/artifacts?app_name=web&deployed_to=prod",
 		"/login",
 	}
 	for _, p := range paths {
@@ -82,27 +84,38 @@ func TestFailedReleaseShowsErrorAndTailFirst(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, body)
 	}
-	banner := find(doc, func(n *html.Node) bool { return attr(n, "aria-label") == "error" })
+	banner := find(doc, byID("cause"))
 	if len(banner) != 1 {
 		t.Fatalf("want one error banner, got %d", len(banner))
 	}
 	if !strings.Contains(text(banner[0]), "<img src=x onerror=alert(2)>") {
-		t.Errorf("the banner should show the error log as text, got %q", text(banner[0]))
+		t.Errorf("the banner should hold the whole error log as text, got %q", text(banner[0]))
+	}
+	var summaries []string
+	for _, n := range find(banner[0], func(n *html.Node) bool { return attr(n, "class") == "summary" }) {
+		summaries = append(summaries, text(n))
+	}
+	if want := []string{"Error: Failed to query available provider packages", `Error: <b>not bold</b> & "quoted"`}; strings.Join(summaries, "|") != strings.Join(want, "|") {
+		t.Errorf("the diagnostics read %q, want %q", summaries, want)
 	}
 	tail := find(doc, byID("failed-tail"))
 	if len(tail) != 1 {
 		t.Fatalf("want the failed phase's last lines inline")
 	}
 	spans := find(tail[0], func(n *html.Node) bool { return n.Data == "span" && strings.Contains(attr(n, "class"), "tl") })
-	if len(spans) != 30 {
-		t.Errorf("want the last 30 lines of init, got %d", len(spans))
+	if len(spans) != 15 {
+		t.Errorf("want init's last 15 lines of output (its diagnostics shown above them), got %d", len(spans))
 	}
-	last := text(spans[len(spans)-1])
-	if !strings.HasSuffix(strings.TrimSpace(last), `Error: <b>not bold</b> & "quoted"`) || !strings.HasPrefix(last, "82 ") {
-		t.Errorf("the last inline line should be init's line 82 as text, got %q", last)
+	if last := text(spans[len(spans)-1]); last != "80 init line 80" {
+		t.Errorf("the last output line should be init's line 80, got %q", last)
 	}
-	if len(find(tail[0], byTag("b"))) != 0 {
-		t.Errorf("log text became markup")
+	for _, n := range find(banner[0], byTag("b")) {
+		if !strings.HasPrefix(attr(n, "class"), "sev-") {
+			t.Errorf("log text became markup: <b>%s</b>", text(n))
+		}
+	}
+	if n := strings.Count(body, "Failed to query available provider packages"); n != 1 {
+		t.Errorf("the page holds the error %d times, want once", n)
 	}
 	links := find(doc, func(n *html.Node) bool {
 		return n.Data == "a" && strings.HasSuffix(attr(n, "href"), "logs?phase=init#L82")
@@ -119,6 +132,55 @@ func TestFailedReleaseShowsErrorAndTailFirst(t *testing.T) {
 		if !strings.Contains(text(n), "init") {
 			t.Errorf("the failed phase row should be init, got %q", text(n))
 		}
+	}
+}
+
+// TestTimedOutReleaseNamesLimitAndApplied: a release whose apply ran past
+// its timeout says the limit and which resources were applied before it
+// (the lines as the worker and terraform write them).
+func TestTimedOutReleaseNamesLimitAndApplied(t *testing.T) {
+	h := newHarness(t)
+	h.env("prod")
+	ctx := context.Background()
+	r := h.queue("prod")
+	h.move(r.ID, release.StatusQueued, release.StatusInProgress, "")
+	for i := range 3 {
+		if err := h.st.StartPhase(ctx, r.ID, i); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.st.FinishPhase(ctx, r.ID, i, release.PhaseSucceeded, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.st.StartPhase(ctx, r.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	seq := h.logLines(r.ID, "apply", 1, "terraform_data.a: Creating...", "terraform_data.a: Creation complete after 0s [id=a1]",
+		"terraform_data.b: Creating...", "terraform_data.b: Still creating... [10s elapsed]")
+	sys := []release.LogEntry{
+		{ReleaseID: r.ID, Phase: "apply", Seq: seq, Time: time.Now().UTC(), Stream: release.System, Text: "phase apply ran past its timeout of 2m30s: terraform was interrupted", DeploymentType: release.DeploymentRegular},
+		{ReleaseID: r.ID, Phase: "apply", Seq: seq + 1, Time: time.Now().UTC(), Stream: release.System, Text: "phase apply timed out: timed out: the phase ran past its timeout", DeploymentType: release.DeploymentRegular},
+	}
+	if err := h.st.AppendLogs(ctx, sys); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.FinishPhase(ctx, r.ID, 3, release.PhaseTimedOut, "timed out: the phase ran past its timeout"); err != nil {
+		t.Fatal(err)
+	}
+	h.move(r.ID, release.StatusInProgress, release.StatusTimedOut, "timed out: the phase ran past its timeout during phase apply")
+	b := h.browser()
+	b.signIn("reader")
+	_, _, doc := b.get(fmt.Sprintf("/releases/%d", r.ID))
+	limit := find(doc, byID("timeout"))
+	if len(limit) != 1 || !strings.Contains(text(limit[0]), "2m30s") {
+		t.Errorf("want the limit (2m30s) named, got %d elements", len(limit))
+	}
+	applied := find(doc, byID("applied"))
+	if len(applied) != 1 {
+		t.Fatalf("want what was applied before the limit")
+	}
+	if got := text(applied[0]); !strings.Contains(got, "1 resource finished") || !strings.Contains(got, "terraform_data.a: Creation complete after 0s [id=a1]") || strings.Contains(got, "terraform_data.b") {
+		t.Errorf("applied before the limit reads %q, want terraform_data.a only", got)
 	}
 }
 
@@ -156,6 +218,21 @@ func TestLogsPageEscapesAndNumbersPerPhase(t *testing.T) {
 		}
 		if strings.Contains(body, "<script>alert") {
 			t.Errorf("the page holds a raw <script> from the log")
+		}
+	})
+	t.Run("escape sequences are not in the text painted before the script", func(t *testing.T) {
+		r := h.queue("stage")
+		h.logLines(r.ID, "migrate", 1, "\x1b[32m✔\x1b[0m done")
+		_, _, doc := b.get(fmt.Sprintf("/releases/%d/logs?phase=migrate", r.ID))
+		rows := find(doc, func(n *html.Node) bool { return attr(n, "data-seq") == "1" })
+		if len(rows) != 1 {
+			t.Fatalf("want the line's row, got %d", len(rows))
+		}
+		if got := text(rows[0]); got != "1✔ done" {
+			t.Errorf("the row reads %q, want its number and text without escapes", got)
+		}
+		if got := attr(rows[0], "data-raw"); got != "\x1b[32m✔\x1b[0m done" {
+			t.Errorf("data-raw %q, want the line as written (the script colours it)", got)
 		}
 	})
 	t.Run("unknown phase is a 400 naming it", func(t *testing.T) {

@@ -14,11 +14,15 @@ import (
 
 type releasePage struct {
 	R *release.Release
-	// ErrorHead is the error log's first lines; ErrorRest the others.
-	ErrorHead, ErrorRest string
-	// Ending is the phase that ended the release (or ""), Tail its last lines.
+	// ErrorHead is the error log's first lines; ErrorRest the others;
+	// ErrorFirst its first line; ErrorLines how many it has.
+	ErrorHead, ErrorRest, ErrorFirst string
+	ErrorLines                       int
+	// Ending is the phase that ended the release (or ""), Tail its last
+	// lines, Cause what they and the error log say went wrong.
 	Ending  string
 	Tail    []numbered
+	Cause   cause
 	Phases  []phaseRow
 	Top     []store.StoredChange
 	More    bool
@@ -30,6 +34,11 @@ type releasePage struct {
 	// stream starts.
 	LastSeq int64
 	Actions actions
+	// Time is the time taken split into running and waiting for approval.
+	Time timeSplit
+	// Confirm opens the reason form of an action ("reject" from the first
+	// screen's Reject…).
+	Confirm string
 }
 
 type phaseRow struct {
@@ -45,9 +54,6 @@ type actions struct {
 
 // errorLines is how much of the error log shows before "show all".
 const errorLines = 20
-
-// tailLines is how many of the failed phase's last lines show inline.
-const tailLines = 30
 
 // topChanges is how many changes the details page lists.
 const topChanges = 20
@@ -110,8 +116,9 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := rel.ID
-	pg := releasePage{R: rel}
+	pg := releasePage{R: rel, Time: splitTime(rel, p.now()), Confirm: r.URL.Query().Get("confirm")}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
+	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
 	if len(lines) > errorLines {
 		pg.ErrorHead, pg.ErrorRest = strings.Join(lines[:errorLines], "\n"), strings.Join(lines[errorLines:], "\n")
 	} else {
@@ -147,10 +154,24 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		pg.Ending = endingPhase(rel)
 		for _, pl := range idx {
 			if pl.Phase == pg.Ending {
-				if pg.Tail, err = p.tailOf(ctx, id, pl, tailLines); err != nil {
+				if pg.Tail, err = p.tailOf(ctx, id, pl, causeLines); err != nil {
 					p.fail(w, r, err)
 					return
 				}
+			}
+		}
+		pg.Cause = causeOf(rel, pg.Tail)
+		if i := strings.Index(pg.ErrorFirst, ": Error: "); i >= 0 && len(pg.Cause.Diagnostics) > 0 {
+			pg.ErrorFirst = pg.ErrorFirst[:i] // the diagnostic follows
+		}
+		for _, ph := range rel.Phases {
+			if ph.Name == pg.Ending && ph.Action == release.ActionApply && ph.StartedAt != nil {
+				es, _, err := p.store.SearchLogEntries(ctx, id, ph.Name, "complete after", 1000)
+				if err != nil {
+					p.fail(w, r, err)
+					return
+				}
+				pg.Cause.Applied, pg.Cause.AppliedKnown = appliedOf(es), true
 			}
 		}
 	}
@@ -172,9 +193,10 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	// the buttons show when the service would allow the caller the move
 	c := callerOf(ctx)
 	pg.Actions = actions{
-		Approve:  rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
-		Abort:    !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
-		SignOff:  rel.Status.Terminal() && rel.SignOff.Status == "" && c.May(service.SignOffScope),
+		Approve: rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
+		Abort:   !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
+		// a rejected release never ran its changes: nothing to sign off
+		SignOff:  rel.Status.Terminal() && rel.Status != release.StatusRejected && rel.SignOff.Status == "" && c.May(service.SignOffScope),
 		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.May(service.RollbackScope),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
@@ -209,10 +231,17 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 	switch action {
 	case "approve":
 		err = svc.Approve(ctx, caller, id, comment)
-	case "reject":
-		err = svc.Reject(ctx, caller, id, comment)
-	case "abort":
-		err = svc.Abort(ctx, caller, id, comment)
+	case "reject", "abort":
+		comment = strings.TrimSpace(comment)
+		if comment == "" {
+			p.fail(w, r, badRequest("comment", "say why you %s release %d: a reason is required", action, id))
+			return
+		}
+		if action == "reject" {
+			err = svc.Reject(ctx, caller, id, comment)
+		} else {
+			err = svc.Abort(ctx, caller, id, comment)
+		}
 	case "signoff":
 		err = svc.SignOff(ctx, caller, id, release.SignOffStatus(r.PostForm.Get("status")), comment)
 	case "rollback":
@@ -230,5 +259,6 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, &pageError{Status: status, Message: action + ": " + msg})
 		return
 	}
-	http.Redirect(w, r, "/releases/"+strconv.FormatInt(target, 10)+"?flash="+action+"+done", http.StatusSeeOther)
+	setFlash(w, r, flashWords[action])
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(target, 10), http.StatusSeeOther)
 }

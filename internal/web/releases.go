@@ -15,7 +15,9 @@ import (
 // query parameters; before is the id to continue below ("Older →").
 type releaseFilter struct {
 	Environment, Status, Template, DeploymentType, TriggeredBy, CreatedAfter, CreatedBefore string
-	Before                                                                                  int64
+	// ReleaseType is PLAN, APPLY or DESTROY (API: release_type).
+	ReleaseType string
+	Before      int64
 }
 
 // pageSize is how many releases a list page shows.
@@ -24,7 +26,7 @@ const pageSize = 50
 func parseReleaseFilter(q url.Values) (releaseFilter, store.ReleaseFilter, error) {
 	rf := releaseFilter{Environment: q.Get("environment"), Status: q.Get("status"), Template: q.Get("template"),
 		DeploymentType: q.Get("deployment_type"), TriggeredBy: q.Get("triggered_by"),
-		CreatedAfter: q.Get("created_after"), CreatedBefore: q.Get("created_before")}
+		CreatedAfter: q.Get("created_after"), CreatedBefore: q.Get("created_before"), ReleaseType: q.Get("release_type")}
 	f := store.ReleaseFilter{Environment: rf.Environment, Template: rf.Template, TriggeredBy: rf.TriggeredBy, Limit: pageSize + 1}
 	for _, part := range q["status"] {
 		for s := range strings.SplitSeq(part, ",") {
@@ -37,6 +39,13 @@ func parseReleaseFilter(q url.Values) (releaseFilter, store.ReleaseFilter, error
 			}
 			f.Statuses = append(f.Statuses, st)
 		}
+	}
+	if rf.ReleaseType != "" {
+		t, err := release.ParseType(rf.ReleaseType)
+		if err != nil {
+			return rf, f, badRequest("release_type", "%s", err.Error())
+		}
+		f.Type = t
 	}
 	if rf.DeploymentType != "" {
 		dt, err := release.ParseDeploymentType(rf.DeploymentType)
@@ -87,6 +96,9 @@ type releaseList struct {
 	// Older is the query of the next page ("" on the last).
 	Older    string
 	Statuses []release.Status
+	// AllEnvironments: the list spans environments (/releases), so the
+	// form filters by one.
+	AllEnvironments bool
 }
 
 // listReleases reads one page of releases for a filter.
@@ -118,6 +130,7 @@ func (p *Pages) listReleases(r *http.Request, env string) (releaseList, error) {
 
 func (p *Pages) releases(w http.ResponseWriter, r *http.Request) {
 	rl, err := p.listReleases(r, "")
+	rl.AllEnvironments = true
 	if err != nil {
 		p.fail(w, r, err)
 		return

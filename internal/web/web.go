@@ -63,7 +63,7 @@ type Pages struct {
 
 type asset struct {
 	name, path, ctype string
-	body              []byte
+	body, zipped      []byte // zipped: body gzip-compressed
 }
 
 // New parses every template (failing on any error) and builds the routes.
@@ -116,6 +116,7 @@ func (p *Pages) routes() {
 	p.mux.HandleFunc("GET /releases/{id}/logs", p.signedIn(p.logs))
 	p.mux.HandleFunc("GET /releases/{id}/changes", p.signedIn(p.changes))
 	p.mux.HandleFunc("GET /compare", p.signedIn(p.compare))
+	p.mux.HandleFunc("GET /artifacts", p.signedIn(p.artifacts))
 	p.mux.HandleFunc("POST /releases/{id}/{action}", p.signedIn(p.act))
 }
 
@@ -130,7 +131,7 @@ func (p *Pages) loadAssets() error {
 		}
 		sum := sha256.Sum256(b)
 		base := path.Base(name)
-		a := asset{name: base, path: "/static/" + hex.EncodeToString(sum[:6]) + "/" + base, body: b, ctype: "application/octet-stream"}
+		a := asset{name: base, path: "/static/" + hex.EncodeToString(sum[:6]) + "/" + base, body: b, zipped: gzipped(b), ctype: "application/octet-stream"}
 		switch path.Ext(base) {
 		case ".js":
 			a.ctype = "text/javascript; charset=utf-8"
@@ -156,7 +157,7 @@ func (p *Pages) static(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", a.ctype)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(a.body)
+	writeBody(w, r, http.StatusOK, a.body, a.zipped)
 }
 
 // AssetPath is the served path of a static file ("app.js").
@@ -164,7 +165,7 @@ func (p *Pages) AssetPath(name string) string { return p.assets[name].path }
 
 // pageNames are the templates under templates/, each a page executed with
 // layout.html around it.
-var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare"}
+var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare", "artifacts"}
 
 func (p *Pages) parseTemplates() error {
 	p.pages = map[string]*template.Template{}
@@ -199,7 +200,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page 
 	}
 	v.Path = r.URL.RequestURI()
 	if v.Flash == "" {
-		v.Flash = r.URL.Query().Get("flash")
+		v.Flash = takeFlash(w, r)
 	}
 	var buf bytes.Buffer
 	if err := p.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -213,8 +214,35 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page 
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeBody(w, r, status, buf.Bytes(), nil)
+}
+
+// flashCookie carries a message to the next page shown (an action's
+// outcome, "Signed out"): read once, never in the address, so a reload
+// or a shared link does not repeat it.
+const flashCookie = "shiplog_flash"
+
+// flashWords are the messages of the release actions.
+var flashWords = map[string]string{"approve": "Approved.", "reject": "Rejected.", "abort": "Abort requested.",
+	"signoff": "Signed off.", "rollback": "Rollback release created."}
+
+func setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: 60})
+}
+
+// takeFlash reads the flash message, if any, and clears it.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	msg, err := url.QueryUnescape(c.Value)
+	if err != nil || len(msg) > 200 {
+		return ""
+	}
+	return msg
 }
 
 // fail shows an error page: API errors keep their status and message,

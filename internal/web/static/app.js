@@ -9,15 +9,89 @@
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
   // toneOf colours terraform's colourless output by what a line says
-  // (a class only: the text stays text): diagnostics, plan symbols.
-  const TONES = [
-    [/^[\s│╷]*Error:/, "t-err"], [/^[\s│╷]*Warning:/, "t-warn"],
-    [/^\s*[-+]\/[-+] /, "t-del"], [/^\s*\+ /, "t-add"], [/^\s*~ /, "t-chg"], [/^\s*- /, "t-del"],
+  // (a class only: the text stays text): diagnostics anywhere; the change
+  // markers (+ ~ - -/+ <=) only in the output of a phase that plans or
+  // applies (action), where terraform indents them under a resource, so
+  // that init's "- Installing …" or a script's "- item" stay plain.
+  const DIAGNOSTICS = [[/^[\s│╷]*Error:/, "t-err"], [/^[\s│╷]*Warning:/, "t-warn"]];
+  const CHANGES = [
+    [/^\s*[-+]\/[-+] /, "t-del"], [/^\s+\+ /, "t-add"], [/^\s+~ /, "t-chg"], [/^\s+- /, "t-del"], [/^\s*<= /, "t-chg"],
     [/^(Apply complete!|No changes\.)/, "t-add"], [/^Plan: /, "t-plan"],
   ];
-  function toneOf(text) {
-    for (const [re, cls] of TONES) if (re.test(text)) return cls;
+  const CHANGE_ACTIONS = new Set(["plan", "apply", "destroy-plan"]);
+  function toneOf(text, action) {
+    for (const [re, cls] of DIAGNOSTICS) if (re.test(text)) return cls;
+    if (!CHANGE_ACTIONS.has(action)) return "";
+    for (const [re, cls] of CHANGES) if (re.test(text)) return cls;
     return "";
+  }
+
+  // ANSI escape sequences: SGR (ESC [ … m) becomes classes on spans of the
+  // text; every other sequence (cursor moves, OSC hyperlinks and titles)
+  // is dropped. What is left is the text search and copy see.
+  const ESCAPES = /\x1b\[([0-9;:]*)m|\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+  // sgrRuns splits a line into [text, classes] runs; null when it holds
+  // no escape at all.
+  function sgrRuns(text) {
+    if (text.indexOf("\x1b") < 0) return null;
+    const out = [];
+    const st = { fg: -1, bg: -1, bold: false, dim: false, it: false, ul: false };
+    let at = 0;
+    ESCAPES.lastIndex = 0;
+    for (let m = ESCAPES.exec(text); m; m = ESCAPES.exec(text)) {
+      if (m.index > at) out.push([text.slice(at, m.index), sgrClass(st)]);
+      at = ESCAPES.lastIndex;
+      if (m[1] !== undefined) applySGR(st, m[1]);
+    }
+    if (at < text.length) out.push([text.slice(at), sgrClass(st)]);
+    return out;
+  }
+
+  // plainText is a line without its escape sequences.
+  function plainText(text) {
+    return text.indexOf("\x1b") < 0 ? text : text.replace(ESCAPES, "");
+  }
+
+  function applySGR(st, params) {
+    const ps = params === "" ? [0] : params.split(/[;:]/).map((x) => Number(x) || 0);
+    for (let i = 0; i < ps.length; i++) {
+      const n = ps[i];
+      if (n === 0) Object.assign(st, { fg: -1, bg: -1, bold: false, dim: false, it: false, ul: false });
+      else if (n === 1) st.bold = true;
+      else if (n === 2) st.dim = true;
+      else if (n === 3) st.it = true;
+      else if (n === 4) st.ul = true;
+      else if (n === 22) { st.bold = false; st.dim = false; }
+      else if (n === 23) st.it = false;
+      else if (n === 24) st.ul = false;
+      else if (n >= 30 && n <= 37) st.fg = n - 30;
+      else if (n >= 90 && n <= 97) st.fg = n - 90 + 8;
+      else if (n === 39) st.fg = -1;
+      else if (n >= 40 && n <= 47) st.bg = n - 40;
+      else if (n >= 100 && n <= 107) st.bg = n - 100 + 8;
+      else if (n === 49) st.bg = -1;
+      else if (n === 38 || n === 48) {
+        // 256 colours: the first 16 are the named ones; 24-bit and the
+        // rest of the cube are left in the default colour
+        if (ps[i + 1] === 5) {
+          const c = ps[i + 2];
+          if (c < 16) { if (n === 38) st.fg = c; else st.bg = c; }
+          i += 2;
+        } else if (ps[i + 1] === 2) i += 4;
+      }
+    }
+  }
+
+  function sgrClass(st) {
+    const c = [];
+    if (st.fg >= 0) c.push("a-f" + st.fg);
+    if (st.bg >= 0) c.push("a-b" + st.bg);
+    if (st.bold) c.push("a-bold");
+    if (st.dim) c.push("a-dim");
+    if (st.it) c.push("a-it");
+    if (st.ul) c.push("a-ul");
+    return c.join(" ");
   }
 
   // setParam keeps a view's state in its address (empty value: removed).
@@ -71,6 +145,13 @@
     for (const b of $$("button[data-details]")) {
       b.addEventListener("click", () => { for (const d of $$("details.change")) d.open = b.dataset.details === "open"; });
     }
+    // a link to one change (#c<phase>-<seq>) opens it
+    const openTarget = () => {
+      const d = /^#c/.test(location.hash) && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (d && d.tagName === "DETAILS") { d.open = true; d.scrollIntoView(); }
+    };
+    openTarget();
+    window.addEventListener("hashchange", openTarget);
   }
 
   // /login#token=…: the fragment never reaches the server; post it and
@@ -79,7 +160,13 @@
     const form = $("#login-form");
     if (!form) return;
     const m = /^#token=(.+)$/.exec(location.hash);
-    if (!m) return;
+    if (!m) {
+      // a deep link (#L150000) opened while signed out: the fragment never
+      // reached the server, so it goes back with the destination
+      const next = $("input[name=next]", form);
+      if (next && location.hash.length > 1) next.value = next.value.split("#")[0] + location.hash;
+      return;
+    }
     history.replaceState(null, "", location.pathname + location.search);
     $("#token", form).value = decodeURIComponent(m[1]);
     form.submit();
@@ -99,14 +186,42 @@
         if (!r.ok) return;
         const fresh = $("#release", new DOMParser().parseFromString(await r.text(), "text/html"));
         const cur = $("#release");
-        if (fresh && cur) { cur.replaceWith(document.importNode(fresh, true)); localTimes(); bars(); }
+        if (fresh && cur) { cur.replaceWith(document.importNode(fresh, true)); localTimes(); bars(); counts(); }
       } catch (e) { /* the next event tries again */ }
     };
     const soon = () => { if (!timer) timer = setTimeout(refresh, 300); };
     const es = new EventSource("/api/v1/releases/" + el.dataset.release + "/logs/stream?cursor=" + (el.dataset.lastSeq || "0"));
     window.shiplogRelease = es;
+    // lines since the page was rendered, by phase: the phases' line
+    // counts grow with them (the page's data-last-seq is where its own
+    // counts stop)
+    let since = [];
+    let countFrame = 0;
+    const counts = () => {
+      countFrame = 0;
+      const rel = $("#release");
+      if (!rel) return;
+      const base = Number(rel.dataset.lastSeq) || 0;
+      since = since.filter((x) => x.seq > base);
+      const more = {};
+      for (const x of since) more[x.phase] = (more[x.phase] || 0) + 1;
+      for (const td of $$("td.lines[data-phase]", rel)) {
+        const n = (Number(td.dataset.lines) || 0) + (more[td.dataset.phase] || 0);
+        if (!n) continue;
+        let a = $("a", td);
+        if (!a) {
+          a = document.createElement("a");
+          a.href = "/releases/" + el.dataset.release + "/logs?phase=" + encodeURIComponent(td.dataset.phase);
+          td.replaceChildren(a);
+        }
+        const text = n + " lines";
+        if (a.textContent !== text) a.textContent = text;
+      }
+    };
     es.addEventListener("log", (ev) => {
       const e = JSON.parse(ev.data);
+      since.push({ seq: e.seq, phase: e.phase });
+      if (!countFrame) countFrame = setTimeout(counts, 50); // a timer: it also runs in a background tab
       if (e.stream === "system" || e.phase !== phase) soon();
       phase = e.phase;
     });
@@ -168,6 +283,8 @@
       this.rowH = 18;
       this.pages = new Map();   // page number → array of entries
       this.loading = new Map(); // page number → promise
+      this.aborts = new Map();  // page number → AbortController of its fetch
+      this.generation = 0;      // bumped when the view moves to another phase
       this.sel = null;          // {a, b} lines highlighted from the URL
       this.matches = [];        // line numbers matching the search
       this.matchAt = -1;
@@ -177,7 +294,16 @@
       this.reconnects = 0;
       this.waiters = [];        // {n, resolve}: jump() promises
       this.rendered = { from: 0, to: 0 };
+      // auto: no phase chosen on a running release, so the view moves on
+      // to each phase as it starts; order and actions from the dropdown
+      this.auto = el.dataset.auto === "1";
+      this.order = [];
+      this.actions = {};
+      for (const o of $$("#phase option")) if (o.value) { this.order.push(o.value); this.actions[o.value] = o.dataset.action || ""; }
+      this.held = null;         // {phase, entries}: a later phase's lines held while not following
+      this.seenPhases = new Set();
       this.seedFromPage();
+      this.fit();
       this.measure();
       this.sizeCanvas();
       this.bind();
@@ -196,9 +322,18 @@
     // The lines the server put in the page go into the cache.
     seedFromPage() {
       for (const row of $$(".ln", this.rowsEl)) {
-        const e = { seq: Number(row.dataset.seq), time: row.dataset.t, stream: row.dataset.s, phase: row.dataset.p, text: $(".tx", row).textContent };
+        const text = row.dataset.raw !== undefined ? row.dataset.raw : $(".tx", row).textContent;
+        const e = { seq: Number(row.dataset.seq), time: row.dataset.t, stream: row.dataset.s, phase: row.dataset.p, text };
         this.put(this.lineOf(e.seq), e);
       }
+    }
+
+    // fit makes the log fill the screen below its toolbar, however many
+    // rows the toolbar wraps into (a phone's 390 px).
+    fit() {
+      const top = this.el.getBoundingClientRect().top + window.scrollY;
+      const h = Math.max(240, Math.floor(window.innerHeight - top - 12));
+      if (this.el.style.height !== h + "px") this.el.style.height = h + "px";
     }
 
     measure() {
@@ -259,17 +394,30 @@
       if (!first) return Promise.resolve();
       const q = new URLSearchParams({ cursor: String(first - 1), limit: String(PAGE) });
       if (!this.all) q.set("phase", this.phase);
-      const pr = fetch("/api/v1/releases/" + this.id + "/logs?" + q, { credentials: "same-origin" })
+      const ctrl = new AbortController();
+      const gen = this.generation;
+      const pr = fetch("/api/v1/releases/" + this.id + "/logs?" + q, { credentials: "same-origin", signal: ctrl.signal })
         .then((r) => r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status)))
         .then((page) => {
+          if (gen !== this.generation) return; // another phase is shown now
           for (const e of page.entries) this.put(this.lineOf(e.seq), e);
           this.touch(p);
           this.schedule();
         })
-        .catch(() => { /* shown as empty rows; scrolling asks again */ })
-        .finally(() => this.loading.delete(p));
+        .catch(() => { /* aborted, or shown as empty rows: scrolling asks again */ })
+        .finally(() => { if (this.loading.get(p) === pr) { this.loading.delete(p); this.aborts.delete(p); } });
       this.loading.set(p, pr);
+      this.aborts.set(p, ctrl);
       return pr;
+    }
+
+    // abortStale cancels the page fetches no longer near the rows shown
+    // (a scrollbar dragged end to end would otherwise queue hundreds).
+    abortStale(lo, hi) {
+      if (this.keepStale) return; // set by the benchmark for its baseline
+      for (const [p, ctrl] of this.aborts) {
+        if (p < lo - 1 || p > hi + 1) { ctrl.abort(); this.aborts.delete(p); this.loading.delete(p); this.aborted = (this.aborted || 0) + 1; }
+      }
     }
 
     // touch keeps page p recent and forgets the least recent beyond KEEP_PAGES.
@@ -304,14 +452,16 @@
       const maxLine = Math.max(0, this.lines - ch / this.rowH);
       const target = Math.max(0, Math.min(maxLine, n - 1 - (where || 0) * ch / this.rowH));
       const maxScroll = Math.max(0, this.canvas.offsetHeight - ch);
-      this.programmatic = true;
-      this.el.scrollTop = maxLine > 0 ? (target / maxLine) * maxScroll : 0;
+      this.setScroll(maxLine > 0 ? (target / maxLine) * maxScroll : 0);
     }
 
-    scrollToEnd() {
-      this.programmatic = true;
-      this.el.scrollTop = this.el.scrollHeight;
-    }
+    scrollToEnd() { this.setScroll(this.el.scrollHeight); }
+
+    // setScroll moves the log. Following only ever moves it to the end,
+    // and the other moves turn following off first, so the scroll handler
+    // tells the reader's moves by position alone (a flag for our own
+    // moves swallowed a reader's scroll coalesced with one of them).
+    setScroll(top) { this.el.scrollTop = top; }
 
     schedule() {
       if (this.frame) return;
@@ -331,7 +481,9 @@
       const from = Math.max(1, first - MARGIN);
       const to = Math.min(this.lines, first + visible + MARGIN);
       this.rowsEl.style.top = (this.el.scrollTop - (top - (from - 1)) * this.rowH) + "px";
-      for (let p = Math.floor((from - 1) / PAGE); p <= Math.floor((to - 1) / PAGE); p++) {
+      const lo = Math.floor((from - 1) / PAGE), hi = Math.floor((to - 1) / PAGE);
+      this.abortStale(lo, hi);
+      for (let p = lo; p <= hi; p++) {
         if (!this.complete(p)) this.fetchPage(p); else this.touch(p);
       }
       const frag = document.createDocumentFragment();
@@ -363,6 +515,7 @@
       div.dataset.n = n;
       const a = document.createElement("a");
       a.className = "num";
+      a.tabIndex = -1; // the log itself takes focus: tabbing through 300 links would scroll it
       const ln = this.base && e ? this.baseLine(e.seq) : n; // the line's number in the whole phase
       a.href = "#L" + ln;
       a.textContent = ln;
@@ -384,10 +537,11 @@
         div.appendChild(w);
       }
       const tx = document.createElement("span");
-      const tone = toneOf(e.text);
+      const cut = e.text.length > CUT ? e.text.slice(0, CUT) : e.text;
+      const runs = sgrRuns(cut);
+      const tone = runs ? "" : toneOf(cut, this.actions[e.phase]);
       tx.className = tone ? "tx " + tone : "tx";
-      const text = e.text.length > CUT ? e.text.slice(0, CUT) : e.text;
-      this.fillText(tx, text);
+      this.fillText(tx, runs || [[cut, ""]]);
       div.appendChild(tx);
       if (e.text.length > CUT) {
         const raw = document.createElement("a");
@@ -399,20 +553,32 @@
       return div;
     }
 
-    // fillText puts text into el, search matches marked.
-    fillText(el, text) {
+    // fillText puts runs of [text, classes] into el (a span for each
+    // coloured run), search matches marked across runs.
+    fillText(el, runs) {
       const q = this.query.toLowerCase();
-      if (!q) { el.textContent = text; return; }
-      const low = text.toLowerCase();
-      let at = 0;
-      for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, at)) {
-        el.appendChild(document.createTextNode(text.slice(at, i)));
-        const m = document.createElement("mark");
-        m.textContent = text.slice(i, i + q.length);
-        el.appendChild(m);
-        at = i + q.length;
+      const ranges = [];
+      if (q) {
+        const low = runs.map((r) => r[0]).join("").toLowerCase();
+        for (let i = low.indexOf(q); i >= 0; i = low.indexOf(q, i + q.length)) ranges.push([i, i + q.length]);
       }
-      el.appendChild(document.createTextNode(text.slice(at)));
+      let off = 0;
+      for (const [text, cls] of runs) {
+        let into = el;
+        if (cls) { into = document.createElement("span"); into.className = cls; el.appendChild(into); }
+        let at = 0;
+        for (const [a, b] of ranges) {
+          const s0 = Math.max(a - off, at), e0 = Math.min(b - off, text.length);
+          if (e0 <= s0) continue;
+          if (s0 > at) into.appendChild(document.createTextNode(text.slice(at, s0)));
+          const m = document.createElement("mark");
+          m.textContent = text.slice(s0, e0);
+          into.appendChild(m);
+          at = e0;
+        }
+        if (at < text.length) into.appendChild(document.createTextNode(text.slice(at)));
+        off += text.length;
+      }
     }
 
     parseHash() {
@@ -453,19 +619,17 @@
     setFollow(on) {
       this.follow = on;
       $("#follow").checked = on;
-      if (on) { this.newLines = 0; $("#newlines").hidden = true; }
+      if (on) { this.newLines = 0; $("#newlines").hidden = true; if (this.held) this.releaseHeld(); }
     }
 
     bind() {
       this.el.addEventListener("scroll", () => {
-        if (this.programmatic) { this.programmatic = false; } else {
-          const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * this.rowH;
-          if (this.follow && !atEnd) this.setFollow(false);
-          else if (!this.follow && atEnd && this.newLines > 0) this.setFollow(true);
-        }
+        const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * this.rowH;
+        if (this.follow && !atEnd) this.setFollow(false);
+        else if (!this.follow && atEnd && (this.newLines > 0 || this.held)) this.setFollow(true);
         this.schedule();
       }, { passive: true });
-      window.addEventListener("resize", () => this.schedule());
+      window.addEventListener("resize", () => { this.fit(); this.schedule(); });
       window.addEventListener("hashchange", () => { const h = this.parseHash(); if (h) this.select(h, true); });
       this.rowsEl.addEventListener("click", (ev) => {
         const a = ev.target.closest("a.num");
@@ -621,6 +785,7 @@
       es.addEventListener("log", (ev) => this.onLine(JSON.parse(ev.data)));
       es.addEventListener("end", (ev) => {
         this.disconnect("Ended");
+        this.refreshPhases().then(() => { this.ended = true; this.el.dispatchEvent(new CustomEvent("ended")); });
         const st = JSON.parse(ev.data).status;
         const badge = $(".logbar .status");
         if (badge && st) {
@@ -640,11 +805,18 @@
     onLine(e) {
       if (e.seq <= this.lastSeq) return;
       this.lastSeq = e.seq;
-      if (!this.all && e.phase !== this.phase) return;
+      // a phase starting or ending (shiplog's own lines say so): the
+      // dropdown's statuses are read again
+      if (e.stream === "system" || !this.seenPhases.has(e.phase)) { this.seenPhases.add(e.phase); this.refreshPhasesSoon(); }
+      if (!this.all && e.phase !== this.phase) {
+        if (!this.later(e.phase)) return; // another phase: the dropdown tells
+        if (!this.follow) { this.hold(e); return; }
+        this.switchPhase(e.phase);
+      }
       if (this.base) {
         this.addRun(e.seq, this.base.runs);
         this.base.lines++;
-        if (!e.text.toLowerCase().includes(this.query.toLowerCase())) return;
+        if (!plainText(e.text).toLowerCase().includes(this.query.toLowerCase())) return;
       }
       this.addRun(e.seq);
       this.lines++;
@@ -653,6 +825,85 @@
       this.put(this.lines, e);
       if (this.follow) this.scrollToEndSoon(); else { this.newLines++; const b = $("#newlines"); b.hidden = false; b.textContent = this.newLines + " new lines — latest (End)"; }
       this.schedule();
+    }
+
+    // later: in auto mode, is phase one that comes after the one shown?
+    later(phase) {
+      if (!this.auto || !phase) return false;
+      const cur = this.held ? this.held.phase : this.phase;
+      return phase === cur || this.order.indexOf(phase) > this.order.indexOf(cur);
+    }
+
+    // hold keeps a later phase's lines while the reader is scrolled up in
+    // the one shown; following again (End, the button, scrolling to the
+    // end) moves to it with every line.
+    hold(e) {
+      if (!this.held || this.held.phase !== e.phase) this.held = { phase: e.phase, entries: [] };
+      this.held.entries.push(e);
+      const b = $("#newlines");
+      b.hidden = false;
+      b.textContent = this.held.phase + " started: " + this.held.entries.length + " new lines — latest (End)";
+    }
+
+    // switchPhase shows another phase's log, empty until its lines come.
+    switchPhase(name) {
+      this.generation++;
+      for (const ctrl of this.aborts.values()) ctrl.abort();
+      this.aborts.clear();
+      this.loading.clear();
+      if (this.base) { this.base = null; this.el.classList.remove("only"); }
+      this.phase = name;
+      this.el.dataset.phase = name;
+      this.runs = [];
+      this.lines = 0;
+      this.pages = new Map();
+      this.sel = null;
+      this.matches = [];
+      this.matchAt = -1;
+      $("#search-status").textContent = "";
+      $("#phase").value = name;
+      for (const a of [$("#raw"), $("#download")]) {
+        const u = new URL(a.href);
+        u.searchParams.set("phase", name);
+        a.href = u.pathname + u.search;
+      }
+      this.el.dispatchEvent(new CustomEvent("phasechange", { detail: name }));
+    }
+
+    releaseHeld() {
+      const h = this.held;
+      if (!h) return;
+      this.held = null;
+      this.switchPhase(h.phase);
+      for (const e of h.entries) {
+        this.addRun(e.seq);
+        this.lines++;
+        this.put(this.lines, e);
+      }
+      this.scrollToEndSoon();
+    }
+
+    refreshPhasesSoon() {
+      if (!this.phaseTimer) this.phaseTimer = setTimeout(() => this.refreshPhases(), 300);
+    }
+
+    // refreshPhases reads the page again for the dropdown's labels (each
+    // phase's status and time) and the release's status badge.
+    async refreshPhases() {
+      clearTimeout(this.phaseTimer);
+      this.phaseTimer = 0;
+      try {
+        const q = new URLSearchParams({ phase: this.all ? "" : this.phase });
+        const r = await fetch("/releases/" + this.id + "/logs?" + q, { credentials: "same-origin" });
+        if (!r.ok) return;
+        const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+        for (const o of $$("#phase option", doc)) {
+          const mine = $$("#phase option").find((x) => x.value === o.value);
+          if (mine && mine.textContent !== o.textContent) mine.textContent = o.textContent;
+        }
+        const fresh = $(".logbar .status", doc), cur = $(".logbar .status");
+        if (fresh && cur && !this.ended) cur.replaceWith(document.importNode(fresh, true));
+      } catch (e) { /* the next phase change tries again */ }
     }
 
     scrollToEndSoon() {
