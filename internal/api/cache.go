@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -82,4 +83,13 @@ func (c *releaseCache) clear() {
 	clear(c.m)
 	c.gen++
 	c.mu.Unlock()
+}
+
+// releasesGone is called once releases were deleted (an environment's, with
+// its history): this server's cache forgets every release at once, so the
+// next GET of one of them is a 404, and the announcement (0: any release)
+// makes every other server's cache do the same.
+func (s *Server) releasesGone(ctx context.Context) {
+	s.releases.clear()
+	s.store.AnnounceRelease(ctx, 0)
 }
