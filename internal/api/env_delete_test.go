@@ -111,7 +111,10 @@ func TestDeleteEnvironment(t *testing.T) {
 	})
 	t.Run("a deleted environment's releases are 404 at once, cached or not", func(t *testing.T) {
 		h, r := withHistory(t)
-		eventually(t, func() bool { _, m := h.do("GET", "/metrics", "", nil); return strings.Contains(string(m), "shiplog_log_listener_up 1") })
+		eventually(t, func() bool {
+			_, m := h.do("GET", "/metrics", "", nil)
+			return strings.Contains(string(m), "shiplog_log_listener_up 1")
+		})
 		h.get(r.ID) // cached now: the listener is up
 		h.call("DELETE", "/api/v1/environments/shop?force=true", "admin", nil, 200, nil)
 		h.fails("GET", fmt.Sprintf("/api/v1/releases/%d", r.ID), "reader", nil, 404)
