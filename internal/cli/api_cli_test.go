@@ -107,34 +107,7 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	}
 
 	// The server, with one worker slot.
-	ctx, stop := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, "test", append([]string{"server", "--listen", "127.0.0.1:0", "--workers", "1", "--keep-alive", "100ms",
-			"--max-stream", "700ms", "--worker-lease", "10s"}, db...), &bytes.Buffer{}, &stderr)
-	}()
-	var endpoint string
-	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
-	for deadline := time.Now().Add(time.Minute); endpoint == ""; time.Sleep(20 * time.Millisecond) {
-		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
-			endpoint = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not start:\n%s", stderr.String())
-		}
-	}
-	t.Cleanup(func() {
-		stop()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("server exited %d:\n%s", code, stderr.String())
-			}
-		case <-time.After(time.Minute):
-			t.Error("the server did not stop")
-		}
-	})
+	endpoint := startWorkerServer(t, db)
 	as := func(token string) map[string]string {
 		return map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": token}
 	}
@@ -367,6 +340,41 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if res := decode[apiwire.PlanResult](t, mustRun(t, as(ci.Secret), "release", "ingest-plan", fmt.Sprint(rec.ID), writeFile(t, planJSON))); res.Summary.Create != 1 {
 		t.Fatalf("ingest-plan on a recorded plan: %+v", res)
 	}
+}
+
+// startWorkerServer runs `shiplog server --workers 1` on the database flags db
+// until the test ends and returns its endpoint.
+func startWorkerServer(t *testing.T, db []string) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, "test", append([]string{"server", "--listen", "127.0.0.1:0", "--workers", "1", "--keep-alive", "100ms",
+			"--max-stream", "700ms", "--worker-lease", "10s"}, db...), &bytes.Buffer{}, &stderr)
+	}()
+	var endpoint string
+	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(time.Minute); endpoint == ""; time.Sleep(20 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
+			endpoint = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not start:\n%s", stderr.String())
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("server exited %d:\n%s", code, stderr.String())
+			}
+		case <-time.After(time.Minute):
+			t.Error("the server did not stop")
+		}
+	})
+	return endpoint
 }
 
 func writeFile(t *testing.T, body string) string {
