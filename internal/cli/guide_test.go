@@ -158,10 +158,14 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			js("release", "wait", p)
 			return out
 		},
-		"release reject":      func() string { return js("release", "reject", pending()) },
-		"release abort":       func() string { return js("release", "abort", pending()) },
-		"release signoff":     func() string { return js("release", "signoff", id, "--status", "APPROVED") },
-		"release rollback":    func() string { out := js("release", "rollback", id); js("release", "wait", decodeID(t, out)); return out },
+		"release reject":  func() string { return js("release", "reject", pending()) },
+		"release abort":   func() string { return js("release", "abort", pending()) },
+		"release signoff": func() string { return js("release", "signoff", id, "--status", "APPROVED") },
+		"release rollback": func() string {
+			out := js("release", "rollback", id)
+			js("release", "wait", decodeID(t, out))
+			return out
+		},
 		"release record-plan": func() string { return js("release", "record-plan", "--env", "shop", plan) },
 		"release ingest-plan": func() string {
 			rec := decodeID(t, js("release", "record-plan", "--env", "shop", plan))
@@ -198,7 +202,9 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		},
 		"token list": func() string { return mustRun(t, env, append([]string{"token", "list", "-o", "json"}, db...)...) },
 		"plan diff":  func() string { return mustRun(t, nil, "plan", "diff", plan, "-o", "json") },
-		"db prune":   func() string { return mustRun(t, env, append([]string{"db", "prune", "--keep-days", "30", "-o", "json"}, db...)...) },
+		"db prune": func() string {
+			return mustRun(t, env, append([]string{"db", "prune", "--keep-days", "30", "-o", "json"}, db...)...)
+		},
 	}
 
 	seen := map[string]bool{}
