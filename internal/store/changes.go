@@ -47,9 +47,13 @@ type IngestRefusedError struct {
 }
 
 func (e *IngestRefusedError) Error() string {
-	return fmt.Sprintf("release %d is %s and its phase %q already ran (%s): its changes are history and are not replaced; "+
+	ran := "already ran"
+	if e.PhaseStatus == release.PhaseInProgress || e.PhaseStatus == release.PhasePendingApproval {
+		ran = "is running"
+	}
+	return fmt.Sprintf("release %d is %s and its phase %q %s (%s): its changes are history and are not replaced; "+
 		"record the plan as a release of its own instead (shiplog release record-plan --env ENV FILE)",
-		e.ID, e.Status, e.Phase, e.PhaseStatus)
+		e.ID, e.Status, e.Phase, ran, e.PhaseStatus)
 }
 
 // Unwrap makes the refusal a conflict.
