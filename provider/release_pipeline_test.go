@@ -215,8 +215,10 @@ func (c sameIDCheck) CheckState(_ context.Context, req statecheck.CheckStateRequ
 }
 
 // Ctrl-C during `terraform apply` while a release waits for approval: the
-// real terraform, interrupted with SIGINT, says the wait was cancelled and
-// where the release goes on, not that the server failed.
+// provider's log (TF_LOG=INFO) names the release and its page as it is
+// queued and when it waits for approval; the real terraform, interrupted
+// with SIGINT, says the wait was cancelled and where the release goes on,
+// not that the server failed.
 func TestAccReleaseWaitInterrupted(t *testing.T) {
 	accEnv(t)
 	s := newServer(t)
@@ -239,7 +241,19 @@ resource "shiplog_release" "gated" {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(main), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "TF_REATTACH_PROVIDERS="+serveInProcess(t), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	// The provider's log (tflog, INFO and up) goes to a file: what a user
+	// sees with TF_LOG=INFO while the apply waits.
+	providerLog := filepath.Join(t.TempDir(), "provider.log")
+	t.Setenv("TF_LOG", "INFO")
+	t.Setenv("TF_LOG_PATH", providerLog)
+	reattach := serveInProcess(t)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_LOG") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "TF_REATTACH_PROVIDERS="+reattach, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	init := exec.Command(tf, "init", "-no-color", "-input=false")
 	init.Dir, init.Env = dir, env
@@ -271,8 +285,19 @@ resource "shiplog_release" "gated" {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if _, err := s.admin.AwaitRelease(ctx, id, 50*time.Millisecond, func(st release.Status) bool { return st == release.StatusPendingApproval }); err != nil {
-		t.Fatalf("release %d: %v\n%s", id, err, out.String())
+	page := fmt.Sprintf("%s/releases/%d", s.endpoint, id)
+	waiting := fmt.Sprintf("shiplog release %d of gated waits for approval: %s (shiplog release approve %d)", id, page, id)
+	for {
+		// the provider has seen it wait for approval
+		if logged, _ := os.ReadFile(providerLog); strings.Contains(string(logged), waiting) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			logged, _ := os.ReadFile(providerLog)
+			t.Fatalf("the provider's log never said %q:\n%s\n%s", waiting, logged, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	if err := apply.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -283,7 +308,7 @@ resource "shiplog_release" "gated" {
 	if !strings.Contains(got, fmt.Sprintf("Waiting for shiplog release %d cancelled", id)) {
 		t.Fatalf("terraform's output does not say the wait for release %d was cancelled:\n%s", id, got)
 	}
-	if !strings.Contains(got, fmt.Sprintf("%s/releases/%d", s.endpoint, id)) {
+	if !strings.Contains(got, page) {
 		t.Fatalf("terraform's output does not give the release's page:\n%s", got)
 	}
 	if strings.Contains(got, "server error") || strings.Contains(got, "context canceled") {
@@ -291,6 +316,16 @@ resource "shiplog_release" "gated" {
 	}
 	if r := s.latest(t, "gated"); r.Status != release.StatusPendingApproval {
 		t.Fatalf("the release is %s after Ctrl-C, want PENDING_APPROVAL (it goes on)", r.Status)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(got), " "), "(last seen PENDING_APPROVAL)") {
+		t.Fatalf("terraform's output does not say the release was last seen waiting for approval:\n%s", got)
+	}
+	logged, err := os.ReadFile(providerLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued := fmt.Sprintf("shiplog release %d of gated queued: %s", id, page); !strings.Contains(string(logged), queued) {
+		t.Fatalf("the provider's log does not say %q:\n%s", queued, logged)
 	}
 }
 
