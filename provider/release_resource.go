@@ -46,6 +46,10 @@ type releaseResource struct{ resourceBase }
 // defaultReleaseTimeout bounds the wait for a release without timeouts.create.
 const defaultReleaseTimeout = 30 * time.Minute
 
+// abortWait bounds the wait for an aborted running release to end (its
+// worker interrupts terraform, then kills it after its grace period).
+const abortWait = time.Minute
+
 type releaseResourceModel struct {
 	ID                 types.Int64             `tfsdk:"id"`
 	Environment        types.String            `tfsdk:"environment"`
@@ -327,6 +331,14 @@ func (r *releaseResource) await(ctx context.Context, m *releaseResourceModel, li
 		if ab, aerr := r.client.Abort(actx, id, fmt.Sprintf("terraform: %s ran out", limitName)); aerr != nil {
 			msg += fmt.Sprintf("aborting it failed: %v. It may still run: %s", aerr, page)
 		} else {
+			if !ab.Status.Terminal() {
+				// A running release ends once its worker has stopped terraform.
+				wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), abortWait)
+				if ended, _ := r.client.AwaitRelease(wctx, id, awaitInterval/4, release.Status.Terminal); ended != nil {
+					ab = ended
+				}
+				wcancel()
+			}
 			m.observe(ab, page)
 			diags.Append(st.Set(ctx, m)...)
 			msg += fmt.Sprintf("it was aborted (now %s): %s", ab.Status, page)
