@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -288,4 +289,71 @@ func allKeys(v any, into map[string]bool) {
 func decodeID(t *testing.T, out string) string {
 	t.Helper()
 	return fmt.Sprint(decode[release.Release](t, out).ID)
+}
+
+// The guide's approve-in-the-pipeline script runs as it is, with bash and
+// jq, against a real server that runs the release with the real
+// terraform: it stops at approval (16), approves, follows the rest of the
+// log and ends 0 with the release SUCCEEDED.
+func TestCLIGuidePipelineScript(t *testing.T) {
+	for _, tool := range []string{"bash", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the guide's script needs %s, which is not on PATH (scripts/prereqs.sh installs it)", tool)
+		}
+	}
+	b, err := os.ReadFile(guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, script, ok := strings.Cut(string(b), "\n```sh\n")
+	if !ok {
+		t.Fatalf("%s has no sh block", guide)
+	}
+	script, _, _ = strings.Cut(script, "\n```")
+	if !strings.Contains(script, "shiplog release approve") {
+		t.Fatalf("the first sh block of %s is not the approval script:\n%s", guide, script)
+	}
+
+	url := dbtest.URL(t)
+	db := []string{"--database-url", url, "--data-dir", t.TempDir()}
+	admin := strings.TrimSpace(mustRun(t, nil, append([]string{"token", "create", "pipeline", "--scope", "admin"}, db...)...))
+	endpoint := startWorkerServer(t, db)
+	as := map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": admin}
+	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, as, "env", "create", "prod", "--dir", dir, "--approval-required")
+
+	// `shiplog` on PATH is this test binary, run as the command line.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec env %s=1 %q \"$@\"\n", cliProcessEnv, self)
+	if err := os.WriteFile(filepath.Join(bin, "shiplog"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-eu", "-c", script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SHIPLOG_ENDPOINT="+endpoint, "SHIPLOG_TOKEN="+admin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the guide's script failed: %v\n%s", err, out)
+	}
+	r := decode[release.Release](t, mustRun(t, as, "release", "show", "1", "-o", "json"))
+	if r.Status != release.StatusSucceeded {
+		t.Fatalf("release 1 is %s after the script, want SUCCEEDED\n%s", r.Status, out)
+	}
+	if r.Approval.By != "pipeline" || r.Approval.Comment != "reviewed" {
+		t.Fatalf("release 1 was approved by %q (%q), want the script's approval\n%s", r.Approval.By, r.Approval.Comment, out)
+	}
+	if !strings.Contains(string(out), "Apply complete!") {
+		t.Fatalf("the script did not follow the log to the apply:\n%s", out)
+	}
 }
