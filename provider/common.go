@@ -237,7 +237,7 @@ func (v rfc3339Validator) ValidateString(ctx context.Context, req validator.Stri
 	s := req.ConfigValue.ValueString()
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time",
-			fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-01-02T15:04:05Z (timestamp() and timeadd() give this form).", s))
+			fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-01-02T15:04:05Z (plantimestamp() and timeadd() give this form).", s))
 	}
 }
 
