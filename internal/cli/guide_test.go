@@ -247,6 +247,13 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			}
 		}
 	}
+	// nothing the commands queued failed
+	if failed := decode[struct {
+		Releases []release.Release `json:"releases"`
+	}](t, js("release", "list", "--status", "FAILED,STOPPED,TIMED_OUT")); len(failed.Releases) > 0 {
+		r := failed.Releases[0]
+		t.Errorf("release %d (%s of %s) ended %s: %s", r.ID, r.Template, r.Environment, r.Status, r.ErrorLog)
+	}
 	for _, must := range []string{"release ingest-plan", "env outputs", "env states", "env push", "status", "token list"} {
 		if !seen[must] {
 			t.Errorf("cli.md's JSON shapes do not show `shiplog %s`", must)

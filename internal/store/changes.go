@@ -73,7 +73,7 @@ func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase strin
 		var phaseStatus *string
 		var allowed bool
 		err := tx.QueryRow(ctx, `SELECT r.status, p.status,
-				coalesce(p.status = 'PENDING', false) OR (r.release_type = 'PLAN' AND r.finished_at = r.created_at)
+				coalesce(p.status = 'PENDING' OR (r.release_type = 'PLAN' AND r.finished_at = r.created_at), false)
 			FROM releases r LEFT JOIN release_phases p ON p.release_id = r.id AND p.name = $2
 			WHERE r.id = $1`+lock, releaseID, phase).Scan(&status, &phaseStatus, &allowed)
 		if err != nil {
