@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,8 +21,9 @@ import (
 )
 
 var (
-	_ resource.Resource              = (*artifactResource)(nil)
-	_ resource.ResourceWithConfigure = (*artifactResource)(nil)
+	_ resource.Resource                = (*artifactResource)(nil)
+	_ resource.ResourceWithConfigure   = (*artifactResource)(nil)
+	_ resource.ResourceWithImportState = (*artifactResource)(nil)
 )
 
 // NewArtifactResource is the shiplog_artifact resource.
@@ -138,6 +141,18 @@ func (r *artifactResource) Read(ctx context.Context, req resource.ReadRequest, r
 // Update is never called: every input attribute replaces the artifact.
 func (r *artifactResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	resp.Diagnostics.AddError("shiplog artifacts cannot change", "Every change registers a new artifact. Please report this issue to the provider developers.")
+}
+
+// ImportState takes a registered artifact by its ID (`terraform import
+// shiplog_artifact.x 42`); Read fills in the rest.
+func (r *artifactResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := strconv.ParseInt(strings.TrimSpace(req.ID), 10, 64)
+	if err != nil || id <= 0 {
+		resp.Diagnostics.AddError("Invalid shiplog artifact ID",
+			fmt.Sprintf("%q is not an artifact ID: import an artifact by its number, such as terraform import shiplog_artifact.x 42.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
 // Delete forgets the artifact: shiplog keeps artifacts as history.

@@ -61,6 +61,9 @@ type lookup struct {
 	// fields maps an API input field named in an "invalid" error to the
 	// attribute that carries it.
 	fields map[string]path.Path
+	// scope is the token scope the call needs ("" means read): a 403 names
+	// it.
+	scope apiwire.Scope
 }
 
 // addReadError turns a failed API call into a diagnostic on the attribute
@@ -80,8 +83,16 @@ func (d *dataSourceBase) addReadError(diags *diag.Diagnostics, l lookup, err err
 			diags.AddAttributeError(l.at, "shiplog refused the token",
 				fmt.Sprintf("Reading %s from %s: the server no longer accepts the provider's token (%s).", l.what, endpoint, e.Message))
 		case e.Status == http.StatusForbidden:
-			diags.AddAttributeError(l.at, "shiplog token lacks the read scope",
-				fmt.Sprintf("Reading %s from %s: %s. The provider needs a token with the read scope.", l.what, endpoint, e.Message))
+			scope, doing := l.scope, "Reading"
+			if scope == "" {
+				scope = apiwire.ScopeRead
+			}
+			if scope != apiwire.ScopeRead {
+				doing = "Writing"
+			}
+			diags.AddAttributeError(l.at, fmt.Sprintf("shiplog token lacks the %s scope", scope),
+				fmt.Sprintf("%s %s on %s: %s. The provider needs a token with the %s scope for this (shiplog token create NAME --scope read,%s).",
+					doing, l.what, endpoint, e.Message, scope, scope))
 		case e.Code == apiwire.CodeInvalid:
 			at := l.at
 			if p, ok := l.fields[e.Field]; ok {
@@ -96,6 +107,11 @@ func (d *dataSourceBase) addReadError(diags *diag.Diagnostics, l lookup, err err
 			diags.AddAttributeError(l.at, "shiplog server error",
 				fmt.Sprintf("The shiplog server at %s failed while reading %s: %v", endpoint, l.what, err))
 		}
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		diags.AddAttributeError(l.at, "Cancelled",
+			fmt.Sprintf("%s on %s was cancelled (Terraform was interrupted) before the server answered.", l.what, endpoint))
 		return
 	}
 	if errors.Is(err, client.ErrTimeout) {
@@ -221,7 +237,7 @@ func (v rfc3339Validator) ValidateString(ctx context.Context, req validator.Stri
 	s := req.ConfigValue.ValueString()
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time",
-			fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-01-02T15:04:05Z (timestamp() and timeadd() give this form).", s))
+			fmt.Sprintf("%q is not an RFC 3339 time: write it like 2026-01-02T15:04:05Z (plantimestamp() and timeadd() give this form).", s))
 	}
 }
 

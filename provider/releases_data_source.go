@@ -88,7 +88,7 @@ func (d *releasesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"created_after": schema.StringAttribute{
-				MarkdownDescription: "Only releases created at or after this time (RFC 3339, e.g. `timeadd(timestamp(), \"-24h\")`).",
+				MarkdownDescription: "Only releases created at or after this time (RFC 3339, e.g. `timeadd(plantimestamp(), \"-24h\")`, known at plan time; `timestamp()` would defer the read to the apply).",
 				Optional:            true,
 				Validators:          []validator.String{rfc3339Validator{}},
 			},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks (and where it can, installs) what the tests need: the terraform
-# binary, the PostgreSQL server binaries and Chromium (the browser tests).
+# binary, the PostgreSQL server binaries, Chromium (the browser tests) and jq
+# (the command line guide's script).
 # Prints the PATH to use.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,17 @@ if [ ! -x "$chromium" ]; then
   else
     echo "prereqs: the browser tests need Chromium at $chromium, which is missing." >&2
     echo "  Install it (Debian/Ubuntu: sudo apt-get install chromium) or set SHIPLOG_CHROMIUM to a Chromium binary." >&2
+    exit 1
+  fi
+fi
+# The command line guide's pipeline script runs with jq (internal/cli/guide_test.go).
+if ! command -v jq >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "prereqs: jq not found; installing Debian's jq package" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq) >&2
+  else
+    echo "prereqs: the command line guide's test needs jq, which is missing." >&2
+    echo "  Install it (Debian/Ubuntu: sudo apt-get install jq; macOS: brew install jq)." >&2
     exit 1
   fi
 fi

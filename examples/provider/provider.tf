@@ -1,7 +1,9 @@
 terraform {
+  required_version = ">= 1.5.0"
   required_providers {
     shiplog = {
-      source = "shiplog-dev/shiplog"
+      source  = "shiplog-dev/shiplog"
+      version = ">= 0.1.0"
     }
   }
 }

@@ -6,9 +6,11 @@
 # The plan shows the outputs; data sources are read while planning.
 
 terraform {
+  required_version = ">= 1.5.0"
   required_providers {
     shiplog = {
-      source = "shiplog-dev/shiplog"
+      source  = "shiplog-dev/shiplog"
+      version = ">= 0.1.0"
     }
   }
 }

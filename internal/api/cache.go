@@ -83,3 +83,12 @@ func (c *releaseCache) clear() {
 	c.gen++
 	c.mu.Unlock()
 }
+
+// releasesGone is called once releases were deleted (an environment's, with
+// its history): this server's cache forgets every release at once, so the
+// next GET of one of them is a 404; the database announces the delete
+// (payload 0: any release, migration 0009), so every other server's cache
+// does the same.
+func (s *Server) releasesGone() {
+	s.releases.clear()
+}

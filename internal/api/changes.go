@@ -124,7 +124,7 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	reader, done := s.planBody(w, r)
 	defer done()
-	sum, err := s.store.ReplaceChanges(r.Context(), id, phase, &nulFreeChanges{src: reader})
+	sum, err := s.store.IngestPlan(r.Context(), id, phase, &nulFreeChanges{src: reader})
 	if err != nil {
 		s.fail(w, r, planError(err))
 		return

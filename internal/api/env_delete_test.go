@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 // withHistory is a harness whose environment "shop" has a finished
@@ -109,6 +111,16 @@ func TestDeleteEnvironment(t *testing.T) {
 		if len(sl.States) != 1 {
 			t.Fatalf("%d state versions after the refused delete, want 1", len(sl.States))
 		}
+	})
+	t.Run("a deleted environment's releases are 404 at once, cached or not", func(t *testing.T) {
+		h, r := withHistory(t)
+		testutil.Eventually(t, "the release listener to connect", time.Minute, func() bool {
+			_, m := h.do("GET", "/metrics", "", nil)
+			return strings.Contains(string(m), "shiplog_log_listener_up 1")
+		})
+		h.get(r.ID) // cached now: the listener is up
+		h.call("DELETE", "/api/v1/environments/shop?force=true", "admin", nil, 200, nil)
+		h.fails("GET", fmt.Sprintf("/api/v1/releases/%d", r.ID), "reader", nil, 404)
 	})
 	t.Run("force deletes the history with it", func(t *testing.T) {
 		h, r := withHistory(t)

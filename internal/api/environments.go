@@ -156,5 +156,7 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.releasesGone()
+	s.log.Info("environment deleted", "environment", name, "releases", h.Releases, "state_versions", h.StateVersions, "outputs", h.Outputs)
 	writeJSON(w, http.StatusOK, apiwire.EnvironmentDeleted{Environment: name, Releases: h.Releases, StateVersions: h.StateVersions, Outputs: h.Outputs})
 }

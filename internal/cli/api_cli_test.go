@@ -109,34 +109,7 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	}
 
 	// The server, with one worker slot.
-	ctx, stop := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, "test", append([]string{"server", "--listen", "127.0.0.1:0", "--workers", "1", "--keep-alive", "100ms",
-			"--max-stream", "700ms", "--worker-lease", "10s"}, db...), &bytes.Buffer{}, &stderr)
-	}()
-	var endpoint string
-	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
-	// The server announces its address only in its log, which the test
-	// reads as it grows.
-	testutil.Eventually(t, "the server to log its address", time.Minute, func() bool {
-		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
-			endpoint = m[1]
-		}
-		return endpoint != ""
-	})
-	t.Cleanup(func() {
-		stop()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("server exited %d:\n%s", code, stderr.String())
-			}
-		case <-time.After(time.Minute):
-			t.Error("the server did not stop")
-		}
-	})
+	endpoint := startWorkerServer(t, db)
 	as := func(token string) map[string]string {
 		return map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": token}
 	}
@@ -232,6 +205,23 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if len(changes.Changes) != 3 {
 		t.Fatalf("changes: %+v", changes)
 	}
+	// A plan sent to the finished apply is refused: its changes are history.
+	code, out, errOut := run(t, as(ci.Secret), "release", "ingest-plan", fmt.Sprint(r.ID), writeFile(t, planJSON))
+	if code != 1 {
+		t.Fatalf("ingest-plan on a SUCCEEDED apply: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "conflict") || !strings.Contains(errOut, `phase "plan" already ran`) {
+		t.Fatalf("ingest-plan on a SUCCEEDED apply does not say why it was refused:\n%s", errOut)
+	}
+	after := decode[struct {
+		Changes []map[string]any `json:"changes"`
+	}](t, mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID)))
+	if len(after.Changes) != 3 {
+		t.Fatalf("ingest-plan refused but the apply's changes are now %d, want 3", len(after.Changes))
+	}
+	if s := decode[release.Release](t, mustRun(t, as(ci.Secret), "release", "show", fmt.Sprint(r.ID))).Summary; s == nil || s.Create != 3 {
+		t.Fatalf("ingest-plan refused but the apply's summary is now %+v", s)
+	}
 	table := mustRun(t, as(ci.Secret), "release", "changes", fmt.Sprint(r.ID), "-o", "table", "--address-prefix", "terraform_data.w")
 	if !regexp.MustCompile(`(?m)^ACTION\s+ADDRESS\s+FIELD\s+BEFORE\s+AFTER$`).MatchString(table) {
 		t.Fatalf("changes table has no field columns:\n%s", table)
@@ -272,7 +262,7 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	// Approval, as a pipeline script does it, with no polling loop: create
 	// and follow stops at PENDING_APPROVAL (16); read the changes; approve;
 	// follow the rest of the log; wait: 0.
-	code, out, errOut := run(t, as(ci.Secret), "release", "create", "--env", "prod", "--follow", "--interval", "100ms")
+	code, out, errOut = run(t, as(ci.Secret), "release", "create", "--env", "prod", "--follow", "--interval", "100ms")
 	if code != cli.ExitPendingApproval {
 		t.Fatalf("create --follow of a release that needs approval: exit %d, want %d\n%s%s", code, cli.ExitPendingApproval, out, errOut)
 	}
@@ -348,6 +338,45 @@ func TestServerAndPipelineCommands(t *testing.T) {
 	if rec.Summary.Create != 1 {
 		t.Fatalf("recorded plan: %+v", rec)
 	}
+	// A recorded plan takes its plan again.
+	if res := decode[apiwire.PlanResult](t, mustRun(t, as(ci.Secret), "release", "ingest-plan", fmt.Sprint(rec.ID), writeFile(t, planJSON))); res.Summary.Create != 1 {
+		t.Fatalf("ingest-plan on a recorded plan: %+v", res)
+	}
+}
+
+// startWorkerServer runs `shiplog server --workers 1` on the database flags db
+// until the test ends and returns its endpoint.
+func startWorkerServer(t *testing.T, db []string) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, "test", append([]string{"server", "--listen", "127.0.0.1:0", "--workers", "1", "--keep-alive", "100ms",
+			"--max-stream", "700ms", "--worker-lease", "10s"}, db...), &bytes.Buffer{}, &stderr)
+	}()
+	var endpoint string
+	addr := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+)`)
+	// The server announces its address only in its log, which the test
+	// reads as it grows.
+	testutil.Eventually(t, "the server to log its address", time.Minute, func() bool {
+		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
+			endpoint = m[1]
+		}
+		return endpoint != ""
+	})
+	t.Cleanup(func() {
+		stop()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("server exited %d:\n%s", code, stderr.String())
+			}
+		case <-time.After(time.Minute):
+			t.Error("the server did not stop")
+		}
+	})
+	return endpoint
 }
 
 func writeFile(t *testing.T, body string) string {
@@ -449,8 +478,12 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 		t.Fatalf("wait on REJECTED: %d", code)
 	}
 	queued := create()
-	if code, _, _ := run(t, as("ci"), "release", "wait", fmt.Sprint(queued), "--within", "300ms", "--interval", "50ms"); code != cli.ExitGaveUp {
-		t.Fatalf("wait giving up: %d", code)
+	code, out, errOut := run(t, as("ci"), "release", "wait", fmt.Sprint(queued), "--within", "300ms", "--interval", "50ms", "-o", "json")
+	if code != cli.ExitGaveUp {
+		t.Fatalf("wait giving up: exit %d, want %d\n%s%s", code, cli.ExitGaveUp, out, errOut)
+	}
+	if now := decode[release.Release](t, out); now.ID != queued || now.Status != release.StatusQueued {
+		t.Fatalf("wait --within printed release %d %s, want %d QUEUED", now.ID, now.Status, queued)
 	}
 	mustRun(t, as("ci"), "release", "abort", fmt.Sprint(queued))
 	if code, _, errOut := run(t, as("ci"), "release", "wait", "999"); code != 1 || !strings.Contains(errOut, "not_found") {
@@ -481,7 +514,7 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	out := mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--follow", "-o", "table")
+	out = mustRun(t, as("ci"), "release", "logs", fmt.Sprint(id), "--follow", "-o", "table")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 500 {
 		t.Fatalf("followed %d lines, want 500", len(lines))
@@ -499,5 +532,37 @@ func TestWaitExitCodesAndFollow(t *testing.T) {
 	}
 	if !strings.Contains(nd, `"seq":500`) {
 		t.Fatalf("JSON lines after 498:\n%s", nd)
+	}
+}
+
+// A mistyped endpoint does not hang a pipeline: `release wait` and `release
+// logs --follow` say on standard error what they retry, and give up after
+// --retry-for with exit 17.
+func TestWaitGivesUpOnAnUnreachableServer(t *testing.T) {
+	env := map[string]string{"SHIPLOG_ENDPOINT": "http://127.0.0.1:1", "SHIPLOG_TOKEN": "shp_x"}
+	for _, c := range []struct {
+		name  string
+		args  []string
+		doing string
+	}{
+		{"wait", []string{"release", "wait", "7", "--interval", "50ms", "--retry-for", "300ms"}, "reading release 7"},
+		{"logs --follow", []string{"release", "logs", "7", "--follow", "--retry-for", "300ms"}, "following the log of release 7"},
+		{"wait within an hour", []string{"release", "wait", "7", "--interval", "50ms", "--retry-for", "300ms", "--within", "1h"}, "reading release 7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := run(t, env, c.args...)
+			if code != cli.ExitUnreachable {
+				t.Fatalf("exit %d, want %d\n%s%s", code, cli.ExitUnreachable, out, errOut)
+			}
+			if !strings.Contains(errOut, c.doing+" from http://127.0.0.1:1 failed") {
+				t.Fatalf("stderr does not say what is retried:\n%s", errOut)
+			}
+			if !strings.Contains(errOut, "retrying in") {
+				t.Fatalf("stderr does not say it retries:\n%s", errOut)
+			}
+			if !strings.Contains(errOut, "did not answer for") {
+				t.Fatalf("stderr does not say why it gave up:\n%s", errOut)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,71 @@ func TestPlanDiffOutput(t *testing.T) {
 	code, out, errOut := run(t, env, "plan", "diff", bin)
 	if code != 1 || out != "" || !strings.Contains(errOut, "binary plan file") || !strings.Contains(errOut, "terraform show -json") {
 		t.Fatalf("plan diff of a binary plan: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// `plan diff --detailed-exitcode` exits as `terraform plan -detailed-exitcode`
+// does, on plans the real terraform made: 2 with changes, 0 without, 1 for
+// a plan it could not complete.
+func TestPlanDiffDetailedExitCode(t *testing.T) {
+	tf, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("terraform is not on PATH: run the tests through `make test`, which provides it")
+	}
+	dir := t.TempDir()
+	terraform := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(tf, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	write := func(body string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// planFile makes a plan of the configuration, as JSON, and also returns
+	// terraform's own -detailed-exitcode for it.
+	planFile := func() (string, int) {
+		t.Helper()
+		cmd := exec.Command(tf, "plan", "-out=tfplan", "-input=false", "-no-color", "-detailed-exitcode")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("terraform plan: %v\n%s", err, out)
+		}
+		return writeFile(t, terraform("show", "-json", "tfplan")), code
+	}
+	write(`resource "terraform_data" "web" {
+  input = "web:1"
+}`)
+	terraform("init", "-input=false", "-no-color")
+
+	changes, tfCode := planFile()
+	if code, out, errOut := run(t, nil, "plan", "diff", changes, "--detailed-exitcode"); code != cli.ExitPlanChanges || code != tfCode {
+		t.Fatalf("plan with changes: exit %d, want %d (terraform: %d)\n%s%s", code, cli.ExitPlanChanges, tfCode, out, errOut)
+	}
+	if code, _, _ := run(t, nil, "plan", "diff", changes); code != 0 {
+		t.Fatalf("plan with changes without --detailed-exitcode: exit %d, want 0", code)
+	}
+	terraform("apply", "-input=false", "-no-color", "tfplan")
+
+	none, tfCode := planFile()
+	if code, out, errOut := run(t, nil, "plan", "diff", none, "--detailed-exitcode", "-o", "json"); code != cli.ExitPlanNoChanges || code != tfCode {
+		t.Fatalf("plan without changes: exit %d, want %d (terraform: %d)\n%s%s", code, cli.ExitPlanNoChanges, tfCode, out, errOut)
+	}
+
+	errored := writeFile(t, `{"format_version":"1.2","terraform_version":"1.11.4","errored":true,"resource_changes":[]}`)
+	if code, out, errOut := run(t, nil, "plan", "diff", errored, "--detailed-exitcode"); code != cli.ExitPlanError || !strings.Contains(errOut, "the plan errored") {
+		t.Fatalf("errored plan: exit %d, want %d\n%s%s", code, cli.ExitPlanError, out, errOut)
 	}
 }

@@ -107,7 +107,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	fmt.Fprintf(out, "release %d queued (template terraform-apply); following its log:\n\n", r.ID)
 
-	_, _, err = followLogs(ctx, cl, g, r.ID, 0, false, func(e release.LogEntry) error {
+	_, _, err = followLogs(ctx, cl, g, r.ID, 0, false, newRetrier(g.Stderr(), cl.Endpoint(), 0), func(e release.LogEntry) error {
 		_, err := fmt.Fprintf(out, "  %-7s | %s\n", e.Phase, e.Text)
 		return err
 	})

@@ -23,14 +23,67 @@ type ChangeSource interface {
 // earlier ingestion of that phase stored. It never holds all changes in
 // memory. The release's summary is set from the resource changes.
 func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase string, src ChangeSource) (release.Summary, error) {
+	return s.replaceChanges(ctx, releaseID, phase, src, false)
+}
+
+// IngestPlan is ReplaceChanges for a plan produced elsewhere and sent to an
+// existing release (`POST /releases/{id}/plan`): it stores the plan only
+// while it rewrites no history, that is when the phase has not run
+// (PENDING) or the release is a recorded PLAN (made by RecordPlan, the only
+// way a release is created already finished: finished_at = created_at).
+// Otherwise it changes nothing and returns an *IngestRefusedError (wrapping
+// ErrConflict); a release or phase that does not exist wraps ErrNotFound.
+func (s *Store) IngestPlan(ctx context.Context, releaseID int64, phase string, src ChangeSource) (release.Summary, error) {
+	return s.replaceChanges(ctx, releaseID, phase, src, true)
+}
+
+// IngestRefusedError says why a plan may not replace a release phase's
+// changes: the phase already ran in shiplog, so its changes are history.
+type IngestRefusedError struct {
+	ID          int64
+	Phase       string
+	Status      release.Status      // the release's
+	PhaseStatus release.PhaseStatus // the phase's
+}
+
+func (e *IngestRefusedError) Error() string {
+	ran := "already ran"
+	if e.PhaseStatus == release.PhaseInProgress || e.PhaseStatus == release.PhasePendingApproval {
+		ran = "is running"
+	}
+	return fmt.Sprintf("release %d is %s and its phase %q %s (%s): its changes are history and are not replaced; "+
+		"record the plan as a release of its own instead (shiplog release record-plan --env ENV FILE)",
+		e.ID, e.Status, e.Phase, ran, e.PhaseStatus)
+}
+
+// Unwrap makes the refusal a conflict.
+func (e *IngestRefusedError) Unwrap() error { return ErrConflict }
+
+func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase string, src ChangeSource, guard bool) (release.Summary, error) {
 	var sum release.Summary
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM releases WHERE id = $1)`, releaseID).Scan(&exists); err != nil {
-			return err
+		// Guarded, the release row is locked: its status cannot move while
+		// the plan is stored. (The worker's own ingestion runs beside its
+		// lease renewals and takes no lock.)
+		lock := ""
+		if guard {
+			lock = " FOR UPDATE OF r"
 		}
-		if !exists {
-			return fmt.Errorf("release %d: %w", releaseID, ErrNotFound)
+		var status string
+		var phaseStatus *string
+		var allowed bool
+		err := tx.QueryRow(ctx, `SELECT r.status, p.status,
+				coalesce(p.status = 'PENDING' OR (r.release_type = 'PLAN' AND r.finished_at = r.created_at), false)
+			FROM releases r LEFT JOIN release_phases p ON p.release_id = r.id AND p.name = $2
+			WHERE r.id = $1`+lock, releaseID, phase).Scan(&status, &phaseStatus, &allowed)
+		if err != nil {
+			return dbErr{Missing: fmt.Sprintf("release %d", releaseID), Doing: fmt.Sprintf("reading release %d", releaseID)}.of(err)
+		}
+		if guard && phaseStatus == nil {
+			return fmt.Errorf("release %d has no phase %q: %w", releaseID, phase, ErrNotFound)
+		}
+		if guard && !allowed {
+			return &IngestRefusedError{ID: releaseID, Phase: phase, Status: release.Status(status), PhaseStatus: release.PhaseStatus(*phaseStatus)}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM release_changes WHERE release_id = $1 AND phase = $2`, releaseID, phase); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -90,5 +91,52 @@ func TestReplaceChanges(t *testing.T) {
 	}
 	if _, err := s.ReplaceChanges(ctx, 987654, "plan", &sliceSource{}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown release: %v", err)
+	}
+}
+
+// The worker stores a plan release's changes while it runs (not finished
+// yet: finished_at is NULL); a plan sent from elsewhere (IngestPlan) is
+// refused once the phase runs or ran, and taken by a recorded plan.
+func TestIngestPlanGuard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := &release.Release{Environment: "a", Template: "full-plan", TemplateNamespace: "shiplog", TriggeredBy: "alice",
+		Phases: []release.Phase{{Name: "init", Action: release.ActionInit}, {Name: "plan", Action: release.ActionPlan}}}
+	if err := s.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Type != release.TypePlan {
+		t.Fatalf("release type %s, want PLAN", r.Type)
+	}
+	one := []release.Change{{Address: "terraform_data.a", Mode: "managed", Type: "terraform_data", Name: "a", Action: release.ChangeCreate}}
+	if _, err := s.IngestPlan(ctx, r.ID, "plan", &sliceSource{cs: one}); err != nil {
+		t.Fatalf("a plan for a phase that has not run: %v", err)
+	}
+	if c, err := s.Claim(ctx, "w", time.Minute); err != nil || c == nil || c.ID != r.ID {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	if err := s.StartPhase(ctx, r.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplaceChanges(ctx, r.ID, "plan", &sliceSource{cs: one}); err != nil {
+		t.Fatalf("the worker storing the running plan release's changes: %v", err)
+	}
+	var refused *store.IngestRefusedError
+	if _, err := s.IngestPlan(ctx, r.ID, "plan", &sliceSource{cs: one}); !errors.As(err, &refused) || !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a plan for a running phase: %v, want an IngestRefusedError conflict", err)
+	}
+	if _, err := s.IngestPlan(ctx, r.ID, "nope", &sliceSource{cs: one}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a plan for a phase the release does not have: %v, want not found", err)
+	}
+	rec, err := s.RecordPlan(ctx, store.PlanRecord{Release: &release.Release{Environment: "a", Template: "full-plan", TemplateNamespace: "shiplog",
+		TriggeredBy: "ci", Phases: []release.Phase{{Name: "init", Action: release.ActionInit}, {Name: "plan", Action: release.ActionPlan}}},
+		Phase: "plan", Changes: &sliceSource{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := s.IngestPlan(ctx, rec.ID, "plan", &sliceSource{cs: one}); err != nil || sum.Create != 1 {
+		t.Fatalf("a plan for a recorded plan: %+v %v", sum, err)
 	}
 }

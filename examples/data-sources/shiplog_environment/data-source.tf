@@ -2,14 +2,19 @@ data "shiplog_environment" "production" {
   name = "production"
 }
 
-# Gate: every resource of production in sync and none degraded.
-check "production_is_healthy" {
-  assert {
-    condition     = lookup(data.shiplog_environment.production.resources.by_sync, "OUT_OF_SYNC", 0) == 0
-    error_message = "production has resources out of sync"
-  }
-  assert {
-    condition     = lookup(data.shiplog_environment.production.resources.by_health, "DEGRADED", 0) == 0
-    error_message = "production has degraded resources"
+# Gate: every resource of production in sync and none degraded. A
+# precondition stops the plan; a check block would only warn.
+resource "terraform_data" "deploy_when_healthy" {
+  input = data.shiplog_environment.production.name
+
+  lifecycle {
+    precondition {
+      condition     = lookup(data.shiplog_environment.production.resources.by_sync, "OUT_OF_SYNC", 0) == 0
+      error_message = "production has resources out of sync"
+    }
+    precondition {
+      condition     = lookup(data.shiplog_environment.production.resources.by_health, "DEGRADED", 0) == 0
+      error_message = "production has degraded resources"
+    }
   }
 }

@@ -16,3 +16,12 @@ resource "shiplog_release" "production" {
 output "release_status" {
   value = shiplog_release.production.status
 }
+
+# A short-lived environment: destroying the resource releases it with
+# terraform-destroy and waits for that release to succeed.
+resource "shiplog_release" "preview" {
+  environment      = "preview"
+  template         = "terraform-apply"
+  destroy_template = "terraform-destroy"
+  abort_on_timeout = true
+}

@@ -40,3 +40,15 @@ CREATE TRIGGER release_changes_announce_insert AFTER INSERT ON release_changes
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION shiplog_release_changes_notify();
 CREATE TRIGGER release_changes_announce_update AFTER UPDATE ON release_changes
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION shiplog_release_changes_notify();
+
+-- Releases deleted (an environment deleted with its history): one
+-- notification per statement, payload 0 = "any release may be gone", so
+-- every server's release cache forgets them at once.
+CREATE FUNCTION shiplog_releases_deleted_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('shiplog_releases', '0');
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER releases_announce_delete AFTER DELETE ON releases
+    FOR EACH STATEMENT EXECUTE FUNCTION shiplog_releases_deleted_notify();
