@@ -47,6 +47,9 @@ output "statuses" {
 	for range benchRuns {
 		for _, name := range []string{"none", "fifty"} {
 			dir := b.TempDir()
+			// the worker reads a dir source as the environment's uid: open it to others
+			os.Chmod(filepath.Dir(dir), 0o755)
+			os.Chmod(dir, 0o755)
 			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(configs[name]), 0o644); err != nil {
 				b.Fatal(err)
 			}

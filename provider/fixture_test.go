@@ -264,6 +264,13 @@ func (s *server) writer(body string) string {
 func writeConfig(t testing.TB, body string) string {
 	t.Helper()
 	dir := t.TempDir()
+	// A root worker reads a dir source only as far as the environment's
+	// uid may: the directory and its parent must be open to others.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

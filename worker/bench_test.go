@@ -47,7 +47,7 @@ resource "terraform_data" "svc" {
 // backend. Each run starts from empty state; the three alternate.
 func BenchmarkReleaseOverhead(b *testing.B) {
 	h := newBenchHarness(b)
-	cfgDir := b.TempDir()
+	cfgDir := readableDir(b)
 	if err := os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(resources200), 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func BenchmarkReleaseOverhead(b *testing.B) {
 func BenchmarkLogPipeline(b *testing.B) {
 	lines := loadBenchLog(b)
 	h := newBenchHarness(b)
-	h.env("logs", b.TempDir())
+	h.env("logs", readableDir(b))
 	if _, err := h.store.Pool().Exec(context.Background(), `CREATE TABLE bench_log_rows (release_id bigint, seq bigint, phase text,
 		ts timestamptz, stream text, text text, deployment_type text, PRIMARY KEY (release_id, seq))`); err != nil {
 		b.Fatal(err)

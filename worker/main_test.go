@@ -212,7 +212,7 @@ func writeFile(t *testing.T, dir, name, body string) {
 
 // readableDir is a new directory others may list and enter, below a
 // temporary directory they may enter.
-func readableDir(t *testing.T) string {
+func readableDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{filepath.Dir(dir), dir} {

@@ -46,7 +46,7 @@ func BenchmarkScaleOut(b *testing.B) {
 		total = v
 	}
 	h := newBenchHarness(b)
-	cfgDir := b.TempDir()
+	cfgDir := readableDir(b)
 	os.WriteFile(filepath.Join(cfgDir, "main.tf"), []byte(scaleOneResource), 0o644)
 	for e := range scaleEnvs {
 		h.env(fmt.Sprintf("scale-%02d", e), cfgDir)

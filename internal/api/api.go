@@ -168,6 +168,9 @@ func New(cfg Config) (*Server, error) {
 		done:     make(chan struct{}),
 		revoked:  newRevocations(),
 	}
+	// a change made through the service, by a handler or a page, is read
+	// back at once by this server
+	svc.OnChange(s.releases.drop)
 	if s.openapi, err = json.MarshalIndent(OpenAPI(), "", "  "); err != nil {
 		return nil, fmt.Errorf("api: encoding the OpenAPI document: %w", err)
 	}

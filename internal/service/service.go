@@ -61,6 +61,21 @@ type Service struct {
 	store   *store.Store
 	catalog *template.Catalog
 	log     hclog.Logger
+	changed func(id int64)
+}
+
+// OnChange names a function told, synchronously, of each release a use case
+// of this Service has just changed, before the use case returns: a caller's
+// cache (the API's) forgets its copy at once, so whoever made the change
+// reads it back, wherever the call came from (the API, the pages). Other
+// processes learn of it from the database's announcement. Set it before use.
+func (s *Service) OnChange(f func(id int64)) { s.changed = f }
+
+// touched tells OnChange's function that release id changed.
+func (s *Service) touched(id int64) {
+	if s.changed != nil {
+		s.changed(id)
+	}
 }
 
 // New makes a Service. log may be nil.
@@ -102,6 +117,7 @@ func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment strin
 		return typed(err)
 	}
 	s.log.Info("release approved", "release", id, "by", c.Name)
+	s.touched(id)
 	return nil
 }
 
@@ -118,6 +134,7 @@ func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string
 		return typed(err)
 	}
 	s.log.Info("release rejected", "release", id, "by", c.Name)
+	s.touched(id)
 	return nil
 }
 
@@ -140,6 +157,7 @@ func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string)
 		return typed(err)
 	}
 	s.log.Info("release abort requested", "release", id, "by", c.Name, "was", cur.Status)
+	s.touched(id)
 	return nil
 }
 
@@ -158,6 +176,7 @@ func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status releas
 		return typed(err)
 	}
 	s.log.Info("release signed off", "release", id, "by", c.Name, "status", status)
+	s.touched(id)
 	return nil
 }
 

@@ -261,6 +261,9 @@ resource "terraform_data" "ticker" {
 func BenchmarkLiveLog(b *testing.B) {
 	h := newHarness(b)
 	dir := b.TempDir()
+	// the worker reads a dir source as the environment's uid: open it to others
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(liveConfig), 0o644); err != nil {
 		b.Fatal(err)
 	}

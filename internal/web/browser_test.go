@@ -274,6 +274,9 @@ func TestBrowser(t *testing.T) {
 
 	step("a queued release's log follows it through every phase to its end", func(t *testing.T) {
 		dir := t.TempDir()
+		// the worker reads a dir source as the environment's uid: open it to others
+		os.Chmod(filepath.Dir(dir), 0o755)
+		os.Chmod(dir, 0o755)
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tickerConfig), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -386,6 +389,9 @@ func TestBrowser(t *testing.T) {
 
 	step("a failed release's first screen shows the cause: the diagnostic and the command's last lines, once", func(t *testing.T) {
 		dir := t.TempDir()
+		// the worker reads a dir source as the environment's uid: open it to others
+		os.Chmod(filepath.Dir(dir), 0o755)
+		os.Chmod(dir, 0o755)
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(failingConfig), 0o644); err != nil {
 			t.Fatal(err)
 		}
