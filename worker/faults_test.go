@@ -57,7 +57,13 @@ func TestKilledWorkerDuringApply(t *testing.T) {
 	h.env("shop", slowConfig(t, "30"))
 	r1 := h.release("shop", "terraform-apply")
 	child, childDir := h.startChildWorker(t)
-	testutil.Eventually(t, "apply to start in the child worker", 60*time.Second, h.phaseRunning(r1.ID, "apply"))
+	running := h.phaseRunning(r1.ID, "apply")
+	// a release that ended instead says why at once, rather than waiting out
+	// the deadline (two cores shared by every package's tests: a generous one)
+	testutil.Eventually(t, "apply to start in the child worker", 3*time.Minute, func() bool { return running() || h.status(r1.ID).Terminal() })
+	if got := h.get(r1.ID); got.Status.Terminal() {
+		t.Fatalf("release %d ended %s before its apply ran: %s", r1.ID, got.Status, got.ErrorLog)
+	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

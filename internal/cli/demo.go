@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/client"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
@@ -83,16 +85,26 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	s := &apiSession{c: cl, out: out}
 
-	envReq := apiwire.EnvironmentRequest{Name: c.Environment, Source: release.Source{Dir: dir}, DefaultTemplate: "terraform-apply"}
+	// The example is pushed as an upload (as `shiplog env push` does): a
+	// root worker reads a dir source only as the environment's own uid,
+	// which a checkout under a private home directory would not let in.
+	envReq := apiwire.EnvironmentRequest{Name: c.Environment, Source: release.Source{Kind: release.SourceUpload}, DefaultTemplate: "terraform-apply"}
 	if _, err := cl.GetEnvironment(ctx, c.Environment); client.IsNotFound(err) {
 		if _, err := cl.CreateEnvironment(ctx, envReq); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "registered environment %s from %s\n", c.Environment, dir)
+		fmt.Fprintf(out, "registered environment %s (configuration uploaded from %s)\n", c.Environment, dir)
 	} else if err != nil {
 		return err
 	} else if _, err := cl.UpdateEnvironment(ctx, envReq); err != nil {
 		return err
+	}
+	archive, _, err := blueprint.Pack(dir)
+	if err != nil {
+		return fmt.Errorf("packing the example %s: %w", dir, err)
+	}
+	if _, err := cl.PushConfiguration(ctx, c.Environment, bytes.NewReader(archive)); err != nil {
+		return fmt.Errorf("uploading the example %s: %w", dir, err)
 	}
 	// Each run deploys the next build of the example's web app.
 	n := 1
