@@ -313,15 +313,8 @@ func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*
 		arts = append(arts, release.Artifact{URI: a.URI, BuildID: a.BuildID, StackName: a.StackName, AppName: a.AppName,
 			RegistrationMetadata: a.RegistrationMetadata, DeploysTo: a.DeploysTo})
 	}
-	seen := map[string]bool{}
-	for i, v := range req.Variables {
-		if v.Name == "" {
-			return nil, invalid("variables", "variable %d has no name", i)
-		}
-		if seen[v.Name] {
-			return nil, invalid("variables", "variable %q is set twice", v.Name)
-		}
-		seen[v.Name] = true
+	if err := release.CheckVariables(req.Variables); err != nil {
+		return nil, invalid("variables", "%s", err.Error())
 	}
 	scripts := map[string]bool{}
 	for i, m := range req.MigrationScripts {

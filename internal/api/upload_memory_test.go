@@ -6,13 +6,13 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 type zeroReader struct{}
@@ -36,43 +36,6 @@ func tarGzOf(t *testing.T, fill func(tw *tar.Writer) error) []byte {
 	}
 	zw.Close()
 	return buf.Bytes()
-}
-
-// sampleHeap samples the Go heap in use until stop is closed and returns
-// the highest sample.
-func sampleHeap(stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
-	go func() {
-		var peak uint64
-		var m runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapInuse)
-			select {
-			case <-stop:
-				out <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return out
-}
-
-func residentHWM() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // Sixteen uploads at once, each small and expanding: eight 62 KiB archives
@@ -132,9 +95,9 @@ func TestConcurrentExpandingUploadsKeepMemoryBounded(t *testing.T) {
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	hwm := residentHWM()
+	hwm := testutil.ResidentHWM()
 	stop := make(chan struct{})
-	peakc := sampleHeap(stop)
+	peakc := testutil.HeapPeak(stop)
 	type result struct {
 		code int
 		body []byte
@@ -163,7 +126,7 @@ func TestConcurrentExpandingUploadsKeepMemoryBounded(t *testing.T) {
 	peak := <-peakc
 	growth := int64(peak) - int64(base.HeapInuse)
 	t.Logf("heap in use: %d MiB before, peak %d MiB, growth %d MiB (bound %d MiB); VmHWM %d MiB before, %d MiB after",
-		base.HeapInuse>>20, peak>>20, growth>>20, bound>>20, hwm>>20, residentHWM()>>20)
+		base.HeapInuse>>20, peak>>20, growth>>20, bound>>20, hwm>>20, testutil.ResidentHWM()>>20)
 	created := 0
 	for i, u := range uploads {
 		r := results[i]
@@ -221,7 +184,7 @@ func TestConcurrentLargeUploadsKeepMemoryBounded(t *testing.T) {
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
 	stop := make(chan struct{})
-	peakc := sampleHeap(stop)
+	peakc := testutil.HeapPeak(stop)
 	codes := make([]int, 8)
 	var wg sync.WaitGroup
 	for i := range codes {

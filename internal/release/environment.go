@@ -114,6 +114,23 @@ type Variable struct {
 	HCL bool `json:"hcl,omitempty"`
 }
 
+// CheckVariables checks a list of input variables as an environment or a
+// release takes them: each has a name, and no name is set twice. The error
+// says which variable (by position or name).
+func CheckVariables(vars []Variable) error {
+	seen := make(map[string]bool, len(vars))
+	for i, v := range vars {
+		if v.Name == "" {
+			return fmt.Errorf("variable %d has no name", i)
+		}
+		if seen[v.Name] {
+			return fmt.Errorf("variable %q is set twice", v.Name)
+		}
+		seen[v.Name] = true
+	}
+	return nil
+}
+
 // Environment is a deployment target: one Terraform configuration with its
 // own state and its own queue of releases.
 type Environment struct {

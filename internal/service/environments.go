@@ -122,15 +122,8 @@ func (s *Service) environmentOf(req apiwire.EnvironmentRequest) (*release.Enviro
 	if err := checkSource(&env.Source); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for i, v := range env.Variables {
-		if v.Name == "" {
-			return nil, invalid("variables", "variable %d has no name", i)
-		}
-		if seen[v.Name] {
-			return nil, invalid("variables", "variable %q is set twice", v.Name)
-		}
-		seen[v.Name] = true
+	if err := release.CheckVariables(env.Variables); err != nil {
+		return nil, invalid("variables", "%s", err.Error())
 	}
 	for a, v := range req.PhaseTimeouts {
 		if !slices.Contains(release.Actions, release.Action(a)) {

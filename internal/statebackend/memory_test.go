@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/statebackend"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 // bigState is a state document of about n bytes (one attribute holding
@@ -34,45 +33,6 @@ func (f fill) Read(p []byte) (int, error) {
 		p[i] = byte(f)
 	}
 	return len(p), nil
-}
-
-// heapPeak samples the Go heap in use until stop is closed and returns
-// the highest sample.
-func heapPeak(stop <-chan struct{}) <-chan uint64 {
-	out := make(chan uint64, 1)
-	go func() {
-		var peak uint64
-		var m runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapInuse)
-			select {
-			case <-stop:
-				out <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return out
-}
-
-// vmHWM is the process's resident high-water mark (/proc/self/status), in
-// bytes; 0 where there is none.
-func vmHWM() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // Eight oversized state uploads (64 MiB each, streamed without a length,
@@ -115,9 +75,9 @@ func TestConcurrentLargeStatesKeepMemoryBounded(t *testing.T) {
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
-	hwmBefore := vmHWM()
+	hwmBefore := testutil.ResidentHWM()
 	stop := make(chan struct{})
-	peakc := heapPeak(stop)
+	peakc := testutil.HeapPeak(stop)
 	var wg sync.WaitGroup
 	codes := make([]int, 16)
 	errs := make([]error, 16)
@@ -136,7 +96,7 @@ func TestConcurrentLargeStatesKeepMemoryBounded(t *testing.T) {
 	peak := <-peakc
 	growth := int64(peak) - int64(base.HeapInuse)
 	t.Logf("heap in use: %d MiB before, peak %d MiB, growth %d MiB (bound %d MiB); VmHWM %d MiB before, %d MiB after",
-		base.HeapInuse>>20, peak>>20, growth>>20, bound>>20, hwmBefore>>20, vmHWM()>>20)
+		base.HeapInuse>>20, peak>>20, growth>>20, bound>>20, hwmBefore>>20, testutil.ResidentHWM()>>20)
 
 	stored := 0
 	for i, code := range codes {
@@ -175,7 +135,7 @@ func TestConcurrentLargeStatesKeepMemoryBounded(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&base)
 	stop = make(chan struct{})
-	peakc = heapPeak(stop)
+	peakc = testutil.HeapPeak(stop)
 	sizes := make([]int64, 16)
 	for i := range sizes {
 		wg.Go(func() {
