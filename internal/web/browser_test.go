@@ -372,6 +372,10 @@ func TestBrowser(t *testing.T) {
 		}
 		next := h.logLines(fx.running, "init", 3, lines...)
 		waitFor(t, ctx, 30*time.Second, "init's 102 lines", `window.shiplogViewer.lines === 102`)
+		// a reader scrolls up from where the view follows: its end, once the
+		// view has grown for the new lines (before that there is nothing to
+		// scroll, and setting scrollTop fires no scroll event)
+		waitFor(t, ctx, 10*time.Second, "the view to follow to its end", `!window.shiplogViewer.endFrame && document.querySelector("#log").scrollTop > 0`)
 		within(t, ctx, 20*time.Second, "scrolling up", chromedp.Evaluate[chromedp.Void](`document.querySelector("#log").scrollTop = 0`))
 		waitFor(t, ctx, 10*time.Second, "follow to turn off", `!document.querySelector("#follow").checked`)
 		h.logLines(fx.running, "plan", next, "plan line 1", "plan line 2", "plan line 3", "plan line 4", "plan line 5", "plan line 6")

@@ -911,7 +911,8 @@
       this.endFrame = requestAnimationFrame(() => {
         this.endFrame = 0;
         this.sizeCanvas();
-        this.scrollToEnd();
+        // the reader may have scrolled away since this was asked: stay there
+        if (this.follow) this.scrollToEnd();
         this.render();
       });
     }
