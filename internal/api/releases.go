@@ -13,14 +13,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
-
-// template finds a template by "name" or "namespace/name"; a bare name is
-// looked for in the environment's namespace first, then in the default one.
-func (s *Server) template(ref, envNamespace string) (*template.Template, error) {
-	return s.svc.Template(ref, envNamespace)
-}
 
 // pathID reads a numeric path value.
 func pathID(r *http.Request, name string) (int64, error) {
