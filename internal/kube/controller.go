@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -179,6 +180,7 @@ func newManager(cfg *rest.Config, opts Options, leader bool) (manager.Manager, e
 		}
 		return a
 	}
+	skipNameValidation := true
 	mgr, err := ctrl.NewManager(cfg, manager.Options{
 		Scheme:                        scheme,
 		Cache:                         cacheOpts,
@@ -189,6 +191,9 @@ func newManager(cfg *rest.Config, opts Options, leader bool) (manager.Manager, e
 		LeaderElectionReleaseOnCancel: true,
 		HealthProbeBindAddress:        addr(opts.HealthAddr),
 		Metrics:                       metricsserver.Options{BindAddress: addr(opts.MetricsAddr)},
+		// Several managers may share a process (tests, a server watching
+		// templates); their controllers' metrics share names then.
+		Controller: config.Controller{SkipNameValidation: &skipNameValidation},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Kubernetes API server: %w", err)

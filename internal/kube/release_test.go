@@ -162,7 +162,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		!strings.Contains(c.Message, kube.AnnotationApprove) {
 		t.Errorf("WaitingForApproval condition %+v", c)
 	}
-	if cr.Status.CurrentPhase != "plan" || cr.Status.Changes == nil {
+	if cr.Status.CurrentPhase != "apply" || cr.Status.Changes == nil {
 		t.Errorf("current phase %q, changes %+v", cr.Status.CurrentPhase, cr.Status.Changes)
 	}
 	h.annotate(ns, "r1", kube.AnnotationApprove, "looks right")
