@@ -13,3 +13,4 @@ out="${1:-$root/templates/releases/crd}"
 cd "$root"
 "$bin/controller-gen" object paths=./internal/template paths=./internal/kube/v1alpha1
 "$bin/controller-gen" crd:maxDescLen=400 paths=./internal/kube/v1alpha1 output:crd:dir="$out"
+cp "$out"/shiplog.dev_*.yaml "$root/examples/kubernetes/chart/crds/"   # the chart installs the same CRDs
