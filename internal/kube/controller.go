@@ -25,6 +25,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -82,7 +83,10 @@ type Options struct {
 	// environment or template, missing secret) waits before it is tried
 	// again; default 30s. Changes to the Release retry at once.
 	Requeue time.Duration
-	Logger  hclog.Logger
+	// Concurrency is how many Releases are reconciled at once (default 8);
+	// one Release is never reconciled twice at once.
+	Concurrency int
+	Logger      hclog.Logger
 }
 
 // Controller is the Kubernetes controller: Releases to releases, statuses
@@ -125,6 +129,9 @@ func NewController(cfg *rest.Config, st *store.Store, svc *service.Service, cat 
 	if opts.Requeue <= 0 {
 		opts.Requeue = 30 * time.Second
 	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
 	if opts.LeaderElectionID == "" {
 		opts.LeaderElectionID = "shiplog-controller"
 	}
@@ -143,6 +150,7 @@ func NewController(cfg *rest.Config, st *store.Store, svc *service.Service, cat 
 		For(&v1alpha1.Release{}).
 		WatchesRawSource(source.Channel(ann.events, &handler.EnqueueRequestForObject{})).
 		Named("release").
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Concurrency}).
 		Complete(rr)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the Release controller: %w", err)
