@@ -131,6 +131,32 @@ func BenchmarkReleaseCRs(b *testing.B) {
 		}
 	}()
 
+	// One at a time first (an idle controller): 20 Releases, each created,
+	// waited for, aborted and waited for.
+	const idle = 20
+	var idleQueued, idleCR []time.Duration
+	for i := range idle {
+		ns := nss[i%namespaces]
+		r := newRelease(ns, fmt.Sprintf("idle-%d", i), fmt.Sprintf("env-%02d", i%namespaces), "terraform-apply")
+		r.Labels = map[string]string{"bench-idle": run}
+		if err := c.Create(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		at := time.Now()
+		got := waitCR(b, c, ns, r.Name, func(r *v1alpha1.Release) bool { return r.Status.ReleaseID != 0 })
+		rel, err := st.GetRelease(ctx, got.Status.ReleaseID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		idleQueued = append(idleQueued, rel.QueuedAt.Sub(at))
+		if err := svc.Abort(ctx, service.Caller{Name: "bench", Scopes: []string{"write"}}, rel.ID, ""); err != nil {
+			b.Fatal(err)
+		}
+		at = time.Now()
+		waitCR(b, c, ns, r.Name, func(r *v1alpha1.Release) bool { return r.Status.Status == string(release.StatusAborted) })
+		idleCR = append(idleCR, time.Since(at))
+	}
+
 	created := make(map[string]time.Time, crs)
 	each(parallel, crs, func(i int) {
 		ns := nss[i%namespaces]
@@ -195,10 +221,14 @@ func BenchmarkReleaseCRs(b *testing.B) {
 		b.ReportMetric(float64(p99.Microseconds())/1000, name+"-p99-ms")
 		return p50, p99
 	}
+	iq50, iq99 := report("idle-created-to-queued", idleQueued)
+	is50, is99 := report("idle-final-to-cr", idleCR)
 	q50, q99 := report("created-to-queued", toQueued)
 	s50, s99 := report("final-to-cr", toCR)
 	base50, base99 := report("baseline-create-get", baseline)
 	fmt.Printf("BenchmarkReleaseCRs: %d Releases over %d namespaces, %d at a time\n", crs, namespaces, parallel)
+	fmt.Printf("  one at a time (%d): created → QUEUED p50 %v, p99 %v; final → CR p50 %v, p99 %v\n", idle,
+		iq50.Round(time.Microsecond*100), iq99.Round(time.Microsecond*100), is50.Round(time.Microsecond*100), is99.Round(time.Microsecond*100))
 	fmt.Printf("  CR created → release QUEUED:   p50 %v, p99 %v\n", q50.Round(time.Microsecond*100), q99.Round(time.Microsecond*100))
 	fmt.Printf("  final status → CR status:       p50 %v, p99 %v\n", s50.Round(time.Microsecond*100), s99.Round(time.Microsecond*100))
 	fmt.Printf("  baseline ConfigMap create+get:  p50 %v, p99 %v\n", base50.Round(time.Microsecond*100), base99.Round(time.Microsecond*100))
@@ -208,6 +238,25 @@ func BenchmarkReleaseCRs(b *testing.B) {
 // source that is never read: the benchmark runs no release).
 func apiwireEnv(name, ns string) apiwire.EnvironmentRequest {
 	return apiwire.EnvironmentRequest{Name: name, Namespace: ns, Source: release.Source{Dir: "/"}}
+}
+
+// waitCR watches Release ns/name until done.
+func waitCR(b *testing.B, c client.WithWatch, ns, name string, done func(*v1alpha1.Release) bool) *v1alpha1.Release {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := c.Watch(ctx, &v1alpha1.ReleaseList{}, client.InNamespace(ns), client.MatchingFields{"metadata.name": name})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if r, ok := ev.Object.(*v1alpha1.Release); ok && done(r) {
+			return r
+		}
+	}
+	b.Fatalf("Release %s/%s: not as wanted within a minute", ns, name)
+	return nil
 }
 
 // each runs f(0..n-1), parallel at a time.
