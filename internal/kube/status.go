@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -85,7 +86,35 @@ func statusOf(rel *release.Release, generation int64, pageURL string, conditions
 		set(metav1.Condition{Type: ConditionWaitingForApproval, Status: metav1.ConditionFalse, Reason: reasonOf(rel.Status), Message: "not waiting"})
 	}
 	st.Conditions = conditions
+	fitStatus(&st)
 	return st
+}
+
+// MaxStatusBytes bounds a Release's status as JSON: an object in etcd
+// stays small whatever its release (logs, changes and plans are in
+// shiplog's database).
+const MaxStatusBytes = 8 << 10
+
+// fitStatus keeps st within MaxStatusBytes: first the times of phases
+// other than the current one go, then phases from the end (counted in
+// PhasesOmitted).
+func fitStatus(st *v1alpha1.ReleaseStatus) {
+	size := func() int {
+		b, _ := json.Marshal(st)
+		return len(b)
+	}
+	if size() <= MaxStatusBytes {
+		return
+	}
+	for i := range st.Phases {
+		if st.Phases[i].Name != st.CurrentPhase {
+			st.Phases[i].StartedAt, st.Phases[i].FinishedAt = nil, nil
+		}
+	}
+	for len(st.Phases) > 0 && size() > MaxStatusBytes {
+		st.Phases = st.Phases[:len(st.Phases)-1]
+		st.PhasesOmitted++
+	}
 }
 
 // reasonOf turns a status into a condition reason (CamelCase, as the API

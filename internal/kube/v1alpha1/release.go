@@ -162,6 +162,10 @@ type ReleaseStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=100
 	Phases []PhaseStatus `json:"phases,omitempty"`
+	// How many phases are left out of phases to keep the status within
+	// 8 KiB (the release page has them all).
+	// +optional
+	PhasesOmitted int `json:"phasesOmitted,omitempty"`
 	// Counts of the plan's changes; absent when the release never planned.
 	// +optional
 	Changes *ChangeCounts `json:"changes,omitempty"`
