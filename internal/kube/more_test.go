@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube"
@@ -98,8 +99,14 @@ func TestControllerRestartMidRelease(t *testing.T) {
 	cr := h.waitRelease(ns, "r", releaseWait, "PENDING_APPROVAL", statusIs(release.StatusPendingApproval))
 	stop()
 
-	// While no controller runs: the approval is asked for and the release
-	// changes (approved, it runs on); a Release's spec re-applied as is.
+	// While no controller runs: the Release's status loses the release id
+	// (as if the controller had died between creating the release and
+	// writing it down), and the approval is asked for. The new controller
+	// finds the release by the Release's UID instead of queueing another.
+	err := h.c.Status().Patch(context.Background(), cr, client.RawPatch(types.MergePatchType, []byte(`{"status":{"releaseID":null}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.annotate(ns, "r", kube.AnnotationApprove, "after the restart")
 	h.controller(lease)
 	cr = h.waitRelease(ns, "r", releaseWait, "SUCCEEDED", statusIs(release.StatusSucceeded))
