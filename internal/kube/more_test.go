@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -315,5 +316,29 @@ func call(t *testing.T, method, url, token string, body []byte, want int, out an
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The controller serves /healthz and /readyz (the chart's probes): ready
+// once its caches have synced.
+func TestControllerProbes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	h.controller(func(o *kube.Options) { o.HealthAddr = addr })
+	for _, path := range []string{"/healthz", "/readyz"} {
+		testutil.Eventually(t, path+" answers 200", 30*time.Second, func() bool {
+			resp, err := http.Get("http://" + addr + path)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		})
 	}
 }
