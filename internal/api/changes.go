@@ -10,6 +10,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -103,6 +104,30 @@ func planError(err error) error {
 	return err
 }
 
+// uploadedPlan is a request's plan body as the service reads it.
+type uploadedPlan struct {
+	nulFreeChanges
+	rd *plan.Reader
+}
+
+func (p *uploadedPlan) Errored() bool { return p.rd.Header().Errored }
+
+// planOpener opens the request's plan body when the service asks for it;
+// the returned close removes what reading it left.
+func (s *Server) planOpener(w http.ResponseWriter, r *http.Request) (service.OpenPlan, func()) {
+	var done func()
+	open := func() (service.Plan, error) {
+		rd, d := s.planBody(w, r)
+		done = d
+		return &uploadedPlan{nulFreeChanges: nulFreeChanges{src: rd}, rd: rd}, nil
+	}
+	return open, func() {
+		if done != nil {
+			done()
+		}
+	}
+}
+
 func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -113,80 +138,28 @@ func (s *Server) ingestPlan(w http.ResponseWriter, r *http.Request) {
 	if phase == "" {
 		phase = "plan"
 	}
-	rel, err := s.store.GetRelease(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !slices.ContainsFunc(rel.Phases, func(p release.Phase) bool { return p.Name == phase }) {
-		s.fail(w, r, invalid("phase", "release %d has no phase %q", id, phase))
-		return
-	}
-	reader, done := s.planBody(w, r)
+	open, done := s.planOpener(w, r)
 	defer done()
-	sum, err := s.store.IngestPlan(r.Context(), id, phase, &nulFreeChanges{src: reader})
+	sum, err := s.svc.IngestPlan(r.Context(), callerOf(r), id, phase, open)
 	if err != nil {
 		s.fail(w, r, planError(err))
 		return
 	}
-	// The summary changed: this server drops its cached copy now, the
-	// others when the database announces it (store.ReleaseChannel).
-	s.releases.drop(id)
-	s.log.Info("plan ingested", "release", id, "phase", phase, "by", who(r))
 	writeJSON(w, http.StatusOK, apiwire.PlanResult{ReleaseID: id, Phase: phase, Summary: sum})
 }
 
 func (s *Server) recordPlan(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	env, err := s.store.GetEnvironment(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := q.Get("template")
-	if name == "" {
-		name = "full-plan"
-	}
-	t, err := s.template(name, env.Namespace)
-	if err != nil {
-		s.fail(w, r, invalid("template", "%s", err.Error()))
-		return
-	}
-	phases := t.Phases()
-	isPlan := func(p release.Phase) bool {
-		return p.Action == release.ActionPlan || p.Action == release.ActionDestroyPlan
-	}
-	phase := q.Get("phase")
-	if phase == "" {
-		if i := slices.IndexFunc(phases, isPlan); i >= 0 {
-			phase = phases[i].Name
-		}
-	}
-	if i := slices.IndexFunc(phases, func(p release.Phase) bool { return p.Name == phase }); i < 0 || !isPlan(phases[i]) {
-		s.fail(w, r, invalid("phase", "template %s has no plan phase named %q", t, phase))
-		return
-	}
-	reader, done := s.planBody(w, r)
+	open, done := s.planOpener(w, r)
 	defer done()
-	rel, err := s.store.RecordPlan(r.Context(), store.PlanRecord{
-		Release: &release.Release{
-			Environment: env.Name, Namespace: env.Namespace, Template: t.Name(), TemplateNamespace: t.Namespace(),
-			Phases: phases, TriggeredBy: who(r), BlueprintVersion: q.Get("blueprint_version"),
-		},
-		Phase:   phase,
-		Changes: &nulFreeChanges{src: reader},
-		Outcome: func() (release.Status, string) {
-			if reader.Header().Errored {
-				return release.StatusFailed, "terraform could not complete this plan (it is marked errored)"
-			}
-			return release.StatusSucceeded, ""
-		},
-	})
+	rel, err := s.svc.RecordPlan(r.Context(), callerOf(r), service.PlanRecording{
+		Environment: r.PathValue("name"), Template: q.Get("template"), Phase: q.Get("phase"),
+		BlueprintVersion: q.Get("blueprint_version"),
+	}, open)
 	if err != nil {
 		s.fail(w, r, planError(err))
 		return
 	}
-	s.log.Info("plan recorded", "release", rel.ID, "environment", env.Name, "by", who(r))
 	w.Header().Set("Location", "/api/v1/releases/"+strconv.FormatInt(rel.ID, 10))
 	writeJSON(w, http.StatusCreated, rel)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -72,28 +71,4 @@ func uploadError(err error) error {
 		return invalid("archive", "%s", ee.Error())
 	}
 	return invalid("archive", "%s", err.Error())
-}
-
-// blueprintOf is the blueprint version a new release of env runs: the one
-// it names (which, for an upload source, must have been pushed), or, for
-// an upload source, the newest upload.
-func (s *Server) blueprintOf(ctx context.Context, env *release.Environment, named string) (string, error) {
-	if env.Source.Kind != release.SourceUpload {
-		return named, nil
-	}
-	if named == "" {
-		v, err := s.store.LatestUpload(ctx, env.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", invalid("blueprint_version", "environment %q has no uploaded configuration yet: push one (shiplog env push %s DIR)", env.Name, env.Name)
-		}
-		return v, err
-	}
-	ok, err := s.store.BlueprintExists(ctx, env.Name, named)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", invalid("blueprint_version", "environment %q has no configuration %s: push it first", env.Name, named)
-	}
-	return named, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,15 +11,9 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
-
-// template finds a template by "name" or "namespace/name"; a bare name is
-// looked for in the environment's namespace first, then in the default one.
-func (s *Server) template(ref, envNamespace string) (*template.Template, error) {
-	return s.svc.Template(ref, envNamespace)
-}
 
 // pathID reads a numeric path value.
 func pathID(r *http.Request, name string) (int64, error) {
@@ -224,12 +217,8 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rel, err := s.releaseOf(r, req)
+	rel, _, err := s.svc.CreateRelease(r.Context(), callerOf(r), service.NewRelease{CreateReleaseRequest: req})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -245,106 +234,4 @@ func (s *Server) created(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/releases/%d", id))
 	writeJSON(w, http.StatusCreated, stored)
-}
-
-// releaseOf checks a request against the environment, the template catalog
-// and the stored artifacts, and builds the release to store.
-func (s *Server) releaseOf(r *http.Request, req apiwire.CreateReleaseRequest) (*release.Release, error) {
-	ctx := r.Context()
-	if req.Environment == "" {
-		return nil, invalid("environment", "environment is required")
-	}
-	env, err := s.store.GetEnvironment(ctx, req.Environment)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalid("environment", "environment %q does not exist", req.Environment)
-	}
-	if err != nil {
-		return nil, err
-	}
-	dt, err := release.ParseDeploymentType(string(req.DeploymentType))
-	if err != nil {
-		return nil, invalid("deployment_type", "%s", err.Error())
-	}
-	if dt == release.DeploymentRollback {
-		return nil, invalid("deployment_type", "ROLLBACK releases are made with POST /api/v1/releases/{id}/rollback")
-	}
-	name := req.Template
-	if name == "" {
-		name = env.DefaultTemplate
-	}
-	t, err := s.template(name, env.Namespace)
-	if err != nil {
-		return nil, invalid("template", "%s", err.Error())
-	}
-	for i, target := range req.Targets {
-		if strings.TrimSpace(target) == "" {
-			return nil, invalid("targets", "target %d is empty", i)
-		}
-	}
-	if err := t.CheckRelease(req.Targets); err != nil {
-		return nil, invalid("targets", "%s", err.Error())
-	}
-	var arts []release.Artifact
-	for i, a := range req.Artifacts {
-		field := fmt.Sprintf("artifacts[%d]", i)
-		for j, d := range a.DeploysTo {
-			if strings.TrimSpace(d) == "" {
-				return nil, invalid(fmt.Sprintf("%s.deploys_to[%d]", field, j), "an empty address or module prefix links nothing")
-			}
-		}
-		if a.ID != 0 {
-			if a.URI != "" || a.BuildID != "" || a.StackName != "" || a.AppName != "" || a.RegistrationMetadata != nil {
-				return nil, invalid(field, "give an existing artifact's id alone (with deploys_to if you like), or a new artifact without id")
-			}
-			stored, err := s.store.GetArtifact(ctx, a.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, invalid(field+".id", "artifact %d does not exist", a.ID)
-			}
-			if err != nil {
-				return nil, err
-			}
-			stored.DeploysTo = a.DeploysTo
-			arts = append(arts, stored)
-			continue
-		}
-		if a.URI == "" {
-			return nil, invalid(field+".artifact_uri", "a new artifact needs artifact_uri (or give an existing one's id)")
-		}
-		arts = append(arts, release.Artifact{URI: a.URI, BuildID: a.BuildID, StackName: a.StackName, AppName: a.AppName,
-			RegistrationMetadata: a.RegistrationMetadata, DeploysTo: a.DeploysTo})
-	}
-	if err := release.CheckVariables(req.Variables); err != nil {
-		return nil, invalid("variables", "%s", err.Error())
-	}
-	scripts := map[string]bool{}
-	for i, m := range req.MigrationScripts {
-		if m.Name == "" {
-			return nil, invalid("migration_scripts", "migration script %d has no name", i)
-		}
-		if scripts[m.Name] {
-			return nil, invalid("migration_scripts", "migration script %q is given twice", m.Name)
-		}
-		scripts[m.Name] = true
-	}
-	version, err := s.blueprintOf(ctx, env, req.BlueprintVersion)
-	if err != nil {
-		return nil, err
-	}
-	phases := t.Phases()
-	return &release.Release{
-		Environment:       env.Name,
-		Namespace:         env.Namespace,
-		Template:          t.Name(),
-		TemplateNamespace: t.Namespace(),
-		Phases:            phases,
-		Type:              t.Type(),
-		DeploymentType:    dt,
-		TriggeredBy:       who(r),
-		BlueprintVersion:  version,
-		Targets:           req.Targets,
-		Approval:          release.Approval{Required: release.NeedsApproval(env, phases)},
-		Artifacts:         arts,
-		Variables:         req.Variables,
-		MigrationScripts:  req.MigrationScripts,
-	}, nil
 }

@@ -161,7 +161,8 @@ func (r *releaseReconciler) create(ctx context.Context, cr *v1alpha1.Release) (*
 		req.Artifacts = append(req.Artifacts, apiwire.ArtifactRef{ID: a.ID, URI: a.URI, BuildID: a.BuildID,
 			StackName: a.StackName, AppName: a.AppName, DeploysTo: a.DeploysTo})
 	}
-	rel, err := r.createRelease(ctx, callerFor(cr.Namespace, cr.Name), req, cr.Namespace, string(cr.UID))
+	rel, _, err := r.svc.CreateRelease(ctx, callerFor(cr.Namespace, cr.Name),
+		service.NewRelease{CreateReleaseRequest: req, Namespace: cr.Namespace, Key: string(cr.UID)})
 	var se *service.Error
 	if errors.As(err, &se) && (se.Kind == service.Invalid || se.Kind == service.NotFound) {
 		reason := "InvalidSpec"
@@ -189,6 +190,8 @@ func specField(field string) string {
 		return "spec.templateRef: "
 	case "deployment_type":
 		return "spec.deploymentType: "
+	case "key":
+		return "metadata.uid: "
 	default:
 		return "spec." + field + ": "
 	}

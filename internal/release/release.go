@@ -171,7 +171,10 @@ type Release struct {
 	MigrationScripts  []MigrationScript  `json:"migration_scripts,omitempty"`
 	MigrationOutcomes []MigrationOutcome `json:"migration_outcomes,omitempty"`
 	RollbackOf        *int64             `json:"rollback_of,omitempty"`
-	AbortRequested    *AbortRequest      `json:"abort_requested,omitempty"`
+	// ExternalKey is the idempotency key the release was created with (a
+	// Kubernetes Release's UID), unique among releases; empty when none.
+	ExternalKey    string        `json:"-"`
+	AbortRequested *AbortRequest `json:"abort_requested,omitempty"`
 }
 
 // AbortRequest is a stored request to abort a running release; a worker that

@@ -14,9 +14,34 @@ import (
 // This file writes releases: creation (with phases and artifacts, in
 // one transaction), their variables (sealed), migration outcomes.
 
+// KeyTakenError is CreateRelease's error when a release with the same
+// external key exists already: ID is that release's.
+type KeyTakenError struct {
+	Key string
+	ID  int64
+}
+
+func (e *KeyTakenError) Error() string {
+	return fmt.Sprintf("release %d was created with key %q already", e.ID, e.Key)
+}
+
+// ReleaseByKey reads the release created with external key key;
+// ErrNotFound when there is none.
+func (s *Store) ReleaseByKey(ctx context.Context, key string) (*release.Release, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM releases WHERE external_key = $1`, key).Scan(&id)
+	if err != nil {
+		return nil, dbErr{Missing: fmt.Sprintf("release with key %q", key), Doing: "reading a release by key"}.of(err)
+	}
+	return s.GetRelease(ctx, id)
+}
+
 // CreateRelease stores a new QUEUED release for r.Environment with its
 // phases and artifacts (new artifacts, ID 0, are registered on the way) in
 // one transaction, and sets r's ID, status and times.
+// A release with a non-empty r.ExternalKey is made at most once: when
+// one with that key exists (or a concurrent call made it first), nothing
+// is written and the error is a *KeyTakenError naming it.
 func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 	if len(r.Phases) == 0 {
 		return errors.New("a release needs at least one phase")
@@ -57,14 +82,24 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 		if err := release.Created(r.Status, false); err != nil {
 			return err
 		}
+		// ON CONFLICT: a second release with the same external key is not
+		// made; the statement waits for a concurrent one to commit.
 		err = tx.QueryRow(ctx, `INSERT INTO releases (environment_id, namespace, template, template_namespace, release_type,
 				deployment_type, status, triggered_by, queued_at, blueprint_version, targets, approval_required, variables,
-				migration_scripts, rollback_of)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14)
+				migration_scripts, rollback_of, external_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14, NULLIF($15, ''))
+			ON CONFLICT (external_key) DO NOTHING
 			RETURNING id, created_at, queued_at`,
 			envID, r.Namespace, r.Template, r.TemplateNamespace, r.Type, r.DeploymentType, r.Status, r.TriggeredBy,
-			r.BlueprintVersion, r.Targets, r.Approval.Required, vars, scripts, r.RollbackOf,
+			r.BlueprintVersion, r.Targets, r.Approval.Required, vars, scripts, r.RollbackOf, r.ExternalKey,
 		).Scan(&r.ID, &r.CreatedAt, &r.QueuedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var id int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM releases WHERE external_key = $1`, r.ExternalKey).Scan(&id); err != nil {
+				return fmt.Errorf("reading the release of key %q: %w", r.ExternalKey, err)
+			}
+			return &KeyTakenError{Key: r.ExternalKey, ID: id}
+		}
 		if err != nil {
 			return fmt.Errorf("creating release: %w", err)
 		}
