@@ -3,16 +3,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // pathID reads a numeric path value.
@@ -26,82 +23,15 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.ReleaseFilter{
-		Environment: q.Get("environment"),
-		Template:    q.Get("template"),
-		TriggeredBy: q.Get("triggered_by"),
+	q, err := apiwire.ParseReleaseQuery(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, queryError(err))
+		return
 	}
-	if f.Environment != "" {
-		// a misspelt name must not look like an environment with no releases
-		if _, err := s.store.GetEnvironment(r.Context(), f.Environment); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if v := q.Get("status"); v != "" {
-		for part := range strings.SplitSeq(v, ",") {
-			st, err := release.ParseStatus(strings.TrimSpace(part))
-			if err != nil {
-				s.fail(w, r, invalid("status", "%s", err.Error()))
-				return
-			}
-			f.Statuses = append(f.Statuses, st)
-		}
-	}
-	if v := q.Get("deployment_type"); v != "" {
-		dt, err := release.ParseDeploymentType(v)
-		if err != nil {
-			s.fail(w, r, invalid("deployment_type", "%s", err.Error()))
-			return
-		}
-		f.DeploymentType = dt
-	}
-	if v := q.Get("release_type"); v != "" {
-		t, err := release.ParseType(v)
-		if err != nil {
-			s.fail(w, r, invalid("release_type", "%s", err.Error()))
-			return
-		}
-		f.Type = t
-	}
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"created_after", &f.CreatedAfter}, {"created_before", &f.CreatedBefore}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				s.fail(w, r, invalid(p.name, "%s %q is not an RFC 3339 time like 2026-01-02T15:04:05Z", p.name, v))
-				return
-			}
-			*p.dst = &t
-		}
-	}
-	limit, err := limitOf(q)
+	ids, next, err := s.ReleasePage(r.Context(), callerOf(r), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	qh := queryHash(q)
-	if c := q.Get("cursor"); c != "" {
-		p, err := s.cursors.decode(c, "releases", qh, 0)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		f.BeforeID = p.ID
-	}
-	f.Limit = limit + 1
-	ids, err := s.store.ListReleaseIDs(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	next := ""
-	if len(ids) > limit {
-		ids = ids[:limit]
-		next = s.cursors.encode(position{Kind: "releases", Query: qh, ID: ids[limit-1]})
 	}
 	body, err := s.releaseListJSON(r, ids, next)
 	if err != nil {
@@ -109,6 +39,39 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeBody(w, http.StatusOK, body)
+}
+
+// queryError is a 400 naming the query parameter of an
+// *apiwire.QueryError.
+func queryError(err error) error {
+	var qe *apiwire.QueryError
+	if errors.As(err, &qe) {
+		return invalid(qe.Field, "%s", qe.Message)
+	}
+	return err
+}
+
+// ReleasePage lists one page of the releases q selects, newest first: their
+// ids and the cursor of the next page ("" on the last). q.Cursor is a
+// cursor this server (or one sharing its cursor key) made for the same
+// filters; the API's listing and the pages' both page through here, so a
+// page's cursor works in the API and the other way round. Errors: the
+// service's (invalid environment, forbidden), or an invalid cursor.
+func (s *Server) ReleasePage(ctx context.Context, c service.Caller, q apiwire.ReleaseQuery) ([]int64, string, error) {
+	qh := queryHash(q.Filters().Values())
+	var before int64
+	if q.Cursor != "" {
+		p, err := s.cursors.decode(q.Cursor, "releases", qh, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		before = p.ID
+	}
+	ids, more, err := s.svc.ListReleaseIDs(ctx, c, q, before, q.Limit)
+	if err != nil || !more {
+		return ids, "", err
+	}
+	return ids, s.cursors.encode(position{Kind: "releases", Query: qh, ID: ids[len(ids)-1]}), nil
 }
 
 // releaseListJSON encodes a page of releases (listed by id) in full, each

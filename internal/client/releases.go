@@ -2,100 +2,21 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-// ReleaseFilter selects releases; zero fields do not filter.
-type ReleaseFilter struct {
-	Environment    string
-	Statuses       []release.Status // any of these
-	Template       string
-	DeploymentType release.DeploymentType
-	Type           release.Type // PLAN, APPLY or DESTROY
-	TriggeredBy    string
-	CreatedAfter   time.Time
-	CreatedBefore  time.Time
-	// Cursor continues a listing from a previous page's NextCursor.
-	Cursor string
-	// Limit is the page size: the server's default (50) when zero, at most 500.
-	Limit int
-}
-
-func (f ReleaseFilter) query() url.Values {
-	q := url.Values{}
-	setQuery(q, "environment", f.Environment)
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		q.Set("status", strings.Join(ss, ","))
-	}
-	setQuery(q, "template", f.Template)
-	setQuery(q, "deployment_type", string(f.DeploymentType))
-	setQuery(q, "release_type", string(f.Type))
-	setQuery(q, "triggered_by", f.TriggeredBy)
-	if !f.CreatedAfter.IsZero() {
-		q.Set("created_after", f.CreatedAfter.Format(time.RFC3339Nano))
-	}
-	if !f.CreatedBefore.IsZero() {
-		q.Set("created_before", f.CreatedBefore.Format(time.RFC3339Nano))
-	}
-	setQuery(q, "cursor", f.Cursor)
-	setLimit(q, f.Limit)
-	return q
-}
-
-// String describes the filter for messages, e.g.
-// `environment "prod", status SUCCEEDED`.
-func (f ReleaseFilter) String() string {
-	var parts []string
-	if f.Environment != "" {
-		parts = append(parts, fmt.Sprintf("environment %q", f.Environment))
-	}
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		parts = append(parts, "status "+strings.Join(ss, " or "))
-	}
-	if f.Template != "" {
-		parts = append(parts, fmt.Sprintf("template %q", f.Template))
-	}
-	if f.Type != "" {
-		parts = append(parts, "release type "+string(f.Type))
-	}
-	if f.DeploymentType != "" {
-		parts = append(parts, "deployment type "+string(f.DeploymentType))
-	}
-	if f.TriggeredBy != "" {
-		parts = append(parts, fmt.Sprintf("triggered by %q", f.TriggeredBy))
-	}
-	if !f.CreatedAfter.IsZero() {
-		parts = append(parts, "created at or after "+f.CreatedAfter.Format(time.RFC3339))
-	}
-	if !f.CreatedBefore.IsZero() {
-		parts = append(parts, "created before "+f.CreatedBefore.Format(time.RFC3339))
-	}
-	if len(parts) == 0 {
-		return "any release"
-	}
-	return strings.Join(parts, ", ")
-}
+// ReleaseFilter selects releases; zero fields do not filter. It is the
+// API's release query (apiwire.ReleaseQuery), encoded as the server parses it.
+type ReleaseFilter = apiwire.ReleaseQuery
 
 // ListReleases returns one page of the releases that match f, newest first.
 func (c *Client) ListReleases(ctx context.Context, f ReleaseFilter) (*apiwire.ReleaseList, error) {
 	var p apiwire.ReleaseList
-	if err := c.get(ctx, api("releases"), f.query(), &p); err != nil {
+	if err := c.get(ctx, api("releases"), f.Values(), &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
