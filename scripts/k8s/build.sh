@@ -16,12 +16,18 @@ kube_version=v1.37.2
 etcd_version=3.7.0
 controller_tools_version=v0.23.0
 
+# have reports whether the binaries are there with the expected versions. Each --version is
+# read whole before it is matched: `cmd | grep -q` under pipefail fails at random when grep
+# exits before cmd has written everything (SIGPIPE).
 have() {
-	[ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] &&
-		"$out/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $kube_version" &&
-		"$out/etcd" --version 2>/dev/null | grep -qx "etcd Version: $etcd_version" &&
-		[ -x "$out/controller-gen" ] &&
-		"$out/controller-gen" --version 2>/dev/null | grep -qx "Version: $controller_tools_version"
+	local k e c
+	[ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/controller-gen" ] || return 1
+	k=$("$out/kube-apiserver" --version 2>/dev/null) || return 1
+	e=$("$out/etcd" --version 2>/dev/null) || return 1
+	c=$("$out/controller-gen" --version 2>/dev/null) || return 1
+	grep -qx "Kubernetes $kube_version" <<<"$k" &&
+		grep -qx "etcd Version: $etcd_version" <<<"$e" &&
+		grep -qx "Version: $controller_tools_version" <<<"$c"
 }
 
 if have; then
