@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -118,9 +119,19 @@ func principal(ctx context.Context) *store.Token {
 func callerOf(r *http.Request) service.Caller {
 	t := principal(r.Context())
 	if t == nil {
-		return service.Caller{Name: "anonymous"}
+		return service.Caller{Name: "anonymous", From: RemoteHost(r)}
 	}
-	return service.Caller{Name: t.Name, Scopes: t.Scopes}
+	return service.Caller{Name: t.Name, Scopes: t.Scopes, From: RemoteHost(r)}
+}
+
+// RemoteHost is the address a request came from, as the audit log keeps
+// it: the connection's peer host (forwarding headers are not trusted:
+// a client could write anything in them).
+func RemoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // who names the caller for the records (the token's name).

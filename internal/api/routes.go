@@ -206,5 +206,12 @@ func routes() []route {
 			Body: apiwire.TokenRequest{}, Status: 201, Resp: apiwire.NewToken{}, Errors: []int{400, 409, 413}, handle: (*Server).createToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Scope: apiwire.ScopeAdmin, ID: "revokeToken", Summary: "Revoke a token.",
 			Status: 204, Errors: []int{404, 409}, handle: (*Server).revokeToken},
+
+		{Method: "GET", Path: "/api/v1/audit", Scope: apiwire.ScopeAdmin, ID: "listAudit",
+			Summary: "The audit log, newest first: every state-changing act, who did it, from where, and how it ended.",
+			Query: []param{{Name: "actor"}, {Name: "environment"},
+				{Name: "kind", Desc: "an act (release.approve) or, ending in a dot, a family (release.)"},
+				{Name: "since", Desc: "RFC 3339 time, inclusive"}, {Name: "until", Desc: "RFC 3339 time, exclusive"}, pCursor, pLimit},
+			Status: 200, Resp: apiwire.AuditList{}, Errors: []int{400}, handle: (*Server).listAudit},
 	}
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -23,6 +25,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret, t, err := IssueToken(r.Context(), s.store, req.Name, req.Scopes)
+	_ = s.svc.Audit(r.Context(), callerOf(r), service.Act{Kind: "token.create", Detail: req.Name + " " + strings.Join(req.Scopes, ",")}, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -33,7 +36,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if err := s.store.RevokeToken(r.Context(), name); err != nil {
+	err := s.store.RevokeToken(r.Context(), name)
+	_ = s.svc.Audit(r.Context(), callerOf(r), service.Act{Kind: "token.revoke", Detail: name}, err)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -304,3 +304,9 @@ type Configuration struct {
 	Created          bool   `json:"created"`
 	Bytes            int    `json:"bytes"`
 }
+
+// AuditList is a page of the audit log, newest first (GET /api/v1/audit).
+type AuditList struct {
+	Events     []release.AuditEvent `json:"events"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+}

@@ -198,6 +198,7 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		"template show":   func() string { return js("template", "show", "terraform-apply") },
 		"resource health": func() string { return js("resource", "health", "--env", "shop", "terraform_data.web", "HEALTHY") },
 		"status":          func() string { return js("status") },
+		"audit":           func() string { return js("audit", "-n", "5") },
 		"token create": func() string {
 			return mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...)
 		},

@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // tokenCmd manages API tokens in the database directly: it is how the first
@@ -32,6 +36,9 @@ func (c *tokenCreateCmd) Run(g *Globals) error {
 	}
 	defer db.Close()
 	secret, t, err := api.IssueToken(g.Context(), db.Store, c.Name, c.Scope)
+	if aerr := auditLocal(g, db.Store, "token.create", c.Name+" "+strings.Join(c.Scope, ","), err); aerr != nil && err == nil {
+		return aerr
+	}
 	if err != nil {
 		return err
 	}
@@ -86,9 +93,27 @@ func (c *tokenRevokeCmd) Run(g *Globals) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.RevokeToken(g.Context(), c.Name); err != nil {
+	err = db.RevokeToken(g.Context(), c.Name)
+	if aerr := auditLocal(g, db.Store, "token.revoke", c.Name, err); aerr != nil && err == nil {
+		return aerr
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(g.Stderr(), "token %q revoked\n", c.Name)
 	return nil
+}
+
+// auditLocal records an act done on the database directly (no API, so no
+// token): the actor is the operating-system user who ran the command.
+func auditLocal(g *Globals, st *store.Store, kind, detail string, err error) error {
+	actor := "local user"
+	if u, uerr := user.Current(); uerr == nil {
+		actor = "local user " + u.Username
+	}
+	e := &release.AuditEvent{Actor: actor, Kind: kind, Detail: detail, Outcome: "ok"}
+	if err != nil {
+		e.Outcome, e.Error = "failed", err.Error()
+	}
+	return st.RecordAudit(context.WithoutCancel(g.Context()), e)
 }

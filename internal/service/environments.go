@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -38,7 +39,8 @@ func (s *Service) Template(ref, envNamespace string) (*template.Template, error)
 // it returns. Forbidden without EnvironmentScope; Invalid naming the field
 // at fault (a dir source must exist on this machine); Conflict when the
 // name is taken.
-func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.EnvironmentRequest) (*release.Environment, error) {
+func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.EnvironmentRequest) (_ *release.Environment, err error) {
+	defer s.audit(ctx, c, &Act{Kind: "environment.create", Environment: req.Name}, &err)
 	if err := c.need(EnvironmentScope, "creating an environment"); err != nil {
 		return nil, err
 	}
@@ -57,7 +59,8 @@ func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.E
 // empty req.Name means name). Forbidden without EnvironmentScope; Invalid
 // as CreateEnvironment's, or when req names another environment (no
 // renames); NotFound.
-func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, req apiwire.EnvironmentRequest) error {
+func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, req apiwire.EnvironmentRequest) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "environment.update", Environment: name}, &err)
 	if err := c.need(EnvironmentScope, "updating an environment"); err != nil {
 		return err
 	}
@@ -85,7 +88,8 @@ func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, 
 // with its history only when force) and says what went with it.
 // Forbidden without EnvironmentScope; NotFound; Conflict when it has
 // history and force is false, or a release of it is not finished.
-func (s *Service) DeleteEnvironment(ctx context.Context, c Caller, name string, force bool) (store.EnvironmentHistory, error) {
+func (s *Service) DeleteEnvironment(ctx context.Context, c Caller, name string, force bool) (_ store.EnvironmentHistory, err error) {
+	defer s.audit(ctx, c, &Act{Kind: "environment.delete", Environment: name, Detail: fmt.Sprintf("force=%t", force)}, &err)
 	if err := c.need(EnvironmentScope, "deleting an environment"); err != nil {
 		return store.EnvironmentHistory{}, err
 	}

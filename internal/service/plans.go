@@ -36,7 +36,8 @@ func isPlan(p release.Phase) bool {
 // *store.IngestRefusedError (a conflict) when the phase ran in shiplog;
 // errors of reading plan pass unchanged (a *plan.Error names what was
 // wrong with it).
-func (s *Service) IngestPlan(ctx context.Context, c Caller, id int64, phase string, open OpenPlan) (release.Summary, error) {
+func (s *Service) IngestPlan(ctx context.Context, c Caller, id int64, phase string, open OpenPlan) (_ release.Summary, err error) {
+	defer s.audit(ctx, c, &Act{Kind: "plan.ingest", Release: id, Detail: phase}, &err)
 	if err := c.need(PlanScope, "attaching a plan to a release"); err != nil {
 		return release.Summary{}, err
 	}
@@ -79,7 +80,9 @@ type PlanRecording struct {
 // Forbidden without PlanScope; NotFound for an unknown environment;
 // Invalid naming template or phase; errors of reading plan pass
 // unchanged.
-func (s *Service) RecordPlan(ctx context.Context, c Caller, req PlanRecording, open OpenPlan) (*release.Release, error) {
+func (s *Service) RecordPlan(ctx context.Context, c Caller, req PlanRecording, open OpenPlan) (_ *release.Release, err error) {
+	act := &Act{Kind: "plan.record", Environment: req.Environment, Detail: req.Template}
+	defer s.audit(ctx, c, act, &err)
 	if err := c.need(PlanScope, "recording a plan"); err != nil {
 		return nil, err
 	}
@@ -126,6 +129,7 @@ func (s *Service) RecordPlan(ctx context.Context, c Caller, req PlanRecording, o
 	if err != nil {
 		return nil, typed(err)
 	}
+	act.Release = rel.ID
 	s.log.Info("plan recorded", "release", rel.ID, "environment", env.Name, "by", c.Name)
 	return rel, nil
 }

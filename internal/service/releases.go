@@ -38,7 +38,9 @@ type NewRelease struct {
 // nothing in req is checked against it). Forbidden without CreateScope;
 // Invalid naming the field (environment, template, targets, artifacts[i],
 // variables, migration_scripts, blueprint_version, key).
-func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (*release.Release, bool, error) {
+func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (_ *release.Release, _ bool, err error) {
+	act := &Act{Kind: "release.create", Environment: req.Environment, Detail: req.Template}
+	defer s.audit(ctx, c, act, &err)
 	if err := c.need(CreateScope, "creating a release"); err != nil {
 		return nil, false, err
 	}
@@ -47,6 +49,7 @@ func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (
 	}
 	if req.Key != "" {
 		if prior, err := s.store.ReleaseByKey(ctx, req.Key); err == nil {
+			act.Release, act.Detail = prior.ID, act.Detail+" (the release of key "+req.Key+" already existed)"
 			return prior, false, nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, false, typed(err)
@@ -64,6 +67,10 @@ func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (
 		}
 		// a concurrent request with the same key made it first
 		rel.ID, created = taken.ID, false
+	}
+	act.Release = rel.ID
+	if !created {
+		act.Detail += " (the release of key " + req.Key + " already existed)"
 	}
 	stored, err := s.store.GetRelease(ctx, rel.ID)
 	if err != nil {

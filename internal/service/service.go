@@ -28,6 +28,9 @@ import (
 type Caller struct {
 	Name   string
 	Scopes []string
+	// From is where the call came from (the client's address), for the
+	// audit log; empty when not known.
+	From string
 }
 
 // May reports whether the caller holds scope (or admin).
@@ -106,7 +109,8 @@ func (s *Service) pending(ctx context.Context, id int64, verb string) error {
 // it is QUEUED again, recording who approved it and why (comment may be
 // empty). Forbidden without ApproveScope; NotFound; Conflict when it does
 // not wait for approval (or stopped waiting meanwhile).
-func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) error {
+func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "release.approve", Release: id, Detail: comment}, &err)
 	if err := c.need(ApproveScope, "approving a release"); err != nil {
 		return err
 	}
@@ -123,7 +127,8 @@ func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment strin
 
 // Reject ends release id, waiting for approval, as REJECTED; its phases
 // that had not run are SKIPPED. Errors as Approve's.
-func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string) error {
+func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "release.reject", Release: id, Detail: comment}, &err)
 	if err := c.need(ApproveScope, "rejecting a release"); err != nil {
 		return err
 	}
@@ -142,7 +147,8 @@ func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string
 // once, a running one gets an abort request its worker honours
 // (release.Release.MayAbort decides). Forbidden without AbortScope;
 // NotFound; Conflict when it is finished or an abort was already asked.
-func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string) error {
+func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "release.abort", Release: id, Detail: comment}, &err)
 	if err := c.need(AbortScope, "aborting a release"); err != nil {
 		return err
 	}
@@ -165,7 +171,8 @@ func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string)
 // release id. Forbidden without SignOffScope; Invalid (field "status")
 // for another verdict; NotFound; Conflict when it is not finished or was
 // signed off already.
-func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status release.SignOffStatus, comment string) error {
+func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status release.SignOffStatus, comment string) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "release.sign_off", Release: id, Detail: string(status) + " " + comment}, &err)
 	if err := c.need(SignOffScope, "signing off a release"); err != nil {
 		return err
 	}
@@ -185,7 +192,9 @@ func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status releas
 // it returns the new release (rollback_of is id). Forbidden without
 // RollbackScope; NotFound; Conflict unless id is a SUCCEEDED apply that
 // recorded a blueprint version and whose template is still known.
-func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (*release.Release, error) {
+func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (_ *release.Release, err error) {
+	act := &Act{Kind: "release.rollback", Detail: fmt.Sprintf("rollback to release %d", id)}
+	defer s.audit(ctx, c, act, &err)
 	if err := c.need(RollbackScope, "rolling back a release"); err != nil {
 		return nil, err
 	}
@@ -233,6 +242,7 @@ func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (*release.Re
 	if err := s.store.CreateRelease(ctx, rel); err != nil {
 		return nil, typed(err)
 	}
+	act.Release, act.Environment = rel.ID, rel.Environment
 	s.log.Info("rollback queued", "release", rel.ID, "rolls_back_to", id, "by", c.Name)
 	return rel, nil
 }

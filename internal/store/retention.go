@@ -31,6 +31,9 @@ type PruneReport struct {
 	PlanFiles  int64 `json:"plan_files"`
 	Changes    int64 `json:"changes"`
 	Blueprints int64 `json:"blueprints"`
+	// AuditEvents: audit log rows older than KeepDays (none when KeepDays
+	// is 0: the audit log is kept by age only).
+	AuditEvents int64 `json:"audit_events"`
 }
 
 // Prune removes, in one transaction, the log lines, plan files and change
@@ -38,7 +41,8 @@ type PruneReport struct {
 // running or parked release) that are both older than KeepDays days and
 // beyond the newest KeepLast of their environment, marking them pruned;
 // and the blueprints older than KeepDays that no release names and that
-// are not their environment's newest upload. Release rows are never
+// are not their environment's newest upload; and, with KeepDays, audit
+// events older than KeepDays. Release rows are never
 // removed. Pruning again removes nothing new.
 func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneReport, error) {
 	var rep PruneReport
@@ -93,6 +97,13 @@ func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneReport, error) 
 			return err
 		}
 		rep.Blueprints = tag.RowsAffected()
+		if o.KeepDays > 0 {
+			tag, err := tx.Exec(ctx, `DELETE FROM audit_events WHERE at < now() - make_interval(days => $1)`, o.KeepDays)
+			if err != nil {
+				return err
+			}
+			rep.AuditEvents = tag.RowsAffected()
+		}
 		return nil
 	})
 	if err != nil {

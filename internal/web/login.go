@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -99,7 +100,12 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: paste a shiplog token (shp_…)"}})
 		return
 	}
-	id, _, err := p.api.Login(r.Context(), secret)
+	id, tok, err := p.api.Login(r.Context(), secret)
+	who := service.Caller{Name: "unknown token", From: api.RemoteHost(r)}
+	if tok != nil {
+		who.Name = tok.Name
+	}
+	_ = p.api.Service().Audit(r.Context(), who, service.Act{Kind: "session.sign_in", Detail: "token"}, err)
 	if err != nil {
 		status, msg := p.api.Explain(r, err)
 		p.render(w, r, status, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: " + msg}})
@@ -116,6 +122,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, err)
 			return
 		}
+		_ = p.api.Service().Audit(r.Context(), callerOf(r), service.Act{Kind: "session.sign_out"}, nil)
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	setFlash(w, r, "Signed out.")

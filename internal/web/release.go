@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -191,7 +192,7 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// the buttons show when the service would allow the caller the move
-	c := callerOf(ctx)
+	c := callerOf(r)
 	pg.Actions = actions{
 		Approve: rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
 		Abort:   !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
@@ -206,11 +207,12 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 // signed-in token: the API checks scope and status and says why not.
 // callerOf is the signed-in token as the use cases see it (no scopes
 // without one).
-func callerOf(ctx context.Context) service.Caller {
-	if t := tokenOf(ctx); t != nil {
-		return service.Caller{Name: t.Name, Scopes: t.Scopes}
+func callerOf(r *http.Request) service.Caller {
+	c := service.Caller{From: api.RemoteHost(r)}
+	if t := tokenOf(r.Context()); t != nil {
+		c.Name, c.Scopes = t.Name, t.Scopes
 	}
-	return service.Caller{}
+	return c
 }
 
 func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +228,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc, ctx, comment := p.api.Service(), r.Context(), r.PostForm.Get("comment")
-	caller := callerOf(ctx)
+	caller := callerOf(r)
 	target := id
 	switch action {
 	case "approve":

@@ -65,7 +65,7 @@ func (p *Pages) listReleases(r *http.Request, env string) (releaseList, error) {
 	if q.Limit == 0 {
 		q.Limit = pageSize
 	}
-	ids, next, err := p.api.ReleasePage(r.Context(), callerOf(r.Context()), q)
+	ids, next, err := p.api.ReleasePage(r.Context(), callerOf(r), q)
 	if err != nil {
 		return out, err
 	}
