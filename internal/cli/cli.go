@@ -74,15 +74,16 @@ type root struct {
 	Demo   demoCmd   `cmd:"" help:"Release the bundled example end to end (database, API, worker, terraform) and print its record."`
 	Plan   planCmd   `cmd:"" help:"Read terraform plans without a server or database."`
 
-	Server   serverCmd   `cmd:"" help:"Serve the HTTP API (and, with --workers, run releases) until SIGTERM."`
-	Token    tokenCmd    `cmd:"" help:"Manage API tokens (in the database directly)."`
-	Release  releaseCmd  `cmd:"" help:"Create, follow and decide releases through the API."`
-	Artifact artifactCmd `cmd:"" help:"Register and find artifacts through the API."`
-	Env      envCmd      `cmd:"" name:"env" help:"Manage environments through the API."`
-	Status   statusCmd   `cmd:"" help:"Show the server's readiness and each environment's latest release and resources."`
-	Template templateCmd `cmd:"" help:"List and show release templates through the API."`
-	Resource resourceCmd `cmd:"" help:"Report resource health through the API."`
-	Audit    auditCmd    `cmd:"" help:"List the audit log (who did what, from where, how it ended) through the API; admin scope."`
+	Server     serverCmd     `cmd:"" help:"Serve the HTTP API (and, with --workers, run releases) until SIGTERM."`
+	Controller controllerCmd `cmd:"" help:"Turn Release custom resources of a Kubernetes cluster into releases and show their status there, until SIGTERM."`
+	Token      tokenCmd      `cmd:"" help:"Manage API tokens (in the database directly)."`
+	Release    releaseCmd    `cmd:"" help:"Create, follow and decide releases through the API."`
+	Artifact   artifactCmd   `cmd:"" help:"Register and find artifacts through the API."`
+	Env        envCmd        `cmd:"" name:"env" help:"Manage environments through the API."`
+	Status     statusCmd     `cmd:"" help:"Show the server's readiness and each environment's latest release and resources."`
+	Template   templateCmd   `cmd:"" help:"List and show release templates through the API."`
+	Resource   resourceCmd   `cmd:"" help:"Report resource health through the API."`
+	Audit      auditCmd      `cmd:"" help:"List the audit log (who did what, from where, how it ended) through the API; admin scope."`
 }
 
 // ExitError ends the command with a specific exit code.

@@ -16,7 +16,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
@@ -35,6 +38,9 @@ type serverCmd struct {
 	Prune      pruneFlags `embed:"" prefix:"prune-" group:"Retention (--prune-daily)"`
 
 	Worker workerFlags `embed:"" prefix:"worker-" group:"Worker slots (--workers > 0)"`
+
+	Kubernetes bool      `name:"kubernetes" help:"Also serve the ReleaseTemplates of a Kubernetes cluster (as namespace/name), watched."`
+	Kube       kubeFlags `embed:"" prefix:"kube-" group:"Kubernetes (--kubernetes)"`
 }
 
 // Run serves the API (and, with --workers, runs releases) until SIGINT or
@@ -84,6 +90,19 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	var watchTemplates func(context.Context)
+	if c.Kubernetes {
+		cfg, err := c.Kube.restConfig()
+		if err != nil {
+			return nil, err
+		}
+		ctrllog.SetLogger(kube.Logr(log.Named("k8s")))
+		watchTemplates = func(ctx context.Context) {
+			if err := kube.WatchTemplates(ctx, cfg, cat, c.Kube.Namespaces, log.Named("templates")); err != nil {
+				log.Error("watching the cluster's ReleaseTemplates stopped", "error", err)
+			}
+		}
+	}
 	srv, err := api.New(api.Config{Store: db.Store, Logger: log, Catalog: cat, KeepAlive: c.KeepAlive, MaxStream: c.MaxStream, CursorKey: key})
 	if err != nil {
 		return nil, err
@@ -116,6 +135,13 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 			if err := w.Run(wctx); err != nil {
 				log.Error("worker stopped", "error", err)
 			}
+		}()
+	}
+	if watchTemplates != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			watchTemplates(wctx)
 		}()
 	}
 	if c.PruneDaily {

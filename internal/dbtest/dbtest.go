@@ -41,7 +41,11 @@ func Dir() string {
 // Main runs a package's tests with the cluster up, and leaves it after.
 // Use it from TestMain: func TestMain(m *testing.M) { dbtest.Main(m) }.
 // A cluster that cannot start fails the run; tests are never skipped.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain that has more to stop
+// afterwards: it returns m.Run's code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	mu.Lock()
 	if cluster != nil {
@@ -50,7 +54,7 @@ func Main(m *testing.M) {
 		}
 	}
 	mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 func start(ctx context.Context) (*pgcluster.Cluster, string, error) {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/templates/releases"
 )
@@ -25,10 +26,18 @@ var ErrNotFound = errors.New("template not found")
 // overrides it: that is how a site changes what, say, terraform-apply does.
 // Two user templates with the same namespace and name are an error.
 //
-// Load a catalog before sharing it; its methods that only read may then be
+// Templates from a Kubernetes cluster (ReleaseTemplate custom resources in
+// the namespaces a process watches, internal/kube) are kept apart: Put and
+// Delete change them at any time, and one of them overrides a built-in or
+// file template of the same namespace and name while it exists.
+//
+// Load a catalog before sharing it; Get, List, Put and Delete may then be
 // called concurrently.
 type Catalog struct {
-	templates map[key]*Template
+	templates map[key]*Template // built-in and file templates, fixed once loaded
+
+	mu      sync.RWMutex
+	cluster map[key]*Template // from the cluster, by Put
 }
 
 type key struct{ namespace, name string }
@@ -177,13 +186,20 @@ func (c *Catalog) Get(namespace, name string) (*Template, error) {
 	if namespace == "" {
 		namespace = DefaultNamespace
 	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if t := c.cluster[key{namespace, name}]; t != nil {
+		return t, nil
+	}
 	if t := c.templates[key{namespace, name}]; t != nil {
 		return t, nil
 	}
 	var names []string
-	for k := range c.templates {
-		if k.namespace == namespace {
-			names = append(names, k.name)
+	for _, m := range []map[key]*Template{c.templates, c.cluster} {
+		for k := range m {
+			if k.namespace == namespace && !slices.Contains(names, k.name) {
+				names = append(names, k.name)
+			}
 		}
 	}
 	slices.Sort(names)
@@ -197,11 +213,36 @@ func (c *Catalog) Get(namespace, name string) (*Template, error) {
 // List returns every template, sorted by namespace and then name. The
 // templates are the catalog's own: do not change them.
 func (c *Catalog) List() []*Template {
-	list := slices.Collect(maps.Values(c.templates))
+	c.mu.RLock()
+	merged := maps.Clone(c.templates)
+	maps.Copy(merged, c.cluster)
+	c.mu.RUnlock()
+	list := slices.Collect(maps.Values(merged))
 	slices.SortFunc(list, func(a, b *Template) int {
 		return cmp.Or(cmp.Compare(a.Namespace(), b.Namespace()), cmp.Compare(a.Metadata.Name, b.Metadata.Name))
 	})
 	return list
+}
+
+// Put adds or replaces a template read from a cluster (see Parse: it must
+// be valid); it overrides a built-in or file template of the same namespace
+// and name until Delete. Releases already created keep the phases they
+// copied.
+func (c *Catalog) Put(t *Template) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cluster == nil {
+		c.cluster = make(map[key]*Template)
+	}
+	c.cluster[keyOf(t)] = t
+}
+
+// Delete forgets the cluster template namespace/name (a no-op when there is
+// none); a built-in or file template it overrode is served again.
+func (c *Catalog) Delete(namespace, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cluster, key{namespace, name})
 }
 
 type notFoundError struct{ msg string }

@@ -13,7 +13,20 @@ import "embed"
 var FS embed.FS
 
 // CRD is the apiextensions.k8s.io/v1 CustomResourceDefinition manifest for
-// the ReleaseTemplate kind (crd/releasetemplates.shiplog.dev.yaml).
+// the ReleaseTemplate kind (crd/shiplog.dev_releasetemplates.yaml),
+// generated from internal/kube/v1alpha1 by `make generate`.
 //
-//go:embed crd/releasetemplates.shiplog.dev.yaml
+//go:embed crd/shiplog.dev_releasetemplates.yaml
 var CRD []byte
+
+// ReleaseCRD is the CustomResourceDefinition manifest for the Release kind
+// (crd/shiplog.dev_releases.yaml), generated alike.
+//
+//go:embed crd/shiplog.dev_releases.yaml
+var ReleaseCRD []byte
+
+// CRDs holds every CustomResourceDefinition manifest (crd/*.yaml), for
+// installing them (the Helm chart, tests).
+//
+//go:embed crd/*.yaml
+var CRDs embed.FS
