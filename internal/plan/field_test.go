@@ -465,3 +465,63 @@ func TestFieldDeferred(t *testing.T) {
 		t.Errorf("the table does not list the deferred resources:\n%s", table)
 	}
 }
+
+// Issue 20 kind 2 (action invocations, Terraform 1.14 format, written by
+// hand from Terraform's internal/command/jsonplan/action_invocations.go):
+// each action to invoke is read with its trigger and its configuration,
+// sensitive values masked; a plan whose only news is actions is not
+// "No changes.".
+func TestFieldActionInvocations(t *testing.T) {
+	_, out := fieldDiff(t, "action-invocations.json")
+	if strings.Contains(out, "tok-7c1f3e9a2b") {
+		t.Fatalf("the sensitive payload's token shows in --json:\n%s", out)
+	}
+	var d struct {
+		Actions []plan.ActionInvocation `json:"action_invocations"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Actions) != 2 {
+		t.Fatalf("action_invocations %+v, want notify and cdn:\n%s", d.Actions, out)
+	}
+	notify, cdn := d.Actions[0], d.Actions[1]
+	if notify.Address != "action.aws_lambda_invoke.notify" || notify.Type != "aws_lambda_invoke" || notify.Name != "notify" ||
+		notify.Trigger != "invoke" || notify.Resource != "" || notify.Provider != "registry.terraform.io/hashicorp/aws" {
+		t.Errorf("notify %+v", notify)
+	}
+	fields := map[string]release.Field{}
+	for _, f := range notify.Config {
+		fields[f.Path] = f
+	}
+	if f := fields["function_name"]; f.After != "deploy-notify" || f.Sensitive {
+		t.Errorf("notify function_name %+v, want deploy-notify", f)
+	}
+	if f := fields["payload"]; !f.Sensitive || f.After != nil {
+		t.Errorf("notify payload %+v, want masked", f)
+	}
+	if cdn.Trigger != "after_update" || cdn.Resource != "aws_instance.web" || cdn.OnFailure != "fail" {
+		t.Errorf("cdn %+v, want after_update of aws_instance.web, on_failure fail", cdn)
+	}
+	fields = map[string]release.Field{}
+	for _, f := range cdn.Config {
+		fields[f.Path] = f
+	}
+	if f := fields["distribution_id"]; !f.Unknown {
+		t.Errorf("cdn distribution_id %+v, want known after apply", f)
+	}
+	if f := fields["paths[0]"]; f.After != "/*" {
+		t.Errorf("cdn paths[0] %+v, want /*", f)
+	}
+	table, _, _ := runCLI(t, "plan", "diff", fieldFile(t, "action-invocations.json"))
+	if strings.Contains(table, "No changes.") || strings.Contains(table, "tok-7c1f3e9a2b") {
+		t.Errorf("the table says no changes or shows the token:\n%s", table)
+	}
+	for _, want := range []string{"Actions to invoke:", "action.aws_lambda_invoke.notify", "(invoke)",
+		"action.aws_cloudfront_create_invalidation.cdn", "(after_update of aws_instance.web)", "payload = (sensitive value)",
+		"distribution_id = (known after apply)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+}

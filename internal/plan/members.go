@@ -113,6 +113,12 @@ func (r *Reader) member() error {
 			return s.skipValue(1)
 		}
 		return r.deferred()
+	case "action_invocations":
+		r.isPlan = true
+		if r.collectOnly {
+			return r.collectActions()
+		}
+		return r.actions()
 	case "checks":
 		if r.collectOnly {
 			return s.skipValue(1)
@@ -419,6 +425,100 @@ func (r *Reader) deferred() error {
 		}
 		addr, _ := r.secrets.mask(d.ResourceChange.Address)
 		r.hdr.Deferred = append(r.hdr.Deferred, DeferredChange{Address: addr, Reason: d.Reason, Action: action})
+	}
+	return nil
+}
+
+// actionDoc is one element of the plan's action_invocations, as Terraform
+// 1.14 writes it (internal/command/jsonplan/action_invocations.go,
+// ActionInvocation: address, type, name, provider_name, config_values,
+// config_sensitive, config_unknown, lifecycle_action_trigger or
+// invoke_action_trigger).
+type actionDoc struct {
+	Address         string `json:"address"`
+	Type            string `json:"type"`
+	Name            string `json:"name"`
+	ProviderName    string `json:"provider_name"`
+	ConfigValues    any    `json:"config_values"`
+	ConfigSensitive any    `json:"config_sensitive"`
+	ConfigUnknown   any    `json:"config_unknown"`
+	Lifecycle       *struct {
+		Resource  string `json:"triggering_resource_address"`
+		Event     string `json:"action_trigger_event"`
+		OnFailure string `json:"on_failure"`
+	} `json:"lifecycle_action_trigger"`
+	Invoke *struct {
+		Resource string `json:"calling_resource_address"`
+	} `json:"invoke_action_trigger"`
+}
+
+// captureActions reads the action_invocations member into its elements.
+func (r *Reader) captureActions() ([]actionDoc, error) {
+	s := r.s
+	src, start, err := s.captureValue(1, r.cfg.maxChangeSize, "action_invocations")
+	if err != nil {
+		return nil, err
+	}
+	var doc []actionDoc
+	dec := json.NewDecoder(strings.NewReader(src))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, s.errAt(ErrNotPlan, start, "action_invocations is not an array of action invocations: %s", describeJSONErr(err))
+	}
+	for i, a := range doc {
+		if a.Address == "" {
+			return nil, s.errAt(ErrNotPlan, start, "action_invocations[%d] has no address", i)
+		}
+	}
+	return doc, nil
+}
+
+// collectActions is the first pass over action_invocations: the texts
+// their configurations mark sensitive join the plan's secrets.
+func (r *Reader) collectActions() error {
+	doc, err := r.captureActions()
+	if err != nil {
+		return err
+	}
+	for _, a := range doc {
+		var t tree
+		r.secrets.collect(&t, t.add(t.nodeOf(a.ConfigValues)), t.add(t.nodeOf(a.ConfigSensitive)))
+	}
+	return nil
+}
+
+// actions reads the top-level "action_invocations" member (Terraform
+// 1.14): each action the apply invokes, with its configuration as fields,
+// masked as a created resource's are.
+func (r *Reader) actions() error {
+	doc, err := r.captureActions()
+	if err != nil {
+		return err
+	}
+	sec := &r.secrets
+	if r.isolate {
+		sec = nil
+	}
+	for _, a := range doc {
+		ai := ActionInvocation{Address: a.Address, Type: a.Type, Name: a.Name, Provider: a.ProviderName, Trigger: "invoke"}
+		switch {
+		case a.Lifecycle != nil:
+			ai.Trigger, ai.Resource, ai.OnFailure = a.Lifecycle.Event, a.Lifecycle.Resource, a.Lifecycle.OnFailure
+		case a.Invoke != nil:
+			ai.Resource = a.Invoke.Resource
+		}
+		var t tree
+		refs := noRefs()
+		refs[refAfter] = t.add(t.nodeOf(a.ConfigValues))
+		refs[refAfterUnknown] = t.add(t.nodeOf(a.ConfigUnknown))
+		refs[refAfterSensitive] = t.add(t.nodeOf(a.ConfigSensitive))
+		ai.Config = diffTree(&t, refs, sec, []release.Field{})
+		if !r.isolate {
+			for _, p := range []*string{&ai.Address, &ai.Resource} {
+				*p, _ = r.secrets.mask(*p)
+			}
+		}
+		r.hdr.Actions = append(r.hdr.Actions, ai)
 	}
 	return nil
 }

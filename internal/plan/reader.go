@@ -37,32 +37,24 @@ type Header struct {
 	// actions) left for a later plan: they are not in this apply. Nil
 	// when none.
 	Deferred []DeferredChange `json:"deferred_changes,omitempty"`
+	// Actions are the plan's action_invocations (Terraform 1.14): the
+	// actions the apply invokes, each a change. Nil when none.
+	Actions []ActionInvocation `json:"action_invocations,omitempty"`
 }
 
-// DeferredChange is one element of the plan's deferred_changes.
-type DeferredChange struct {
-	// Address is as the plan writes it; an instance whose key is not yet
-	// known ends in [*] (aws_instance.web[*]).
-	Address string `json:"address"`
-	// Reason is Terraform's: resource_config_unknown,
-	// provider_config_unknown, absent_prereq, deferred_prereq.
-	Reason string `json:"reason"`
-	// Action is what is planned for it so far (ActionOf).
-	Action release.ChangeAction `json:"action"`
+// Notes are the header's failed checks, deferred changes and action
+// invocations, as a release keeps them.
+func (h Header) Notes() release.PlanNotes {
+	return release.PlanNotes{FailedChecks: h.FailedChecks, DeferredChanges: h.Deferred, ActionInvocations: h.Actions}
 }
 
-// FailedCheck is one instance of a checkable object whose check failed
-// (status "fail") or could not be evaluated ("error").
-type FailedCheck struct {
-	// Address is the instance's address as Terraform displays it
-	// (check.health, aws_instance.web[0]).
-	Address string `json:"address"`
-	// Kind is the object's kind: "check", "resource", "output_value".
-	Kind   string `json:"kind"`
-	Status string `json:"status"`
-	// Problems are the messages of the failed conditions, secrets masked.
-	Problems []string `json:"problems"`
-}
+// DeferredChange, FailedCheck and ActionInvocation are the domain's
+// (internal/release), which stores them with a release.
+type (
+	DeferredChange   = release.DeferredChange
+	FailedCheck      = release.FailedCheck
+	ActionInvocation = release.ActionInvocation
+)
 
 // Option configures a Reader.
 type Option func(*config)
@@ -192,6 +184,11 @@ func NewReader(r io.Reader, opts ...Option) *Reader {
 // Header returns the plan's header as read so far; it is complete once
 // Next has returned io.EOF.
 func (r *Reader) Header() Header { return r.hdr }
+
+// Notes returns the plan's failed checks, deferred changes and action
+// invocations; complete once Next has returned io.EOF. The store asks a
+// change source for them (store.NotesSource).
+func (r *Reader) Notes() release.PlanNotes { return r.hdr.Notes() }
 
 // Offset returns how many input bytes have been consumed.
 func (r *Reader) Offset() int64 { return r.s.offset() }

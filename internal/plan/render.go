@@ -77,7 +77,12 @@ func RenderResult(res *Result, w Renderer) error {
 //	 "deferred_changes": [{"address": "aws_instance.web[*]",
 //	                       "reason": "resource_config_unknown", "action": "create"}],
 //	 "failed_checks": [{"address": "check.health", "kind": "check",
-//	                    "status": "fail", "problems": ["..."]}]}
+//	                    "status": "fail", "problems": ["..."]}],
+//	 "action_invocations": [{"address": "action.aws_lambda_invoke.notify",
+//	                         "type": "aws_lambda_invoke", "name": "notify",
+//	                         "provider": "registry.terraform.io/hashicorp/aws",
+//	                         "trigger": "after_create", "resource": "aws_instance.web",
+//	                         "on_failure": "fail", "config": [FIELD...]}]}
 //
 // where CHANGE is a release.Change in its JSON form. It streams: each
 // change is written as it comes, so the three arrays come in the plan's
@@ -236,6 +241,12 @@ func (j *JSONWriter) Close(h Header) error {
 		j.w.WriteString("[]")
 	} else {
 		j.value(h.FailedChecks)
+	}
+	j.member("action_invocations")
+	if h.Actions == nil {
+		j.w.WriteString("[]")
+	} else {
+		j.value(h.Actions)
 	}
 	j.w.WriteString("\n}\n")
 	return j.w.Flush()

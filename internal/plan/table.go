@@ -176,6 +176,18 @@ func (t *TableWriter) Write(h Header, c release.Change) error {
 	return err
 }
 
+// configValue is an action's configuration value: masked, unknown or the
+// value as Terraform would print it.
+func (t *TableWriter) configValue(f release.Field) string {
+	switch {
+	case f.Sensitive:
+		return t.paint(ansiDim, "(sensitive value)")
+	case f.Unknown:
+		return t.paint(ansiDim, "(known after apply)")
+	}
+	return formatValue(f.After)
+}
+
 // pathLabel is what the table shows for a path: an output's own value has
 // the empty path.
 func pathLabel(p string) string {
@@ -221,7 +233,23 @@ func (t *TableWriter) heading(h Header) {
 func (t *TableWriter) Close(h Header) error {
 	if t.section == "" {
 		t.heading(h)
-		fmt.Fprintf(t.w, "\nNo changes.\n")
+		if len(h.Actions) == 0 {
+			fmt.Fprintf(t.w, "\nNo changes.\n")
+		}
+	}
+	if len(h.Actions) > 0 {
+		// An action to invoke is a change, even with no resource changing.
+		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Actions to invoke:"))
+		for _, a := range h.Actions {
+			on := escape(a.Trigger)
+			if a.Resource != "" {
+				on += " of " + escape(a.Resource)
+			}
+			fmt.Fprintf(t.w, "  %-11s  %s  %s\n", "invoke", t.paint(ansiBold, escape(a.Address)), t.paint(ansiDim, "("+on+")"))
+			for _, f := range a.Config {
+				fmt.Fprintf(t.w, "      %s = %s\n", escape(pathLabel(f.Path)), t.configValue(f))
+			}
+		}
 	}
 	if len(h.Deferred) > 0 {
 		fmt.Fprintf(t.w, "\n%s\n", t.paint(ansiBold, "Deferred to a later plan (not in this apply):"))

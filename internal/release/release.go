@@ -163,7 +163,12 @@ type Release struct {
 	SignOff      SignOff  `json:"sign_off"`
 	// Summary counts the changes of the release's plan; nil (JSON null)
 	// when the release never produced a plan.
-	Summary   *Summary   `json:"summary"`
+	Summary *Summary `json:"summary"`
+	// PlanNotes are the failed checks, deferred changes and action
+	// invocations of the release's plan, as members of the release
+	// (failed_checks, deferred_changes, action_invocations; left out
+	// when empty).
+	PlanNotes
 	Artifacts []Artifact `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are
 	// never returned by the store once written.
