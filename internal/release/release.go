@@ -171,6 +171,11 @@ type Release struct {
 	MigrationScripts  []MigrationScript  `json:"migration_scripts,omitempty"`
 	MigrationOutcomes []MigrationOutcome `json:"migration_outcomes,omitempty"`
 	RollbackOf        *int64             `json:"rollback_of,omitempty"`
+	// AppliesPlanOf is the PLAN release whose saved plan this release
+	// applies (instead of planning itself); PlanAppliedBy lists, on a PLAN
+	// release, the releases made to apply its plan, oldest first.
+	AppliesPlanOf *int64  `json:"applies_plan_of,omitempty"`
+	PlanAppliedBy []int64 `json:"plan_applied_by,omitempty"`
 	AbortRequested    *AbortRequest      `json:"abort_requested,omitempty"`
 }
 

@@ -59,11 +59,11 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO releases (environment_id, namespace, template, template_namespace, release_type,
 				deployment_type, status, triggered_by, queued_at, blueprint_version, targets, approval_required, variables,
-				migration_scripts, rollback_of)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14)
+				migration_scripts, rollback_of, applies_plan_of)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14, $15)
 			RETURNING id, created_at, queued_at`,
 			envID, r.Namespace, r.Template, r.TemplateNamespace, r.Type, r.DeploymentType, r.Status, r.TriggeredBy,
-			r.BlueprintVersion, r.Targets, r.Approval.Required, vars, scripts, r.RollbackOf,
+			r.BlueprintVersion, r.Targets, r.Approval.Required, vars, scripts, r.RollbackOf, r.AppliesPlanOf,
 		).Scan(&r.ID, &r.CreatedAt, &r.QueuedAt)
 		if err != nil {
 			return fmt.Errorf("creating release: %w", err)
@@ -97,6 +97,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 			if tag.RowsAffected() == 0 {
 				return fmt.Errorf("artifact %d: %w", a.ID, ErrNotFound)
 			}
+		}
+		if r.AppliesPlanOf != nil {
+			return copyPlanChanges(ctx, tx, *r.AppliesPlanOf, r.ID)
 		}
 		return nil
 	})
