@@ -91,6 +91,9 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 	if err != nil {
 		return err
 	}
+	if err := st.RecordPlanState(ctx, ru.r.ID, p.Name); err != nil {
+		return err
+	}
 	ru.sys(p.Name, "plan saved (%d bytes, sha256 %s)", len(data), sum[:16])
 	ru.planned = true
 	ru.ingest.plan(ru.tf, p.Name, o.out, ru.state, ru.masks)
@@ -99,7 +102,7 @@ func (ru *run) plan(ctx context.Context, p release.Phase, out output) error {
 
 // apply applies exactly the stored plan.
 func (ru *run) apply(ctx context.Context, p release.Phase, out output) error {
-	data, sum, from, err := ru.w.cfg.Store.PlanFile(ctx, ru.r.ID, "")
+	data, sum, from, err := ru.w.cfg.Store.PlanFile(ctx, ru.planSource(), "")
 	if err != nil {
 		return err
 	}

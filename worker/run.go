@@ -211,6 +211,10 @@ func (ru *run) sys(phase, format string, args ...any) {
 // execute runs the phases from where the release stands, and says how the
 // run ended: a final status and its reason, or paused for approval.
 func (ru *run) execute(ctx context.Context) outcome {
+	if err := ru.checkSavedPlan(ctx); err != nil {
+		ru.sys("", "error: %v", err)
+		return failed(err.Error())
+	}
 	if err := ru.prepare(ctx); err != nil {
 		if out, stopped := interrupted(ctx); stopped {
 			return out

@@ -132,6 +132,9 @@ func routes() []route {
 		{Method: "POST", Path: "/api/v1/releases/{id}/rollback", Scope: service.RollbackScope, ID: "rollbackRelease",
 			Summary: "Queue a ROLLBACK release that re-applies this earlier SUCCEEDED apply: its blueprint version, artifacts, targets and variables.",
 			Status:  201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).rollbackRelease},
+		{Method: "POST", Path: "/api/v1/releases/{id}/apply-plan", Scope: service.ApplyPlanScope, ID: "applySavedPlan",
+			Summary: "Queue a release that applies exactly the plan this PLAN release saved (applies_plan_of); 409 when the plan release did not succeed, saved no plan, is older than the maximum age (24 hours), or the environment's state moved since the plan.",
+			Status:  201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).applySavedPlan},
 		{Method: "GET", Path: "/api/v1/releases/{id}/changes", Scope: apiwire.ScopeRead, ID: "listChanges", Summary: "A release's planned changes.",
 			Query: []param{
 				{Name: "kind", Desc: "resource (default), output or drift"}, {Name: "phase"},

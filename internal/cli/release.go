@@ -23,6 +23,7 @@ type releaseCmd struct {
 	Abort      releaseAbortCmd      `cmd:"" help:"Abort a queued, waiting or running release."`
 	Signoff    releaseSignoffCmd    `cmd:"" help:"Sign off a finished release (APPROVED or REJECTED)."`
 	Rollback   releaseRollbackCmd   `cmd:"" help:"Queue a ROLLBACK release that re-applies an earlier SUCCEEDED release."`
+	ApplyPlan  releaseApplyPlanCmd  `cmd:"" name:"apply-plan" help:"Queue a release that applies exactly the plan an earlier PLAN release saved (refused when stale)."`
 	IngestPlan releaseIngestPlanCmd `cmd:"" name:"ingest-plan" help:"Store a plan produced elsewhere as the changes of a release's phase."`
 	RecordPlan releaseRecordPlanCmd `cmd:"" name:"record-plan" help:"Record a plan produced elsewhere as a finished PLAN release of an environment."`
 }
@@ -176,6 +177,12 @@ func (s *apiSession) showRelease(r *release.Release) error {
 	fmt.Fprintf(tw, "Template\t%s (%s, %s)\n", r.Template, r.Type, r.DeploymentType)
 	if r.RollbackOf != nil {
 		fmt.Fprintf(tw, "Rolls back to\trelease %d\n", *r.RollbackOf)
+	}
+	if r.AppliesPlanOf != nil {
+		fmt.Fprintf(tw, "Applies the plan of\trelease %d\n", *r.AppliesPlanOf)
+	}
+	if len(r.PlanAppliedBy) > 0 {
+		fmt.Fprintf(tw, "Plan applied by\t%s\n", releaseIDs(r.PlanAppliedBy))
 	}
 	fmt.Fprintf(tw, "Triggered by\t%s at %s\n", r.TriggeredBy, when(&r.CreatedAt))
 	fmt.Fprintf(tw, "Started\t%s\n", when(r.StartedAt))

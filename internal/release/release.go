@@ -178,7 +178,12 @@ type Release struct {
 	RollbackOf        *int64             `json:"rollback_of,omitempty"`
 	// ExternalKey is the idempotency key the release was created with (a
 	// Kubernetes Release's UID), unique among releases; empty when none.
-	ExternalKey    string        `json:"-"`
+	ExternalKey string `json:"-"`
+	// AppliesPlanOf is the PLAN release whose saved plan this release
+	// applies (instead of planning itself); PlanAppliedBy lists, on a PLAN
+	// release, the releases made to apply its plan, oldest first.
+	AppliesPlanOf  *int64        `json:"applies_plan_of,omitempty"`
+	PlanAppliedBy  []int64       `json:"plan_applied_by,omitempty"`
 	AbortRequested *AbortRequest `json:"abort_requested,omitempty"`
 }
 

@@ -65,6 +65,9 @@ type Service struct {
 	catalog *template.Catalog
 	log     hclog.Logger
 	changed func(id int64)
+	// savedPlans: how old a saved plan may be applied, and the clock
+	// (saved_plan.go).
+	savedPlans savedPlanSettings
 }
 
 // OnChange names a function told, synchronously, of each release a use case
@@ -89,7 +92,7 @@ func New(st *store.Store, catalog *template.Catalog, log hclog.Logger) (*Service
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Service{store: st, catalog: catalog, log: log}, nil
+	return &Service{store: st, catalog: catalog, log: log, savedPlans: defaultSavedPlanSettings()}, nil
 }
 
 // pending reads release id and checks that it waits for an approval
