@@ -38,6 +38,7 @@ type position struct {
 	Phase  string `json:"p,omitempty"` // changes: the last phase
 	Seq    int64  `json:"s,omitempty"` // changes: the last seq
 	Parent int64  `json:"r,omitempty"` // the release a listing belongs to
+	Newer  bool   `json:"n,omitempty"` // releases: the page newer than ID, not older
 }
 
 func (c *cursors) mac(payload []byte) []byte {

@@ -28,12 +28,12 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, queryError(err))
 		return
 	}
-	ids, next, err := s.ReleasePage(r.Context(), callerOf(r), q)
+	page, err := s.ReleasePage(r.Context(), callerOf(r), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	body, err := s.releaseListJSON(r, ids, next)
+	body, err := s.releaseListJSON(r, page)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -51,34 +51,68 @@ func queryError(err error) error {
 	return err
 }
 
-// ReleasePage lists one page of the releases q selects, newest first: their
-// ids and the cursor of the next page ("" on the last). q.Cursor is a
+// ReleasePage is one page of a release listing, newest first.
+type ReleasePage struct {
+	IDs []int64
+	// Older is the cursor of the page of older releases, Newer of the
+	// page of newer ones ("" when there are none: the last page, the
+	// first page).
+	Older, Newer string
+}
+
+// ReleasePage lists one page of the releases q selects. q.Cursor is a
 // cursor this server (or one sharing its cursor key) made for the same
 // filters; the API's listing and the pages' both page through here, so a
-// page's cursor works in the API and the other way round. Errors: the
+// page's cursor works in the API and the other way round. A newer page
+// that reaches the newest release is the first page, full. Errors: the
 // service's (invalid environment, forbidden), or an invalid cursor.
-func (s *Server) ReleasePage(ctx context.Context, c service.Caller, q apiwire.ReleaseQuery) ([]int64, string, error) {
+func (s *Server) ReleasePage(ctx context.Context, c service.Caller, q apiwire.ReleaseQuery) (ReleasePage, error) {
 	qh := queryHash(q.Filters().Values())
-	var before int64
+	var at service.Page
 	if q.Cursor != "" {
 		p, err := s.cursors.decode(q.Cursor, "releases", qh, 0)
 		if err != nil {
-			return nil, "", err
+			return ReleasePage{}, err
 		}
-		before = p.ID
+		if p.Newer {
+			at.After = p.ID
+		} else {
+			at.Before = p.ID
+		}
 	}
-	ids, more, err := s.svc.ListReleaseIDs(ctx, c, q, before, q.Limit)
-	if err != nil || !more {
-		return ids, "", err
+	ids, more, err := s.svc.ListReleaseIDs(ctx, c, q, at, q.Limit)
+	if err != nil {
+		return ReleasePage{}, err
 	}
-	return ids, s.cursors.encode(position{Kind: "releases", Query: qh, ID: ids[len(ids)-1]}), nil
+	if at.After > 0 && !more {
+		// back at the newest: the first page, full
+		at = service.Page{}
+		if ids, more, err = s.svc.ListReleaseIDs(ctx, c, q, at, q.Limit); err != nil {
+			return ReleasePage{}, err
+		}
+	}
+	page := ReleasePage{IDs: ids}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	cursor := func(id int64, newer bool) string {
+		return s.cursors.encode(position{Kind: "releases", Query: qh, ID: id, Newer: newer})
+	}
+	if more || at.After > 0 {
+		page.Older = cursor(ids[len(ids)-1], false)
+	}
+	if at.Before > 0 || (at.After > 0 && more) {
+		page.Newer = cursor(ids[0], true)
+	}
+	return page, nil
 }
 
 // releaseListJSON encodes a page of releases (listed by id) in full, each
 // release encoded once: cached ones from the release cache, the others
 // read in three queries for the whole page (rows, phases, artifacts). A
 // release deleted between the listing and the read is left out.
-func (s *Server) releaseListJSON(r *http.Request, ids []int64, next string) ([]byte, error) {
+func (s *Server) releaseListJSON(r *http.Request, page ReleasePage) ([]byte, error) {
+	ids := page.IDs
 	cacheable := s.hub.connected()
 	stamp := s.releases.stamp()
 	bodies := make([][]byte, len(ids))
@@ -121,7 +155,7 @@ func (s *Server) releaseListJSON(r *http.Request, ids []int64, next string) ([]b
 		size += len(bodies[i]) + 1
 	}
 	bodies = kept
-	out := make([]byte, 0, size+len(next))
+	out := make([]byte, 0, size+len(page.Older)+len(page.Newer)+40)
 	out = append(out, `{"releases":[`...)
 	for i, b := range bodies {
 		if i > 0 {
@@ -130,9 +164,13 @@ func (s *Server) releaseListJSON(r *http.Request, ids []int64, next string) ([]b
 		out = append(out, b...)
 	}
 	out = append(out, ']')
-	if next != "" {
+	if page.Older != "" {
 		out = append(out, `,"next_cursor":`...)
-		out = strconv.AppendQuote(out, next)
+		out = strconv.AppendQuote(out, page.Older)
+	}
+	if page.Newer != "" {
+		out = append(out, `,"prev_cursor":`...)
+		out = strconv.AppendQuote(out, page.Newer)
 	}
 	return append(out, '}'), nil
 }

@@ -134,10 +134,13 @@ type CreateReleaseRequest struct {
 	BlueprintVersion string                 `json:"blueprint_version,omitempty"`
 }
 
-// ReleaseList is GET /api/v1/releases.
+// ReleaseList is GET /api/v1/releases: NextCursor continues with older
+// releases (absent on the last page), PrevCursor goes back to newer ones
+// (absent on the first page).
 type ReleaseList struct {
 	Releases   []*release.Release `json:"releases"`
 	NextCursor string             `json:"next_cursor,omitempty"`
+	PrevCursor string             `json:"prev_cursor,omitempty"`
 }
 
 // CommentRequest is the body of approve, reject and abort (optional).

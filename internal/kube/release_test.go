@@ -19,6 +19,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/testutil"
 )
 
 // releaseWait bounds a real terraform release on a loaded 2-core machine.
@@ -205,18 +206,16 @@ func TestApprovalRoundTrip(t *testing.T) {
 // waitEvent waits until an event about name in ns starts with prefix.
 func waitEvent(t *testing.T, h *harness, ns, name, prefix string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		evs := h.events(ns, name)
-		if slices.ContainsFunc(evs, func(e string) bool { return strings.HasPrefix(e, prefix) }) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q event about %s/%s; events: %q", prefix, ns, name, evs)
-		}
-		// Events are written asynchronously by the recorder and announce
-		// nothing a test can wait on: look again shortly.
-		time.Sleep(100 * time.Millisecond)
+	// Events are written asynchronously by the recorder and announce
+	// nothing a test can wait on: the shared poller looks again.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var evs []string
+	if err := testutil.Until(ctx, func() bool {
+		evs = h.events(ns, name)
+		return slices.ContainsFunc(evs, func(e string) bool { return strings.HasPrefix(e, prefix) })
+	}); err != nil {
+		t.Fatalf("no %q event about %s/%s; events: %q", prefix, ns, name, evs)
 	}
 }
 

@@ -11,36 +11,65 @@ import (
 // ListScope is the scope listing releases needs.
 const ListScope = apiwire.ScopeRead
 
+// Page is where a listing of releases starts: the first page (zero), the
+// releases older than Before, or the ones just newer than After.
+type Page struct {
+	Before, After int64
+}
+
 // ListReleaseIDs lists the ids of the releases q's filters select, newest
-// first, below beforeID when it is positive: at most limit of them, and
-// whether more follow. q's Cursor and Limit are not read (the caller
-// decodes its cursor into beforeID). Forbidden without ListScope; Invalid
-// (field environment) for an environment that does not exist, so a
-// misspelt name does not look like one with no releases.
-func (s *Service) ListReleaseIDs(ctx context.Context, c Caller, q apiwire.ReleaseQuery, beforeID int64, limit int) ([]int64, bool, error) {
-	if err := c.need(ListScope, "listing releases"); err != nil {
+// first, from at: at most limit of them, and whether more follow in the
+// direction listed (older for the first page and Before, newer for
+// After). q's Cursor and Limit are not read (the caller decodes its
+// cursor into at). Forbidden without ListScope; Invalid (field
+// environment) for an environment that does not exist, so a misspelt name
+// does not look like one with no releases.
+func (s *Service) ListReleaseIDs(ctx context.Context, c Caller, q apiwire.ReleaseQuery, at Page, limit int) ([]int64, bool, error) {
+	if err := s.listable(ctx, c, q); err != nil {
 		return nil, false, err
-	}
-	if q.Environment != "" {
-		if _, err := s.store.GetEnvironment(ctx, q.Environment); errors.Is(err, store.ErrNotFound) {
-			return nil, false, &Error{Kind: NotFound, Field: "environment", Message: err.Error(), Err: err}
-		} else if err != nil {
-			return nil, false, typed(err)
-		}
 	}
 	if limit <= 0 {
 		limit = apiwire.DefaultLimit
 	}
 	f := StoreFilter(q)
-	f.BeforeID, f.Limit = beforeID, limit+1
+	f.BeforeID, f.AfterID, f.Limit = at.Before, at.After, limit+1
 	ids, err := s.store.ListReleaseIDs(ctx, f)
 	if err != nil {
 		return nil, false, typed(err)
 	}
 	if len(ids) > limit {
+		if at.After > 0 {
+			return ids[1:], true, nil // the one beyond is the newest
+		}
 		return ids[:limit], true, nil
 	}
 	return ids, false, nil
+}
+
+// CountReleases counts the releases q's filters select, up to upTo (a
+// count of upTo means "upTo or more"). Errors as ListReleaseIDs.
+func (s *Service) CountReleases(ctx context.Context, c Caller, q apiwire.ReleaseQuery, upTo int64) (int64, error) {
+	if err := s.listable(ctx, c, q); err != nil {
+		return 0, err
+	}
+	n, err := s.store.CountReleases(ctx, StoreFilter(q), upTo)
+	return n, typed(err)
+}
+
+// listable checks that c may list releases and that q's environment
+// exists.
+func (s *Service) listable(ctx context.Context, c Caller, q apiwire.ReleaseQuery) error {
+	if err := c.need(ListScope, "listing releases"); err != nil {
+		return err
+	}
+	if q.Environment != "" {
+		if _, err := s.store.GetEnvironment(ctx, q.Environment); errors.Is(err, store.ErrNotFound) {
+			return &Error{Kind: NotFound, Field: "environment", Message: err.Error(), Err: err}
+		} else if err != nil {
+			return typed(err)
+		}
+	}
+	return nil
 }
 
 // StoreFilter is the store's filter for q's filters (no cursor, no limit).

@@ -75,7 +75,10 @@ type ReleaseFilter struct {
 	CreatedBefore  *time.Time
 	// BeforeID continues a listing: only releases with a smaller id.
 	BeforeID int64
-	Limit    int
+	// AfterID pages back towards the newest: only releases with a larger
+	// id, the Limit closest to it (still listed newest first).
+	AfterID int64
+	Limit   int
 }
 
 // ListReleases returns releases newest first (without phases or artifacts).
@@ -89,7 +92,11 @@ type ReleaseFilter struct {
 // ARCHITECTURE.md ("Running at scale").
 func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]*release.Release, error) {
 	_, sql, args := listSQL(f)
-	return s.queryReleases(ctx, sql, args...)
+	rs, err := s.queryReleases(ctx, sql, args...)
+	if f.AfterID > 0 {
+		slices.Reverse(rs)
+	}
+	return rs, err
 }
 
 // ListReleaseIDs returns the ids ListReleases would list, newest first,
@@ -105,11 +112,48 @@ func (s *Store) ListReleaseIDs(ctx context.Context, f ReleaseFilter) ([]int64, e
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)
 	}
+	if f.AfterID > 0 {
+		// the Limit ids just above AfterID, then newest first
+		slices.Sort(out)
+		if f.Limit > 0 && len(out) > f.Limit {
+			out = out[:f.Limit]
+		}
+		slices.Reverse(out)
+		return out, nil
+	}
 	slices.SortFunc(out, func(a, b int64) int { return cmp.Compare(b, a) })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// CountReleases counts the releases f's filters select (its BeforeID,
+// AfterID and Limit are not read), stopping at upTo: a count of upTo
+// means "upTo or more", so a listing of millions costs at most upTo
+// index entries.
+func (s *Store) CountReleases(ctx context.Context, f ReleaseFilter, upTo int64) (int64, error) {
+	f.BeforeID, f.AfterID = 0, 0
+	where, args := listWhere(f)
+	sql := `SELECT count(*) FROM (SELECT 1 FROM releases q`
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			ss[i] = string(st)
+		}
+		args = append(args, ss)
+		where = append(where, fmt.Sprintf("q.status = ANY($%d::text[])", len(args)))
+	}
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, upTo)
+	sql += fmt.Sprintf(" LIMIT $%d) x", len(args))
+	var n int64
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting releases: %w", err)
+	}
+	return n, nil
 }
 
 // ReleasesByID reads releases (without phases or artifacts, sensitive
@@ -166,8 +210,9 @@ func (s *Store) ExplainListReleases(ctx context.Context, f ReleaseFilter) (strin
 // listSQL is ListReleases's query (full rows) and arguments, and the
 // query for the ids alone (unordered across statuses), which takes the
 // same arguments.
-func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
-	var where []string
+// listWhere is the WHERE conditions (on releases q) of f's filters but
+// the statuses, and their arguments ($1…).
+func listWhere(f ReleaseFilter) (where []string, args []any) {
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -198,10 +243,27 @@ func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
 		add("q.id < ?", f.BeforeID)     // a range of the primary key
 		add("(-q.id) > ?", -f.BeforeID) // the same, as a range of the list indexes
 	}
+	if f.AfterID > 0 {
+		add("q.id > ?", f.AfterID)
+		add("(-q.id) < ?", -f.AfterID)
+	}
+	return where, args
+}
+
+func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
+	where, args := listWhere(f)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
 	limit := arg(f.Limit)
+	descend := "(-q.id)"
+	if f.AfterID > 0 {
+		descend = "(-q.id) DESC" // the Limit closest above AfterID
+	}
 	var ids string
 	if len(f.Statuses) > 0 {
 		ss := make([]string, len(f.Statuses))
@@ -210,11 +272,17 @@ func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
 		}
 		cond := append([]string{"q.status = s.status"}, where...)
 		ids = `SELECT x.id FROM unnest(` + arg(ss) + `::text[]) AS s(status) CROSS JOIN LATERAL (
-			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY (-q.id) LIMIT ` + limit + `) x`
+			SELECT q.id FROM releases q WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY ` + descend + ` LIMIT ` + limit + `) x`
 	} else {
 		order := "q.id DESC"
 		if f.Environment != "" {
 			order = "(-q.id)"
+		}
+		if f.AfterID > 0 {
+			order = "q.id"
+			if f.Environment != "" {
+				order = "(-q.id) DESC"
+			}
 		}
 		ids = `SELECT q.id FROM releases q`
 		if len(where) > 0 {
@@ -222,8 +290,12 @@ func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
 		}
 		ids += " ORDER BY " + order + " LIMIT " + limit
 	}
+	outer := "r.id DESC"
+	if f.AfterID > 0 {
+		outer = "r.id" // the Limit closest above AfterID; ListReleases reverses them
+	}
 	return ids, `SELECT ` + releaseColumns + ` FROM (` + ids + `) ids JOIN releases r ON r.id = ids.id
-		JOIN environments e ON e.id = r.environment_id ORDER BY r.id DESC LIMIT ` + limit, args
+		JOIN environments e ON e.id = r.environment_id ORDER BY ` + outer + ` LIMIT ` + limit, args
 }
 
 // AttachDetails loads the phases and artifacts of listed releases (which

@@ -23,6 +23,10 @@ type releaseFilter struct {
 // pageSize is how many releases a list page shows.
 const pageSize = 50
 
+// totalCap bounds the count of releases shown above a list, so a filter
+// that selects millions costs what 10,000 cost.
+const totalCap = 10_000
+
 func filterForm(q apiwire.ReleaseQuery) releaseFilter {
 	day := func(t time.Time) string {
 		if t.IsZero() {
@@ -37,8 +41,13 @@ func filterForm(q apiwire.ReleaseQuery) releaseFilter {
 type releaseList struct {
 	Filter   releaseFilter
 	Releases []*release.Release
-	// Older is the query of the next page ("" on the last).
-	Older    string
+	// Older, Newer: the queries of the pages of older and of newer
+	// releases ("" on the last, on the first page).
+	Older, Newer string
+	// Total counts the releases the filters select, up to totalCap
+	// (TotalCapped then: "10,000 or more").
+	Total       int64
+	TotalCapped bool
 	Statuses []release.Status
 	// AllEnvironments: the list spans environments (/releases), so the
 	// form filters by one.
@@ -65,24 +74,33 @@ func (p *Pages) listReleases(r *http.Request, env string) (releaseList, error) {
 	if q.Limit == 0 {
 		q.Limit = pageSize
 	}
-	ids, next, err := p.api.ReleasePage(r.Context(), callerOf(r), q)
+	page, err := p.api.ReleasePage(r.Context(), callerOf(r), q)
 	if err != nil {
 		return out, err
 	}
-	if out.Releases, err = p.store.ReleasesByID(r.Context(), ids); err != nil {
+	if out.Releases, err = p.store.ReleasesByID(r.Context(), page.IDs); err != nil {
 		return out, err
 	}
-	if next != "" {
+	n, err := p.api.Service().CountReleases(r.Context(), callerOf(r), q, totalCap+1)
+	if err != nil {
+		return out, err
+	}
+	out.Total, out.TotalCapped = min(n, totalCap), n > totalCap
+	link := func(cursor string) string {
+		if cursor == "" {
+			return ""
+		}
 		nq := q
-		nq.Cursor = next
+		nq.Cursor = cursor
 		if nq.Limit == pageSize {
 			nq.Limit = 0
 		}
 		if env != "" {
 			nq.Environment = ""
 		}
-		out.Older = "?" + nq.Values().Encode()
+		return "?" + nq.Values().Encode()
 	}
+	out.Older, out.Newer = link(page.Older), link(page.Newer)
 	return out, nil
 }
 
