@@ -48,7 +48,7 @@ type releaseList struct {
 	// (TotalCapped then: "10,000 or more").
 	Total       int64
 	TotalCapped bool
-	Statuses []release.Status
+	Statuses    []release.Status
 	// AllEnvironments: the list spans environments (/releases), so the
 	// form filters by one.
 	AllEnvironments bool
