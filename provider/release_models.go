@@ -149,7 +149,7 @@ func releaseCoreAttributes() map[string]schema.Attribute {
 		"release_type":       str("What the release does to infrastructure, from its phases: `PLAN`, `APPLY` or `DESTROY`."),
 		"triggered_by":       str("Who or what created the release."),
 		"created_at":         str("When the release was created (RFC 3339)."),
-		"queued_at":          str("When the release last entered the queue (RFC 3339); null if it never did."),
+		"queued_at":          str("When the release first entered the queue (RFC 3339), kept when it is queued again after an approval; null if it never did."),
 		"started_at":         str("When a worker started the release (RFC 3339); null until then."),
 		"finished_at":        str("When the release finished (RFC 3339); null until then."),
 		"duration_ms":        num("Time from start to finish in milliseconds; null until the release has finished."),

@@ -64,7 +64,7 @@ func transition(ctx context.Context, q Querier, at time.Time, c StatusChange) er
 	tag, err := q.Exec(ctx, `UPDATE releases SET
 			status = $3,
 			started_at = CASE WHEN $3 = 'IN_PROGRESS' THEN coalesce(started_at, now()) ELSE started_at END,
-			queued_at = CASE WHEN $3 = 'QUEUED' THEN now() ELSE queued_at END,
+			queued_at = CASE WHEN $3 = 'QUEUED' THEN coalesce(queued_at, now()) ELSE queued_at END, -- the first time: an approval or a lost worker queues again
 			finished_at = CASE WHEN $4 THEN now() ELSE finished_at END,
 			error_log = CASE WHEN $5 = '' THEN error_log WHEN error_log = '' THEN $5 ELSE error_log || E'\n' || $5 END,
 			lease_owner = $6,

@@ -253,3 +253,34 @@ func TestAbortWaitingReleaseSkipsPhases(t *testing.T) {
 		t.Error("who aborted the release was not recorded")
 	}
 }
+
+// An approved release is queued again, and keeps the time it was first
+// queued: the page's "Queued" says when it was asked for, not when it was
+// approved (the approval has its own time).
+func TestApprovedReleaseKeepsFirstQueuedTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	newEnv(t, s, "a")
+	r := newRelease(t, s, "a")
+	if _, err := s.Claim(ctx, "w", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	next := 1
+	if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusInProgress, To: release.StatusPendingApproval, NextPhase: &next}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, store.StatusChange{ID: r.ID, From: release.StatusPendingApproval, To: release.StatusQueued, ApprovedBy: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRelease(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.QueuedAt == nil || r.QueuedAt == nil || !got.QueuedAt.Equal(*r.QueuedAt) {
+		t.Errorf("queued_at after approval: %v, want the first %v", got.QueuedAt, r.QueuedAt)
+	}
+	if got.Approval.At == nil || got.Approval.At.Before(*got.QueuedAt) {
+		t.Errorf("approved at %v, queued at %v: the approval's own time is lost", got.Approval.At, got.QueuedAt)
+	}
+}
