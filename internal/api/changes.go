@@ -112,6 +112,9 @@ type uploadedPlan struct {
 
 func (p *uploadedPlan) Errored() bool { return p.rd.Header().Errored }
 
+// Notes are what the plan said beside its changes, once it is read.
+func (p *uploadedPlan) Notes() release.PlanNotes { return p.rd.Notes() }
+
 // planOpener opens the request's plan body when the service asks for it;
 // the returned close removes what reading it left.
 func (s *Server) planOpener(w http.ResponseWriter, r *http.Request) (service.OpenPlan, func()) {

@@ -16,7 +16,7 @@ const PlanScope = apiwire.ScopeWrite
 // its resource changes in order, then io.EOF; after that, Errored says
 // whether Terraform marked it errored (it could not complete it).
 type Plan interface {
-	store.ChangeSource
+	store.NotedSource
 	Errored() bool
 }
 

@@ -18,10 +18,19 @@ type ChangeSource interface {
 	Next() (release.Change, error)
 }
 
+// NotedSource is a ChangeSource that also knows, once it has ended, what
+// its plan said beside the changes (plan.Reader is one): the store keeps
+// those notes with the changes.
+type NotedSource interface {
+	ChangeSource
+	Notes() release.PlanNotes
+}
+
 // ReplaceChanges stores every change from src as the changes of one
 // release phase, in one transaction with COPY, replacing whatever an
 // earlier ingestion of that phase stored. It never holds all changes in
-// memory. The release's summary is set from the resource changes.
+// memory. The release's summary is set from the resource changes, and its
+// plan notes from src when it is a NotedSource (none otherwise).
 func (s *Store) ReplaceChanges(ctx context.Context, releaseID int64, phase string, src ChangeSource) (release.Summary, error) {
 	return s.replaceChanges(ctx, releaseID, phase, src, false)
 }
@@ -95,7 +104,11 @@ func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase strin
 			}
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE releases SET summary = $2 WHERE id = $1`, releaseID, sum); err != nil {
+		var notes release.PlanNotes
+		if ns, ok := src.(NotedSource); ok {
+			notes = ns.Notes()
+		}
+		if _, err := tx.Exec(ctx, `UPDATE releases SET summary = $2, plan_notes = $3 WHERE id = $1`, releaseID, sum, notes); err != nil {
 			return err
 		}
 		return nil

@@ -90,13 +90,17 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 		if err != nil {
 			return err
 		}
+		var notes release.PlanNotes
+		if ns, ok := rec.Changes.(NotedSource); ok {
+			notes = ns.Notes()
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO releases (id, environment_id, namespace, template, template_namespace, release_type,
 				deployment_type, status, triggered_by, queued_at, started_at, finished_at, blueprint_version, targets, variables,
-				migration_scripts, summary, error_log)
+				migration_scripts, summary, error_log, plan_notes)
 			OVERRIDING SYSTEM VALUE
-			VALUES ($1, $2, $3, $4, $5, 'PLAN', $6, $7, $8, now(), now(), now(), $9, $10, '[]', '[]', $11, $12)`,
+			VALUES ($1, $2, $3, $4, $5, 'PLAN', $6, $7, $8, now(), now(), now(), $9, $10, '[]', '[]', $11, $12, $13)`,
 			r.ID, envID, r.Namespace, r.Template, r.TemplateNamespace, r.DeploymentType, string(status), r.TriggeredBy,
-			r.BlueprintVersion, r.Targets, summary, errText)
+			r.BlueprintVersion, r.Targets, summary, errText, notes)
 		if err != nil {
 			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
 		}

@@ -77,7 +77,7 @@ func deref64(p *int64) int64 {
 	return *p
 }
 
-// copyPlanChanges copies release from's recorded changes and summary to
+// copyPlanChanges copies release from's recorded changes, summary and plan notes to
 // release to (which applies from's saved plan), in tx: the new release shows
 // exactly the changes it will apply before it runs.
 func copyPlanChanges(ctx context.Context, tx pgx.Tx, from, to int64) error {
@@ -91,7 +91,7 @@ func copyPlanChanges(ctx context.Context, tx pgx.Tx, from, to int64) error {
 	if err != nil {
 		return fmt.Errorf("copying the changes of release %d to release %d: %w", from, to, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE releases SET summary = (SELECT summary FROM releases WHERE id = $1) WHERE id = $2`, from, to); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE releases SET (summary, plan_notes) = (SELECT summary, plan_notes FROM releases WHERE id = $1) WHERE id = $2`, from, to); err != nil {
 		return fmt.Errorf("copying the summary of release %d to release %d: %w", from, to, err)
 	}
 	return nil

@@ -36,6 +36,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"plain":          plain,
 		"hasEscape":      hasEscape,
 		"actionWord":     actionWord,
+		"deferredReason": deferredReason,
 		"healthStatuses": func() []release.HealthStatus { return release.HealthStatuses },
 		"list3":          func(a, b, c string) []string { return []string{a, b, c} },
 	}
@@ -221,4 +222,21 @@ func runs(pl release.PhaseLog) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// deferredReason says why Terraform deferred a change, from its reason
+// code in the plan's deferred_changes (Terraform's JSON output format
+// documentation); an unknown code is shown as it is.
+func deferredReason(code string) string {
+	switch code {
+	case "resource_config_unknown":
+		return "its configuration uses values not known until apply"
+	case "provider_config_unknown":
+		return "its provider's configuration is not known until apply"
+	case "absent_prereq":
+		return "something it needs does not exist yet"
+	case "deferred_prereq":
+		return "something it depends on was deferred too"
+	}
+	return code
 }
