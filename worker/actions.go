@@ -33,6 +33,8 @@ func (ru *run) action(ctx context.Context, p release.Phase, out output) error {
 		return ru.migrate(ctx, p, out)
 	case release.ActionRun:
 		return ru.command(ctx, p, out)
+	case release.ActionPolicy:
+		return ru.policyPhase(ctx, p, out)
 	}
 	return fmt.Errorf("unknown action %q", p.Action)
 }

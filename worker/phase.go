@@ -137,7 +137,11 @@ func (ru *run) pause(ctx context.Context, i int) error {
 			ru.log.Warn("recording resource status", "error", err)
 		}
 	}
-	ru.sys(p.Name, "phase %s (%s) needs approval: the release waits for approve or reject", p.Name, p.Action)
+	if len(ru.override) > 0 {
+		ru.sys(p.Name, "phase %s (%s) waits for an approval that overrides the denial of policy %s, or a rejection", p.Name, p.Action, strings.Join(ru.override, ", "))
+	} else {
+		ru.sys(p.Name, "phase %s (%s) needs approval: the release waits for approve or reject", p.Name, p.Action)
+	}
 	ru.pausedAt = i
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -47,6 +48,9 @@ type run struct {
 	ingest *ingester
 	// pausedAt is the phase waiting for approval (-1: none).
 	pausedAt int
+	// override names the policies whose denials the next phase's
+	// approval overrides (set by a policy phase that was denied).
+	override []string
 	// secrets are the values of variables marked sensitive; masks adds
 	// rotated-out values and the forms terraform prints them in (mask.go).
 	secrets []string
@@ -236,7 +240,7 @@ func (ru *run) execute(ctx context.Context) outcome {
 		if out, stopped := interrupted(ctx); stopped {
 			return out
 		}
-		if p.NeedsApproval(ru.env) && p.Status != release.PhasePendingApproval {
+		if (p.NeedsApproval(ru.env) || len(ru.override) > 0) && p.Status != release.PhasePendingApproval {
 			return ru.park(ctx, i)
 		}
 		if p.Status == release.PhasePendingApproval {
@@ -246,6 +250,10 @@ func (ru *run) execute(ctx context.Context) outcome {
 			ru.ingest.wait()
 			return phaseOutcome(ctx, p, err)
 		}
+	}
+	if len(ru.override) > 0 {
+		// denied, and no phase left whose approval could override it
+		return failed(fmt.Sprintf("denied by policy %s", strings.Join(ru.override, ", ")))
 	}
 	if err := ru.ingest.wait(); err != nil {
 		if out, stopped := interrupted(ctx); stopped {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/policy"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -61,6 +62,9 @@ type Config struct {
 	ReleaseTimeout time.Duration
 	// Grace is how long terraform has after SIGINT before it is killed.
 	Grace time.Duration
+	// Policy bounds each policy's evaluation in a policy phase (zero:
+	// policy.Limits' defaults, 10 s and 1 GiB).
+	Policy policy.Limits
 	// Env is extra environment for terraform (provider credentials). The
 	// worker's own environment is never passed on.
 	Env map[string]string

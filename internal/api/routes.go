@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 )
 
@@ -209,6 +210,17 @@ func routes() []route {
 			Body: apiwire.TokenRequest{}, Status: 201, Resp: apiwire.NewToken{}, Errors: []int{400, 409, 413}, handle: (*Server).createToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Scope: apiwire.ScopeAdmin, ID: "revokeToken", Summary: "Revoke a token.",
 			Status: 204, Errors: []int{404, 409}, handle: (*Server).revokeToken},
+
+		{Method: "GET", Path: "/api/v1/policies", Scope: apiwire.ScopeRead, ID: "listPolicies",
+			Summary: "The stored policies (Rego) that policy phases evaluate, by name.",
+			Status:  200, Resp: apiwire.PolicyList{}, handle: (*Server).listPolicies},
+		{Method: "GET", Path: "/api/v1/policies/{name}", Scope: apiwire.ScopeRead, ID: "getPolicy", Summary: "One policy, with its Rego module.",
+			Status: 200, Resp: release.Policy{}, Errors: []int{404}, handle: (*Server).getPolicy},
+		{Method: "PUT", Path: "/api/v1/policies/{name}", Scope: apiwire.ScopeAdmin, ID: "putPolicy",
+			Summary: "Create or replace a policy; its version counts changes of its module. A module that does not compile is a 400 giving line and column.",
+			Body:    apiwire.PolicyRequest{}, Status: 200, Resp: release.Policy{}, Errors: []int{400, 413}, handle: (*Server).putPolicy},
+		{Method: "DELETE", Path: "/api/v1/policies/{name}", Scope: apiwire.ScopeAdmin, ID: "deletePolicy",
+			Summary: "Delete a policy; releases keep the verdicts it gave.", Status: 204, Errors: []int{404}, handle: (*Server).deletePolicy},
 
 		{Method: "GET", Path: "/api/v1/audit", Scope: apiwire.ScopeAdmin, ID: "listAudit",
 			Summary: "The audit log, newest first: every state-changing act, who did it, from where, and how it ended.",

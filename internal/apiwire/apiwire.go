@@ -313,3 +313,19 @@ type AuditList struct {
 	Events     []release.AuditEvent `json:"events"`
 	NextCursor string               `json:"next_cursor,omitempty"`
 }
+
+// PolicyRequest is a policy to store (PUT /api/v1/policies/{name}):
+// Module is its Rego (v1) source, with deny and/or warn rules;
+// Environments are names or patterns (prod-*), none for every
+// environment; Overridable lets an approval override its denials.
+type PolicyRequest struct {
+	Description  string   `json:"description,omitempty"`
+	Module       string   `json:"module"`
+	Environments []string `json:"environments,omitempty"`
+	Overridable  bool     `json:"overridable,omitempty"`
+}
+
+// PolicyList is GET /api/v1/policies.
+type PolicyList struct {
+	Policies []*release.Policy `json:"policies"`
+}

@@ -57,10 +57,13 @@ const (
 	ActionApply       Action = "apply"
 	ActionDestroyPlan Action = "destroy-plan"
 	ActionRun         Action = "run"
+	// ActionPolicy evaluates the stored policies that apply to the
+	// environment over the plan of the plan phase before it.
+	ActionPolicy Action = "policy"
 )
 
 // Actions lists every phase action.
-var Actions = []Action{ActionInit, ActionMigrate, ActionPlan, ActionApply, ActionDestroyPlan, ActionRun}
+var Actions = []Action{ActionInit, ActionMigrate, ActionPlan, ActionApply, ActionDestroyPlan, ActionRun, ActionPolicy}
 
 // PhaseStatus is where one phase of a release is.
 type PhaseStatus string
@@ -169,7 +172,10 @@ type Release struct {
 	// (failed_checks, deferred_changes, action_invocations; left out
 	// when empty).
 	PlanNotes
-	Artifacts []Artifact `json:"artifacts"`
+	// PolicyChecks are the verdicts of its policy phases (left out when
+	// it had none); read with the release alone, not in lists.
+	PolicyChecks []PolicyCheck `json:"policy_checks,omitempty"`
+	Artifacts    []Artifact    `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are
 	// never returned by the store once written.
 	Variables         []Variable         `json:"variables,omitempty"`

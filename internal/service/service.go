@@ -98,27 +98,41 @@ func New(st *store.Store, catalog *template.Catalog, log hclog.Logger) (*Service
 // pending reads release id and checks that it waits for an approval
 // decision (Conflict otherwise).
 func (s *Service) pending(ctx context.Context, id int64, verb string) error {
+	_, err := s.waiting(ctx, id, verb)
+	return err
+}
+
+// waiting is pending that returns the release.
+func (s *Service) waiting(ctx context.Context, id int64, verb string) (*release.Release, error) {
 	cur, err := s.store.GetRelease(ctx, id)
 	if err != nil {
-		return typed(err)
+		return nil, typed(err)
 	}
 	if cur.Status != release.StatusPendingApproval {
-		return conflict("release %d is %s: only a release waiting for approval (PENDING_APPROVAL) can be %s", id, cur.Status, verb)
+		return nil, conflict("release %d is %s: only a release waiting for approval (PENDING_APPROVAL) can be %s", id, cur.Status, verb)
 	}
-	return nil
+	return cur, nil
 }
 
 // Approve lets release id, waiting for approval (PENDING_APPROVAL), go on:
 // it is QUEUED again, recording who approved it and why (comment may be
 // empty). Forbidden without ApproveScope; NotFound; Conflict when it does
-// not wait for approval (or stopped waiting meanwhile).
+// not wait for approval (or stopped waiting meanwhile). Approving a
+// release that waits because a policy denied it overrides that denial:
+// the audit event says which policies were overridden.
 func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) (err error) {
-	defer s.audit(ctx, c, &Act{Kind: "release.approve", Release: id, Detail: comment}, &err)
+	act := &Act{Kind: "release.approve", Release: id, Detail: comment}
+	defer s.audit(ctx, c, act, &err)
 	if err := c.need(ApproveScope, "approving a release"); err != nil {
 		return err
 	}
-	if err := s.pending(ctx, id, "approved"); err != nil {
+	cur, err := s.waiting(ctx, id, "approved")
+	if err != nil {
 		return err
+	}
+	if names := OverriddenPolicies(cur); len(names) > 0 {
+		act.Kind = "release.approve_override"
+		act.Detail = "overrides policy " + strings.Join(names, ", ") + commentSuffix(comment)
 	}
 	if err := s.store.Approve(ctx, id, c.Name, comment); err != nil {
 		return typed(err)

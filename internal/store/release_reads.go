@@ -364,7 +364,7 @@ func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.ext
 // GetRelease returns a release with its phases and artifacts in one round
 // trip, sensitive variable values blanked.
 func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, error) {
-	var phases, artifacts []byte
+	var phases, artifacts, checks []byte
 	row := s.pool.QueryRow(ctx, `SELECT `+releaseColumns+`,
 			coalesce((SELECT json_agg(json_build_object('index', p.idx, 'name', p.name, 'action', p.action, 'options', p.options,
 					'status', p.status, 'started_at', p.started_at, 'finished_at', p.finished_at, 'duration_ms', p.duration_ms,
@@ -373,9 +373,12 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, err
 			coalesce((SELECT json_agg(json_build_object('id', a.id, 'artifact_uri', a.artifact_uri, 'build_id', a.build_id,
 					'stack_name', a.stack_name, 'app_name', a.app_name, 'registration_metadata', a.registration_metadata,
 					'created_at', a.created_at, 'deploys_to', ra.deploys_to) ORDER BY ra.position)
-				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]')
+				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]'),
+			coalesce((SELECT json_agg(json_build_object('phase', c.phase, 'policy', c.policy, 'version', c.version, 'verdict', c.verdict,
+					'overridable', c.overridable, 'denials', c.denials, 'warnings', c.warnings, 'at', c.evaluated_at) ORDER BY c.phase, c.policy)
+				FROM release_policy_checks c WHERE c.release_id = r.id), '[]')
 		FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id)
-	r, err := scanRelease(extraRow{Row: row, extra: []any{&phases, &artifacts}})
+	r, err := scanRelease(extraRow{Row: row, extra: []any{&phases, &artifacts, &checks}})
 	if err != nil {
 		return nil, dbErr{Missing: fmt.Sprintf("release %d", id), Doing: fmt.Sprintf("reading release %d", id)}.of(err)
 	}
@@ -385,6 +388,9 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, err
 	}
 	if err := json.Unmarshal(artifacts, &r.Artifacts); err != nil {
 		return nil, fmt.Errorf("reading artifacts of release %d: %w", id, err)
+	}
+	if err := json.Unmarshal(checks, &r.PolicyChecks); err != nil {
+		return nil, fmt.Errorf("reading policy checks of release %d: %w", id, err)
 	}
 	return r, nil
 }

@@ -118,7 +118,7 @@ type PhaseSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 	Name string `json:"name"`
 	// What the phase does.
-	// +kubebuilder:validation:Enum=init;migrate;plan;apply;destroy-plan;run
+	// +kubebuilder:validation:Enum=init;migrate;plan;apply;destroy-plan;run;policy
 	Action release.Action `json:"action"`
 	// fromRelease limits the plan to the release's targets (terraform plan
 	// -target). plan and destroy-plan only.

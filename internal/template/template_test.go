@@ -64,6 +64,7 @@ func TestBuiltins(t *testing.T) {
 		targets bool // a phase uses targets: fromRelease
 	}{
 		{"full-plan", []release.Action{"init", "plan"}, release.TypePlan, false},
+		{"policy-apply", []release.Action{"init", "migrate", "plan", "policy", "apply"}, release.TypeApply, false},
 		{"selective-plan", []release.Action{"init", "plan"}, release.TypePlan, true},
 		{"terraform-apply", []release.Action{"init", "migrate", "plan", "apply"}, release.TypeApply, false},
 		{"terraform-destroy", []release.Action{"init", "destroy-plan", "apply"}, release.TypeDestroy, false},

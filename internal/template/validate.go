@@ -182,6 +182,10 @@ func (t *Template) Validate() error {
 		switch p.Action {
 		case release.ActionPlan, release.ActionDestroyPlan:
 			planned = true
+		case release.ActionPolicy:
+			if !planned {
+				add("policy needs a plan or destroy-plan phase before it (it checks that plan)")
+			}
 		case release.ActionApply:
 			switch {
 			case planned:

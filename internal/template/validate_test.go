@@ -46,9 +46,9 @@ func TestValidate(t *testing.T) {
 		{"duplicate phase name", doc("x", "- name: init\n  action: init\n- name: plan\n  action: plan\n- name: plan\n  action: apply"),
 			[]string{`template x: phase 3 "plan": duplicate phase name (phase 2 is also called "plan")`}},
 		{"no action", doc("x", "- name: init"),
-			[]string{`template x: phase 1 "init": action is required (valid: init, migrate, plan, apply, destroy-plan, run)`}},
+			[]string{`template x: phase 1 "init": action is required (valid: init, migrate, plan, apply, destroy-plan, run, policy)`}},
 		{"unknown action", doc("x", "- name: init\n  action: init\n- name: plan\n  action: plann"),
-			[]string{`template x: phase 2 "plan": unknown action "plann" (valid: init, migrate, plan, apply, destroy-plan, run)`}},
+			[]string{`template x: phase 2 "plan": unknown action "plann" (valid: init, migrate, plan, apply, destroy-plan, run, policy)`}},
 
 		// Phase order.
 		{"apply without a plan", doc("x", "- name: init\n  action: init\n- name: apply\n  action: apply"),

@@ -1,0 +1,160 @@
+package worker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+)
+
+var policyAdmin = service.Caller{Name: "security", Scopes: []string{"admin"}}
+
+// noDeletes denies a plan that deletes anything, and warns when more
+// than one resource is created.
+const noDeletes = `package shiplog.nodelete
+
+deny contains msg if {
+	some rc in input.plan.resource_changes
+	"delete" in rc.change.actions
+	msg := sprintf("%s would be deleted", [rc.address])
+}
+
+warn contains msg if {
+	n := count([rc | some rc in input.resource_changes; rc.action == "create"])
+	n > 1
+	msg := sprintf("%d resources are created at once", [n])
+}
+`
+
+// putPolicy stores a policy through the use case, as the API would.
+func putPolicy(t *testing.T, svc *service.Service, name, module string, overridable bool) {
+	t.Helper()
+	if _, _, err := svc.PutPolicy(context.Background(), policyAdmin, name, apiwire.PolicyRequest{Module: module, Overridable: overridable}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkOf is policy name's verdict on a release.
+func checkOf(t *testing.T, r *release.Release, name string) release.PolicyCheck {
+	t.Helper()
+	for _, c := range r.PolicyChecks {
+		if c.Policy == name {
+			return c
+		}
+	}
+	t.Fatalf("release %d has no verdict of policy %s: %+v", r.ID, name, r.PolicyChecks)
+	return release.PolicyCheck{}
+}
+
+// A policy that denies the real plan stops the release before apply: it
+// ends FAILED with the policy's message, apply never runs, and the state
+// keeps the resource the plan would have deleted.
+func TestPolicyDenialStopsTheRelease(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	svc := h.service()
+	h.env("shop", namedConfig(t, "v1", 2))
+	w := h.worker()
+	first := h.release("shop", "terraform-apply")
+	h.runOnce(w)
+	if got := h.get(first.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("first release %s\n%s", got.Status, got.ErrorLog)
+	}
+	putPolicy(t, svc, "nodelete", noDeletes, false)
+	h.setSource("shop", namedConfig(t, "v1", 1)) // v1_b goes
+	rel := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got := h.get(rel.ID)
+	if got.Status != release.StatusFailed {
+		t.Fatalf("release %s, want FAILED by the policy\n%s", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "terraform_data.v1_b would be deleted") {
+		t.Errorf("error log %q does not say what the policy denied", got.ErrorLog)
+	}
+	if c := checkOf(t, got, "nodelete"); c.Verdict != "deny" || c.Version != 1 || len(c.Denials) != 1 {
+		t.Errorf("verdict %+v, want deny (version 1) with one message", c)
+	}
+	apply := got.Phases[len(got.Phases)-1]
+	if apply.Name != "apply" || apply.Status != release.PhaseSkipped {
+		t.Errorf("apply phase %s %s, want apply SKIPPED", apply.Name, apply.Status)
+	}
+	vs, err := h.store.ListStateVersions(context.Background(), "shop", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.ReleaseID != nil && *v.ReleaseID == rel.ID {
+			t.Errorf("the denied release wrote state version %d: its plan was applied", v.Serial)
+		}
+	}
+}
+
+// A denial a policy allows to override waits for an approval; approving
+// overrides it (the audit log says which policy), and the release applies.
+// A warning is recorded and blocks nothing.
+func TestPolicyOverrideByApproval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	svc := h.service()
+	h.env("shop", namedConfig(t, "v1", 2))
+	w := h.worker()
+	h.release("shop", "terraform-apply")
+	h.runOnce(w)
+	putPolicy(t, svc, "nodelete", noDeletes, true)
+	h.setSource("shop", namedConfig(t, "v2", 3)) // both v1 go, three v2 come
+	rel := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got := h.get(rel.ID)
+	if got.Status != release.StatusPendingApproval {
+		t.Fatalf("release %s, want PENDING_APPROVAL (an overridable denial)\n%s", got.Status, got.ErrorLog)
+	}
+	c := checkOf(t, got, "nodelete")
+	if c.Verdict != "deny" || !c.Overridable {
+		t.Errorf("verdict %+v, want an overridable deny", c)
+	}
+	if len(c.Warnings) != 1 || c.Warnings[0] != "3 resources are created at once" {
+		t.Errorf("warnings %q, want the count of creates", c.Warnings)
+	}
+	if names := service.OverriddenPolicies(got); len(names) != 1 || names[0] != "nodelete" {
+		t.Errorf("an approval would override %v, want [nodelete]", names)
+	}
+	approver := service.Caller{Name: "lead", Scopes: []string{"approve"}}
+	if err := svc.Approve(ctx, approver, rel.ID, "the old nodes are retired"); err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce(w)
+	if got = h.get(rel.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("after the override: %s\n%s", got.Status, got.ErrorLog)
+	}
+	evs, err := h.store.ListAudit(ctx, store.AuditFilter{Kind: "release.approve_override"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Actor != "lead" || !strings.Contains(evs[0].Detail, "overrides policy nodelete") {
+		t.Errorf("audit of the override %+v, want one by lead naming nodelete", evs)
+	}
+}
+
+// A policy that only warns is shown and does not block.
+func TestPolicyWarningDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	svc := h.service()
+	h.env("shop", namedConfig(t, "v1", 3))
+	putPolicy(t, svc, "nodelete", noDeletes, false)
+	w := h.worker()
+	rel := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got := h.get(rel.ID)
+	if got.Status != release.StatusSucceeded {
+		t.Fatalf("release %s, want SUCCEEDED (a warning does not block)\n%s", got.Status, got.ErrorLog)
+	}
+	if c := checkOf(t, got, "nodelete"); c.Verdict != "warn" || len(c.Warnings) != 1 {
+		t.Errorf("verdict %+v, want warn with one message", c)
+	}
+}
