@@ -279,4 +279,3 @@ func maskStrings(v any, secrets []string) any {
 	}
 	return v
 }
-
