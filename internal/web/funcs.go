@@ -37,6 +37,9 @@ func (p *Pages) funcs() template.FuncMap {
 		"hasEscape":      hasEscape,
 		"actionWord":     actionWord,
 		"deferredReason": deferredReason,
+		"policyView": func(checks []release.PolicyCheck, denied bool, overrides []string) map[string]any {
+			return map[string]any{"Checks": checks, "Denied": denied, "Overrides": overrides}
+		},
 		"healthStatuses": func() []release.HealthStatus { return release.HealthStatuses },
 		"list3":          func(a, b, c string) []string { return []string{a, b, c} },
 	}

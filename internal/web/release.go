@@ -40,6 +40,10 @@ type releasePage struct {
 	// Confirm opens the reason form of an action ("reject" from the first
 	// screen's Reject…).
 	Confirm string
+	// PolicyDenied: a policy denied the release (its checks come first);
+	// Overrides are the policies an approval now overrides.
+	PolicyDenied bool
+	Overrides    []string
 }
 
 type phaseRow struct {
@@ -118,6 +122,8 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	}
 	id := rel.ID
 	pg := releasePage{R: rel, Time: splitTime(rel, p.now()), Confirm: r.URL.Query().Get("confirm")}
+	pg.PolicyDenied, _ = release.PolicyDenied(rel.PolicyChecks)
+	pg.Overrides = service.OverriddenPolicies(rel)
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
 	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
 	if len(lines) > errorLines {
