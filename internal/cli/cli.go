@@ -83,6 +83,7 @@ type root struct {
 	Status     statusCmd     `cmd:"" help:"Show the server's readiness and each environment's latest release and resources."`
 	Template   templateCmd   `cmd:"" help:"List and show release templates through the API."`
 	Resource   resourceCmd   `cmd:"" help:"Report resource health through the API."`
+	Policy     policyCmd     `cmd:"" help:"Manage the Rego policies that policy phases check plans against, through the API."`
 	Audit      auditCmd      `cmd:"" help:"List the audit log (who did what, from where, how it ended) through the API; admin scope."`
 }
 

@@ -199,6 +199,14 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		"resource health": func() string { return js("resource", "health", "--env", "shop", "terraform_data.web", "HEALTHY") },
 		"status":          func() string { return js("status") },
 		"audit":           func() string { return js("audit", "-n", "5") },
+		"policy put": func() string {
+			return js("policy", "put", "small", writeFile(t, "package shiplog.small\n\nwarn contains \"big\" if count(input.resource_changes) > 100\n"), "--env", "prod-*")
+		},
+		"policy show": func() string {
+			js("policy", "put", "shown", writeFile(t, "package shiplog.shown\n\ndeny contains \"no\" if false\n"))
+			return js("policy", "show", "shown")
+		},
+		"policy list": func() string { return js("policy", "list") },
 		"token create": func() string {
 			return mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...)
 		},
