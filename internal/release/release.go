@@ -173,7 +173,7 @@ type Release struct {
 	// when empty).
 	PlanNotes
 	// PolicyChecks are the verdicts of its policy phases (left out when
-	// it had none); read with the release alone, not in lists.
+	// it had none).
 	PolicyChecks []PolicyCheck `json:"policy_checks,omitempty"`
 	Artifacts    []Artifact    `json:"artifacts"`
 	// Variables are input variables for terraform; sensitive ones are

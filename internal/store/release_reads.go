@@ -298,8 +298,8 @@ func listSQL(f ReleaseFilter) (idsSQL, rowsSQL string, args []any) {
 		JOIN environments e ON e.id = r.environment_id ORDER BY ` + outer + ` LIMIT ` + limit, args
 }
 
-// AttachDetails loads the phases and artifacts of listed releases (which
-// ListReleases leaves out) in two queries for the whole page.
+// AttachDetails loads the phases, artifacts and policy verdicts of listed
+// releases (which ListReleases leaves out) in three queries for the whole page.
 func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error {
 	if len(rs) == 0 {
 		return nil
@@ -341,14 +341,33 @@ func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error 
 	if err != nil {
 		return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var a release.Artifact
 		if err := rows.Scan(&id, &a.ID, &a.URI, &a.BuildID, &a.StackName, &a.AppName, &a.RegistrationMetadata, &a.CreatedAt, &a.DeploysTo); err != nil {
+			rows.Close()
 			return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
 		}
 		byID[id].Artifacts = append(byID[id].Artifacts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
+	}
+	// the policy verdicts, as GetRelease reads them (few releases have any)
+	rows, err = s.pool.Query(ctx, `SELECT release_id, phase, policy, version, verdict, overridable, denials, warnings, evaluated_at
+		FROM release_policy_checks WHERE release_id = ANY($1) ORDER BY release_id, phase, policy`, ids)
+	if err != nil {
+		return fmt.Errorf("reading policy checks of %d releases: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c release.PolicyCheck
+		if err := rows.Scan(&id, &c.Phase, &c.Policy, &c.Version, &c.Verdict, &c.Overridable, &c.Denials, &c.Warnings, &c.At); err != nil {
+			return fmt.Errorf("reading policy checks of %d releases: %w", len(ids), err)
+		}
+		byID[id].PolicyChecks = append(byID[id].PolicyChecks, c)
 	}
 	return rows.Err()
 }
@@ -391,6 +410,9 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, err
 	}
 	if err := json.Unmarshal(checks, &r.PolicyChecks); err != nil {
 		return nil, fmt.Errorf("reading policy checks of release %d: %w", id, err)
+	}
+	if len(r.PolicyChecks) == 0 {
+		r.PolicyChecks = nil // as AttachDetails leaves a release with none
 	}
 	return r, nil
 }

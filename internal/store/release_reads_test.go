@@ -111,6 +111,9 @@ func normalizeTimes(r *release.Release) {
 	for i := range r.Artifacts {
 		r.Artifacts[i].CreatedAt = r.Artifacts[i].CreatedAt.UTC()
 	}
+	for i := range r.PolicyChecks {
+		r.PolicyChecks[i].At = r.PolicyChecks[i].At.UTC().Truncate(time.Microsecond)
+	}
 }
 
 // The single read (GetRelease, one query) and the list read that serves
@@ -120,6 +123,12 @@ func TestGetReleaseMatchesListRead(t *testing.T) {
 	ctx := context.Background()
 	t.Run("same release", func(t *testing.T) {
 		s, r := readSetup(t)
+		if err := s.RecordPolicyChecks(ctx, r.ID, "plan", []release.PolicyCheck{
+			{Policy: "a", Version: 2, Verdict: "deny", Overridable: true, Denials: []string{"no"}},
+			{Policy: "b", Version: 1, Verdict: "pass"},
+		}); err != nil {
+			t.Fatal(err)
+		}
 		single, err := s.GetRelease(ctx, r.ID)
 		if err != nil {
 			t.Fatal(err)
