@@ -160,3 +160,36 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("environment deleted", "environment", name, "releases", h.Releases, "state_versions", h.StateVersions, "outputs", h.Outputs)
 	writeJSON(w, http.StatusOK, apiwire.EnvironmentDeleted{Environment: name, Releases: h.Releases, StateVersions: h.StateVersions, Outputs: h.Outputs})
 }
+
+func (s *Server) pauseEnvironment(w http.ResponseWriter, r *http.Request) {
+	var req apiwire.PauseRequest
+	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	if _, err := s.svc.PauseEnvironment(r.Context(), callerOf(r), name, req.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeEnvironment(w, r, name)
+}
+
+func (s *Server) resumeEnvironment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := s.svc.ResumeEnvironment(r.Context(), callerOf(r), name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeEnvironment(w, r, name)
+}
+
+// writeEnvironment answers with environment name as it now is.
+func (s *Server) writeEnvironment(w http.ResponseWriter, r *http.Request, name string) {
+	env, err := s.store.GetEnvironment(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, envView(env))
+}

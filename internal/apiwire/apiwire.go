@@ -329,3 +329,8 @@ type PolicyRequest struct {
 type PolicyList struct {
 	Policies []*release.Policy `json:"policies"`
 }
+
+// PauseRequest is the body of POST /api/v1/environments/{name}/pause.
+type PauseRequest struct {
+	Reason string `json:"reason"`
+}

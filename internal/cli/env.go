@@ -21,6 +21,51 @@ type envCmd struct {
 	Push    envPushCmd    `cmd:"" help:"Upload a configuration directory to an environment whose source is upload (write scope)."`
 	States  envStatesCmd  `cmd:"" help:"List the Terraform state versions shiplog keeps for an environment (never the state)."`
 	Outputs envOutputsCmd `cmd:"" help:"Show an environment's output values as its last successful apply left them (sensitive ones without value)."`
+	Pause   envPauseCmd   `cmd:"" help:"Pause an environment (admin scope): its queued releases wait, in order, until it is resumed; a running release goes on."`
+	Resume  envResumeCmd  `cmd:"" help:"Resume a paused environment (admin scope): its queued releases run in the order they were queued."`
+}
+
+type envPauseCmd struct {
+	apiFlags
+	Name   string `arg:"" help:"Environment name."`
+	Reason string `required:"" help:"Why it is paused: the releases waiting for it show the reason."`
+}
+
+func (c *envPauseCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	e, err := s.c.PauseEnvironment(g.Context(), c.Name, c.Reason)
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(e)
+	}
+	fmt.Fprintf(s.out, "environment %s paused by %s: %s\nits queued releases wait until `shiplog env resume %s`\n", c.Name, e.Paused.By, e.Paused.Reason, c.Name)
+	return nil
+}
+
+type envResumeCmd struct {
+	apiFlags
+	Name string `arg:"" help:"Environment name."`
+}
+
+func (c *envResumeCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	e, err := s.c.ResumeEnvironment(g.Context(), c.Name)
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(e)
+	}
+	fmt.Fprintf(s.out, "environment %s resumed: its queued releases run in order\n", c.Name)
+	return nil
 }
 
 type envCreateCmd struct {
@@ -226,6 +271,9 @@ func (c *envShowCmd) Run(g *Globals) error {
 	fmt.Fprintf(tw, "Source\t%s\n", describeSource(e.Source))
 	fmt.Fprintf(tw, "Default template\t%s\n", e.DefaultTemplate)
 	fmt.Fprintf(tw, "Approval\t%v\n", map[bool]string{true: "required for applies", false: "not required"}[e.ApprovalRequired])
+	if p := e.Paused; p != nil {
+		fmt.Fprintf(tw, "Paused\tby %s at %s: %s (queued releases wait)\n", p.By, when(&p.At), p.Reason)
+	}
 	for _, v := range e.Variables {
 		val := v.Value
 		if v.Sensitive {

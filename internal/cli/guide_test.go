@@ -189,7 +189,16 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			return js("env", "delete", "doomed")
 		},
 		"env outputs": func() string { return js("env", "outputs", "shop") },
-		"env states":  func() string { return js("env", "states", "shop") },
+		"env pause": func() string {
+			js("env", "create", "paused", "--dir", dir)
+			return js("env", "pause", "paused", "--reason", "quarterly freeze")
+		},
+		"env resume": func() string {
+			js("env", "create", "resumed", "--dir", dir)
+			js("env", "pause", "resumed", "--reason", "a minute")
+			return js("env", "resume", "resumed")
+		},
+		"env states": func() string { return js("env", "states", "shop") },
 		"env push": func() string {
 			js("env", "create", "uploaded", "--upload")
 			return js("env", "push", "uploaded", upload)

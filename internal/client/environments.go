@@ -110,3 +110,23 @@ func (c *Client) DeleteEnvironment(ctx context.Context, name string, force bool)
 	}
 	return &out, nil
 }
+
+// PauseEnvironment pauses environment name (admin scope): its queued
+// releases wait until it is resumed. It returns the environment as it now
+// is (Paused set).
+func (c *Client) PauseEnvironment(ctx context.Context, name, reason string) (*apiwire.Environment, error) {
+	var out apiwire.Environment
+	if err := c.do(ctx, request{method: http.MethodPost, path: api("environments", name, "pause"), body: apiwire.PauseRequest{Reason: reason}, out: &out}); err != nil {
+		return nil, fmt.Errorf("pausing environment %s: %w", name, err)
+	}
+	return &out, nil
+}
+
+// ResumeEnvironment resumes environment name (admin scope).
+func (c *Client) ResumeEnvironment(ctx context.Context, name string) (*apiwire.Environment, error) {
+	var out apiwire.Environment
+	if err := c.do(ctx, request{method: http.MethodPost, path: api("environments", name, "resume"), out: &out}); err != nil {
+		return nil, fmt.Errorf("resuming environment %s: %w", name, err)
+	}
+	return &out, nil
+}

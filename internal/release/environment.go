@@ -142,8 +142,18 @@ type Environment struct {
 	ApprovalRequired bool                     `json:"approval_required"`
 	Variables        []Variable               `json:"variables"`
 	PhaseTimeouts    map[Action]time.Duration `json:"-"`
-	CreatedAt        time.Time                `json:"created_at"`
-	UpdatedAt        time.Time                `json:"updated_at"`
+	// Paused is set while the environment is paused: its queued releases
+	// wait, in order, until it is resumed. Nil (left out) when it is not.
+	Paused    *Pause    `json:"paused,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Pause says who paused an environment, when and why.
+type Pause struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)

@@ -178,3 +178,43 @@ func hostname() string {
 	}
 	return h
 }
+
+// PauseEnvironment pauses environment name: its queued releases (and any
+// created while it is paused) wait, in order, until it is resumed; a
+// running release goes on. reason is required: the waiting releases show
+// it. Forbidden without EnvironmentScope; Invalid (field reason);
+// NotFound; Conflict when it is already paused.
+func (s *Service) PauseEnvironment(ctx context.Context, c Caller, name, reason string) (_ *release.Pause, err error) {
+	defer s.audit(ctx, c, &Act{Kind: "environment.pause", Environment: name, Detail: reason}, &err)
+	if err := c.need(EnvironmentScope, "pausing an environment"); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, invalid("reason", "say why the environment is paused: the releases waiting for it show the reason")
+	}
+	if len(reason) > 2000 {
+		return nil, invalid("reason", "the reason is %d bytes long; at most 2000", len(reason))
+	}
+	p, err := s.store.PauseEnvironment(ctx, name, c.Name, reason)
+	if err != nil {
+		return nil, typed(err)
+	}
+	s.log.Info("environment paused", "environment", name, "by", c.Name, "reason", reason)
+	return p, nil
+}
+
+// ResumeEnvironment resumes environment name: its queued releases run in
+// the order they were queued. Forbidden without EnvironmentScope;
+// NotFound; Conflict when it is not paused.
+func (s *Service) ResumeEnvironment(ctx context.Context, c Caller, name string) (err error) {
+	defer s.audit(ctx, c, &Act{Kind: "environment.resume", Environment: name}, &err)
+	if err := c.need(EnvironmentScope, "resuming an environment"); err != nil {
+		return err
+	}
+	if err := s.store.ResumeEnvironment(ctx, name); err != nil {
+		return typed(err)
+	}
+	s.log.Info("environment resumed", "environment", name, "by", c.Name)
+	return nil
+}

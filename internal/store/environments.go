@@ -11,7 +11,8 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
-const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at`
+const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at,
+	paused_at, paused_by, paused_reason`
 
 // CreateEnvironment stores a new environment and sets its ID and times.
 // Sensitive variable values are sealed before they are written.
@@ -177,9 +178,14 @@ func (s *Store) ListEnvironments(ctx context.Context) ([]*release.Environment, e
 func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 	var env release.Environment
 	var timeouts map[string]string
+	var pausedAt *time.Time
+	var pausedBy, pausedReason string
 	if err := row.Scan(&env.ID, &env.Name, &env.Namespace, &env.Source, &env.DefaultTemplate, &env.ApprovalRequired,
-		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt); err != nil {
+		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason); err != nil {
 		return nil, err
+	}
+	if pausedAt != nil {
+		env.Paused = &release.Pause{By: pausedBy, At: *pausedAt, Reason: pausedReason}
 	}
 	env.Source.Normalize() // stored before source kinds existed
 	if len(timeouts) > 0 {
@@ -193,4 +199,44 @@ func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 		}
 	}
 	return &env, nil
+}
+
+// PauseEnvironment pauses environment name: its queued releases wait
+// until ResumeEnvironment. Pausing a paused environment changes nothing
+// and says so (ErrConflict); a missing one is ErrNotFound.
+func (s *Store) PauseEnvironment(ctx context.Context, name, by, reason string) (*release.Pause, error) {
+	var p release.Pause
+	err := s.pool.QueryRow(ctx, `UPDATE environments SET paused_at = now(), paused_by = $2, paused_reason = $3
+		WHERE name = $1 AND paused_at IS NULL RETURNING paused_by, paused_at, paused_reason`, name, by, reason).Scan(&p.By, &p.At, &p.Reason)
+	if isNoRows(err) {
+		env, gerr := s.GetEnvironment(ctx, name)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if env.Paused != nil {
+			return nil, fmt.Errorf("environment %q is already paused (by %s at %s: %s): %w", name, env.Paused.By,
+				env.Paused.At.UTC().Format(time.RFC3339), env.Paused.Reason, ErrConflict)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pausing environment %q: %w", name, err)
+	}
+	return &p, nil
+}
+
+// ResumeEnvironment resumes environment name; its queued releases run in
+// the order they were queued (the database wakes the workers). Resuming
+// one that is not paused is ErrConflict; a missing one ErrNotFound.
+func (s *Store) ResumeEnvironment(ctx context.Context, name string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE environments SET paused_at = NULL, paused_by = '', paused_reason = '' WHERE name = $1 AND paused_at IS NOT NULL`, name)
+	if err != nil {
+		return fmt.Errorf("resuming environment %q: %w", name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := s.GetEnvironment(ctx, name); err != nil {
+			return err
+		}
+		return fmt.Errorf("environment %q is not paused: %w", name, ErrConflict)
+	}
+	return nil
 }

@@ -12,8 +12,8 @@ import (
 // This file is the work queue: claiming a queued release under a lease,
 // renewing the lease, and stopping releases whose lease ran out.
 
-// Claim takes the oldest queued release of an environment that has no
-// release in progress or waiting for approval, moves it to IN_PROGRESS under
+// Claim takes the oldest queued release of an environment that is not
+// paused and has no release in progress or waiting for approval, moves it to IN_PROGRESS under
 // a lease held by owner, and returns it; nil when there is nothing to do.
 // Any number of workers may call it at once: FOR UPDATE SKIP LOCKED hands
 // each candidate to one of them, and the one-active-per-environment index
@@ -68,6 +68,7 @@ const claimSQL = `
 			  AND r.id = (SELECT min(q.id) FROM releases q WHERE q.environment_id = r.environment_id AND q.status = '` + string(release.StatusQueued) + `')
 			  AND NOT EXISTS (SELECT 1 FROM releases a WHERE a.environment_id = r.environment_id
 			                  AND a.status IN ('` + string(release.StatusInProgress) + `', '` + string(release.StatusPendingApproval) + `'))
+			  AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.id = r.environment_id AND e.paused_at IS NOT NULL)
 			ORDER BY r.id
 			LIMIT 1
 			FOR UPDATE SKIP LOCKED

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -24,6 +25,8 @@ type envPage struct {
 	// Next is the query of the next page of resources ("" on the last).
 	Next        string
 	Deployments []release.ApplicationDeployment
+	// MayControl: the person may pause and resume the environment.
+	MayControl bool
 }
 
 type moduleGroup struct {
@@ -59,7 +62,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	pg := envPage{Env: env, Tab: tab}
+	pg := envPage{Env: env, Tab: tab, MayControl: callerOf(r).May(service.EnvironmentScope)}
 	switch tab {
 	case "releases":
 		pg.Releases, err = p.listReleases(r, name)
@@ -177,4 +180,32 @@ func (pg *envPage) page(q url.Values, limit int) error {
 	}
 	pg.Modules = mods
 	return nil
+}
+
+// envAct pauses or resumes an environment from its page's forms.
+func (p *Pages) envAct(w http.ResponseWriter, r *http.Request) {
+	name, action := r.PathValue("name"), r.PathValue("action")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		p.fail(w, r, badRequest("reason", "the form could not be read: %s", err.Error()))
+		return
+	}
+	svc, caller := p.api.Service(), callerOf(r)
+	var err error
+	switch action {
+	case "pause":
+		_, err = svc.PauseEnvironment(r.Context(), caller, name, r.PostForm.Get("reason"))
+	case "resume":
+		err = svc.ResumeEnvironment(r.Context(), caller, name)
+	default:
+		p.fail(w, r, &pageError{Status: http.StatusNotFound, Message: "no environment action " + strconv.Quote(action) + " (pause, resume)"})
+		return
+	}
+	if err != nil {
+		status, msg := p.api.Explain(r, err)
+		p.fail(w, r, &pageError{Status: status, Message: action + ": " + msg})
+		return
+	}
+	setFlash(w, r, map[string]string{"pause": "Paused: queued releases wait.", "resume": "Resumed: queued releases run in order."}[action])
+	http.Redirect(w, r, "/environments/"+url.PathEscape(name), http.StatusSeeOther)
 }

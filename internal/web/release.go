@@ -44,6 +44,9 @@ type releasePage struct {
 	// Overrides are the policies an approval now overrides.
 	PolicyDenied bool
 	Overrides    []string
+	// EnvPaused is set when the release waits in the queue of a paused
+	// environment.
+	EnvPaused *release.Pause
 }
 
 type phaseRow struct {
@@ -124,6 +127,14 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	pg := releasePage{R: rel, Time: splitTime(rel, p.now()), Confirm: r.URL.Query().Get("confirm")}
 	pg.PolicyDenied, _ = release.PolicyDenied(rel.PolicyChecks)
 	pg.Overrides = service.OverriddenPolicies(rel)
+	if rel.Status == release.StatusQueued {
+		env, err := p.store.GetEnvironment(r.Context(), rel.Environment)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		pg.EnvPaused = env.Paused
+	}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
 	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
 	if len(lines) > errorLines {

@@ -119,6 +119,7 @@ func (p *Pages) routes() {
 	p.mux.HandleFunc("GET /artifacts", p.signedIn(p.artifacts))
 	p.mux.HandleFunc("GET /audit", p.signedIn(p.audit))
 	p.mux.HandleFunc("POST /releases/{id}/{action}", p.signedIn(p.act))
+	p.mux.HandleFunc("POST /environments/{name}/{action}", p.signedIn(p.envAct))
 }
 
 func (p *Pages) loadAssets() error {

@@ -1,0 +1,57 @@
+package web_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// An admin pauses an environment from its page, with a reason; the page
+// and a release waiting in its queue say who paused it and why; a reader
+// sees no Pause form; a pause without a reason is refused; Resume ends it.
+func TestPauseAndResumeFromTheEnvironmentPage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("shop")
+	waiting := h.queue("shop")
+
+	reader := h.browser()
+	reader.signIn("reader")
+	if _, _, doc := reader.get("/environments/shop"); len(find(doc, byID("pause"))) != 0 {
+		t.Error("a reader is offered the Pause form")
+	}
+
+	b := h.browser()
+	b.signIn("admin")
+	if resp := b.post("/environments/shop/pause", url.Values{"reason": {"  "}}, nil); resp.StatusCode != 400 {
+		t.Errorf("a pause without a reason: %d, want 400", resp.StatusCode)
+	}
+	if _, _, doc := b.get("/environments/shop"); len(find(doc, byID("paused"))) != 0 {
+		t.Fatal("a refused pause paused the environment")
+	}
+	if resp := b.post("/environments/shop/pause", url.Values{"reason": {"quarterly freeze"}}, nil); resp.StatusCode != 303 {
+		t.Fatalf("pause: %d, want 303", resp.StatusCode)
+	}
+	_, _, doc := b.get("/environments/shop")
+	banner := find(doc, byID("paused"))
+	if len(banner) != 1 {
+		t.Fatal("the paused environment's page does not say it is paused")
+	}
+	if txt := text(banner[0]); !strings.Contains(txt, "admin") || !strings.Contains(txt, "quarterly freeze") {
+		t.Errorf("the banner says %q, want who (admin) and why", txt)
+	}
+	_, _, doc = b.get(fmt.Sprintf("/releases/%d", waiting.ID))
+	if note := find(doc, byID("env-paused")); len(note) != 1 || !strings.Contains(text(note[0]), "quarterly freeze") {
+		t.Error("a release queued in the paused environment does not say why it waits")
+	}
+	if resp := b.post("/environments/shop/resume", nil, nil); resp.StatusCode != 303 {
+		t.Fatalf("resume: %d, want 303", resp.StatusCode)
+	}
+	if _, _, doc := b.get("/environments/shop"); len(find(doc, byID("paused"))) != 0 {
+		t.Error("the resumed environment still says it is paused")
+	}
+	if _, _, doc := b.get(fmt.Sprintf("/releases/%d", waiting.ID)); len(find(doc, byID("env-paused"))) != 0 {
+		t.Error("the queued release still says its environment is paused")
+	}
+}
