@@ -30,17 +30,22 @@ func (ru *run) policyPhase(ctx context.Context, p release.Phase, out output) err
 	if err != nil {
 		return err
 	}
-	if len(pols) == 0 {
-		ru.sys(p.Name, "no policy applies to environment %s: nothing to check", ru.r.Environment)
+	ps := make([]policy.Policy, len(pols))
+	for i, pol := range pols {
+		ps[i] = policy.Policy{Name: pol.Name, Version: pol.Version, Module: pol.Module, Overridable: pol.Overridable}
+	}
+	own, err := ru.configPolicies()
+	if err != nil {
+		return err
+	}
+	ps = append(ps, own...)
+	if len(ps) == 0 {
+		ru.sys(p.Name, "no policy applies to environment %s and the configuration has no %s directory: nothing to check", ru.r.Environment, policyDir)
 		return st.RecordPolicyChecks(ctx, ru.r.ID, p.Name, nil)
 	}
 	input, err := ru.policyInput(ctx, p, out)
 	if err != nil {
 		return err
-	}
-	ps := make([]policy.Policy, len(pols))
-	for i, pol := range pols {
-		ps[i] = policy.Policy{Name: pol.Name, Version: pol.Version, Module: pol.Module, Overridable: pol.Overridable}
 	}
 	results, err := policy.Evaluate(ctx, ps, input, ru.w.cfg.Policy)
 	if err != nil {
@@ -50,7 +55,10 @@ func (ru *run) policyPhase(ctx context.Context, p release.Phase, out output) err
 	for i, r := range results {
 		checks[i] = release.PolicyCheck{Phase: p.Name, Policy: r.Policy, Version: r.Version, Verdict: string(r.Verdict),
 			Overridable: r.Overridable, Denials: r.Denials, Warnings: r.Warnings}
-		ru.sys(p.Name, "policy %s (version %d): %s", r.Policy, r.Version, r.Verdict)
+		if r.Version == 0 {
+			checks[i].Source = release.PolicyFromConfiguration
+		}
+		ru.sys(p.Name, "policy %s (%s): %s", r.Policy, policyVersionWords(r.Version, ru.r.BlueprintVersion), r.Verdict)
 		for _, m := range r.Denials {
 			ru.sys(p.Name, "  deny: %s", m)
 		}
@@ -278,4 +286,44 @@ func maskStrings(v any, secrets []string) any {
 		return x
 	}
 	return v
+}
+
+// policyDir is the directory of a configuration whose Rego files are
+// policies of its own, checked beside the stored ones.
+const policyDir = "policies"
+
+// configPolicies reads the configuration's own policies: every *.rego
+// file of its policies directory (not below), named "policies/<file>",
+// version 0 (they are as the release's blueprint has them), never
+// overridable. A file that does not compile is an error naming it, with
+// line and column.
+func (ru *run) configPolicies() ([]policy.Policy, error) {
+	files, err := filepath.Glob(filepath.Join(ru.config, policyDir, "*.rego"))
+	if err != nil {
+		return nil, err
+	}
+	var out []policy.Policy
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading the configuration's policy %s: %w", filepath.Base(f), err)
+		}
+		name := policyDir + "/" + filepath.Base(f)
+		if _, err := policy.Check(name, string(body)); err != nil {
+			return nil, fmt.Errorf("the configuration's policy %s does not compile: %w", name, err)
+		}
+		out = append(out, policy.Policy{Name: name, Module: string(body)})
+	}
+	return out, nil
+}
+
+// policyVersionWords says which version of a policy ran.
+func policyVersionWords(version int, blueprint string) string {
+	if version > 0 {
+		return fmt.Sprintf("version %d", version)
+	}
+	if blueprint != "" {
+		return "from the configuration, blueprint " + blueprint
+	}
+	return "from the configuration"
 }

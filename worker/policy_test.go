@@ -2,6 +2,8 @@ package worker_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -156,5 +158,65 @@ func TestPolicyWarningDoesNotBlock(t *testing.T) {
 	}
 	if c := checkOf(t, got, "nodelete"); c.Verdict != "warn" || len(c.Warnings) != 1 {
 		t.Errorf("verdict %+v, want warn with one message", c)
+	}
+}
+
+// A configuration's own policies directory is checked beside the stored
+// policies: its deny fails the release, named as the file, and a file
+// that does not compile fails the phase with its line.
+func TestConfigurationPoliciesAreChecked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	main := `resource "terraform_data" "web" {
+  input = "v1"
+}
+`
+	h.env("shop", config(t, map[string]string{"main.tf": main}))
+	dir := config(t, map[string]string{"main.tf": main})
+	mkdir(t, dir, "policies")
+	writeFile(t, dir, "policies/tags.rego", `package config.tags
+
+deny contains msg if {
+	some rc in input.resource_changes
+	rc.action == "create"
+	msg := sprintf("%s is created without an owner", [rc.address])
+}
+`)
+	h.setSource("shop", dir)
+	w := h.worker()
+	rel := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got := h.get(rel.ID)
+	if got.Status != release.StatusFailed {
+		t.Fatalf("release %s, want FAILED by the configuration's policy\n%s", got.Status, got.ErrorLog)
+	}
+	c := checkOf(t, got, "policies/tags.rego")
+	if c.Source != release.PolicyFromConfiguration || c.Version != 0 {
+		t.Errorf("verdict %+v, want one from the configuration (version 0)", c)
+	}
+	if !strings.Contains(got.ErrorLog, "terraform_data.web is created without an owner") {
+		t.Errorf("error log %q does not carry the denial", got.ErrorLog)
+	}
+
+	broken := config(t, map[string]string{"main.tf": main})
+	mkdir(t, broken, "policies")
+	writeFile(t, broken, "policies/broken.rego", "package config.broken\n\ndeny contains msg if {\n\tmsg := \n}\n")
+	h.setSource("shop", broken)
+	rel = h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got = h.get(rel.ID)
+	if got.Status != release.StatusFailed {
+		t.Fatalf("release with a broken policy %s, want FAILED", got.Status)
+	}
+	if !strings.Contains(got.ErrorLog, "policies/broken.rego does not compile") || !strings.Contains(got.ErrorLog, "line 5") {
+		t.Errorf("error log %q does not name the broken file and its line", got.ErrorLog)
+	}
+}
+
+// mkdir makes a directory others may read in dir.
+func mkdir(t *testing.T, dir, name string) {
+	t.Helper()
+	if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

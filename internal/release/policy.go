@@ -29,9 +29,15 @@ type Policy struct {
 // PolicyCheck is one policy's verdict on a release, as its policy phase
 // recorded it.
 type PolicyCheck struct {
-	Phase   string `json:"phase"`
-	Policy  string `json:"policy"`
-	Version int    `json:"version"`
+	Phase  string `json:"phase"`
+	Policy string `json:"policy"`
+	// Version is the stored policy's version that ran; 0 for a policy
+	// of the configuration (Source), as the release's blueprint has it.
+	Version int `json:"version"`
+	// Source is where the policy came from: "" for one stored in
+	// shiplog, PolicyFromConfiguration for a .rego file of the
+	// configuration's policies directory.
+	Source string `json:"source,omitempty"`
 	// Verdict is pass, warn or deny.
 	Verdict     string    `json:"verdict"`
 	Overridable bool      `json:"overridable"`
@@ -39,6 +45,10 @@ type PolicyCheck struct {
 	Warnings    []string  `json:"warnings"`
 	At          time.Time `json:"at"`
 }
+
+// PolicyFromConfiguration is PolicyCheck.Source for a policy the
+// configuration carries in its policies directory.
+const PolicyFromConfiguration = "configuration"
 
 // PolicyDenied reports whether any check denied the release, and whether
 // every denial may be overridden by an approval.

@@ -140,8 +140,8 @@ func (s *Store) RecordPolicyChecks(ctx context.Context, releaseID int64, phase s
 			if warnings == nil {
 				warnings = []string{}
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO release_policy_checks (release_id, phase, policy, version, verdict, overridable, denials, warnings)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, releaseID, phase, c.Policy, c.Version, c.Verdict, c.Overridable, denials, warnings); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO release_policy_checks (release_id, phase, policy, version, source, verdict, overridable, denials, warnings)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, releaseID, phase, c.Policy, c.Version, c.Source, c.Verdict, c.Overridable, denials, warnings); err != nil {
 				return err
 			}
 		}

@@ -355,7 +355,7 @@ func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error 
 		return fmt.Errorf("reading artifacts of %d releases: %w", len(ids), err)
 	}
 	// the policy verdicts, as GetRelease reads them (few releases have any)
-	rows, err = s.pool.Query(ctx, `SELECT release_id, phase, policy, version, verdict, overridable, denials, warnings, evaluated_at
+	rows, err = s.pool.Query(ctx, `SELECT release_id, phase, policy, version, source, verdict, overridable, denials, warnings, evaluated_at
 		FROM release_policy_checks WHERE release_id = ANY($1) ORDER BY release_id, phase, policy`, ids)
 	if err != nil {
 		return fmt.Errorf("reading policy checks of %d releases: %w", len(ids), err)
@@ -364,7 +364,7 @@ func (s *Store) AttachDetails(ctx context.Context, rs []*release.Release) error 
 	for rows.Next() {
 		var id int64
 		var c release.PolicyCheck
-		if err := rows.Scan(&id, &c.Phase, &c.Policy, &c.Version, &c.Verdict, &c.Overridable, &c.Denials, &c.Warnings, &c.At); err != nil {
+		if err := rows.Scan(&id, &c.Phase, &c.Policy, &c.Version, &c.Source, &c.Verdict, &c.Overridable, &c.Denials, &c.Warnings, &c.At); err != nil {
 			return fmt.Errorf("reading policy checks of %d releases: %w", len(ids), err)
 		}
 		byID[id].PolicyChecks = append(byID[id].PolicyChecks, c)
@@ -393,7 +393,7 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (*release.Release, err
 					'stack_name', a.stack_name, 'app_name', a.app_name, 'registration_metadata', a.registration_metadata,
 					'created_at', a.created_at, 'deploys_to', ra.deploys_to) ORDER BY ra.position)
 				FROM release_artifacts ra JOIN artifacts a ON a.id = ra.artifact_id WHERE ra.release_id = r.id), '[]'),
-			coalesce((SELECT json_agg(json_build_object('phase', c.phase, 'policy', c.policy, 'version', c.version, 'verdict', c.verdict,
+			coalesce((SELECT json_agg(json_build_object('phase', c.phase, 'policy', c.policy, 'version', c.version, 'source', c.source, 'verdict', c.verdict,
 					'overridable', c.overridable, 'denials', c.denials, 'warnings', c.warnings, 'at', c.evaluated_at) ORDER BY c.phase, c.policy)
 				FROM release_policy_checks c WHERE c.release_id = r.id), '[]')
 		FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id)

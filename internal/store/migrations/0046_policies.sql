@@ -21,6 +21,9 @@ CREATE TABLE release_policy_checks (
     phase text NOT NULL,
     policy text NOT NULL,
     version integer NOT NULL,
+    -- '' for a stored policy; 'configuration' for a .rego file of the
+    -- configuration's policies directory (version 0)
+    source text NOT NULL DEFAULT '',
     verdict text NOT NULL CHECK (verdict IN ('pass', 'warn', 'deny')),
     overridable boolean NOT NULL,
     denials jsonb NOT NULL DEFAULT '[]',
