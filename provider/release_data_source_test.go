@@ -1,8 +1,11 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 )
@@ -55,6 +58,25 @@ func TestAccReleaseDataSource(t *testing.T) {
 			)
 		}
 		run(t, step(f.config(fmt.Sprintf(`data "shiplog_release" "r" { id = %d }`, prod.ID)), checks...))
+	})
+
+	t.Run("policy verdicts", func(t *testing.T) {
+		if err := f.store.RecordPolicyChecks(context.Background(), staging.ID, "policy", []release.PolicyCheck{
+			{Policy: "nodelete", Version: 3, Verdict: "deny", Overridable: true, Denials: []string{"terraform_data.db would be deleted"}},
+			{Policy: "policies/tags.rego", Source: release.PolicyFromConfiguration, Verdict: "warn", Warnings: []string{"no owner tag"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		run(t, step(f.config(fmt.Sprintf(`data "shiplog_release" "r" { id = %d }`, staging.ID)),
+			count(r, "policy_checks", 2),
+			str(r, "policy_checks.0.policy", "nodelete"),
+			num(r, "policy_checks.0.version", 3),
+			str(r, "policy_checks.0.verdict", "deny"),
+			flag(r, "policy_checks.0.overridable", true),
+			str(r, "policy_checks.0.denials.0", "terraform_data.db would be deleted"),
+			str(r, "policy_checks.1.source", "configuration"),
+			str(r, "policy_checks.1.warnings.0", "no owner tag"),
+		))
 	})
 
 	t.Run("newest release of an environment", func(t *testing.T) {

@@ -10,27 +10,39 @@ import (
 // releaseCoreModel is what both shiplog_release and each item of
 // shiplog_releases carry.
 type releaseCoreModel struct {
-	ID                types.Int64    `tfsdk:"id"`
-	Environment       types.String   `tfsdk:"environment"`
-	Status            types.String   `tfsdk:"status"`
-	Template          types.String   `tfsdk:"template"`
-	DeploymentType    types.String   `tfsdk:"deployment_type"`
-	Namespace         types.String   `tfsdk:"namespace"`
-	TemplateNamespace types.String   `tfsdk:"template_namespace"`
-	ReleaseType       types.String   `tfsdk:"release_type"`
-	TriggeredBy       types.String   `tfsdk:"triggered_by"`
-	CreatedAt         types.String   `tfsdk:"created_at"`
-	QueuedAt          types.String   `tfsdk:"queued_at"`
-	StartedAt         types.String   `tfsdk:"started_at"`
-	FinishedAt        types.String   `tfsdk:"finished_at"`
-	DurationMS        types.Int64    `tfsdk:"duration_ms"`
-	BlueprintVersion  types.String   `tfsdk:"blueprint_version"`
-	Targets           []types.String `tfsdk:"targets"`
-	ErrorLog          types.String   `tfsdk:"error_log"`
-	RollbackOf        types.Int64    `tfsdk:"rollback_of"`
-	Summary           *summaryModel  `tfsdk:"summary"`
-	Approval          *approvalModel `tfsdk:"approval"`
-	SignOff           *signOffModel  `tfsdk:"sign_off"`
+	ID                types.Int64        `tfsdk:"id"`
+	Environment       types.String       `tfsdk:"environment"`
+	Status            types.String       `tfsdk:"status"`
+	Template          types.String       `tfsdk:"template"`
+	DeploymentType    types.String       `tfsdk:"deployment_type"`
+	Namespace         types.String       `tfsdk:"namespace"`
+	TemplateNamespace types.String       `tfsdk:"template_namespace"`
+	ReleaseType       types.String       `tfsdk:"release_type"`
+	TriggeredBy       types.String       `tfsdk:"triggered_by"`
+	CreatedAt         types.String       `tfsdk:"created_at"`
+	QueuedAt          types.String       `tfsdk:"queued_at"`
+	StartedAt         types.String       `tfsdk:"started_at"`
+	FinishedAt        types.String       `tfsdk:"finished_at"`
+	DurationMS        types.Int64        `tfsdk:"duration_ms"`
+	BlueprintVersion  types.String       `tfsdk:"blueprint_version"`
+	Targets           []types.String     `tfsdk:"targets"`
+	ErrorLog          types.String       `tfsdk:"error_log"`
+	RollbackOf        types.Int64        `tfsdk:"rollback_of"`
+	Summary           *summaryModel      `tfsdk:"summary"`
+	Approval          *approvalModel     `tfsdk:"approval"`
+	SignOff           *signOffModel      `tfsdk:"sign_off"`
+	PolicyChecks      []policyCheckModel `tfsdk:"policy_checks"`
+}
+
+type policyCheckModel struct {
+	Phase       types.String   `tfsdk:"phase"`
+	Policy      types.String   `tfsdk:"policy"`
+	Version     types.Int64    `tfsdk:"version"`
+	Source      types.String   `tfsdk:"source"`
+	Verdict     types.String   `tfsdk:"verdict"`
+	Overridable types.Bool     `tfsdk:"overridable"`
+	Denials     []types.String `tfsdk:"denials"`
+	Warnings    []types.String `tfsdk:"warnings"`
 }
 
 type summaryModel struct {
@@ -72,9 +84,19 @@ type phaseModel struct {
 }
 
 func newReleaseCore(r *release.Release) releaseCoreModel {
-	targets := make([]types.String, len(r.Targets))
-	for i, t := range r.Targets {
-		targets[i] = types.StringValue(t)
+	strs := func(ss []string) []types.String {
+		out := make([]types.String, len(ss))
+		for i, s := range ss {
+			out[i] = types.StringValue(s)
+		}
+		return out
+	}
+	targets := strs(r.Targets)
+	checks := make([]policyCheckModel, len(r.PolicyChecks))
+	for i, c := range r.PolicyChecks {
+		checks[i] = policyCheckModel{Phase: types.StringValue(c.Phase), Policy: types.StringValue(c.Policy),
+			Version: types.Int64Value(int64(c.Version)), Source: types.StringValue(c.Source), Verdict: types.StringValue(c.Verdict),
+			Overridable: types.BoolValue(c.Overridable), Denials: strs(c.Denials), Warnings: strs(c.Warnings)}
 	}
 	return releaseCoreModel{
 		ID:                types.Int64Value(r.ID),
@@ -108,6 +130,7 @@ func newReleaseCore(r *release.Release) releaseCoreModel {
 			At:      timeValue(r.SignOff.At),
 			Comment: types.StringValue(r.SignOff.Comment),
 		},
+		PolicyChecks: checks,
 	}
 }
 
@@ -187,6 +210,22 @@ func releaseCoreAttributes() map[string]schema.Attribute {
 				"comment":  str("The approver's comment."),
 			},
 		},
+		"policy_checks": schema.ListNestedAttribute{
+			MarkdownDescription: "Each policy's verdict from the release's `policy` phases (empty when it had none), so HCL can gate on them.",
+			Computed:            true,
+			NestedObject: schema.NestedAttributeObject{
+				Attributes: map[string]schema.Attribute{
+					"phase":       str("The policy phase that evaluated it."),
+					"policy":      str("The policy's name (`policies/<file>.rego` for one of the configuration's)."),
+					"version":     num("The stored policy's version that ran; 0 for one of the configuration's."),
+					"source":      str("`configuration` for a policy of the configuration's `policies/` directory; empty for a stored one."),
+					"verdict":     str("`pass`, `warn` or `deny`."),
+					"overridable": schema.BoolAttribute{MarkdownDescription: "Whether an approval may override its denial.", Computed: true},
+					"denials":     schema.ListAttribute{MarkdownDescription: "The messages of its `deny` rules.", ElementType: types.StringType, Computed: true},
+					"warnings":    schema.ListAttribute{MarkdownDescription: "The messages of its `warn` rules.", ElementType: types.StringType, Computed: true},
+				},
+			},
+		},
 		"sign_off": schema.SingleNestedAttribute{
 			MarkdownDescription: "A person's verdict on the finished release.",
 			Computed:            true,
@@ -211,7 +250,7 @@ func phasesAttribute() schema.Attribute {
 			Attributes: map[string]schema.Attribute{
 				"index":       schema.Int64Attribute{MarkdownDescription: "Position of the phase, from 0.", Computed: true},
 				"name":        str("The phase's name, from the template."),
-				"action":      str("What the phase does: `init`, `migrate`, `plan`, `apply`, `destroy-plan` or `run`."),
+				"action":      str("What the phase does: `init`, `migrate`, `plan`, `apply`, `destroy-plan`, `run` or `policy`."),
 				"status":      str("`PENDING`, `IN_PROGRESS`, `PENDING_APPROVAL`, `SUCCEEDED`, `FAILED`, `ABORTED`, `TIMED_OUT`, `STOPPED` or `SKIPPED`."),
 				"started_at":  str("When the phase started (RFC 3339); null until then."),
 				"finished_at": str("When the phase finished (RFC 3339); null until then."),
