@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/policy"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -218,5 +220,41 @@ func mkdir(t *testing.T, dir, name string) {
 	t.Helper()
 	if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A policy that would run for hours ends its phase FAILED at the limit,
+// saying so; the worker goes on to the next release.
+func TestRunawayPolicyFailsThePhase(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cfg.Policy = policy.Limits{Time: 500 * time.Millisecond}
+	svc := h.service()
+	h.env("shop", namedConfig(t, "v1", 1))
+	putPolicy(t, svc, "spin", `package shiplog.spin
+
+deny contains "never" if {
+	some i in numbers.range(1, 100000)
+	some j in numbers.range(1, 100000)
+	i * j == -1
+}
+`, false)
+	w := h.worker()
+	rel := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	got := h.get(rel.ID)
+	if got.Status != release.StatusFailed {
+		t.Fatalf("release %s, want FAILED by the runaway policy\n%s", got.Status, got.ErrorLog)
+	}
+	if !strings.Contains(got.ErrorLog, "policy spin ran past its time limit") {
+		t.Errorf("error log %q does not say the policy ran past its limit", got.ErrorLog)
+	}
+	if _, _, err := svc.PutPolicy(context.Background(), policyAdmin, "spin", apiwire.PolicyRequest{Module: noDeletes}); err != nil {
+		t.Fatal(err)
+	}
+	next := h.release("shop", "policy-apply")
+	h.runOnce(w)
+	if got := h.get(next.ID); got.Status != release.StatusSucceeded {
+		t.Errorf("the next release on the same worker: %s\n%s", got.Status, got.ErrorLog)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/policy"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -21,6 +22,8 @@ type workerFlags struct {
 	TFEnv          map[string]string `name:"tf-env" help:"Extra environment for terraform (KEY=VALUE;...); nothing else of shiplog's environment is passed on."`
 	StateMaxMiB    int64             `name:"state-max-mib" env:"SHIPLOG_STATE_MAX_MIB" default:"256" help:"Largest Terraform state (MiB) an environment may write to shiplog's state backend; a larger one is refused (413, said in the release log)."`
 	TFCLIConfig    string            `name:"tf-cli-config" env:"SHIPLOG_TF_CLI_CONFIG_FILE" help:"CLI configuration file given to terraform (TF_CLI_CONFIG_FILE)."`
+	PolicyTimeout  time.Duration     `name:"policy-timeout" env:"SHIPLOG_POLICY_TIMEOUT" default:"10s" help:"Longest one policy's evaluation may run in a policy phase; past it the phase fails saying so."`
+	PolicyMemMiB   uint64            `name:"policy-memory-mib" env:"SHIPLOG_POLICY_MEMORY_MIB" default:"1024" help:"Most heap (MiB) one policy's evaluation may grow the worker by; past it the phase fails saying so."`
 }
 
 func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
@@ -37,6 +40,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
 		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, TerraformUIDBase: f.TerraformUID, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
 		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig, StateMaxBytes: f.StateMaxMiB << 20,
+		Policy: policy.Limits{Time: f.PolicyTimeout, Memory: f.PolicyMemMiB << 20},
 	}, nil
 }
 
