@@ -73,6 +73,9 @@ type EnvironmentRequest struct {
 	Variables        []release.Variable `json:"variables,omitempty"`
 	// PhaseTimeouts bounds phases by action, as Go durations ("45m").
 	PhaseTimeouts map[string]string `json:"phase_timeouts,omitempty"`
+	// MaintenanceWindows are when its releases may start (none: any
+	// time); outside them its releases wait in its queue.
+	MaintenanceWindows []release.MaintenanceWindow `json:"maintenance_windows,omitempty"`
 	// ID, CreatedAt and UpdatedAt are read-only: accepted so that an
 	// environment as read can be sent back, and ignored.
 	ID        int64      `json:"id,omitempty"`

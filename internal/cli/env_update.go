@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -28,6 +29,8 @@ type envUpdateCmd struct {
 	SensitiveVar     []string `name:"sensitive-var" help:"Set a sensitive Terraform variable NAME=VALUE or NAME=@FILE (repeatable; other sensitive values are kept)."`
 	UnsetVar         []string `name:"unset-var" help:"Remove a Terraform variable by NAME (repeatable)."`
 	PhaseTimeout     []string `name:"phase-timeout" help:"Set the timeout of an action's phases, ACTION=DURATION (repeatable; others are kept)."`
+	Window           []string `name:"window" xor:"window" sep:"none" help:"Replace the maintenance windows, when releases may start: 'DAYS HH:MM-HH:MM [TIME_ZONE]', DAYS 'daily' or comma-separated mon..sun (e.g. 'sat,sun 01:00-05:00 Europe/Berlin'; repeatable)."`
+	NoWindows        bool     `name:"no-windows" xor:"window" help:"Remove the maintenance windows: releases start any time."`
 }
 
 func (c *envUpdateCmd) Help() string {
@@ -64,7 +67,20 @@ func (c *envUpdateCmd) apply(cur *apiwire.Environment) (apiwire.EnvironmentReque
 	e := cur.Environment
 	spec := apiwire.EnvironmentRequest{Name: e.Name, Namespace: e.Namespace, Source: e.Source,
 		DefaultTemplate: e.DefaultTemplate, ApprovalRequired: e.ApprovalRequired, Variables: e.Variables,
-		PhaseTimeouts: map[string]string{}}
+		PhaseTimeouts: map[string]string{}, MaintenanceWindows: e.MaintenanceWindows}
+	if c.NoWindows {
+		spec.MaintenanceWindows = nil
+	}
+	if len(c.Window) > 0 {
+		spec.MaintenanceWindows = nil
+		for _, w := range c.Window {
+			mw, err := parseWindow(w)
+			if err != nil {
+				return spec, err
+			}
+			spec.MaintenanceWindows = append(spec.MaintenanceWindows, mw)
+		}
+	}
 	for a, d := range cur.PhaseTimeouts {
 		spec.PhaseTimeouts[a] = d
 	}
@@ -185,4 +201,28 @@ func (c *envDeleteCmd) Run(g *Globals) error {
 	fmt.Fprintf(s.out, "environment %s deleted (with %d releases, %d state versions, %d outputs)\n",
 		res.Environment, res.Releases, res.StateVersions, res.Outputs)
 	return nil
+}
+
+// parseWindow reads --window: "DAYS HH:MM-HH:MM [TIME_ZONE]".
+func parseWindow(s string) (release.MaintenanceWindow, error) {
+	f := strings.Fields(s)
+	bad := fmt.Errorf("--window %q: want 'DAYS HH:MM-HH:MM [TIME_ZONE]', e.g. 'sat,sun 01:00-05:00 Europe/Berlin' or 'daily 22:00-02:00'", s)
+	if len(f) < 2 || len(f) > 3 {
+		return release.MaintenanceWindow{}, bad
+	}
+	start, end, ok := strings.Cut(f[1], "-")
+	if !ok {
+		return release.MaintenanceWindow{}, bad
+	}
+	w := release.MaintenanceWindow{Start: start, End: end}
+	if f[0] != "daily" {
+		w.Days = strings.Split(f[0], ",")
+	}
+	if len(f) == 3 {
+		w.TimeZone = f[2]
+	}
+	if err := w.Validate(); err != nil {
+		return w, fmt.Errorf("--window %q: %w", s, err)
+	}
+	return w, nil
 }

@@ -183,7 +183,10 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		"env create":    func() string { return js("env", "create", "scratch", "--dir", dir) },
 		"env list":      func() string { return js("env", "list") },
 		"env show":      func() string { return js("env", "show", "shop") },
-		"env update":    func() string { return js("env", "update", "shop", "--var", "replicas=2") },
+		"env update": func() string {
+			js("env", "create", "windowed", "--dir", dir)
+			return js("env", "update", "windowed", "--var", "replicas=2", "--window", "sat,sun 01:00-05:00 Europe/Berlin")
+		},
 		"env delete": func() string {
 			js("env", "create", "doomed", "--dir", dir)
 			return js("env", "delete", "doomed")

@@ -142,6 +142,8 @@ type Environment struct {
 	ApprovalRequired bool                     `json:"approval_required"`
 	Variables        []Variable               `json:"variables"`
 	PhaseTimeouts    map[Action]time.Duration `json:"-"`
+	// MaintenanceWindows are when its releases may start; none: any time.
+	MaintenanceWindows []MaintenanceWindow `json:"maintenance_windows,omitempty"`
 	// Paused is set while the environment is paused: its queued releases
 	// wait, in order, until it is resumed. Nil (left out) when it is not.
 	Paused    *Pause    `json:"paused,omitempty"`
@@ -182,6 +184,11 @@ func (e Environment) Validate() error {
 	if err := src.Validate(); err != nil {
 		return fmt.Errorf("environment %q: %w", e.Name, err)
 	}
+	for i, w := range e.MaintenanceWindows {
+		if err := w.Validate(); err != nil {
+			return &WindowError{Index: i, Err: err}
+		}
+	}
 	seen := map[string]bool{}
 	for _, v := range e.Variables {
 		if v.Name == "" {
@@ -199,3 +206,15 @@ func (e Environment) Validate() error {
 	}
 	return nil
 }
+
+// WindowError is a maintenance window that is not valid.
+type WindowError struct {
+	Index int
+	Err   error
+}
+
+func (e *WindowError) Error() string {
+	return fmt.Sprintf("maintenance_windows[%d]: %v", e.Index, e.Err)
+}
+
+func (e *WindowError) Unwrap() error { return e.Err }

@@ -109,7 +109,7 @@ func (s *Service) environmentOf(req apiwire.EnvironmentRequest) (*release.Enviro
 	}
 	env := &release.Environment{
 		Name: req.Name, Namespace: req.Namespace, Source: req.Source, DefaultTemplate: req.DefaultTemplate,
-		ApprovalRequired: req.ApprovalRequired, Variables: req.Variables,
+		ApprovalRequired: req.ApprovalRequired, Variables: req.Variables, MaintenanceWindows: req.MaintenanceWindows,
 	}
 	if env.Namespace == "" {
 		env.Namespace = "default"
@@ -143,6 +143,10 @@ func (s *Service) environmentOf(req apiwire.EnvironmentRequest) (*release.Enviro
 		env.PhaseTimeouts[release.Action(a)] = d
 	}
 	if err := env.Validate(); err != nil {
+		var we *release.WindowError
+		if errors.As(err, &we) {
+			return nil, invalid("maintenance_windows", "%s", err.Error())
+		}
 		return nil, invalid("", "%s", err.Error())
 	}
 	return env, nil

@@ -12,7 +12,7 @@ import (
 )
 
 const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at,
-	paused_at, paused_by, paused_reason`
+	paused_at, paused_by, paused_reason, maintenance_windows`
 
 // CreateEnvironment stores a new environment and sets its ID and times.
 // Sensitive variable values are sealed before they are written.
@@ -35,9 +35,10 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 	if err != nil {
 		return err
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at, updated_at`,
-		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts,
+			maintenance_windows)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at, updated_at`,
+		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows),
 	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 	if err != nil {
 		return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
@@ -81,8 +82,8 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 			return err
 		}
 		err = tx.QueryRow(ctx, `UPDATE environments SET namespace = $2, source = $3, default_template = $4, approval_required = $5,
-			variables = $6, phase_timeouts = $7, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
-			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts,
+			variables = $6, phase_timeouts = $7, maintenance_windows = $8, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
+			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows),
 		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("updating environment %q: %w", env.Name, err)
@@ -181,7 +182,7 @@ func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 	var pausedAt *time.Time
 	var pausedBy, pausedReason string
 	if err := row.Scan(&env.ID, &env.Name, &env.Namespace, &env.Source, &env.DefaultTemplate, &env.ApprovalRequired,
-		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason); err != nil {
+		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason, &env.MaintenanceWindows); err != nil {
 		return nil, err
 	}
 	if pausedAt != nil {
@@ -239,4 +240,34 @@ func (s *Store) ResumeEnvironment(ctx context.Context, name string) error {
 		return fmt.Errorf("environment %q is not paused: %w", name, ErrConflict)
 	}
 	return nil
+}
+
+// windowsJSON is an environment's maintenance windows as stored ('[]' for none).
+func windowsJSON(ws []release.MaintenanceWindow) []release.MaintenanceWindow {
+	if ws == nil {
+		return []release.MaintenanceWindow{}
+	}
+	return ws
+}
+
+// closedEnvironments lists the environments whose maintenance windows are
+// all closed at t: the claim leaves their releases queued.
+func (s *Store) closedEnvironments(ctx context.Context, q Querier, t time.Time) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT id, maintenance_windows FROM environments WHERE maintenance_windows <> '[]'::jsonb`)
+	if err != nil {
+		return nil, fmt.Errorf("reading maintenance windows: %w", err)
+	}
+	defer rows.Close()
+	closed := []int64{}
+	for rows.Next() {
+		var id int64
+		var ws []release.MaintenanceWindow
+		if err := rows.Scan(&id, &ws); err != nil {
+			return nil, fmt.Errorf("reading maintenance windows: %w", err)
+		}
+		if !release.WindowsOpen(ws, t) {
+			closed = append(closed, id)
+		}
+	}
+	return closed, rows.Err()
 }

@@ -13,7 +13,8 @@ import (
 // renewing the lease, and stopping releases whose lease ran out.
 
 // Claim takes the oldest queued release of an environment that is not
-// paused and has no release in progress or waiting for approval, moves it to IN_PROGRESS under
+// paused, is inside one of its maintenance windows (if it has any) and has
+// no release in progress or waiting for approval, moves it to IN_PROGRESS under
 // a lease held by owner, and returns it; nil when there is nothing to do.
 // Any number of workers may call it at once: FOR UPDATE SKIP LOCKED hands
 // each candidate to one of them, and the one-active-per-environment index
@@ -32,7 +33,15 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 		var id int64
 		var status release.Status
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock()).Scan(&id, &status); err != nil {
+			now := time.Now()
+			if c := s.leaseClock(); c != nil {
+				now = *c
+			}
+			closed, err := s.closedEnvironments(ctx, tx, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock(), closed).Scan(&id, &status); err != nil {
 				return err
 			}
 			if status != release.StatusAborted {
@@ -69,6 +78,7 @@ const claimSQL = `
 			  AND NOT EXISTS (SELECT 1 FROM releases a WHERE a.environment_id = r.environment_id
 			                  AND a.status IN ('` + string(release.StatusInProgress) + `', '` + string(release.StatusPendingApproval) + `'))
 			  AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.id = r.environment_id AND e.paused_at IS NOT NULL)
+			  AND r.environment_id <> ALL ($4::bigint[])
 			ORDER BY r.id
 			LIMIT 1
 			FOR UPDATE SKIP LOCKED

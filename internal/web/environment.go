@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
@@ -27,6 +28,9 @@ type envPage struct {
 	Deployments []release.ApplicationDeployment
 	// MayControl: the person may pause and resume the environment.
 	MayControl bool
+	// WindowOpens is when its next maintenance window opens, while all
+	// are closed (nil otherwise).
+	WindowOpens *time.Time
 }
 
 type moduleGroup struct {
@@ -62,7 +66,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	pg := envPage{Env: env, Tab: tab, MayControl: callerOf(r).May(service.EnvironmentScope)}
+	pg := envPage{Env: env, Tab: tab, MayControl: callerOf(r).May(service.EnvironmentScope), WindowOpens: nextWindow(env, p.now())}
 	switch tab {
 	case "releases":
 		pg.Releases, err = p.listReleases(r, name)

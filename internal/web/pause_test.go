@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
 // An admin pauses an environment from its page, with a reason; the page
@@ -53,5 +56,36 @@ func TestPauseAndResumeFromTheEnvironmentPage(t *testing.T) {
 	}
 	if _, _, doc := b.get(fmt.Sprintf("/releases/%d", waiting.ID)); len(find(doc, byID("env-paused"))) != 0 {
 		t.Error("the queued release still says its environment is paused")
+	}
+}
+
+// Outside its maintenance windows, an environment's page says when the
+// next one opens, and so does a release waiting in its queue; the
+// settings list the windows.
+func TestMaintenanceWindowShown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("shop")
+	now := time.Now().UTC()
+	w := release.MaintenanceWindow{Start: now.Add(2 * time.Hour).Format("15:04"), End: now.Add(3 * time.Hour).Format("15:04")}
+	var env map[string]any
+	h.apiCall("GET", "/api/v1/environments/shop", nil, &env)
+	env["maintenance_windows"] = []release.MaintenanceWindow{w}
+	h.apiCall("PUT", "/api/v1/environments/shop", env, nil)
+	waiting := h.queue("shop")
+
+	b := h.browser()
+	b.signIn("reader")
+	_, _, doc := b.get("/environments/shop")
+	if len(find(doc, byID("window-closed"))) != 1 {
+		t.Error("the environment's page does not say it is outside its maintenance windows")
+	}
+	_, _, doc = b.get(fmt.Sprintf("/releases/%d", waiting.ID))
+	if len(find(doc, byID("window-wait"))) != 1 {
+		t.Error("a queued release does not say it waits for the maintenance window")
+	}
+	_, _, doc = b.get("/environments/shop/settings")
+	if ws := find(doc, byID("windows")); len(ws) != 1 || !strings.Contains(text(ws[0]), w.String()) {
+		t.Errorf("the settings do not list the window %s", w)
 	}
 }

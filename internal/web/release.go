@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -45,8 +46,10 @@ type releasePage struct {
 	PolicyDenied bool
 	Overrides    []string
 	// EnvPaused is set when the release waits in the queue of a paused
-	// environment.
-	EnvPaused *release.Pause
+	// environment; WindowOpens when it waits for its environment's next
+	// maintenance window (then, when it opens).
+	EnvPaused   *release.Pause
+	WindowOpens *time.Time
 }
 
 type phaseRow struct {
@@ -134,6 +137,7 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pg.EnvPaused = env.Paused
+		pg.WindowOpens = nextWindow(env, p.now())
 	}
 	lines := strings.Split(strings.TrimRight(rel.ErrorLog, "\n"), "\n")
 	pg.ErrorFirst, pg.ErrorLines = plain(lines[0]), len(lines)
@@ -280,4 +284,17 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 	}
 	setFlash(w, r, flashWords[action])
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(target, 10), http.StatusSeeOther)
+}
+
+// nextWindow is when env's next maintenance window opens, while they are
+// all closed at now; nil when releases may start now.
+func nextWindow(env *release.Environment, now time.Time) *time.Time {
+	if release.WindowsOpen(env.MaintenanceWindows, now) {
+		return nil
+	}
+	next, ok := release.NextOpening(env.MaintenanceWindows, now)
+	if !ok {
+		return nil
+	}
+	return &next
 }
