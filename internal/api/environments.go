@@ -193,3 +193,12 @@ func (s *Server) writeEnvironment(w http.ResponseWriter, r *http.Request, name s
 	}
 	writeJSON(w, http.StatusOK, envView(env))
 }
+
+func (s *Server) environmentQueue(w http.ResponseWriter, r *http.Request) {
+	q, err := s.svc.Queue(r.Context(), callerOf(r), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}

@@ -337,3 +337,22 @@ type PolicyList struct {
 type PauseRequest struct {
 	Reason string `json:"reason"`
 }
+
+// Queue is GET /api/v1/environments/{name}/queue: the environment's
+// releases that have not finished, in the order they run (position 0: in
+// progress or waiting for approval; then 1, 2, … for the queued ones),
+// each saying what it waits for, and what holds the whole queue (paused,
+// or outside its maintenance windows until window_opens).
+type Queue struct {
+	Environment string         `json:"environment"`
+	Paused      *release.Pause `json:"paused,omitempty"`
+	WindowOpens *time.Time     `json:"window_opens,omitempty"`
+	Releases    []QueueEntry   `json:"releases"`
+}
+
+// QueueEntry is a release in an environment's queue.
+type QueueEntry struct {
+	Position int              `json:"position"`
+	WaitsFor string           `json:"waits_for,omitempty"`
+	Release  *release.Release `json:"release"`
+}

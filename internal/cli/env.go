@@ -23,6 +23,42 @@ type envCmd struct {
 	Outputs envOutputsCmd `cmd:"" help:"Show an environment's output values as its last successful apply left them (sensitive ones without value)."`
 	Pause   envPauseCmd   `cmd:"" help:"Pause an environment (admin scope): its queued releases wait, in order, until it is resumed; a running release goes on."`
 	Resume  envResumeCmd  `cmd:"" help:"Resume a paused environment (admin scope): its queued releases run in the order they were queued."`
+	Queue   envQueueCmd   `cmd:"" help:"Show an environment's queue: what has not finished, in the order it runs, and what each waits for ('shiplog release abort ID' cancels one)."`
+}
+
+type envQueueCmd struct {
+	apiFlags
+	Name string `arg:"" help:"Environment name."`
+}
+
+func (c *envQueueCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	q, err := s.c.Queue(g.Context(), c.Name)
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(q)
+	}
+	if q.Paused != nil {
+		fmt.Fprintf(s.out, "paused by %s at %s: %s\n", q.Paused.By, when(&q.Paused.At), q.Paused.Reason)
+	}
+	if q.WindowOpens != nil {
+		fmt.Fprintf(s.out, "outside its maintenance windows: the next opens at %s\n", when(q.WindowOpens))
+	}
+	tw := s.table("POSITION", "ID", "STATUS", "TEMPLATE", "TRIGGERED BY", "QUEUED", "WAITS FOR")
+	for _, e := range q.Releases {
+		pos := "now"
+		if e.Position > 0 {
+			pos = fmt.Sprint(e.Position)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", pos, e.Release.ID, e.Release.Status, e.Release.Template, e.Release.TriggeredBy,
+			when(e.Release.QueuedAt), orDash(e.WaitsFor))
+	}
+	return tw.Flush()
 }
 
 type envPauseCmd struct {

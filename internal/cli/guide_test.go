@@ -192,6 +192,12 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			return js("env", "delete", "doomed")
 		},
 		"env outputs": func() string { return js("env", "outputs", "shop") },
+		"env queue": func() string {
+			js("env", "create", "held", "--dir", dir)
+			js("env", "pause", "held", "--reason", "hold")
+			js("release", "create", "--env", "held", "--template", "full-plan")
+			return js("env", "queue", "held")
+		},
 		"env pause": func() string {
 			js("env", "create", "paused", "--dir", dir)
 			return js("env", "pause", "paused", "--reason", "quarterly freeze")

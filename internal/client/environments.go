@@ -130,3 +130,13 @@ func (c *Client) ResumeEnvironment(ctx context.Context, name string) (*apiwire.E
 	}
 	return &out, nil
 }
+
+// Queue returns environment name's queue: what has not finished, in the
+// order it runs, each with what it waits for.
+func (c *Client) Queue(ctx context.Context, name string) (*apiwire.Queue, error) {
+	var out apiwire.Queue
+	if err := c.get(ctx, api("environments", name, "queue"), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

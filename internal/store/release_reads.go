@@ -450,3 +450,24 @@ func (s *Store) CountReleasesByStatus(ctx context.Context) (map[release.Status]i
 	}
 	return out, rows.Err()
 }
+
+// EnvironmentQueue lists environment env's releases that have not
+// finished, in the order they run: those in progress or waiting for
+// approval first, then the queued ones oldest first (the claim takes them
+// in that order); at most limit queued ones (default 200).
+func (s *Store) EnvironmentQueue(ctx context.Context, env string, limit int) ([]*release.Release, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	active, err := s.queryReleases(ctx, `SELECT `+releaseColumns+` FROM releases r JOIN environments e ON e.id = r.environment_id
+		WHERE e.name = $1 AND r.status IN ('`+string(release.StatusInProgress)+`', '`+string(release.StatusPendingApproval)+`') ORDER BY r.id`, env)
+	if err != nil {
+		return nil, err
+	}
+	queued, err := s.queryReleases(ctx, `SELECT `+releaseColumns+` FROM releases r JOIN environments e ON e.id = r.environment_id
+		WHERE e.name = $1 AND r.status = '`+string(release.StatusQueued)+`' ORDER BY r.id LIMIT $2`, env, limit)
+	if err != nil {
+		return nil, err
+	}
+	return append(active, queued...), nil
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -31,6 +32,10 @@ type envPage struct {
 	// WindowOpens is when its next maintenance window opens, while all
 	// are closed (nil otherwise).
 	WindowOpens *time.Time
+	// Queue is the queue tab's: what has not finished, in order;
+	// MayCancel: the person may abort (cancel) queued releases.
+	Queue     *apiwire.Queue
+	MayCancel bool
 }
 
 type moduleGroup struct {
@@ -74,9 +79,12 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		err = p.resources(r, &pg)
 	case "deployments":
 		pg.Deployments, err = p.store.Deployments(r.Context(), store.DeploymentFilter{Environment: name, Limit: 200})
+	case "queue":
+		pg.Queue, err = p.api.Service().Queue(r.Context(), callerOf(r), name)
+		pg.MayCancel = callerOf(r).May(service.AbortScope)
 	case "settings":
 	default:
-		err = badRequest("tab", "environment tab %q does not exist (releases, resources, deployments or settings)", tab)
+		err = badRequest("tab", "environment tab %q does not exist (releases, queue, resources, deployments or settings)", tab)
 	}
 	if err != nil {
 		p.fail(w, r, err)

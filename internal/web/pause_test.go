@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -87,5 +88,40 @@ func TestMaintenanceWindowShown(t *testing.T) {
 	_, _, doc = b.get("/environments/shop/settings")
 	if ws := find(doc, byID("windows")); len(ws) != 1 || !strings.Contains(text(ws[0]), w.String()) {
 		t.Errorf("the settings do not list the window %s", w)
+	}
+}
+
+// The queue tab lists what has not finished in the order it runs, each
+// with what it waits for; a queued release is cancelled from there.
+func TestQueueTab(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("shop")
+	first, second := h.queue("shop"), h.queue("shop")
+	h.apiCall("POST", "/api/v1/environments/shop/pause", map[string]string{"reason": "freeze"}, nil)
+	b := h.browser()
+	b.signIn("admin")
+	_, _, doc := b.get("/environments/shop/queue")
+	tbl := find(doc, byID("queue"))
+	if len(tbl) != 1 {
+		t.Fatal("the queue tab has no queue table")
+	}
+	rows := find(tbl[0], byTag("tr"))[1:]
+	if len(rows) != 2 {
+		t.Fatalf("the queue lists %d rows, want 2", len(rows))
+	}
+	if txt := text(rows[0]); !strings.Contains(txt, fmt.Sprintf("#%d", first.ID)) || !strings.Contains(txt, "resumed (paused by admin: freeze)") {
+		t.Errorf("first row %q, want release %d waiting for the resume", txt, first.ID)
+	}
+	if txt := text(rows[1]); !strings.Contains(txt, fmt.Sprintf("#%d", second.ID)) || !strings.Contains(txt, fmt.Sprintf("release %d, ahead of it", first.ID)) {
+		t.Errorf("second row %q, want release %d behind %d", txt, second.ID, first.ID)
+	}
+	if resp := b.post(fmt.Sprintf("/releases/%d/abort", first.ID), url.Values{"comment": {"not this one"}}, nil); resp.StatusCode != 303 {
+		t.Fatalf("cancel: %d, want 303", resp.StatusCode)
+	}
+	var q apiwire.Queue
+	h.apiCall("GET", "/api/v1/environments/shop/queue", nil, &q)
+	if len(q.Releases) != 1 || q.Releases[0].Release.ID != second.ID || q.Releases[0].Position != 1 {
+		t.Errorf("queue after the cancel %+v, want release %d first", q.Releases, second.ID)
 	}
 }
