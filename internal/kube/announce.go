@@ -92,6 +92,15 @@ func (a *announcements) run(ctx context.Context, st *store.Store, r *releaseReco
 					return nil
 				}
 			}
+			// Releases created while no one listened were announced to
+			// no one: the unfinished ones get their Release now.
+			unfinished, err := a.unfinished(ctx, st)
+			if err != nil {
+				r.log.Warn("could not list unfinished releases to mirror", "error", err)
+			}
+			for _, id := range unfinished {
+				ids[id] = true
+			}
 		}
 		for id := range ids {
 			if nn, ok := r.index.get(id); ok {
@@ -105,6 +114,14 @@ func (a *announcements) run(ctx context.Context, st *store.Store, r *releaseReco
 			}
 		}
 	}
+}
+
+// unfinished lists the releases that have not finished (at most the
+// newest 1,000 of each status): on a (re)connect, those created while the
+// listener was away are mirrored too.
+func (a *announcements) unfinished(ctx context.Context, st *store.Store) ([]int64, error) {
+	return st.ListReleaseIDs(ctx, store.ReleaseFilter{
+		Statuses: []release.Status{release.StatusQueued, release.StatusInProgress, release.StatusPendingApproval}, Limit: 1000})
 }
 
 func (a *announcements) send(ctx context.Context, ev event.GenericEvent) bool {
