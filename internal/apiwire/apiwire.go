@@ -356,3 +356,31 @@ type QueueEntry struct {
 	WaitsFor string           `json:"waits_for,omitempty"`
 	Release  *release.Release `json:"release"`
 }
+
+// WebhookRequest is POST /api/v1/webhooks: where to send which events
+// (none: every one) about which environments (names or prod-* patterns;
+// none: every one), in which format (standard, the default, or slack).
+type WebhookRequest struct {
+	URL          string   `json:"url"`
+	Description  string   `json:"description,omitempty"`
+	Environments []string `json:"environments,omitempty"`
+	Events       []string `json:"events,omitempty"`
+	Format       string   `json:"format,omitempty"`
+}
+
+// NewWebhook is a created subscription, or one whose secret was rotated:
+// the signing secret is shown this once and never again.
+type NewWebhook struct {
+	*release.Webhook
+	Secret string `json:"secret"`
+}
+
+// WebhookList is GET /api/v1/webhooks.
+type WebhookList struct {
+	Webhooks []*release.Webhook `json:"webhooks"`
+}
+
+// DeliveryList is GET /api/v1/webhooks/{id}/deliveries, newest first.
+type DeliveryList struct {
+	Deliveries []release.WebhookDelivery `json:"deliveries"`
+}

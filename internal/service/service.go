@@ -68,7 +68,14 @@ type Service struct {
 	// savedPlans: how old a saved plan may be applied, and the clock
 	// (saved_plan.go).
 	savedPlans savedPlanSettings
+	// webhookAllowPrivate lets subscriptions target private addresses.
+	webhookAllowPrivate bool
 }
+
+// AllowPrivateWebhooks lets webhook subscriptions target loopback,
+// link-local and private addresses (refused by default: server-side
+// request forgery). Set it before use.
+func (s *Service) AllowPrivateWebhooks(yes bool) { s.webhookAllowPrivate = yes }
 
 // OnChange names a function told, synchronously, of each release a use case
 // of this Service has just changed, before the use case returns: a caller's
