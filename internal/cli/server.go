@@ -22,6 +22,7 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/webhook"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -33,6 +34,8 @@ type serverCmd struct {
 	MaxStream time.Duration `name:"max-stream" default:"30m" help:"Longest life of a log stream; clients resume from where it ended."`
 	CursorKey string        `name:"cursor-key" env:"SHIPLOG_CURSOR_KEY" help:"Base64 key signing pagination cursors; give every replica behind one address the same (default: <data-dir>/cursor.key, made on first use)."`
 	Grace     time.Duration `default:"30s" help:"How long a shutdown waits for requests to finish."`
+
+	WebhookAllowPrivate bool `name:"webhook-allow-private" env:"SHIPLOG_WEBHOOK_ALLOW_PRIVATE" help:"Let webhook subscriptions reach loopback, link-local and private addresses (refused by default: server-side request forgery)."`
 
 	PruneDaily bool       `name:"prune-daily" help:"Prune once a day (at start, then every 24h), as 'shiplog db prune' with --prune-keep-days and --prune-keep-last."`
 	Prune      pruneFlags `embed:"" prefix:"prune-" group:"Retention (--prune-daily)"`
@@ -107,6 +110,7 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.Service().AllowPrivateWebhooks(c.WebhookAllowPrivate)
 	pages, err := web.New(web.Config{API: srv, Store: db.Store, Logger: log})
 	if err != nil {
 		srv.Close()
@@ -144,6 +148,16 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 			watchTemplates(wctx)
 		}()
 	}
+	// webhook deliveries: any server or worker sends them (the store hands
+	// each to one)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d := &webhook.Dispatcher{Store: db.Store, Log: log.Named("webhooks"), AllowPrivate: c.WebhookAllowPrivate}
+		if err := d.Run(wctx); err != nil {
+			log.Error("webhook deliveries stopped", "error", err)
+		}
+	}()
 	if c.PruneDaily {
 		wg.Add(1)
 		go func() {

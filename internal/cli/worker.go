@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/policy"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/webhook"
 	"github.com/shiplog-dev/terraform-provider-shiplog/worker"
 )
 
@@ -47,6 +48,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 type workerCmd struct {
 	Concurrency int `default:"1" help:"Releases (of different environments) run at once."`
 	workerFlags
+	WebhookAllowPrivate bool `name:"webhook-allow-private" env:"SHIPLOG_WEBHOOK_ALLOW_PRIVATE" help:"Let webhook deliveries reach loopback, link-local and private addresses (refused by default)."`
 }
 
 func (c *workerCmd) Run(g *Globals) error {
@@ -64,5 +66,8 @@ func (c *workerCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	// webhook deliveries go out from every worker too
+	d := &webhook.Dispatcher{Store: db.Store, Log: g.Logger().Named("webhooks"), AllowPrivate: c.WebhookAllowPrivate}
+	go d.Run(g.Context())
 	return w.Run(g.Context())
 }
