@@ -118,6 +118,7 @@ func (p *Pages) routes() {
 	p.mux.HandleFunc("GET /compare", p.signedIn(p.compare))
 	p.mux.HandleFunc("GET /artifacts", p.signedIn(p.artifacts))
 	p.mux.HandleFunc("GET /audit", p.signedIn(p.audit))
+	p.mux.HandleFunc("GET /webhooks", p.signedIn(p.webhooks))
 	p.mux.HandleFunc("POST /releases/{id}/{action}", p.signedIn(p.act))
 	p.mux.HandleFunc("POST /environments/{name}/{action}", p.signedIn(p.envAct))
 }
@@ -167,7 +168,7 @@ func (p *Pages) AssetPath(name string) string { return p.assets[name].path }
 
 // pageNames are the templates under templates/, each a page executed with
 // layout.html around it.
-var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare", "artifacts", "audit"}
+var pageNames = []string{"login", "error", "home", "environment", "resource", "releases", "release", "logs", "changes", "compare", "artifacts", "audit", "webhooks"}
 
 func (p *Pages) parseTemplates() error {
 	p.pages = map[string]*template.Template{}
