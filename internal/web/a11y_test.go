@@ -4,12 +4,17 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 )
 
 // axeSource is axe-core (MPL-2.0, testdata/axe/README.md), loaded into
@@ -56,7 +61,38 @@ func TestBrowserAccessibility(t *testing.T) {
 	base := h.srv.URL
 	fx := h.fx
 	id := func(n int64) string { return fmt.Sprint(n) }
+	// what this round's pages show: policy verdicts awaiting an override,
+	// a plan's failed checks, a paused environment's queue, a webhook's
+	// delivery log
+	bg := context.Background()
+	if err := h.st.RecordPolicyChecks(bg, fx.pending, "policy", []release.PolicyCheck{
+		{Policy: "nodelete", Version: 2, Verdict: "deny", Overridable: true, Denials: []string{"aws_db_instance.main would be deleted"}},
+		{Policy: "sizes", Version: 1, Verdict: "warn", Warnings: []string{"40 resources are created at once"}}}); err != nil {
+		t.Fatal(err)
+	}
+	checkedPlan, err := os.ReadFile("../plan/testdata/plans/field/failed-check.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked release.Release
+	h.apiCall("POST", "/api/v1/environments/prod/plans", checkedPlan, &checked)
+	h.queue("prod")
+	h.apiCall("POST", "/api/v1/environments/prod/pause", map[string]string{"reason": "quarterly freeze"}, nil)
+	admin := service.Caller{Name: "admin", Scopes: []string{"admin"}}
+	h.api.Service().AllowPrivateWebhooks(true)
+	hook, err := h.api.Service().CreateWebhook(bg, admin, apiwire.WebhookRequest{URL: "http://127.0.0.1:9/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.EnqueueWebhookTest(bg, hook.ID); err != nil {
+		t.Fatal(err)
+	}
 	pages := []struct{ name, path, ready string }{
+		{"policy-denied release", "/releases/" + id(fx.pending), "#policy-checks"},
+		{"failed checks", "/releases/" + id(checked.ID), "#failed-checks"},
+		{"environment queue", "/environments/prod/queue", "#queue"},
+		{"webhooks", "/webhooks", "table.deliveries"},
+		{"audit", "/audit", "#audit"},
 		{"home", "/", "#envs"},
 		{"environment releases", "/environments/prod", "table.releases"},
 		{"environment resources", "/environments/prod/resources", "details.module"},
@@ -82,7 +118,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			if v := axeSerious(t, ctx); len(v) > 0 {
 				t.Errorf("sign-in page: %d serious or critical accessibility violations: %+v", len(v), v)
 			}
-			signInBrowser(t, ctx, base, h.tokens["approver"])
+			signInBrowser(t, ctx, base, h.tokens["admin"])
 			want := map[string]string{"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}[scheme]
 			if bg := eval[string](t, ctx, `getComputedStyle(document.body).backgroundColor`); bg != want {
 				t.Errorf("prefers-color-scheme %s: the page's background is %s, want %s", scheme, bg, want)
