@@ -3,10 +3,14 @@
 package benchutil
 
 import (
+	"compress/gzip"
 	"fmt"
+	"io"
+	"os"
 	"runtime/metrics"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -61,4 +65,29 @@ func SampleHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// BenchPlan10k is the benchmarks' 10,000-change plan (real terraform
+// 1.11.4 output, internal/plan/testdata/bench/README.md), relative to a
+// package directory one below internal/ or worker/.
+const BenchPlan10k = "../plan/testdata/bench/plan-10k.json.gz"
+
+// ReadGzip reads and unpacks a gzip file of the benchmark inputs, failing
+// the benchmark with what is missing when it cannot.
+func ReadGzip(tb testing.TB, path string) []byte {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatalf("a benchmark input is missing (internal/plan/testdata/bench): %v", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatalf("unpacking %s: %v", path, err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatalf("unpacking %s: %v", path, err)
+	}
+	return data
 }

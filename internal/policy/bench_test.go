@@ -1,13 +1,9 @@
 package policy_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"testing"
 	"time"
 
@@ -36,21 +32,11 @@ warn contains msg if {
 // 10,000-change plan (internal/plan/testdata/bench), beside the baseline
 // of decoding that plan's JSON, which any reading of it costs. Median of 5.
 func BenchmarkPolicyEvaluation10k(b *testing.B) {
-	f, err := os.ReadFile("../plan/testdata/bench/plan-10k.json.gz")
-	if err != nil {
-		b.Fatalf("the benchmark plan is missing (internal/plan/testdata/bench): %v", err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(f))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		b.Fatal(err)
-	}
+	raw := benchutil.ReadGzip(b, benchutil.BenchPlan10k)
 	const runs = 5
 	var decode, eval []time.Duration
 	var res []policy.Result
+	var err error
 	for range runs {
 		start := time.Now()
 		var plan map[string]any

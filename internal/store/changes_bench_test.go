@@ -2,12 +2,10 @@ package store_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -24,18 +22,7 @@ import (
 // the 10,000-change plan into PostgreSQL, against (a) json.Unmarshal of the
 // whole file into tfjson.Plan, both in this run (median of 5).
 func BenchmarkIngestPlan(b *testing.B) {
-	gz, err := os.ReadFile("../plan/testdata/bench/plan-10k.json.gz")
-	if err != nil {
-		b.Fatalf("the benchmark plan is missing (internal/plan/testdata/bench): %v", err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := benchutil.ReadGzip(b, benchutil.BenchPlan10k)
 	ctx := context.Background()
 	s := dbtest.Store(b)
 	newEnvTB(b, s, "bench")
