@@ -50,6 +50,10 @@ type Config struct {
 	TerraformUIDBase uint32
 	// Concurrency is how many releases (of different environments) run at once.
 	Concurrency int
+	// MaxRunning limits the releases IN_PROGRESS at once across the whole
+	// installation (every worker's, counted in the database); 0: no limit.
+	// Give every worker the same value.
+	MaxRunning int
 	// Lease is how long a claim lasts without a heartbeat (default 30s).
 	Lease time.Duration
 	// PollInterval is how often an idle slot looks for work when no
@@ -191,7 +195,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // RunOnce claims one release, if any is waiting, and runs it to its end
 // (or to a pause for approval). It reports whether it ran one.
 func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
-	r, err := w.cfg.Store.Claim(ctx, w.cfg.ID, w.cfg.Lease)
+	r, err := w.cfg.Store.ClaimLimited(ctx, w.cfg.ID, w.cfg.Lease, w.cfg.MaxRunning)
 	if err != nil || r == nil {
 		return false, err
 	}

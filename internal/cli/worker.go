@@ -23,6 +23,7 @@ type workerFlags struct {
 	TFEnv          map[string]string `name:"tf-env" help:"Extra environment for terraform (KEY=VALUE;...); nothing else of shiplog's environment is passed on."`
 	StateMaxMiB    int64             `name:"state-max-mib" env:"SHIPLOG_STATE_MAX_MIB" default:"256" help:"Largest Terraform state (MiB) an environment may write to shiplog's state backend; a larger one is refused (413, said in the release log)."`
 	TFCLIConfig    string            `name:"tf-cli-config" env:"SHIPLOG_TF_CLI_CONFIG_FILE" help:"CLI configuration file given to terraform (TF_CLI_CONFIG_FILE)."`
+	MaxRunning     int               `name:"max-running" env:"SHIPLOG_MAX_RUNNING" help:"Most releases IN_PROGRESS at once across every worker of the installation (counted in the database; give every worker the same value); 0: no limit."`
 	PolicyTimeout  time.Duration     `name:"policy-timeout" env:"SHIPLOG_POLICY_TIMEOUT" default:"10s" help:"Longest one policy's evaluation may run in a policy phase; past it the phase fails saying so."`
 	PolicyMemMiB   uint64            `name:"policy-memory-mib" env:"SHIPLOG_POLICY_MEMORY_MIB" default:"1024" help:"Most heap (MiB) one policy's evaluation may grow the worker by; past it the phase fails saying so."`
 }
@@ -41,7 +42,7 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 		Store: db.Store, DatabaseURL: db.URL, Logger: g.Logger(), WorkDir: filepath.Join(dataDir, "work"),
 		TerraformPath: f.Terraform, TerraformUser: f.TerraformUser, TerraformUIDBase: f.TerraformUID, Lease: f.Lease, PhaseTimeout: f.PhaseTimeout,
 		ReleaseTimeout: f.ReleaseTimeout, Grace: f.Grace, Env: f.TFEnv, CLIConfigFile: f.TFCLIConfig, StateMaxBytes: f.StateMaxMiB << 20,
-		Policy: policy.Limits{Time: f.PolicyTimeout, Memory: f.PolicyMemMiB << 20},
+		Policy: policy.Limits{Time: f.PolicyTimeout, Memory: f.PolicyMemMiB << 20}, MaxRunning: f.MaxRunning,
 	}, nil
 }
 

@@ -23,6 +23,17 @@ import (
 // started: the same statement moves it to ABORTED instead, its phases are
 // skipped, and Claim looks for the next one.
 func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*release.Release, error) {
+	return s.ClaimLimited(ctx, owner, lease, 0)
+}
+
+// claimLock is the advisory lock that serializes limited claims, so two
+// workers never both see room for one more running release.
+const claimLock = 0x736869706c6f67 // "shiplog"
+
+// ClaimLimited is Claim under an installation-wide limit: with maxRunning
+// > 0 it claims nothing while maxRunning releases are IN_PROGRESS (every
+// worker's, counted in the database; waiting for approval does not count).
+func (s *Store) ClaimLimited(ctx context.Context, owner string, lease time.Duration, maxRunning int) (*release.Release, error) {
 	if err := release.Transition(release.StatusQueued, release.StatusInProgress); err != nil {
 		return nil, err
 	}
@@ -33,6 +44,19 @@ func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*
 		var id int64
 		var status release.Status
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if maxRunning > 0 {
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, claimLock); err != nil {
+					return err
+				}
+				var running int
+				err := tx.QueryRow(ctx, `SELECT count(*) FROM releases WHERE status = '`+string(release.StatusInProgress)+`'`).Scan(&running)
+				if err != nil {
+					return err
+				}
+				if running >= maxRunning {
+					return pgx.ErrNoRows // room for none
+				}
+			}
 			now := time.Now()
 			if c := s.leaseClock(); c != nil {
 				now = *c

@@ -62,3 +62,37 @@ func TestMaintenanceWindowHoldsTheQueue(t *testing.T) {
 		t.Fatalf("claimed %v inside the window, want release %d", got, held.ID)
 	}
 }
+
+// With an installation-wide limit, no release starts while that many run,
+// whatever environment it is of; when one ends, the next starts.
+func TestClaimLimited(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	for _, name := range []string{"a", "b", "c"} {
+		newEnv(t, s, name)
+	}
+	first, second, third := newRelease(t, s, "a"), newRelease(t, s, "b"), newRelease(t, s, "c")
+	for _, want := range []*release.Release{first, second} {
+		got, err := s.ClaimLimited(ctx, "w", time.Minute, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == nil || got.ID != want.ID {
+			t.Fatalf("claimed %v, want release %d", got, want.ID)
+		}
+	}
+	if got, err := s.ClaimLimited(ctx, "w", time.Minute, 2); err != nil || got != nil {
+		t.Fatalf("claimed %v (%v) with two running and a limit of 2, want nothing", got, err)
+	}
+	if err := s.Transition(ctx, store.StatusChange{ID: first.ID, From: release.StatusInProgress, To: release.StatusSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimLimited(ctx, "w", time.Minute, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.ID != third.ID {
+		t.Fatalf("claimed %v once one ended, want release %d", got, third.ID)
+	}
+}
