@@ -90,7 +90,7 @@ func (d *environmentDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Attributes: map[string]schema.Attribute{
 					"id":           schema.Int64Attribute{MarkdownDescription: "The release's ID.", Computed: true},
 					"status":       str("Its status."),
-					"release_type": str("`PLAN`, `APPLY` or `DESTROY`."),
+					"release_type": str("`PLAN`, `APPLY`, `DESTROY` or `SELECTIVE` (an apply of the release's targets only)."),
 					"created_at":   str("When it was queued (RFC 3339)."),
 					"finished_at":  str("When it finished (RFC 3339); null until then."),
 				},

@@ -89,7 +89,7 @@ func (d *releaseDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		},
 	}
 	attrs["release_type"] = schema.StringAttribute{
-		MarkdownDescription: "What the release does: `PLAN`, `APPLY` or `DESTROY`. Set with `environment`, it picks " +
+		MarkdownDescription: "What the release does: `PLAN`, `APPLY`, `DESTROY` or `SELECTIVE` (an apply of the release's targets only). Set with `environment`, it picks " +
 			"the newest release of this type (`APPLY` for the last release that deployed something).",
 		Optional: true,
 		Computed: true,

@@ -169,7 +169,7 @@ func releaseCoreAttributes() map[string]schema.Attribute {
 		"deployment_type":    str("Why the release exists: `REGULAR`, `CUSTOM` or `ROLLBACK`."),
 		"namespace":          str("The environment's namespace."),
 		"template_namespace": str("Namespace of the release template."),
-		"release_type":       str("What the release does to infrastructure, from its phases: `PLAN`, `APPLY` or `DESTROY`."),
+		"release_type":       str("What the release does to infrastructure, from its phases: `PLAN`, `APPLY`, `DESTROY` or `SELECTIVE` (an apply of the release's targets only)."),
 		"triggered_by":       str("Who or what created the release."),
 		"created_at":         str("When the release was created (RFC 3339)."),
 		"queued_at":          str("When the release first entered the queue (RFC 3339), kept when it is queued again after an approval; null if it never did."),

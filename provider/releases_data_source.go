@@ -78,7 +78,7 @@ func (d *releasesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				},
 			},
 			"release_type": schema.StringAttribute{
-				MarkdownDescription: "Only releases of this type: `PLAN`, `APPLY` or `DESTROY`.",
+				MarkdownDescription: "Only releases of this type: `PLAN`, `APPLY`, `DESTROY` or `SELECTIVE` (an apply of the release's targets only).",
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(releaseTypes...)},
 			},

@@ -20,7 +20,7 @@ var (
 // enums gives the values of the domain's string types.
 var enums = map[reflect.Type]any{
 	reflect.TypeFor[release.Status]():                release.Statuses,
-	reflect.TypeFor[release.Type]():                  []release.Type{release.TypePlan, release.TypeApply, release.TypeDestroy},
+	reflect.TypeFor[release.Type]():                  release.Types,
 	reflect.TypeFor[release.DeploymentType]():        []release.DeploymentType{release.DeploymentRegular, release.DeploymentCustom, release.DeploymentRollback},
 	reflect.TypeFor[release.Action]():                release.Actions,
 	reflect.TypeFor[release.ChangeAction]():          changeActions,

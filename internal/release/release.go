@@ -16,7 +16,14 @@ const (
 	TypePlan    Type = "PLAN"
 	TypeApply   Type = "APPLY"
 	TypeDestroy Type = "DESTROY"
+	// TypeSelective applies only the release's targets (named resources
+	// or modules, terraform -target): the rest of the configuration is
+	// neither planned nor applied.
+	TypeSelective Type = "SELECTIVE"
 )
+
+// Types lists every release type.
+var Types = []Type{TypePlan, TypeApply, TypeDestroy, TypeSelective}
 
 // DeploymentType says why a release exists.
 type DeploymentType string
@@ -38,13 +45,13 @@ func ParseDeploymentType(s string) (DeploymentType, error) {
 	return "", fmt.Errorf("unknown deployment type %q (want REGULAR, CUSTOM or ROLLBACK)", s)
 }
 
-// ParseType accepts PLAN, APPLY or DESTROY.
+// ParseType accepts PLAN, APPLY, DESTROY or SELECTIVE.
 func ParseType(s string) (Type, error) {
 	switch Type(s) {
-	case TypePlan, TypeApply, TypeDestroy:
+	case TypePlan, TypeApply, TypeDestroy, TypeSelective:
 		return Type(s), nil
 	}
-	return "", fmt.Errorf("unknown release type %q (want PLAN, APPLY or DESTROY)", s)
+	return "", fmt.Errorf("unknown release type %q (want PLAN, APPLY, DESTROY or SELECTIVE)", s)
 }
 
 // Action is what a phase does.
@@ -221,15 +228,23 @@ func durationMS(d *time.Duration) *int64 {
 }
 
 // TypeOf derives a release's type from its phases: a destroy plan makes it
-// DESTROY, an apply makes it APPLY, otherwise it only plans.
+// DESTROY, an apply of a plan limited to the release's targets SELECTIVE,
+// another apply APPLY, otherwise it only plans.
 func TypeOf(phases []Phase) Type {
 	t := TypePlan
+	targeted := false
 	for _, p := range phases {
 		switch p.Action {
 		case ActionDestroyPlan:
 			return TypeDestroy
+		case ActionPlan:
+			targeted = p.Options.TargetsFromRelease
 		case ActionApply:
-			t = TypeApply
+			if targeted {
+				t = TypeSelective
+			} else if t != TypeSelective {
+				t = TypeApply
+			}
 		}
 	}
 	return t

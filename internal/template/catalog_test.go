@@ -80,7 +80,7 @@ func TestLoadDir(t *testing.T) {
 	for _, tmpl := range c.List() {
 		got = append(got, tmpl.String())
 	}
-	want := []string{"full-plan", "policy-apply", "selective-plan", "smoke", "terraform-apply", "terraform-destroy", "team-a/full-plan"}
+	want := []string{"full-plan", "policy-apply", "selective-apply", "selective-plan", "smoke", "terraform-apply", "terraform-destroy", "team-a/full-plan"}
 	if !slices.Equal(got, want) {
 		t.Errorf("List: %v, want %v", got, want)
 	}
@@ -181,7 +181,7 @@ func TestGet(t *testing.T) {
 		t.Errorf("Get default/full-plan: %v", err)
 	}
 	_, err = c.Get("", "ful-plan")
-	wantErr(t, err, `template "ful-plan" not found in namespace "default" (it has full-plan, policy-apply, selective-plan, terraform-apply, terraform-destroy)`)
+	wantErr(t, err, `template "ful-plan" not found in namespace "default" (it has full-plan, policy-apply, selective-apply, selective-plan, terraform-apply, terraform-destroy)`)
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("error %q does not match ErrNotFound", err)
 	}

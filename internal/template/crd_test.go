@@ -172,7 +172,7 @@ func TestCRDIsNotATemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"full-plan.yaml", "policy-apply.yaml", "selective-plan.yaml", "terraform-apply.yaml", "terraform-destroy.yaml"}
+	want := []string{"full-plan.yaml", "policy-apply.yaml", "selective-apply.yaml", "selective-plan.yaml", "terraform-apply.yaml", "terraform-destroy.yaml"}
 	if !slices.Equal(names, want) {
 		t.Errorf("releases.FS holds %v, want %v", names, want)
 	}

@@ -65,6 +65,7 @@ func TestBuiltins(t *testing.T) {
 	}{
 		{"full-plan", []release.Action{"init", "plan"}, release.TypePlan, false},
 		{"policy-apply", []release.Action{"init", "migrate", "plan", "policy", "apply"}, release.TypeApply, false},
+		{"selective-apply", []release.Action{"init", "plan", "apply"}, release.TypeSelective, true},
 		{"selective-plan", []release.Action{"init", "plan"}, release.TypePlan, true},
 		{"terraform-apply", []release.Action{"init", "migrate", "plan", "apply"}, release.TypeApply, false},
 		{"terraform-destroy", []release.Action{"init", "destroy-plan", "apply"}, release.TypeDestroy, false},

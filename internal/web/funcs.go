@@ -37,6 +37,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"hasEscape":      hasEscape,
 		"actionWord":     actionWord,
 		"deferredReason": deferredReason,
+		"releaseTypes":   func() []release.Type { return release.Types },
 		"policyView": func(checks []release.PolicyCheck, denied bool, overrides []string) map[string]any {
 			return map[string]any{"Checks": checks, "Denied": denied, "Overrides": overrides}
 		},

@@ -125,3 +125,28 @@ func TestQueueTab(t *testing.T) {
 		t.Errorf("queue after the cancel %+v, want release %d first", q.Releases, second.ID)
 	}
 }
+
+// A selective release's page says what was selected and that the rest of
+// the configuration was not planned; the list filters by the type.
+func TestSelectiveReleaseShown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env("shop")
+	var rel release.Release
+	h.apiCall("POST", "/api/v1/releases", map[string]any{"environment": "shop", "template": "selective-apply",
+		"targets": []string{"module.db"}}, &rel)
+	if rel.Type != release.TypeSelective {
+		t.Fatalf("release type %s, want SELECTIVE", rel.Type)
+	}
+	h.queue("shop") // a full one, filtered out
+	b := h.browser()
+	b.signIn("reader")
+	_, _, doc := b.get(fmt.Sprintf("/releases/%d", rel.ID))
+	sec := find(doc, byID("selective"))
+	if len(sec) != 1 || !strings.Contains(text(sec[0]), "module.db") || !strings.Contains(text(sec[0]), "was not planned") {
+		t.Error("the selective release's page does not say what was selected and what was not planned")
+	}
+	if got := listPage(t, b, "/releases?release_type=SELECTIVE"); len(got.ids) != 1 || got.ids[0] != rel.ID {
+		t.Errorf("/releases?release_type=SELECTIVE lists %v, want [%d]", got.ids, rel.ID)
+	}
+}
