@@ -4,11 +4,12 @@ import "time"
 
 // WebhookEvents are the events a webhook subscription may ask for
 // (none: all): a release created, moved to each status, approved,
-// signed off. The payload of each is documented in docs/guides/webhooks.md.
+// signed off, or whose plan found drift (objects changed outside
+// Terraform). The payload of each is documented in docs/guides/webhooks.md.
 var WebhookEvents = []string{
 	"release.created", "release.queued", "release.started", "release.pending_approval", "release.approved",
 	"release.rejected", "release.succeeded", "release.failed", "release.aborted", "release.timed_out",
-	"release.stopped", "release.signed_off",
+	"release.stopped", "release.signed_off", "release.drift_detected",
 }
 
 // Webhook is a subscription: shiplog POSTs the events it asks for, about
