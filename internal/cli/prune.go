@@ -47,8 +47,8 @@ func (c *dbPruneCmd) Run(g *Globals) error {
 }
 
 func printPrune(w io.Writer, f pruneFlags, rep store.PruneReport) {
-	fmt.Fprintf(w, "pruned %d releases older than %d days beyond the newest %d of each environment: %d log chunks, %d plan files, %d changes removed; %d unnamed blueprints removed; %d audit events removed\n",
-		rep.Releases, f.KeepDays, f.KeepLast, rep.LogChunks, rep.PlanFiles, rep.Changes, rep.Blueprints, rep.AuditEvents)
+	fmt.Fprintf(w, "pruned %d releases older than %d days beyond the newest %d of each environment: %d log chunks, %d plan files, %d changes removed; %d unnamed blueprints removed; %d audit events and %d ended webhook deliveries removed\n",
+		rep.Releases, f.KeepDays, f.KeepLast, rep.LogChunks, rep.PlanFiles, rep.Changes, rep.Blueprints, rep.AuditEvents, rep.WebhookDeliveries)
 }
 
 // pruneDaily prunes now and then every day until ctx ends, logging what
@@ -60,7 +60,7 @@ func pruneDaily(ctx context.Context, st *store.Store, f pruneFlags, log hclog.Lo
 			log.Error("daily prune", "error", err)
 		} else if err == nil {
 			log.Info("daily prune", "releases", rep.Releases, "log_chunks", rep.LogChunks, "plan_files", rep.PlanFiles,
-				"changes", rep.Changes, "blueprints", rep.Blueprints, "audit_events", rep.AuditEvents, "keep_days", f.KeepDays, "keep_last", f.KeepLast)
+				"changes", rep.Changes, "blueprints", rep.Blueprints, "audit_events", rep.AuditEvents, "webhook_deliveries", rep.WebhookDeliveries, "keep_days", f.KeepDays, "keep_last", f.KeepLast)
 		}
 		select {
 		case <-ctx.Done():

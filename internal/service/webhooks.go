@@ -25,7 +25,7 @@ const RotationOverlap = 24 * time.Hour
 // not http(s), or reaches a private address the operator did not allow,
 // an unknown event or format, a bad environment pattern.
 func (s *Service) CreateWebhook(ctx context.Context, c Caller, req apiwire.WebhookRequest) (_ *apiwire.NewWebhook, err error) {
-	act := &Act{Kind: "webhook.create", Detail: req.URL}
+	act := &Act{Kind: "webhook.create", Detail: webhook.Host(req.URL)}
 	defer s.audit(ctx, c, act, &err)
 	if err := c.need(WebhookScope, "creating a webhook"); err != nil {
 		return nil, err
@@ -59,8 +59,8 @@ func (s *Service) CreateWebhook(ctx context.Context, c Caller, req apiwire.Webho
 	if err := s.store.CreateWebhook(ctx, w, secret); err != nil {
 		return nil, typed(err)
 	}
-	act.Detail = fmt.Sprintf("webhook %d: %s", w.ID, w.URL)
-	s.log.Info("webhook created", "webhook", w.ID, "url", w.URL, "by", c.Name)
+	act.Detail = fmt.Sprintf("webhook %d: %s", w.ID, webhook.Host(w.URL))
+	s.log.Info("webhook created", "webhook", w.ID, "host", webhook.Host(w.URL), "by", c.Name)
 	return &apiwire.NewWebhook{Webhook: w, Secret: secret}, nil
 }
 

@@ -34,6 +34,9 @@ type PruneReport struct {
 	// AuditEvents: audit log rows older than KeepDays (none when KeepDays
 	// is 0: the audit log is kept by age only).
 	AuditEvents int64 `json:"audit_events"`
+	// WebhookDeliveries: deliveries that ended (delivered or failed)
+	// older than KeepDays (none when KeepDays is 0).
+	WebhookDeliveries int64 `json:"webhook_deliveries"`
 }
 
 // Prune removes, in one transaction, the log lines, plan files and change
@@ -103,6 +106,11 @@ func (s *Store) Prune(ctx context.Context, o PruneOptions) (PruneReport, error) 
 				return err
 			}
 			rep.AuditEvents = tag.RowsAffected()
+			tag, err = tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => $1)`, o.KeepDays)
+			if err != nil {
+				return err
+			}
+			rep.WebhookDeliveries = tag.RowsAffected()
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // The outbox fills itself: a release's creation and a plan that found
@@ -49,5 +50,45 @@ func TestWebhookOutboxFollowsReleases(t *testing.T) {
 	}
 	if clear != 0 {
 		t.Error("a signing secret is stored in clear")
+	}
+}
+
+// db prune removes ended deliveries older than the kept days, never a
+// pending one.
+func TestPruneRemovesOldDeliveries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	w := &release.Webhook{URL: "https://hooks.example.com/a", Format: "standard", CreatedBy: "t"}
+	if err := s.CreateWebhook(ctx, w, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.EnqueueWebhookTest(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordWebhookAttempt(ctx, old.ID, store.Attempt{Status: 204, Delivered: true}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.EnqueueWebhookTest(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE webhook_deliveries SET created_at = now() - interval '40 days'`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Prune(ctx, store.PruneOptions{KeepDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WebhookDeliveries != 1 {
+		t.Errorf("pruned %d deliveries, want the old delivered one", rep.WebhookDeliveries)
+	}
+	ds, err := s.ListWebhookDeliveries(ctx, w.ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].ID != pending.ID {
+		t.Errorf("left %+v, want the pending one", ds)
 	}
 }

@@ -73,12 +73,23 @@ func private(ip net.IP) bool {
 		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast()
 }
 
+// Host is the host of a subscription's URL, all that logs and the audit
+// log name of it: the path of some (a chat's incoming webhook) is itself
+// a credential.
+func Host(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(not a URL)"
+	}
+	return u.Host
+}
+
 // CheckURL checks a subscription's URL: http or https, a host, and (unless
 // allowPrivate) a host that does not resolve to a private address.
 func CheckURL(ctx context.Context, raw string, allowPrivate bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an http or https URL", raw)
+		return errors.New("not an http or https URL with a host (https://hooks.example.com/path)")
 	}
 	if u.User != nil {
 		return errors.New("the URL must not hold credentials; the signature authenticates shiplog")
@@ -222,7 +233,7 @@ func (d *Dispatcher) send(ctx context.Context, dd store.DueDelivery) store.Attem
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dd.URL, bytes.NewReader(body))
 	if err != nil {
-		return d.failed(dd, store.Attempt{Err: err.Error()})
+		return d.failed(dd, store.Attempt{Err: "the subscription's URL is not valid"})
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "shiplog-webhooks/1")
@@ -233,7 +244,12 @@ func (d *Dispatcher) send(ctx context.Context, dd store.DueDelivery) store.Attem
 	resp, err := d.client.Do(req)
 	a := store.Attempt{LatencyMS: int(time.Since(start).Milliseconds())}
 	if err != nil {
-		a.Err = err.Error()
+		// the URL's path may be a credential: name the host only
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		a.Err = fmt.Sprintf("POST to %s: %v", Host(dd.URL), err)
 		return d.failed(dd, a)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
