@@ -203,21 +203,30 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce claims and sends the deliveries due now (at most 16), and says
-// how many it sent.
+// RunOnce claims the deliveries due now (at most 16), sends them at once
+// (each is the next of its own subscription and release) and records
+// each attempt, and says how many it sent.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.defaults()
 	due, err := d.Store.ClaimWebhookDeliveries(ctx, 16, d.Timeout+30*time.Second)
 	if err != nil {
 		return 0, err
 	}
+	// each claimed delivery is the next of its own subscription and
+	// release: they go out at once, so a slow receiver holds up no other
+	errs := make(chan error, len(due))
 	for _, dd := range due {
-		a := d.send(ctx, dd)
-		if err := d.Store.RecordWebhookAttempt(context.WithoutCancel(ctx), dd.ID, a); err != nil {
-			return 0, err
+		go func() {
+			errs <- d.Store.RecordWebhookAttempt(context.WithoutCancel(ctx), dd.ID, d.send(ctx, dd))
+		}()
+	}
+	var first error
+	for range due {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	return len(due), nil
+	return len(due), first
 }
 
 // send makes one attempt at dd.
