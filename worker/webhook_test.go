@@ -212,3 +212,30 @@ func TestWebhookRefusesPrivateAddresses(t *testing.T) {
 		t.Errorf("delivery log %+v, want one failed naming the private address", ds)
 	}
 }
+
+// A rejected release tells subscribers it was rejected, never approved
+// (a rejection records its decider where an approval does).
+func TestWebhookRejectionIsNotAnApproval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	rc, _ := subscribe(t, h)
+	h.env("shop", namedConfig(t, "v1", 1), func(e *release.Environment) { e.ApprovalRequired = true })
+	w := h.worker()
+	rel := h.release("shop", "terraform-apply")
+	h.runOnce(w)
+	if err := h.service().Reject(ctx, policyAdmin, rel.ID, "not now"); err != nil {
+		t.Fatal(err)
+	}
+	d := &webhook.Dispatcher{Store: h.store, AllowPrivate: true}
+	want := []string{"release.created", "release.started", "release.pending_approval", "release.rejected"}
+	testutil.Eventually(t, "every event delivered", 30*time.Second, func() bool {
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return len(rc.got()) >= len(want)
+	})
+	if got := rc.got(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("events %v, want %v", got, want)
+	}
+}

@@ -83,7 +83,9 @@ BEGIN
         END IF;
         RETURN NULL;
     END IF;
-    IF NEW.approved_by IS DISTINCT FROM OLD.approved_by AND NEW.approved_by IS NOT NULL THEN
+    -- a rejection records its decider in approved_by too: only a release
+    -- sent on (QUEUED) was approved
+    IF NEW.approved_by IS DISTINCT FROM OLD.approved_by AND NEW.approved_by IS NOT NULL AND NEW.status = 'QUEUED' THEN
         PERFORM shiplog_webhook_enqueue(NEW, 'release.approved');
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN
