@@ -24,6 +24,12 @@ type terraform struct {
 	dir      string
 	env      map[string]string
 	grace    time.Duration
+
+	// one is the tfexec value every command of this working copy runs
+	// through: tfexec asks `terraform version -json` once per value and
+	// caches the answer, so one value per working copy asks once per
+	// release instead of once per command.
+	one *tfexec.Terraform
 }
 
 // output is where one terraform command writes: a phase's log streams.
@@ -32,19 +38,25 @@ type output struct {
 	stderr io.Writer
 }
 
-// tf returns a fresh tfexec.Terraform for one command writing to out.
+// tf returns the working copy's tfexec.Terraform set to write to out. A
+// release's commands run one after another, never at once, so the one
+// value is safe to redirect per command.
 func (t *terraform) tf(out output) (*tfexec.Terraform, error) {
-	tf, err := tfexec.NewTerraform(t.dir, t.execPath)
-	if err != nil {
-		return nil, fmt.Errorf("preparing terraform in %s: %w", t.dir, err)
+	if t.one == nil {
+		tf, err := tfexec.NewTerraform(t.dir, t.execPath)
+		if err != nil {
+			return nil, fmt.Errorf("preparing terraform in %s: %w", t.dir, err)
+		}
+		if err := tf.SetEnv(t.env); err != nil {
+			return nil, fmt.Errorf("terraform environment: %w", err)
+		}
+		// On cancellation tfexec sends SIGINT; after the grace period, SIGKILL.
+		if err := tf.SetWaitDelay(t.grace); err != nil {
+			return nil, err
+		}
+		t.one = tf
 	}
-	if err := tf.SetEnv(t.env); err != nil {
-		return nil, fmt.Errorf("terraform environment: %w", err)
-	}
-	// On cancellation tfexec sends SIGINT; after the grace period, SIGKILL.
-	if err := tf.SetWaitDelay(t.grace); err != nil {
-		return nil, err
-	}
+	tf := t.one
 	tf.SetStdout(out.stdout)
 	tf.SetStderr(out.stderr)
 	return tf, nil
