@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -10,7 +11,8 @@ import (
 )
 
 // recordApplied records what a successful apply left, read back from the
-// state it wrote (`terraform show -json`): the applied values of the
+// state it wrote (from the store when shiplog is the backend, else with
+// `terraform show -json`): the applied values of the
 // changes of the plan that was applied (made by phase planPhase) and the
 // environment's output values. phase is the apply phase, whose log gets
 // show's stderr and a line saying what was recorded. A failure is logged
@@ -47,16 +49,35 @@ func (ru *run) readApplied(ctx context.Context, phase, planPhase string) error {
 	for _, c := range changes {
 		wanted[c.Address] = true
 	}
-	showErr := ru.logs.Stream(phase, release.Stderr)
-	defer showErr.Flush()
+	want := func(addr string) bool { return wanted[addr] }
 	var state *plan.State
-	err := ru.tf.showJSON(ctx, showErr, "", func(r io.Reader) error {
-		var err error
-		state, err = plan.ReadState(r, func(addr string) bool { return wanted[addr] }, ru.masks)
-		return err
-	})
-	if err != nil {
-		return err
+	from := "terraform show -json"
+	if ru.backend != nil {
+		// shiplog is the backend: the state the apply pushed is in the
+		// store (the release holds its lock), so read it there as a
+		// stream instead of running terraform once more.
+		_, _, r, err := st.OpenLatestState(ctx, ru.env.ID)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			r = strings.NewReader(`{"version": 4, "resources": []}`) // nothing was ever pushed
+		}
+		if state, err = plan.ReadStateFile(r, want, ru.masks); err != nil {
+			return err
+		}
+		from = "the state pushed to shiplog"
+	} else {
+		showErr := ru.logs.Stream(phase, release.Stderr)
+		defer showErr.Flush()
+		err := ru.tf.showJSON(ctx, showErr, "", func(r io.Reader) error {
+			var err error
+			state, err = plan.ReadState(r, want, ru.masks)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	applied := changes[:0]
 	for _, c := range changes {
@@ -74,6 +95,6 @@ func (ru *run) readApplied(ctx context.Context, phase, planPhase string) error {
 	if err := st.ReplaceOutputs(ctx, ru.r.ID, state.Outputs); err != nil {
 		return err
 	}
-	ru.sys(phase, "applied values recorded: %d changed resources, %d outputs", len(applied), len(state.Outputs))
+	ru.sys(phase, "applied values recorded from %s: %d changed resources, %d outputs", from, len(applied), len(state.Outputs))
 	return nil
 }

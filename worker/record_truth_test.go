@@ -133,11 +133,36 @@ func TestArtifactURLOnlyOnLinkedResources(t *testing.T) {
 // After a successful apply, the changes carry the values the apply wrote
 // (what the plan knew only after apply, resolved) next to the planned ones,
 // and the environment's outputs are recorded, sensitive ones without value.
+//
+// With shiplog as the backend the values are read from the state the
+// apply pushed (no terraform command); with the configuration's own
+// backend, from `terraform show -json`. Both record the same.
 func TestAppliedValuesAndOutputsAfterApply(t *testing.T) {
 	t.Parallel()
+	for name, tc := range map[string]struct {
+		backend string // extra configuration
+		from    string // the apply log says where the values came from
+	}{
+		"shiplog's backend": {from: "applied values recorded from the state pushed to shiplog"},
+		"its own backend": {
+			backend: "terraform {\n  backend \"local\" {}\n}\n",
+			from:    "applied values recorded from terraform show -json",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testAppliedValuesAndOutputs(t, tc.backend, tc.from)
+		})
+	}
+}
+
+func testAppliedValuesAndOutputs(t *testing.T, backend, from string) {
 	ctx := context.Background()
 	h := newHarness(t)
 	dir := quickstart(t)
+	if backend != "" {
+		writeFile(t, dir, "backend.tf", backend)
+	}
 	writeFile(t, dir, "outputs.tf", `
 output "db_password" {
   value     = "correct-horse-battery"
@@ -211,5 +236,12 @@ output "replicas" {
 	}
 	if o := got["db_password"]; !o.Sensitive || o.Value != nil {
 		t.Errorf("db_password: %+v", o)
+	}
+	said := false
+	for _, l := range h.logs(r.ID) {
+		said = said || strings.Contains(l.Text, from)
+	}
+	if !said {
+		t.Errorf("the apply log does not say %q", from)
 	}
 }

@@ -72,6 +72,10 @@ func SampleHeap(peak *uint64) (stop func()) {
 // package directory one below internal/ or worker/.
 const BenchPlan10k = "../plan/testdata/bench/plan-10k.json.gz"
 
+// BenchState10k is the state that plan was made against: one resource of
+// 10,000 counted instances, state format version 4 (9.3 MB unpacked).
+const BenchState10k = "../plan/testdata/bench/state-10k.tfstate.gz"
+
 // ReadGzip reads and unpacks a gzip file of the benchmark inputs, failing
 // the benchmark with what is missing when it cannot.
 func ReadGzip(tb testing.TB, path string) []byte {

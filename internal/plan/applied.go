@@ -91,16 +91,19 @@ func ReadState(r io.Reader, want func(address string) bool, secretValues []strin
 	sec := secretSet(secretValues)
 	for _, name := range sortedKeys(doc.Values.Outputs) {
 		o := doc.Values.Outputs[name]
-		out := release.Output{Name: name, Type: o.Type, Sensitive: o.Sensitive}
-		if !o.Sensitive && anySecret(sec, o.Value) {
-			out.Sensitive = true
-		}
-		if !out.Sensitive {
-			out.Value = o.Value
-		}
-		st.Outputs = append(st.Outputs, out)
+		st.Outputs = append(st.Outputs, newOutput(name, o.Type, o.Value, o.Sensitive, sec))
 	}
 	return st, nil
+}
+
+// newOutput is an output as recorded: its value dropped when terraform
+// marks it sensitive or it holds one of the secrets.
+func newOutput(name string, typ, value any, sensitive bool, sec *secrets) release.Output {
+	out := release.Output{Name: name, Type: typ, Sensitive: sensitive || anySecret(sec, value)}
+	if !out.Sensitive {
+		out.Value = value
+	}
+	return out
 }
 
 // WithApplied returns c with the values the apply left in res next to the
