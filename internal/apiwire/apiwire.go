@@ -76,6 +76,10 @@ type EnvironmentRequest struct {
 	// MaintenanceWindows are when its releases may start (none: any
 	// time); outside them its releases wait in its queue.
 	MaintenanceWindows []release.MaintenanceWindow `json:"maintenance_windows,omitempty"`
+	// Runner is what runs its releases: "worker" (default: the worker
+	// pool) or "job" (a Kubernetes Job per release in Namespace, made by
+	// `shiplog controller --runner=job`).
+	Runner release.Runner `json:"runner,omitempty"`
 	// ID, CreatedAt and UpdatedAt are read-only: accepted so that an
 	// environment as read can be sent back, and ignored.
 	ID        int64      `json:"id,omitempty"`

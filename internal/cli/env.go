@@ -121,6 +121,7 @@ type envCreateCmd struct {
 	Var              []string `help:"Terraform variable NAME=VALUE (repeatable)."`
 	SensitiveVar     []string `name:"sensitive-var" help:"Sensitive Terraform variable NAME=VALUE, sealed and never shown (repeatable; NAME=@FILE reads FILE)."`
 	PhaseTimeout     []string `name:"phase-timeout" help:"Timeout of phases of an action, ACTION=DURATION (repeatable, e.g. apply=45m)."`
+	Runner           string   `name:"runner" enum:"worker,job" default:"worker" help:"What runs its releases: worker (the worker pool) or job (a Kubernetes Job per release in --namespace, made by 'shiplog controller --runner=job')."`
 }
 
 func (c *envCreateCmd) Run(g *Globals) error {
@@ -133,7 +134,7 @@ func (c *envCreateCmd) Run(g *Globals) error {
 		return err
 	}
 	spec := apiwire.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: src,
-		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired}
+		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired, Runner: release.Runner(c.Runner)}
 	if spec.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
 	}
@@ -307,6 +308,9 @@ func (c *envShowCmd) Run(g *Globals) error {
 	fmt.Fprintf(tw, "Source\t%s\n", describeSource(e.Source))
 	fmt.Fprintf(tw, "Default template\t%s\n", e.DefaultTemplate)
 	fmt.Fprintf(tw, "Approval\t%v\n", map[bool]string{true: "required for applies", false: "not required"}[e.ApprovalRequired])
+	if e.Runner == release.RunnerJob {
+		fmt.Fprintf(tw, "Runner\ta Kubernetes Job per release in namespace %s\n", e.Namespace)
+	}
 	if p := e.Paused; p != nil {
 		fmt.Fprintf(tw, "Paused\tby %s at %s: %s (queued releases wait)\n", p.By, when(&p.At), p.Reason)
 	}

@@ -31,6 +31,7 @@ type envUpdateCmd struct {
 	PhaseTimeout     []string `name:"phase-timeout" help:"Set the timeout of an action's phases, ACTION=DURATION (repeatable; others are kept)."`
 	Window           []string `name:"window" xor:"window" sep:"none" help:"Replace the maintenance windows, when releases may start: 'DAYS HH:MM-HH:MM [TIME_ZONE]', DAYS 'daily' or comma-separated mon..sun (e.g. 'sat,sun 01:00-05:00 Europe/Berlin'; repeatable)."`
 	NoWindows        bool     `name:"no-windows" xor:"window" help:"Remove the maintenance windows: releases start any time."`
+	Runner           string   `name:"runner" enum:",worker,job" default:"" help:"What runs its releases from now on: worker (the worker pool) or job (a Kubernetes Job per release, 'shiplog controller --runner=job')."`
 }
 
 func (c *envUpdateCmd) Help() string {
@@ -67,7 +68,10 @@ func (c *envUpdateCmd) apply(cur *apiwire.Environment) (apiwire.EnvironmentReque
 	e := cur.Environment
 	spec := apiwire.EnvironmentRequest{Name: e.Name, Namespace: e.Namespace, Source: e.Source,
 		DefaultTemplate: e.DefaultTemplate, ApprovalRequired: e.ApprovalRequired, Variables: e.Variables,
-		PhaseTimeouts: map[string]string{}, MaintenanceWindows: e.MaintenanceWindows}
+		PhaseTimeouts: map[string]string{}, MaintenanceWindows: e.MaintenanceWindows, Runner: e.Runner}
+	if c.Runner != "" {
+		spec.Runner = release.Runner(c.Runner)
+	}
 	if c.NoWindows {
 		spec.MaintenanceWindows = nil
 	}

@@ -142,6 +142,10 @@ type Environment struct {
 	ApprovalRequired bool                     `json:"approval_required"`
 	Variables        []Variable               `json:"variables"`
 	PhaseTimeouts    map[Action]time.Duration `json:"-"`
+	// Runner is what runs its releases: RunnerWorker (the worker pool, the
+	// default) or RunnerJob (one Kubernetes Job per release in Namespace,
+	// made by `shiplog controller --runner=job`).
+	Runner Runner `json:"runner"`
 	// MaintenanceWindows are when its releases may start; none: any time.
 	MaintenanceWindows []MaintenanceWindow `json:"maintenance_windows,omitempty"`
 	// Paused is set while the environment is paused: its queued releases
@@ -150,6 +154,15 @@ type Environment struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// Runner is what runs an environment's releases.
+type Runner string
+
+// The runners.
+const (
+	RunnerWorker Runner = "worker"
+	RunnerJob    Runner = "job"
+)
 
 // Pause says who paused an environment, when and why.
 type Pause struct {
@@ -178,6 +191,11 @@ func (e Environment) Validate() error {
 		if err := ValidateName("namespace", e.Namespace); err != nil {
 			return err
 		}
+	}
+	switch e.Runner {
+	case "", RunnerWorker, RunnerJob:
+	default:
+		return fmt.Errorf("environment %q: runner %q is not one of %q, %q", e.Name, e.Runner, RunnerWorker, RunnerJob)
 	}
 	src := e.Source
 	src.Normalize()

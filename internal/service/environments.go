@@ -110,6 +110,15 @@ func (s *Service) environmentOf(req apiwire.EnvironmentRequest) (*release.Enviro
 	env := &release.Environment{
 		Name: req.Name, Namespace: req.Namespace, Source: req.Source, DefaultTemplate: req.DefaultTemplate,
 		ApprovalRequired: req.ApprovalRequired, Variables: req.Variables, MaintenanceWindows: req.MaintenanceWindows,
+		Runner: req.Runner,
+	}
+	switch env.Runner {
+	case "":
+		env.Runner = release.RunnerWorker
+	case release.RunnerWorker, release.RunnerJob:
+	default:
+		return nil, invalid("runner", "%q is not a runner: use %q (the worker pool) or %q (a Kubernetes Job per release in the environment's namespace, run by `shiplog controller --runner=job`)",
+			env.Runner, release.RunnerWorker, release.RunnerJob)
 	}
 	if env.Namespace == "" {
 		env.Namespace = "default"

@@ -12,7 +12,7 @@ import (
 )
 
 const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at,
-	paused_at, paused_by, paused_reason, maintenance_windows`
+	paused_at, paused_by, paused_reason, maintenance_windows, runner`
 
 // CreateEnvironment stores a new environment and sets its ID and times.
 // Sensitive variable values are sealed before they are written.
@@ -22,6 +22,9 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 	}
 	if env.DefaultTemplate == "" {
 		env.DefaultTemplate = "terraform-apply"
+	}
+	if env.Runner == "" {
+		env.Runner = release.RunnerWorker
 	}
 	env.Source.Normalize()
 	if err := env.Validate(); err != nil {
@@ -36,9 +39,9 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 		return err
 	}
 	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts,
-			maintenance_windows)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at, updated_at`,
-		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows),
+			maintenance_windows, runner)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, created_at, updated_at`,
+		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
 	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 	if err != nil {
 		return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
@@ -50,6 +53,9 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 // sensitive variable given with an empty value keeps its stored value, and
 // so does a blank source credential when the source kind stays the same.
 func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment) error {
+	if env.Runner == "" {
+		env.Runner = release.RunnerWorker
+	}
 	env.Source.Normalize()
 	if err := env.Validate(); err != nil {
 		return err
@@ -82,8 +88,8 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 			return err
 		}
 		err = tx.QueryRow(ctx, `UPDATE environments SET namespace = $2, source = $3, default_template = $4, approval_required = $5,
-			variables = $6, phase_timeouts = $7, maintenance_windows = $8, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
-			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows),
+			variables = $6, phase_timeouts = $7, maintenance_windows = $8, runner = $9, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
+			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
 		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("updating environment %q: %w", env.Name, err)
@@ -182,7 +188,7 @@ func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 	var pausedAt *time.Time
 	var pausedBy, pausedReason string
 	if err := row.Scan(&env.ID, &env.Name, &env.Namespace, &env.Source, &env.DefaultTemplate, &env.ApprovalRequired,
-		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason, &env.MaintenanceWindows); err != nil {
+		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason, &env.MaintenanceWindows, &env.Runner); err != nil {
 		return nil, err
 	}
 	if pausedAt != nil {

@@ -33,7 +33,24 @@ const claimLock = 0x736869706c6f67 // "shiplog"
 // ClaimLimited is Claim under an installation-wide limit: with maxRunning
 // > 0 it claims nothing while maxRunning releases are IN_PROGRESS (every
 // worker's, counted in the database; waiting for approval does not count).
+// It claims only releases of environments whose runner is the worker
+// pool (release.RunnerWorker).
 func (s *Store) ClaimLimited(ctx context.Context, owner string, lease time.Duration, maxRunning int) (*release.Release, error) {
+	return s.claim(ctx, owner, lease, maxRunning, release.RunnerWorker, nil)
+}
+
+// ClaimForJob is ClaimLimited for the Kubernetes controller's runner Jobs:
+// it claims only releases of environments whose runner is release.RunnerJob
+// and, when namespaces is not empty, whose namespace is one of them. owner
+// names the Job that will run the release (its pod renews the lease).
+func (s *Store) ClaimForJob(ctx context.Context, owner string, lease time.Duration, maxRunning int, namespaces []string) (*release.Release, error) {
+	return s.claim(ctx, owner, lease, maxRunning, release.RunnerJob, namespaces)
+}
+
+func (s *Store) claim(ctx context.Context, owner string, lease time.Duration, maxRunning int, runner release.Runner, namespaces []string) (*release.Release, error) {
+	if namespaces == nil {
+		namespaces = []string{} // any namespace
+	}
 	if err := release.Transition(release.StatusQueued, release.StatusInProgress); err != nil {
 		return nil, err
 	}
@@ -65,7 +82,7 @@ func (s *Store) ClaimLimited(ctx context.Context, owner string, lease time.Durat
 			if err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock(), closed).Scan(&id, &status); err != nil {
+			if err := tx.QueryRow(ctx, claimSQL, owner, lease.String(), s.leaseClock(), closed, string(runner), namespaces).Scan(&id, &status); err != nil {
 				return err
 			}
 			if status != release.StatusAborted {
@@ -91,7 +108,8 @@ func (s *Store) ClaimLimited(ctx context.Context, owner string, lease time.Durat
 
 // claimSQL is Claim's compare-and-set, QUEUED -> IN_PROGRESS, or QUEUED ->
 // ABORTED for a release whose abort is already recorded (decided in the
-// same statement, so no abort recorded before the claim is missed). The
+// same statement, so no abort recorded before the claim is missed); $5 is
+// the runner whose releases are claimed, $6 the namespaces (empty: any). The
 // statuses are literals (the partial index releases_queued must match
 // them), made from the domain's constants.
 const claimSQL = `
@@ -101,7 +119,8 @@ const claimSQL = `
 			  AND r.id = (SELECT min(q.id) FROM releases q WHERE q.environment_id = r.environment_id AND q.status = '` + string(release.StatusQueued) + `')
 			  AND NOT EXISTS (SELECT 1 FROM releases a WHERE a.environment_id = r.environment_id
 			                  AND a.status IN ('` + string(release.StatusInProgress) + `', '` + string(release.StatusPendingApproval) + `'))
-			  AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.id = r.environment_id AND e.paused_at IS NOT NULL)
+			  AND EXISTS (SELECT 1 FROM environments e WHERE e.id = r.environment_id AND e.paused_at IS NULL
+			              AND e.runner = $5 AND (cardinality($6::text[]) = 0 OR e.namespace = ANY ($6::text[])))
 			  AND r.environment_id <> ALL ($4::bigint[])
 			ORDER BY r.id
 			LIMIT 1
@@ -169,4 +188,39 @@ func (s *Store) ReapExpired(ctx context.Context) ([]int64, error) {
 		return nil, fmt.Errorf("stopping releases with expired leases: %w", err)
 	}
 	return ids, nil
+}
+
+// EndLostRun ends release id, IN_PROGRESS under owner's lease, as status
+// (STOPPED or TIMED_OUT) because what ran it is gone: a runner Job's pod
+// that was evicted, OOM-killed or passed its deadline. reason goes to the
+// error log; the phase that ran and those after it end as the release
+// does and its resources are settled, as when a lease runs out. False:
+// the release is no longer owner's to end (it ended, parked for approval
+// or was reaped), and nothing changed.
+func (s *Store) EndLostRun(ctx context.Context, id int64, owner string, status release.Status, reason string) (bool, error) {
+	if err := release.Transition(release.StatusInProgress, status); err != nil {
+		return false, err
+	}
+	ended := false
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE releases SET status = $3, finished_at = now(),
+				error_log = CASE WHEN error_log = '' THEN '' ELSE error_log || E'\n' END || $4,
+				lease_owner = NULL, lease_expires_at = NULL
+			WHERE id = $1 AND lease_owner = $2 AND status = '`+string(release.StatusInProgress)+`'`, id, owner, string(status), reason)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		ended = true
+		if err := endPhases(ctx, tx, []int64{id}, status); err != nil {
+			return err
+		}
+		return settleResources(ctx, tx, id)
+	})
+	if err != nil {
+		return false, fmt.Errorf("ending release %d after its runner was lost: %w", id, err)
+	}
+	return ended, nil
 }
