@@ -203,6 +203,28 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// RunClaimed runs release id, already claimed under this worker's ID (as
+// the Kubernetes controller claims a release for the runner Job it makes,
+// whose pod runs `shiplog runner` with that ID), to its end or to a pause
+// for approval. It renews the lease first: an error says the release is
+// not IN_PROGRESS under this ID's lease (it ended, was reaped, or another
+// runner holds it), and nothing is run.
+func (w *Worker) RunClaimed(ctx context.Context, id int64) error {
+	ok, err := w.cfg.Store.Heartbeat(ctx, id, w.cfg.ID, w.cfg.Lease)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("release %d is not IN_PROGRESS under the lease of %s: it ended, was stopped, or is another runner's", id, w.cfg.ID)
+	}
+	r, err := w.cfg.Store.GetRelease(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reading release %d: %w", id, err)
+	}
+	w.runRelease(ctx, r)
+	return nil
+}
+
 // slot runs releases one after another; idle, it waits for a notification
 // (wake) or the poll interval, whichever comes first.
 func (w *Worker) slot(ctx context.Context, slot int, wake <-chan struct{}) {

@@ -71,6 +71,7 @@ type root struct {
 
 	DB     dbCmd     `cmd:"" name:"db" help:"Manage shiplog's database."`
 	Worker workerCmd `cmd:"" help:"Run releases from the queue until SIGTERM (running ones are stopped gracefully)."`
+	Runner runnerCmd `cmd:"" help:"Run one release the Kubernetes controller claimed for a runner Job (the Job's pod command)."`
 	Demo   demoCmd   `cmd:"" help:"Release the bundled example end to end (database, API, worker, terraform) and print its record."`
 	Plan   planCmd   `cmd:"" help:"Read terraform plans without a server or database."`
 
