@@ -86,7 +86,12 @@ type Options struct {
 	// Concurrency is how many Releases are reconciled at once (default 8);
 	// one Release is never reconciled twice at once.
 	Concurrency int
-	Logger      hclog.Logger
+	// Runner is "job" to run releases of environments whose runner is
+	// "job" as Kubernetes Jobs (jobs.go), shaped by Job; "" or "worker":
+	// the controller runs nothing, workers do.
+	Runner string
+	Job    JobOptions
+	Logger hclog.Logger
 }
 
 // Controller is the Kubernetes controller: Releases to releases, statuses
@@ -135,6 +140,16 @@ func NewController(cfg *rest.Config, st *store.Store, svc *service.Service, cat 
 	if opts.LeaderElectionID == "" {
 		opts.LeaderElectionID = "shiplog-controller"
 	}
+	switch opts.Runner {
+	case "", "worker":
+	case "job":
+		opts.Job.defaults()
+		if err := opts.Job.validate(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("runner %q is not one of worker, job", opts.Runner)
+	}
 	mgr, err := newManager(cfg, opts, opts.LeaderElection)
 	if err != nil {
 		return nil, err
@@ -165,6 +180,16 @@ func NewController(cfg *rest.Config, st *store.Store, svc *service.Service, cat 
 		return ann.run(ctx, st, rr)
 	})); err != nil {
 		return nil, err
+	}
+	if opts.Runner == "job" {
+		jr := &jobReconciler{client: mgr.GetClient(), reader: mgr.GetAPIReader(), store: st, index: rr.index, events: ev, log: log.Named("jobs")}
+		if err := jr.setup(mgr); err != nil {
+			return nil, fmt.Errorf("setting up the runner Job controller: %w", err)
+		}
+		runner := &jobRunner{client: mgr.GetClient(), store: st, opts: opts, index: rr.index, events: ev, log: log.Named("jobs")}
+		if err := mgr.Add(manager.RunnableFunc(runner.run)); err != nil {
+			return nil, err
+		}
 	}
 	return &Controller{mgr: mgr, opts: opts}, nil
 }

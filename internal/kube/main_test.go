@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube/v1alpha1"
@@ -53,6 +56,12 @@ var (
 const repoRoot = "../.."
 
 func TestMain(m *testing.M) {
+	if os.Getenv(runAsShiplog) == "1" { // a runner pod's command (jobs_test.go)
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		code := cli.Main(ctx, "test", os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	ctrllog.SetLogger(logr.Discard())
 	os.Exit(run(m))
 }
