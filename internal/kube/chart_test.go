@@ -99,7 +99,7 @@ func TestHelmChartApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, values := range []string{"", "values-namespaced.yaml"} {
+	for _, values := range []string{"", "values-namespaced.yaml", "values-jobs.yaml"} {
 		objs := render(t, ns, values)
 		kinds := map[string]int{}
 		for _, o := range objs {
@@ -113,6 +113,26 @@ func TestHelmChartApplies(t *testing.T) {
 			t.Errorf("values %q: rendered %v, want the server, worker and controller Deployments and a Service", values, kinds)
 		}
 		namespacedRBAC := values != ""
+		jobs := values == "values-jobs.yaml"
+		if jobs && kinds["ServiceAccount"] != 2+2 {
+			t.Errorf("values %q: rendered %v, want the runner ServiceAccount in each of the two namespaces besides the controller's and the server's", values, kinds)
+		}
+		if !jobs && kinds["ServiceAccount"] != 2 {
+			t.Errorf("values %q: rendered %v, want no runner ServiceAccount", values, kinds)
+		}
+		for _, o := range objs {
+			text, _ := yaml.Marshal(o.Object)
+			if o.GetKind() == "Role" && strings.HasSuffix(o.GetName(), "-controller") && strings.Contains(string(text), "jobs") != jobs {
+				t.Errorf("values %q: the controller's Role %s/%s grants Jobs: %v, want %v", values, o.GetNamespace(), o.GetName(), !jobs, jobs)
+			}
+			if o.GetKind() == "Deployment" && strings.HasSuffix(o.GetName(), "-controller") {
+				for _, arg := range []string{"--runner-image=registry.example.com/shiplog:dev", "--runner-secret=shiplog-runner", "--runner-memory=1Gi"} {
+					if strings.Contains(string(text), arg) != jobs {
+						t.Errorf("values %q: the controller's args have %s: %v, want %v", values, arg, !jobs, jobs)
+					}
+				}
+			}
+		}
 		if namespacedRBAC && (kinds["ClusterRole"] != 0 || kinds["Role"] != 5) {
 			t.Errorf("values %q: rendered %v, want Roles in each namespace and no ClusterRole", values, kinds)
 		}
