@@ -101,27 +101,33 @@ func IssueToken(ctx context.Context, st *store.Store, name string, scopes []stri
 	return secret, t, nil
 }
 
-// allows reports whether a token may act within scope.
-func allows(t *store.Token, scope apiwire.Scope) bool {
-	return scope == apiwire.ScopeNone || slices.Contains(t.Scopes, string(apiwire.ScopeAdmin)) || slices.Contains(t.Scopes, string(scope))
-}
-
 type principalKey struct{}
 
-// principal is the token a request was made with.
+// authed is who a request was authenticated as: the caller the use cases
+// see and, when it came with a token (bearer or a token's session), the
+// token.
+type authed struct {
+	caller service.Caller
+	token  *store.Token
+}
+
+// principal is the token a request was made with (nil for a person's
+// session).
 func principal(ctx context.Context) *store.Token {
-	t, _ := ctx.Value(principalKey{}).(*store.Token)
-	return t
+	if a, _ := ctx.Value(principalKey{}).(*authed); a != nil {
+		return a.token
+	}
+	return nil
 }
 
 // callerOf is the request's caller as the use cases (internal/service)
-// see it: the token's name and scopes.
+// see it: the token's name, scopes and role bindings, or the signed-in
+// person's name and the bindings of them and their groups.
 func callerOf(r *http.Request) service.Caller {
-	t := principal(r.Context())
-	if t == nil {
-		return service.Caller{Name: "anonymous", From: RemoteHost(r)}
+	if a, _ := r.Context().Value(principalKey{}).(*authed); a != nil {
+		return a.caller
 	}
-	return service.Caller{Name: t.Name, Scopes: t.Scopes, From: RemoteHost(r)}
+	return service.Caller{Name: "anonymous", From: RemoteHost(r)}
 }
 
 // RemoteHost is the address a request came from, as the audit log keeps
@@ -134,13 +140,9 @@ func RemoteHost(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// who names the caller for the records (the token's name).
-func who(r *http.Request) string {
-	if t := principal(r.Context()); t != nil {
-		return t.Name
-	}
-	return "anonymous"
-}
+// who names the caller for the records (the token's or the person's
+// name).
+func who(r *http.Request) string { return callerOf(r).Name }
 
 // tokenCache keeps recently seen tokens for a short while, so that every
 // request does not cost a database round trip. Revocations reach it at
@@ -201,20 +203,34 @@ func (c *tokenCache) drop(name string) {
 var errUnauthorized = &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized,
 	Message: "this route needs a valid token: send Authorization: Bearer <token>"}
 
-// authenticate finds the token of a request: its bearer token, or, for a
-// GET without one, its browser session (EventSource cannot send headers).
-func (s *Server) authenticate(r *http.Request) (*store.Token, error) {
+// authenticate finds who made a request: its bearer token, or, for a GET
+// without one, its browser session (EventSource cannot send headers), with
+// the role bindings that apply to them.
+func (s *Server) authenticate(r *http.Request) (*authed, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		if _, err := r.Cookie(SessionCookie); err == nil {
-			return s.SessionToken(r)
+			return s.sessionAuthed(r)
 		}
 	}
 	scheme, secret, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return nil, errUnauthorized
 	}
-	return s.checkSecret(r.Context(), secret)
+	t, err := s.checkSecret(r.Context(), secret)
+	if err != nil {
+		return nil, err
+	}
+	return s.tokenAuthed(r, t)
+}
+
+// tokenAuthed is token t's caller, its bindings read.
+func (s *Server) tokenAuthed(r *http.Request, t *store.Token) (*authed, error) {
+	c, err := s.svc.TokenCaller(r.Context(), t.Name, t.Scopes, RemoteHost(r))
+	if err != nil {
+		return nil, fmt.Errorf("authenticating token %q: %w", t.Name, err)
+	}
+	return &authed{caller: c, token: t}, nil
 }
 
 // checkSecret finds the live token of a secret (a bearer token's, or one
@@ -244,26 +260,25 @@ func (s *Server) checkSecret(ctx context.Context, secret string) (*store.Token, 
 	return t, nil
 }
 
-// authorize wraps a handler with the token check of its scope.
+// authorize wraps a handler with the route's gate: the caller must hold
+// the role the route's scope stands for (apiwire.RoleOfScope) on some
+// environment — through a scope or a binding. The use case the handler
+// calls then asks for the role on the environment it acts on.
 func (s *Server) authorize(scope apiwire.Scope, next http.HandlerFunc) http.HandlerFunc {
 	if scope == apiwire.ScopeNone {
 		return next
 	}
+	role := apiwire.RoleOfScope(scope)
 	return func(w http.ResponseWriter, r *http.Request) {
-		t := principal(r.Context()) // set only in process, by Do
-		var err error
-		if t == nil {
-			t, err = s.authenticate(r)
-		}
+		a, err := s.authenticate(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if !allows(t, scope) {
-			s.fail(w, r, &httpError{Status: http.StatusForbidden, Code: apiwire.CodeForbidden,
-				Message: fmt.Sprintf("token %q lacks the %s scope this route needs (it has %s)", t.Name, scope, strings.Join(t.Scopes, ", "))})
+		if err := a.caller.Authorize(role, service.AnyEnvironment, r.Method+" "+r.Pattern); err != nil {
+			s.fail(w, r, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, t)))
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, a)))
 	}
 }

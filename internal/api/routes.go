@@ -220,6 +220,16 @@ func routes() []route {
 		{Method: "DELETE", Path: "/api/v1/tokens/{name}", Scope: apiwire.ScopeAdmin, ID: "revokeToken", Summary: "Revoke a token.",
 			Status: 204, Errors: []int{404, 409}, handle: (*Server).revokeToken},
 
+		{Method: "GET", Path: "/api/v1/roles", Scope: service.RolesScope, ID: "listRoles",
+			Summary: "List role bindings: which user, group or token holds which role (viewer, deployer, approver, admin) on which environments. Needs the admin role on every environment.",
+			Status:  200, Resp: apiwire.RoleBindingList{}, handle: (*Server).listRoles},
+		{Method: "POST", Path: "/api/v1/roles", Scope: service.RolesScope, ID: "grantRole",
+			Summary: "Bind a user, group or token to a role on all environments (*), one environment, or a shell pattern (prod-*). Audited role.grant.",
+			Body:    apiwire.RoleBindingRequest{}, Status: 201, Resp: apiwire.RoleBinding{}, Errors: []int{400, 409, 413}, handle: (*Server).grantRole},
+		{Method: "DELETE", Path: "/api/v1/roles/{id}", Scope: service.RolesScope, ID: "revokeRole",
+			Summary: "Delete a role binding; its subject loses the role at their next request. Audited role.revoke.",
+			Status:  204, Errors: []int{400, 404}, handle: (*Server).revokeRole},
+
 		{Method: "GET", Path: "/api/v1/policies", Scope: apiwire.ScopeRead, ID: "listPolicies",
 			Summary: "The stored policies (Rego) that policy phases evaluate, by name.",
 			Status:  200, Resp: apiwire.PolicyList{}, handle: (*Server).listPolicies},

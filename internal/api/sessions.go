@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -28,25 +28,53 @@ func sessionHash(id string) []byte {
 
 // Login checks a token secret as the bearer check does and opens a browser
 // session for it; it returns the session id (the cookie's value) and the
-// token. A token without the read scope cannot sign in (403).
-func (s *Server) Login(ctx context.Context, secret string) (string, *store.Token, error) {
+// token. A token without the viewer role on some environment (its read or
+// approve scope, or a binding) cannot sign in (403).
+func (s *Server) Login(r *http.Request, secret string) (string, *store.Token, error) {
+	ctx := r.Context()
 	t, err := s.checkSecret(ctx, secret)
 	if err != nil {
 		return "", nil, err
 	}
-	if !allows(t, apiwire.ScopeRead) {
-		return "", nil, &httpError{Status: http.StatusForbidden, Code: apiwire.CodeForbidden,
-			Message: fmt.Sprintf("token %q lacks the read scope the pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))}
+	a, err := s.tokenAuthed(r, t)
+	if err != nil {
+		return "", nil, err
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, fmt.Errorf("making a session id: %w", err)
+	if err := a.caller.Authorize(apiwire.RoleViewer, service.AnyEnvironment, "signing in to the pages"); err != nil {
+		return "", t, err
 	}
-	id := base64.RawURLEncoding.EncodeToString(b)
+	id, err := newSessionID()
+	if err != nil {
+		return "", nil, err
+	}
 	if err := s.store.CreateWebSession(ctx, sessionHash(id), t.Name); err != nil {
 		return "", nil, err
 	}
 	return id, t, nil
+}
+
+// newSessionID makes a session id: 32 random bytes in base64url.
+func newSessionID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making a session id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// PersonLogin opens a browser session for a person the identity provider
+// signed in: their name and the groups it gave now (bindings of a group
+// they have left stop counting at this sign-in). It returns the session id
+// (the cookie's value).
+func (s *Server) PersonLogin(ctx context.Context, user string, groups []string) (string, error) {
+	id, err := newSessionID()
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.CreateUserWebSession(ctx, sessionHash(id), user, groups); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // Logout ends a browser session (the cookie's value).
@@ -57,22 +85,40 @@ func (s *Server) Logout(ctx context.Context, id string) error {
 var errNoSession = &httpError{Status: http.StatusUnauthorized, Code: apiwire.CodeUnauthorized,
 	Message: "the session is over (signed out, expired, or its token revoked): sign in again at /login"}
 
-// SessionToken is the live token of the request's session cookie; 401
-// when there is no cookie or the session is over.
-func (s *Server) SessionToken(r *http.Request) (*store.Token, error) {
+// sessionAuthed is who the request's session cookie is of; 401 when
+// there is no cookie or the session is over.
+func (s *Server) sessionAuthed(r *http.Request) (*authed, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, errNoSession
 	}
-	t, err := s.store.WebSessionToken(r.Context(), sessionHash(c.Value))
+	ws, err := s.store.WebSessionOwner(r.Context(), sessionHash(c.Value))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSession
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	if ws.Token != nil {
+		return s.tokenAuthed(r, ws.Token)
+	}
+	pc, err := s.svc.PersonCaller(r.Context(), ws.User, ws.Groups, RemoteHost(r))
+	if err != nil {
+		return nil, fmt.Errorf("authenticating %q: %w", ws.User, err)
+	}
+	return &authed{caller: pc}, nil
 }
 
-// Allows reports whether a token may act within scope (admin may do all).
-func Allows(t *store.Token, scope apiwire.Scope) bool { return t != nil && allows(t, scope) }
+// SessionCaller is the caller of the request's session cookie — a token's
+// or a signed-in person's, with their role bindings — as the use cases
+// see it; 401 when there is no cookie or the session is over.
+func (s *Server) SessionCaller(r *http.Request) (service.Caller, error) {
+	a, err := s.sessionAuthed(r)
+	if err != nil {
+		return service.Caller{}, err
+	}
+	return a.caller, nil
+}
 
 // Explain gives the status and message the API answers an error with
 // (store lookups that found nothing 404, lost compare-and-sets 409, bad

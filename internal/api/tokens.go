@@ -9,7 +9,13 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
+// tokens are not about one environment: managing them needs the admin role
+// on every environment (the route's gate asks for it on some).
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	if err := callerOf(r).Authorize(apiwire.RoleAdmin, service.AllEnvironments, "listing tokens"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	ts, err := s.store.ListTokens(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -24,7 +30,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	secret, t, err := IssueToken(r.Context(), s.store, req.Name, req.Scopes)
+	err := callerOf(r).Authorize(apiwire.RoleAdmin, service.AllEnvironments, "creating a token")
+	var secret string
+	var t *store.Token
+	if err == nil {
+		secret, t, err = IssueToken(r.Context(), s.store, req.Name, req.Scopes)
+	}
 	_ = s.svc.Audit(r.Context(), callerOf(r), service.Act{Kind: "token.create", Detail: req.Name + " " + strings.Join(req.Scopes, ",")}, err)
 	if err != nil {
 		s.fail(w, r, err)
@@ -36,7 +47,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	err := s.store.RevokeToken(r.Context(), name)
+	err := callerOf(r).Authorize(apiwire.RoleAdmin, service.AllEnvironments, "revoking a token")
+	if err == nil {
+		err = s.store.RevokeToken(r.Context(), name)
+	}
 	_ = s.svc.Audit(r.Context(), callerOf(r), service.Act{Kind: "token.revoke", Detail: name}, err)
 	if err != nil {
 		s.fail(w, r, err)

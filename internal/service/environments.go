@@ -36,12 +36,12 @@ func (s *Service) Template(ref, envNamespace string) (*template.Template, error)
 }
 
 // CreateEnvironment checks req and stores it as a new environment, which
-// it returns. Forbidden without EnvironmentScope; Invalid naming the field
+// it returns. Forbidden without the admin role on the environment; Invalid naming the field
 // at fault (a dir source must exist on this machine); Conflict when the
 // name is taken.
 func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.EnvironmentRequest) (_ *release.Environment, err error) {
 	defer s.audit(ctx, c, &Act{Kind: "environment.create", Environment: req.Name}, &err)
-	if err := c.need(EnvironmentScope, "creating an environment"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, req.Name, "creating an environment"); err != nil {
 		return nil, err
 	}
 	env, err := s.environmentOf(req)
@@ -56,12 +56,12 @@ func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.E
 }
 
 // UpdateEnvironment replaces environment name's settings with req (an
-// empty req.Name means name). Forbidden without EnvironmentScope; Invalid
+// empty req.Name means name). Forbidden without the admin role on the environment; Invalid
 // as CreateEnvironment's, or when req names another environment (no
 // renames); NotFound.
 func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, req apiwire.EnvironmentRequest) (err error) {
 	defer s.audit(ctx, c, &Act{Kind: "environment.update", Environment: name}, &err)
-	if err := c.need(EnvironmentScope, "updating an environment"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, name, "updating an environment"); err != nil {
 		return err
 	}
 	if req.Name == "" {
@@ -86,11 +86,11 @@ func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, 
 
 // DeleteEnvironment deletes environment name (store.DeleteEnvironment:
 // with its history only when force) and says what went with it.
-// Forbidden without EnvironmentScope; NotFound; Conflict when it has
+// Forbidden without the admin role on the environment; NotFound; Conflict when it has
 // history and force is false, or a release of it is not finished.
 func (s *Service) DeleteEnvironment(ctx context.Context, c Caller, name string, force bool) (_ store.EnvironmentHistory, err error) {
 	defer s.audit(ctx, c, &Act{Kind: "environment.delete", Environment: name, Detail: fmt.Sprintf("force=%t", force)}, &err)
-	if err := c.need(EnvironmentScope, "deleting an environment"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, name, "deleting an environment"); err != nil {
 		return store.EnvironmentHistory{}, err
 	}
 	h, err := s.store.DeleteEnvironment(ctx, name, force)
@@ -195,11 +195,11 @@ func hostname() string {
 // PauseEnvironment pauses environment name: its queued releases (and any
 // created while it is paused) wait, in order, until it is resumed; a
 // running release goes on. reason is required: the waiting releases show
-// it. Forbidden without EnvironmentScope; Invalid (field reason);
+// it. Forbidden without the admin role on the environment; Invalid (field reason);
 // NotFound; Conflict when it is already paused.
 func (s *Service) PauseEnvironment(ctx context.Context, c Caller, name, reason string) (_ *release.Pause, err error) {
 	defer s.audit(ctx, c, &Act{Kind: "environment.pause", Environment: name, Detail: reason}, &err)
-	if err := c.need(EnvironmentScope, "pausing an environment"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, name, "pausing an environment"); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -218,11 +218,11 @@ func (s *Service) PauseEnvironment(ctx context.Context, c Caller, name, reason s
 }
 
 // ResumeEnvironment resumes environment name: its queued releases run in
-// the order they were queued. Forbidden without EnvironmentScope;
+// the order they were queued. Forbidden without the admin role on the environment;
 // NotFound; Conflict when it is not paused.
 func (s *Service) ResumeEnvironment(ctx context.Context, c Caller, name string) (err error) {
 	defer s.audit(ctx, c, &Act{Kind: "environment.resume", Environment: name}, &err)
-	if err := c.need(EnvironmentScope, "resuming an environment"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, name, "resuming an environment"); err != nil {
 		return err
 	}
 	if err := s.store.ResumeEnvironment(ctx, name); err != nil {

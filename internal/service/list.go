@@ -21,7 +21,8 @@ type Page struct {
 // first, from at: at most limit of them, and whether more follow in the
 // direction listed (older for the first page and Before, newer for
 // After). q's Cursor and Limit are not read (the caller decodes its
-// cursor into at). Forbidden without ListScope; Invalid (field
+// cursor into at). Forbidden without the viewer role on q's environment
+// (on some environment when q names none); Invalid (field
 // environment) for an environment that does not exist, so a misspelt name
 // does not look like one with no releases.
 func (s *Service) ListReleaseIDs(ctx context.Context, c Caller, q apiwire.ReleaseQuery, at Page, limit int) ([]int64, bool, error) {
@@ -59,7 +60,11 @@ func (s *Service) CountReleases(ctx context.Context, c Caller, q apiwire.Release
 // listable checks that c may list releases and that q's environment
 // exists.
 func (s *Service) listable(ctx context.Context, c Caller, q apiwire.ReleaseQuery) error {
-	if err := c.need(ListScope, "listing releases"); err != nil {
+	env := q.Environment
+	if env == "" {
+		env = AnyEnvironment
+	}
+	if err := c.Authorize(apiwire.RoleViewer, env, "listing releases"); err != nil {
 		return err
 	}
 	if q.Environment != "" {

@@ -31,22 +31,24 @@ func isPlan(p release.Phase) bool {
 
 // IngestPlan makes plan the changes of phase (default "plan") of release
 // id, replacing what that phase recorded, and returns the release's new
-// summary. Forbidden without PlanScope; NotFound for an unknown release;
+// summary. Forbidden without the deployer role on its environment; NotFound for an unknown release;
 // Invalid (field "phase") when the release has no such phase; the store's
 // *store.IngestRefusedError (a conflict) when the phase ran in shiplog;
 // errors of reading plan pass unchanged (a *plan.Error names what was
 // wrong with it).
 func (s *Service) IngestPlan(ctx context.Context, c Caller, id int64, phase string, open OpenPlan) (_ release.Summary, err error) {
-	defer s.audit(ctx, c, &Act{Kind: "plan.ingest", Release: id, Detail: phase}, &err)
-	if err := c.need(PlanScope, "attaching a plan to a release"); err != nil {
-		return release.Summary{}, err
-	}
+	act := &Act{Kind: "plan.ingest", Release: id, Detail: phase}
+	defer s.audit(ctx, c, act, &err)
 	if phase == "" {
 		phase = "plan"
 	}
 	rel, err := s.store.GetRelease(ctx, id)
 	if err != nil {
 		return release.Summary{}, typed(err)
+	}
+	act.Environment = rel.Environment
+	if err := c.Authorize(apiwire.RoleDeployer, rel.Environment, "attaching a plan to a release"); err != nil {
+		return release.Summary{}, err
 	}
 	if !slices.ContainsFunc(rel.Phases, func(p release.Phase) bool { return p.Name == phase }) {
 		return release.Summary{}, invalid("phase", "release %d has no phase %q", id, phase)
@@ -77,13 +79,14 @@ type PlanRecording struct {
 // RecordPlan stores plan as a finished release of req.Environment: the
 // plan phase ends as the plan did (FAILED for one Terraform marked
 // errored), every other phase SKIPPED. It returns the release as stored.
-// Forbidden without PlanScope; NotFound for an unknown environment;
+// Forbidden without the deployer role on req.Environment; NotFound for an
+// unknown environment;
 // Invalid naming template or phase; errors of reading plan pass
 // unchanged.
 func (s *Service) RecordPlan(ctx context.Context, c Caller, req PlanRecording, open OpenPlan) (_ *release.Release, err error) {
 	act := &Act{Kind: "plan.record", Environment: req.Environment, Detail: req.Template}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(PlanScope, "recording a plan"); err != nil {
+	if err := c.Authorize(apiwire.RoleDeployer, req.Environment, "recording a plan"); err != nil {
 		return nil, err
 	}
 	env, err := s.store.GetEnvironment(ctx, req.Environment)

@@ -21,13 +21,13 @@ var policyName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // PutPolicy stores policy name (created, or its module and settings
 // replaced; the version counts module changes) and returns it, and
-// whether it was created. Forbidden without PolicyScope; Invalid naming
+// whether it was created. Forbidden without the admin role on every environment; Invalid naming
 // the field: the name, a module that does not compile (the message gives
 // line and column), a bad environment pattern.
 func (s *Service) PutPolicy(ctx context.Context, c Caller, name string, req apiwire.PolicyRequest) (_ *release.Policy, created bool, err error) {
 	act := &Act{Kind: "policy.put", Detail: name}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(PolicyScope, "storing a policy"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "storing a policy"); err != nil {
 		return nil, false, err
 	}
 	if !policyName.MatchString(name) {
@@ -58,18 +58,18 @@ func (s *Service) PutPolicy(ctx context.Context, c Caller, name string, req apiw
 	return p, created, nil
 }
 
-// GetPolicy reads policy name. Forbidden without ListScope; NotFound.
+// GetPolicy reads policy name. Forbidden without the viewer role on some environment; NotFound.
 func (s *Service) GetPolicy(ctx context.Context, c Caller, name string) (*release.Policy, error) {
-	if err := c.need(ListScope, "reading policies"); err != nil {
+	if err := c.Authorize(apiwire.RoleViewer, AnyEnvironment, "reading policies"); err != nil {
 		return nil, err
 	}
 	p, err := s.store.GetPolicy(ctx, name)
 	return p, typed(err)
 }
 
-// ListPolicies lists every policy by name. Forbidden without ListScope.
+// ListPolicies lists every policy by name. Forbidden without the viewer role on some environment.
 func (s *Service) ListPolicies(ctx context.Context, c Caller) ([]*release.Policy, error) {
-	if err := c.need(ListScope, "reading policies"); err != nil {
+	if err := c.Authorize(apiwire.RoleViewer, AnyEnvironment, "reading policies"); err != nil {
 		return nil, err
 	}
 	ps, err := s.store.ListPolicies(ctx)
@@ -77,10 +77,10 @@ func (s *Service) ListPolicies(ctx context.Context, c Caller) ([]*release.Policy
 }
 
 // DeletePolicy removes policy name; releases keep the verdicts it gave.
-// Forbidden without PolicyScope; NotFound.
+// Forbidden without the admin role on every environment; NotFound.
 func (s *Service) DeletePolicy(ctx context.Context, c Caller, name string) (err error) {
 	defer s.audit(ctx, c, &Act{Kind: "policy.delete", Detail: name}, &err)
-	if err := c.need(PolicyScope, "deleting a policy"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "deleting a policy"); err != nil {
 		return err
 	}
 	if err := s.store.DeletePolicy(ctx, name); err != nil {

@@ -35,13 +35,14 @@ type NewRelease struct {
 // change it) and its sensitive variables sealed, in one transaction. It
 // returns the release as stored and whether this call created it: false
 // when a release with req.Key exists already (that one is returned, and
-// nothing in req is checked against it). Forbidden without CreateScope;
+// nothing in req is checked against it). Forbidden without the deployer
+// role on req.Environment;
 // Invalid naming the field (environment, template, targets, artifacts[i],
 // variables, migration_scripts, blueprint_version, key).
 func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (_ *release.Release, _ bool, err error) {
 	act := &Act{Kind: "release.create", Environment: req.Environment, Detail: req.Template}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(CreateScope, "creating a release"); err != nil {
+	if err := c.Authorize(apiwire.RoleDeployer, req.Environment, "creating a release"); err != nil {
 		return nil, false, err
 	}
 	if len(req.Key) > 253 {

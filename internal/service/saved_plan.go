@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -35,7 +37,8 @@ func (s *Service) SetClock(now func() time.Time) { s.savedPlans.now = now }
 // planID saved: phases init and apply (release.SavedPlanPhases), the plan
 // release's blueprint version, targets and artifacts, its changes and
 // summary copied so the new release shows what it will apply, and
-// applies_plan_of = planID. Forbidden without ApplyPlanScope; NotFound;
+// applies_plan_of = planID. Forbidden without the deployer role on its
+// environment; NotFound;
 // Conflict (the message says why and what to do) when
 // release.MayApplySavedPlan refuses: planID is not a SUCCEEDED release that
 // only plans, saved no plan, ended longer than the maximum age ago, or its
@@ -44,12 +47,13 @@ func (s *Service) SetClock(now func() time.Time) { s.savedPlans.now = now }
 func (s *Service) ApplySavedPlan(ctx context.Context, c Caller, planID int64) (_ *release.Release, err error) {
 	act := &Act{Kind: "release.apply_plan", Release: planID, Detail: fmt.Sprintf("applies the plan of release %d", planID)}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(ApplyPlanScope, "applying a saved plan"); err != nil {
-		return nil, err
-	}
 	plan, err := s.store.GetRelease(ctx, planID)
 	if err != nil {
 		return nil, typed(err)
+	}
+	act.Environment = plan.Environment
+	if err := c.Authorize(apiwire.RoleDeployer, plan.Environment, "applying a saved plan"); err != nil {
+		return nil, err
 	}
 	saved, err := s.store.SavedPlan(ctx, planID)
 	if err != nil {

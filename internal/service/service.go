@@ -1,7 +1,8 @@
 // Package service holds shiplog's use cases on releases, callable without
 // HTTP: the API's handlers decode a request, call one, and encode its
 // result; the web pages call them directly; a controller can too. Each
-// use case decides whether its caller may run it (Caller's scopes), checks
+// use case decides whether its caller may run it (Caller.Authorize: a
+// role on the environment it acts on), checks
 // its input, runs its rules (internal/release) and its writes
 // (internal/store), and fails with an *Error saying what kind of failure
 // it is.
@@ -11,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,42 +22,15 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 )
 
-// Caller is who runs a use case: the name recorded with what they do
-// (a token's name) and the scopes their token holds (apiwire.Scope
-// values; admin allows everything).
-type Caller struct {
-	Name   string
-	Scopes []string
-	// From is where the call came from (the client's address), for the
-	// audit log; empty when not known.
-	From string
-}
-
-// May reports whether the caller holds scope (or admin).
-func (c Caller) May(scope apiwire.Scope) bool {
-	return scope == apiwire.ScopeNone || slices.Contains(c.Scopes, string(apiwire.ScopeAdmin)) || slices.Contains(c.Scopes, string(scope))
-}
-
-// The scope each use case needs: the API's route table names the same
-// values, so that the OpenAPI document says what the service decides.
+// The scope each use case's API route names (the OpenAPI document's
+// x-scope): a token holding it holds the scope's role (apiwire.RoleOfScope)
+// on every environment. The use cases decide by role (Caller.Authorize).
 const (
 	ApproveScope  = apiwire.ScopeApprove // approve, reject
 	SignOffScope  = apiwire.ScopeApprove
 	AbortScope    = apiwire.ScopeWrite
 	RollbackScope = apiwire.ScopeWrite
 )
-
-// need fails with Forbidden unless the caller holds scope.
-func (c Caller) need(scope apiwire.Scope, doing string) error {
-	if c.May(scope) {
-		return nil
-	}
-	have := "no scopes"
-	if len(c.Scopes) > 0 {
-		have = strings.Join(c.Scopes, ", ")
-	}
-	return &Error{Kind: Forbidden, Message: fmt.Sprintf("%s needs the %s scope; %q has %s", doing, scope, c.Name, have)}
-}
 
 // Service runs the use cases against one store and template catalog.
 type Service struct {
@@ -123,14 +96,17 @@ func (s *Service) waiting(ctx context.Context, id int64, verb string) (*release.
 
 // Approve lets release id, waiting for approval (PENDING_APPROVAL), go on:
 // it is QUEUED again, recording who approved it and why (comment may be
-// empty). Forbidden without ApproveScope; NotFound; Conflict when it does
+// empty). Forbidden without the approver role on its environment; NotFound; Conflict when it does
 // not wait for approval (or stopped waiting meanwhile). Approving a
 // release that waits because a policy denied it overrides that denial:
 // the audit event says which policies were overridden.
 func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) (err error) {
 	act := &Act{Kind: "release.approve", Release: id, Detail: comment}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(ApproveScope, "approving a release"); err != nil {
+	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+		return err
+	}
+	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "approving a release"); err != nil {
 		return err
 	}
 	cur, err := s.waiting(ctx, id, "approved")
@@ -152,8 +128,12 @@ func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment strin
 // Reject ends release id, waiting for approval, as REJECTED; its phases
 // that had not run are SKIPPED. Errors as Approve's.
 func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string) (err error) {
-	defer s.audit(ctx, c, &Act{Kind: "release.reject", Release: id, Detail: comment}, &err)
-	if err := c.need(ApproveScope, "rejecting a release"); err != nil {
+	act := &Act{Kind: "release.reject", Release: id, Detail: comment}
+	defer s.audit(ctx, c, act, &err)
+	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+		return err
+	}
+	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "rejecting a release"); err != nil {
 		return err
 	}
 	if err := s.pending(ctx, id, "rejected"); err != nil {
@@ -169,16 +149,18 @@ func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string
 
 // Abort aborts release id: a queued or waiting release ends ABORTED at
 // once, a running one gets an abort request its worker honours
-// (release.Release.MayAbort decides). Forbidden without AbortScope;
+// (release.Release.MayAbort decides). Forbidden without the deployer role on its environment;
 // NotFound; Conflict when it is finished or an abort was already asked.
 func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string) (err error) {
-	defer s.audit(ctx, c, &Act{Kind: "release.abort", Release: id, Detail: comment}, &err)
-	if err := c.need(AbortScope, "aborting a release"); err != nil {
-		return err
-	}
+	act := &Act{Kind: "release.abort", Release: id, Detail: comment}
+	defer s.audit(ctx, c, act, &err)
 	cur, err := s.store.GetRelease(ctx, id)
 	if err != nil {
 		return typed(err)
+	}
+	act.Environment = cur.Environment
+	if err := c.Authorize(apiwire.RoleDeployer, cur.Environment, "aborting a release"); err != nil {
+		return err
 	}
 	if err := cur.MayAbort(); err != nil {
 		return &Error{Kind: Conflict, Message: err.Error(), Err: err}
@@ -192,16 +174,20 @@ func (s *Service) Abort(ctx context.Context, c Caller, id int64, comment string)
 }
 
 // SignOff records the caller's verdict (APPROVED or REJECTED) on finished
-// release id. Forbidden without SignOffScope; Invalid (field "status")
+// release id. Forbidden without the approver role on its environment; Invalid (field "status")
 // for another verdict; NotFound; Conflict when it is not finished or was
 // signed off already.
 func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status release.SignOffStatus, comment string) (err error) {
-	defer s.audit(ctx, c, &Act{Kind: "release.sign_off", Release: id, Detail: string(status) + " " + comment}, &err)
-	if err := c.need(SignOffScope, "signing off a release"); err != nil {
-		return err
-	}
+	act := &Act{Kind: "release.sign_off", Release: id, Detail: string(status) + " " + comment}
+	defer s.audit(ctx, c, act, &err)
 	if status != release.SignOffApproved && status != release.SignOffRejected {
 		return invalid("status", "status must be APPROVED or REJECTED, not %q", status)
+	}
+	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+		return err
+	}
+	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "signing off a release"); err != nil {
+		return err
 	}
 	if err := s.store.SignOff(ctx, id, status, c.Name, comment); err != nil {
 		return typed(err)
@@ -213,18 +199,19 @@ func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status releas
 
 // Rollback queues a ROLLBACK release that re-applies release id: its
 // blueprint version, artifacts, targets and variables, with its template;
-// it returns the new release (rollback_of is id). Forbidden without
-// RollbackScope; NotFound; Conflict unless id is a SUCCEEDED apply that
+// it returns the new release (rollback_of is id). Forbidden without the
+// deployer role on its environment; NotFound; Conflict unless id is a SUCCEEDED apply that
 // recorded a blueprint version and whose template is still known.
 func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (_ *release.Release, err error) {
 	act := &Act{Kind: "release.rollback", Detail: fmt.Sprintf("rollback to release %d", id)}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(RollbackScope, "rolling back a release"); err != nil {
-		return nil, err
-	}
 	target, err := s.store.GetRelease(ctx, id)
 	if err != nil {
 		return nil, typed(err)
+	}
+	act.Environment = target.Environment
+	if err := c.Authorize(apiwire.RoleDeployer, target.Environment, "rolling back a release"); err != nil {
+		return nil, err
 	}
 	switch {
 	case target.Status != release.StatusSucceeded:

@@ -35,16 +35,51 @@ func (s *Store) CreateWebSession(ctx context.Context, hash []byte, tokenName str
 	return nil
 }
 
-// WebSessionToken returns the live token of a live session (hash is the
-// SHA-256 of the session id), refreshing its idle clock; ErrNotFound when
-// the session is unknown, idle for SessionIdle, past SessionMax, or its
-// token was revoked.
-func (s *Store) WebSessionToken(ctx context.Context, hash []byte) (*Token, error) {
-	var lastSeen time.Time
-	t, err := scanToken(extraRow{s.pool.QueryRow(ctx, `SELECT t.id, t.name, t.hash, t.scopes, t.created_at, t.revoked_at, w.last_seen
-		FROM web_sessions w JOIN api_tokens t ON t.id = w.token_id
-		WHERE w.hash = $1 AND t.revoked_at IS NULL AND w.expires_at > now() AND w.last_seen > now() - make_interval(secs => $2)`,
-		hash, SessionIdle.Seconds()), []any{&lastSeen}})
+// CreateUserWebSession stores a browser session of a person signed in with
+// the identity provider (hash is the SHA-256 of the session id, 32 bytes):
+// their name and the groups the provider gave at this sign-in. It ends
+// after SessionMax at the latest, or SessionIdle unused.
+func (s *Store) CreateUserWebSession(ctx context.Context, hash []byte, user string, groups []string) error {
+	if user == "" {
+		return errors.New("a person's web session needs their name")
+	}
+	if groups == nil {
+		groups = []string{}
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO web_sessions (hash, user_name, user_groups, expires_at)
+		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, hash, user, groups, SessionMax.Seconds()); err != nil {
+		return fmt.Errorf("creating a web session for %q: %w", user, err)
+	}
+	return nil
+}
+
+// WebSession is whose a live browser session is: a token's (Token set)
+// or a person's signed in with the identity provider (User and the Groups
+// the provider gave at sign-in).
+type WebSession struct {
+	Token  *Token
+	User   string
+	Groups []string
+}
+
+// WebSessionOwner returns whose a live session is (hash is the SHA-256 of
+// the session id), refreshing its idle clock; ErrNotFound when the session
+// is unknown, idle for SessionIdle, past SessionMax, or its token was
+// revoked.
+func (s *Store) WebSessionOwner(ctx context.Context, hash []byte) (*WebSession, error) {
+	var (
+		lastSeen          time.Time
+		tokID             *int64
+		tokName, user     *string
+		tokHash           []byte
+		tokScopes, groups []string
+		tokCreated        *time.Time
+	)
+	err := s.pool.QueryRow(ctx, `SELECT t.id, t.name, t.hash, t.scopes, t.created_at, w.user_name, w.user_groups, w.last_seen
+		FROM web_sessions w LEFT JOIN api_tokens t ON t.id = w.token_id
+		WHERE w.hash = $1 AND (w.token_id IS NULL OR t.revoked_at IS NULL) AND w.expires_at > now()
+		  AND w.last_seen > now() - make_interval(secs => $2)`,
+		hash, SessionIdle.Seconds()).Scan(&tokID, &tokName, &tokHash, &tokScopes, &tokCreated, &user, &groups, &lastSeen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("web session: %w", ErrNotFound)
 	}
@@ -56,7 +91,23 @@ func (s *Store) WebSessionToken(ctx context.Context, hash []byte) (*Token, error
 			return nil, fmt.Errorf("refreshing a web session: %w", err)
 		}
 	}
-	return t, nil
+	if tokID != nil {
+		return &WebSession{Token: &Token{ID: *tokID, Name: *tokName, Hash: tokHash, Scopes: tokScopes, CreatedAt: *tokCreated}}, nil
+	}
+	return &WebSession{User: *user, Groups: groups}, nil
+}
+
+// WebSessionToken returns the live token of a live token session
+// (WebSessionOwner's errors; ErrNotFound for a person's session too).
+func (s *Store) WebSessionToken(ctx context.Context, hash []byte) (*Token, error) {
+	ws, err := s.WebSessionOwner(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Token == nil {
+		return nil, fmt.Errorf("web session of a token: %w", ErrNotFound)
+	}
+	return ws.Token, nil
 }
 
 // DeleteWebSession ends a session (no error when there is none) and, on

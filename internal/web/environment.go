@@ -11,7 +11,6 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -71,7 +70,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	pg := envPage{Env: env, Tab: tab, MayControl: callerOf(r).May(service.EnvironmentScope), WindowOpens: nextWindow(env, p.now())}
+	pg := envPage{Env: env, Tab: tab, MayControl: callerOf(r).Holds(apiwire.RoleAdmin, name), WindowOpens: nextWindow(env, p.now())}
 	switch tab {
 	case "releases":
 		pg.Releases, err = p.listReleases(r, name)

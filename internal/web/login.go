@@ -100,7 +100,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: paste a shiplog token (shp_…)"}})
 		return
 	}
-	id, tok, err := p.api.Login(r.Context(), secret)
+	id, tok, err := p.api.Login(r, secret)
 	who := service.Caller{Name: "unknown token", From: api.RemoteHost(r)}
 	if tok != nil {
 		who.Name = tok.Name

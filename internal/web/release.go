@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
@@ -215,25 +216,24 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 	// the buttons show when the service would allow the caller the move
 	c := callerOf(r)
 	pg.Actions = actions{
-		Approve: rel.Status == release.StatusPendingApproval && c.May(service.ApproveScope),
-		Abort:   !rel.Status.Terminal() && rel.AbortRequested == nil && c.May(service.AbortScope),
+		Approve: rel.Status == release.StatusPendingApproval && c.Holds(apiwire.RoleApprover, rel.Environment),
+		Abort:   !rel.Status.Terminal() && rel.AbortRequested == nil && c.Holds(apiwire.RoleDeployer, rel.Environment),
 		// a rejected release never ran its changes: nothing to sign off
-		SignOff:  rel.Status.Terminal() && rel.Status != release.StatusRejected && rel.SignOff.Status == "" && c.May(service.SignOffScope),
-		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.May(service.RollbackScope),
+		SignOff:  rel.Status.Terminal() && rel.Status != release.StatusRejected && rel.SignOff.Status == "" && c.Holds(apiwire.RoleApprover, rel.Environment),
+		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.Holds(apiwire.RoleDeployer, rel.Environment),
 	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }
 
 // act carries out a form's action through the API's own route, as the
 // signed-in token: the API checks scope and status and says why not.
-// callerOf is the signed-in token as the use cases see it (no scopes
-// without one).
+// callerOf is the signed-in token or person as the use cases see it (no
+// role without one).
 func callerOf(r *http.Request) service.Caller {
-	c := service.Caller{From: api.RemoteHost(r)}
-	if t := tokenOf(r.Context()); t != nil {
-		c.Name, c.Scopes = t.Name, t.Scopes
+	if c := whoOf(r.Context()); c != nil {
+		return *c
 	}
-	return c
+	return service.Caller{From: api.RemoteHost(r)}
 }
 
 func (p *Pages) act(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -185,21 +186,23 @@ func (p *Pages) parseTemplates() error {
 // view is what every page gets: its own data in Data.
 type view struct {
 	Title string
-	Token *store.Token
+	// Who is the signed-in token or person (nil on the sign-in page).
+	Who   *service.Caller
 	Nav   string // the top bar's current section
 	Path  string
 	Flash string
 	Data  any
 }
 
-// can reports whether the signed-in token has a scope.
-func (v view) Can(scope string) bool { return api.Allows(v.Token, apiwire.Scope(scope)) }
+// May reports whether the signed-in token or person holds role on
+// environment env: the buttons a page shows.
+func (v view) May(role, env string) bool { return v.Who != nil && v.Who.Holds(apiwire.Role(role), env) }
 
 // render executes a page into memory first, so that a failing template is
 // a clean 500 rather than half a page.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
-	if v.Token == nil {
-		v.Token = tokenOf(r.Context())
+	if v.Who == nil {
+		v.Who = whoOf(r.Context())
 	}
 	v.Path = r.URL.RequestURI()
 	if v.Flash == "" {
@@ -303,18 +306,20 @@ func checkText(r *http.Request) error {
 	return nil
 }
 
-type tokenKey struct{}
+type callerKey struct{}
 
-func tokenOf(ctx context.Context) *store.Token {
-	t, _ := ctx.Value(tokenKey{}).(*store.Token)
-	return t
+// whoOf is the signed-in caller of a page request (nil before sign-in).
+func whoOf(ctx context.Context) *service.Caller {
+	c, _ := ctx.Value(callerKey{}).(*service.Caller)
+	return c
 }
 
 // signedIn wraps a page: without a live session it sends the browser to
-// /login (coming back here after); a token without read gets a 403.
+// /login (coming back here after); a token or person without the viewer
+// role on some environment gets a 403.
 func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := p.api.SessionToken(r)
+		c, err := p.api.SessionCaller(r)
 		if api.IsUnauthorized(err) {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
@@ -323,10 +328,9 @@ func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 			p.fail(w, r, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), tokenKey{}, t)
-		if !api.Allows(t, apiwire.ScopeRead) {
-			p.fail(w, r.WithContext(ctx), &pageError{Status: http.StatusForbidden,
-				Message: fmt.Sprintf("token %q lacks the read scope these pages need (it has %s)", t.Name, strings.Join(t.Scopes, ", "))})
+		ctx := context.WithValue(r.Context(), callerKey{}, &c)
+		if err := c.Authorize(apiwire.RoleViewer, service.AnyEnvironment, "reading these pages"); err != nil {
+			p.fail(w, r.WithContext(ctx), err)
 			return
 		}
 		if err := checkText(r); err != nil {

@@ -1,0 +1,81 @@
+package apiwire
+
+import "time"
+
+// Role is what a subject may do on the environments a binding names.
+type Role string
+
+// The roles, from least to most. A role includes those it names: approver
+// includes viewer; admin includes every role. deployer does not include
+// viewer, as a token's write scope never included read: bind both.
+const (
+	RoleViewer   Role = "viewer"   // read releases, logs, changes, environments
+	RoleDeployer Role = "deployer" // create and abort releases, roll back, attach plans
+	RoleApprover Role = "approver" // approve, reject, sign off; also viewer
+	RoleAdmin    Role = "admin"    // everything
+)
+
+// Roles lists every role, least first.
+var Roles = []Role{RoleViewer, RoleDeployer, RoleApprover, RoleAdmin}
+
+// Includes reports whether holding r allows what want allows.
+func (r Role) Includes(want Role) bool {
+	switch {
+	case r == want || r == RoleAdmin:
+		return true
+	case r == RoleApprover && want == RoleViewer:
+		return true
+	}
+	return false
+}
+
+// RoleOfScope is the role a token scope stands for on every environment:
+// read→viewer, write→deployer, approve→approver, admin→admin ("" for no
+// scope or an unknown one).
+func RoleOfScope(s Scope) Role {
+	switch s {
+	case ScopeRead:
+		return RoleViewer
+	case ScopeWrite:
+		return RoleDeployer
+	case ScopeApprove:
+		return RoleApprover
+	case ScopeAdmin:
+		return RoleAdmin
+	}
+	return ""
+}
+
+// The kinds of subject a role binding names.
+const (
+	SubjectUser  = "user"  // the name the identity provider signs a person in with
+	SubjectGroup = "group" // a group in the identity provider's groups claim
+	SubjectToken = "token" // an API token, by name
+)
+
+// RoleBindingRequest is the body of POST /api/v1/roles: give a subject a
+// role on the environments matching Environment ("*" all, "prod-*" a
+// shell pattern as path.Match reads it, or one name).
+type RoleBindingRequest struct {
+	SubjectKind string `json:"subject_kind"` // user, group or token
+	Subject     string `json:"subject"`
+	Role        Role   `json:"role"`
+	Environment string `json:"environment"`
+}
+
+// RoleBinding is one stored binding.
+type RoleBinding struct {
+	ID          int64     `json:"id"`
+	SubjectKind string    `json:"subject_kind"`
+	Subject     string    `json:"subject"`
+	Role        Role      `json:"role"`
+	Environment string    `json:"environment"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// RoleBindingList is GET /api/v1/roles: every binding by subject kind,
+// subject, role and environment pattern.
+type RoleBindingList struct {
+	Bindings []RoleBinding `json:"bindings"`
+}
