@@ -42,6 +42,8 @@ type serverCmd struct {
 
 	Worker workerFlags `embed:"" prefix:"worker-" group:"Worker slots (--workers > 0)"`
 
+	OIDC oidcFlags `embed:"" prefix:"oidc-" group:"Sign-in with an identity provider (OpenID Connect)"`
+
 	Kubernetes bool      `name:"kubernetes" help:"Also serve the ReleaseTemplates of a Kubernetes cluster (as namespace/name), watched."`
 	Kube       kubeFlags `embed:"" prefix:"kube-" group:"Kubernetes (--kubernetes)"`
 }
@@ -106,12 +108,19 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 			}
 		}
 	}
+	idp, err := c.OIDC.provider(ctx, db.Store)
+	if err != nil {
+		return nil, err
+	}
+	if idp != nil {
+		log.Info("sign-in with the identity provider is on", "issuer", c.OIDC.Issuer, "client_id", c.OIDC.ClientID)
+	}
 	srv, err := api.New(api.Config{Store: db.Store, Logger: log, Catalog: cat, KeepAlive: c.KeepAlive, MaxStream: c.MaxStream, CursorKey: key})
 	if err != nil {
 		return nil, err
 	}
 	srv.Service().AllowPrivateWebhooks(c.WebhookAllowPrivate)
-	pages, err := web.New(web.Config{API: srv, Store: db.Store, Logger: log})
+	pages, err := web.New(web.Config{API: srv, Store: db.Store, Logger: log, OIDC: idp})
 	if err != nil {
 		srv.Close()
 		return nil, err

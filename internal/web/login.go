@@ -16,6 +16,16 @@ import (
 type loginPage struct {
 	Next  string
 	Error string
+	// Provider names the identity provider to sign in with ("" for none).
+	Provider string
+}
+
+// provider is the configured identity provider's name, or "".
+func (p *Pages) provider() string {
+	if p.cfg.OIDC == nil {
+		return ""
+	}
+	return p.cfg.OIDC.Name()
 }
 
 // safeNext keeps a post-login destination on this server: a path that
@@ -82,7 +92,7 @@ func samePath(s string) bool {
 }
 
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Data: loginPage{Next: safeNext(r.URL.Query().Get("next"))}})
+	p.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Data: loginPage{Next: safeNext(r.URL.Query().Get("next")), Provider: p.provider()}})
 }
 
 // login checks the token of the form's one field and opens a session:
@@ -91,13 +101,13 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: "/", Error: "the form could not be read: " + err.Error()}})
+		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: "/", Provider: p.provider(), Error: "the form could not be read: " + err.Error()}})
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
 	secret := strings.TrimSpace(r.PostForm.Get("token"))
 	if secret == "" {
-		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: paste a shiplog token (shp_…)"}})
+		p.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Data: loginPage{Next: next, Provider: p.provider(), Error: "token: paste a shiplog token (shp_…)"}})
 		return
 	}
 	id, tok, err := p.api.Login(r, secret)
@@ -108,7 +118,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	_ = p.api.Service().Audit(r.Context(), who, service.Act{Kind: "session.sign_in", Detail: "token"}, err)
 	if err != nil {
 		status, msg := p.api.Explain(r, err)
-		p.render(w, r, status, "login", view{Title: "Sign in", Data: loginPage{Next: next, Error: "token: " + msg}})
+		p.render(w, r, status, "login", view{Title: "Sign in", Data: loginPage{Next: next, Provider: p.provider(), Error: "token: " + msg}})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,

@@ -27,6 +27,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/oidclogin"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	Logger hclog.Logger
 	// Secure marks the session cookie Secure (serving over TLS).
 	Secure bool
+	// OIDC, when set, offers sign-in with that identity provider
+	// (/auth/oidc/login and /auth/oidc/callback) besides tokens.
+	OIDC *oidclogin.Provider
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -108,6 +112,10 @@ func (p *Pages) routes() {
 	p.mux.HandleFunc("GET /login", p.loginForm)
 	p.mux.HandleFunc("POST /login", p.login)
 	p.mux.HandleFunc("POST /logout", p.logout)
+	if p.cfg.OIDC != nil {
+		p.mux.HandleFunc("GET "+oidcPath+"/login", p.oidcLogin)
+		p.mux.HandleFunc("GET "+oidcPath+"/callback", p.oidcCallback)
+	}
 	p.mux.HandleFunc("GET /{$}", p.signedIn(p.home))
 	p.mux.HandleFunc("GET /environments/{name}", p.signedIn(p.environment))
 	p.mux.HandleFunc("GET /environments/{name}/{tab}", p.signedIn(p.environment))

@@ -25,3 +25,17 @@ ALTER TABLE web_sessions ADD COLUMN user_name text;
 ALTER TABLE web_sessions ADD COLUMN user_groups text[] NOT NULL DEFAULT '{}';
 ALTER TABLE web_sessions ADD CONSTRAINT web_sessions_one_owner CHECK ((token_id IS NULL) <> (user_name IS NULL));
 
+-- Sign-ins with the identity provider under way (OpenID Connect
+-- authorization code flow): by the SHA-256 of the state sent to the
+-- provider, the SHA-256 of the browser's binding cookie, the nonce the ID
+-- token must carry, the PKCE code verifier (RFC 7636) and where to go after.
+-- A callback takes its row (DELETE ... RETURNING), so a state is used once
+-- by whichever replica the browser comes back to.
+CREATE TABLE oidc_logins (
+    state_hash   bytea PRIMARY KEY,
+    binding_hash bytea NOT NULL,
+    nonce        text NOT NULL,
+    verifier     text NOT NULL,
+    next         text NOT NULL,
+    expires_at   timestamptz NOT NULL
+);

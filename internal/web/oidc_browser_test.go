@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hashicorp/go-hclog"
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/oidclogin"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
+)
+
+// TestBrowserSignInWithIdentityProvider: a person signs in through a real
+// OpenID Connect provider on loopback (mockoidc: its authorization endpoint
+// signs in the queued user), in Chromium. As a member of
+// staging-approvers, bound to approver on staging, they see the Approve
+// button on staging's waiting release and approve it — recorded under
+// their name — but not on production's, where an approval is refused
+// naming the role and the environment.
+func TestBrowserSignInWithIdentityProvider(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	st := dbtest.Store(t)
+	cat, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
+	a, err := api.New(api.Config{Store: st, Catalog: cat, Logger: log, PollInterval: 50 * time.Millisecond, KeepAlive: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	cfg := idp.Config()
+	prov, err := oidclogin.New(ctx, oidclogin.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		RedirectURL: base + "/auth/oidc/callback", Name: "Acme SSO"}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := web.New(web.Config{API: a, Store: st, Logger: log, OIDC: prov})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p.Handler()
+	srv.Start()
+	t.Cleanup(func() {
+		a.EndStreams()
+		srv.Close()
+		a.Close()
+	})
+
+	pending := map[string]int64{}
+	for _, env := range []string{"staging", "production"} {
+		if err := st.CreateEnvironment(ctx, &release.Environment{Name: env, Source: release.Source{Dir: "/srv/" + env}}); err != nil {
+			t.Fatal(err)
+		}
+		r := &release.Release{Environment: env, Template: "terraform-apply", TemplateNamespace: "shiplog", TriggeredBy: "ci",
+			Phases: []release.Phase{{Name: "plan", Action: release.ActionPlan}, {Name: "apply", Action: release.ActionApply, ApprovalRequired: true}}}
+		if err := st.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, mv := range [][2]release.Status{{release.StatusQueued, release.StatusInProgress}, {release.StatusInProgress, release.StatusPendingApproval}} {
+			if err := st.Transition(ctx, store.StatusChange{ID: r.ID, From: mv[0], To: mv[1], LeaseOwner: "w", LeaseFor: time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending[env] = r.ID
+	}
+	admin := service.Caller{Name: "root", Scopes: []string{"admin"}}
+	if _, err := a.Service().GrantRole(ctx, admin, apiwire.RoleBindingRequest{SubjectKind: "group", Subject: "staging-approvers",
+		Role: apiwire.RoleApprover, Environment: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+	idp.QueueUser(&mockoidc.MockUser{Subject: "u-1", Email: "dana@example.com", PreferredUsername: "dana", Groups: []string{"staging-approvers"}})
+
+	b := newBrowser(t)
+	stagingURL := fmt.Sprintf("%s/releases/%d", base, pending["staging"])
+	within(t, b, 30*time.Second, "signing in with the provider",
+		chromedp.Navigate(stagingURL), chromedp.WaitVisible(chromedp.CSS("#oidc-login")),
+		chromedp.Click(chromedp.CSS("#oidc-login")), chromedp.WaitVisible(chromedp.CSS(".who")))
+	if got := eval[string](t, b, "location.pathname"); got != fmt.Sprintf("/releases/%d", pending["staging"]) {
+		t.Fatalf("after sign-in at %s, want the staging release's page", got)
+	}
+	if who := eval[string](t, b, `document.querySelector(".who .tok").textContent`); !strings.Contains(who, "dana") || !strings.Contains(who, "approver on staging") {
+		t.Errorf("signed in as %q, want dana, approver on staging", who)
+	}
+	if !eval[bool](t, b, `!!document.querySelector("#approve")`) {
+		t.Fatal("no Approve button on staging's waiting release for a staging approver")
+	}
+	if eval[bool](t, b, `!!document.querySelector("#abort-open") || !!document.querySelector("#rollback")`) {
+		t.Error("an approver sees a deployer's buttons")
+	}
+	within(t, b, 30*time.Second, "approving on staging",
+		chromedp.SendKeys(chromedp.CSS(`input[name="comment"]`), "ship it"), chromedp.Click(chromedp.CSS("#approve")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	rel, err := st.GetRelease(ctx, pending["staging"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Status != release.StatusQueued || rel.Approval.By != "dana" {
+		t.Errorf("staging release after the approval: %s approved by %q, want QUEUED by dana", rel.Status, rel.Approval.By)
+	}
+
+	within(t, b, 30*time.Second, "opening production's waiting release",
+		chromedp.Navigate(fmt.Sprintf("%s/releases/%d", base, pending["production"])), chromedp.WaitVisible(chromedp.CSS("#phases-h")))
+	if eval[bool](t, b, `!!document.querySelector("#approve")`) {
+		t.Error("an Approve button on production for a staging approver")
+	}
+	got := eval[string](t, b, fmt.Sprintf(`fetch("/releases/%d/approve", {method: "POST", body: new URLSearchParams({comment: "sneaky"})})
+		.then(async r => r.status + " " + (await r.text()))`, pending["production"]))
+	if !strings.HasPrefix(got, "403 ") || !strings.Contains(got, "needs the approver role on environment production") || !strings.Contains(got, "dana") {
+		t.Errorf("approving production: %.300s\nwant 403 naming the approver role on production", got)
+	}
+	if rel, _ := st.GetRelease(ctx, pending["production"]); rel.Status != release.StatusPendingApproval {
+		t.Errorf("production release is %s after a refused approval", rel.Status)
+	}
+	evs, err := st.ListAudit(ctx, store.AuditFilter{Actor: "dana"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind+":"+e.Outcome)
+	}
+	if all := strings.Join(kinds, " "); !strings.Contains(all, "session.sign_in:ok") || !strings.Contains(all, "release.approve:ok") || !strings.Contains(all, "release.approve:refused") {
+		t.Errorf("dana's audit events: %s", all)
+	}
+	within(t, b, 30*time.Second, "signing out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#oidc-login")))
+	if code := eval[int](t, b, fmt.Sprintf(`fetch("/releases/%d", {redirect: "manual"}).then(r => r.type === "opaqueredirect" ? 303 : r.status)`, pending["staging"])); code != 303 {
+		t.Errorf("after sign-out the release page answers %d, want a redirect to sign in", code)
+	}
+}
