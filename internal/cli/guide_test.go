@@ -225,6 +225,13 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			return js("policy", "show", "shown")
 		},
 		"policy list": func() string { return js("policy", "list") },
+		"role grant": func() string {
+			return js("role", "grant", "approver", "--group", "staging-approvers", "--env", "staging")
+		},
+		"role list": func() string {
+			js("role", "grant", "deployer", "--token", "ci", "--env", "prod-*")
+			return js("role", "list")
+		},
 		"token create": func() string {
 			return mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...)
 		},

@@ -1,0 +1,37 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+)
+
+// ListRoles lists every role binding (admin role on every environment).
+func (c *Client) ListRoles(ctx context.Context) (*apiwire.RoleBindingList, error) {
+	var out apiwire.RoleBindingList
+	if err := c.get(ctx, api("roles"), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GrantRole stores a role binding and returns it; an *Error with status
+// 400 names the field at fault, 409 says the binding exists.
+func (c *Client) GrantRole(ctx context.Context, req apiwire.RoleBindingRequest) (*apiwire.RoleBinding, error) {
+	var out apiwire.RoleBinding
+	if err := c.do(ctx, request{method: http.MethodPost, path: api("roles"), body: req, out: &out}); err != nil {
+		return nil, fmt.Errorf("granting %s to %s %s on %s: %w", req.Role, req.SubjectKind, req.Subject, req.Environment, err)
+	}
+	return &out, nil
+}
+
+// RevokeRole deletes role binding id.
+func (c *Client) RevokeRole(ctx context.Context, id int64) error {
+	if err := c.do(ctx, request{method: http.MethodDelete, path: api("roles", strconv.FormatInt(id, 10))}); err != nil {
+		return fmt.Errorf("revoking role binding %d: %w", id, err)
+	}
+	return nil
+}
