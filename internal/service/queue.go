@@ -11,10 +11,10 @@ import (
 
 // Queue is environment name's queue: its releases that have not finished,
 // in the order they run, each saying what it waits for. Forbidden without
-// ListScope; NotFound. A queued release is cancelled by aborting it
+// the viewer role on it; NotFound. A queued release is cancelled by aborting it
 // (Abort).
 func (s *Service) Queue(ctx context.Context, c Caller, name string) (*apiwire.Queue, error) {
-	if err := c.need(ListScope, "reading a queue"); err != nil {
+	if err := c.Authorize(apiwire.RoleViewer, name, "reading a queue"); err != nil {
 		return nil, err
 	}
 	env, err := s.store.GetEnvironment(ctx, name)

@@ -13,7 +13,9 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/webhook"
 )
 
-// WebhookScope is the scope managing webhook subscriptions needs.
+// WebhookScope is the scope the webhook routes name: a subscription may
+// hear of every environment, so managing them needs the admin role on
+// every environment.
 const WebhookScope = apiwire.ScopeAdmin
 
 // RotationOverlap is how long a rotated-out signing secret keeps signing.
@@ -21,13 +23,13 @@ const RotationOverlap = 24 * time.Hour
 
 // CreateWebhook subscribes req.URL to the events it names and returns the
 // subscription with its signing secret (shown this once; stored sealed).
-// Forbidden without WebhookScope; Invalid naming the field: a URL that is
+// Forbidden without the admin role on every environment; Invalid naming the field: a URL that is
 // not http(s), or reaches a private address the operator did not allow,
 // an unknown event or format, a bad environment pattern.
 func (s *Service) CreateWebhook(ctx context.Context, c Caller, req apiwire.WebhookRequest) (_ *apiwire.NewWebhook, err error) {
 	act := &Act{Kind: "webhook.create", Detail: webhook.Host(req.URL)}
 	defer s.audit(ctx, c, act, &err)
-	if err := c.need(WebhookScope, "creating a webhook"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "creating a webhook"); err != nil {
 		return nil, err
 	}
 	if err := webhook.CheckURL(ctx, req.URL, s.webhookAllowPrivate); err != nil {
@@ -65,9 +67,9 @@ func (s *Service) CreateWebhook(ctx context.Context, c Caller, req apiwire.Webho
 }
 
 // ListWebhooks lists the subscriptions (never their secrets). Forbidden
-// without WebhookScope.
+// without the admin role on every environment.
 func (s *Service) ListWebhooks(ctx context.Context, c Caller) ([]*release.Webhook, error) {
-	if err := c.need(WebhookScope, "listing webhooks"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "listing webhooks"); err != nil {
 		return nil, err
 	}
 	ws, err := s.store.ListWebhooks(ctx)
@@ -75,10 +77,10 @@ func (s *Service) ListWebhooks(ctx context.Context, c Caller) ([]*release.Webhoo
 }
 
 // DeleteWebhook removes subscription id and its deliveries. Forbidden
-// without WebhookScope; NotFound.
+// without the admin role on every environment; NotFound.
 func (s *Service) DeleteWebhook(ctx context.Context, c Caller, id int64) (err error) {
 	defer s.audit(ctx, c, &Act{Kind: "webhook.delete", Detail: fmt.Sprintf("webhook %d", id)}, &err)
-	if err := c.need(WebhookScope, "deleting a webhook"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "deleting a webhook"); err != nil {
 		return err
 	}
 	return typed(s.store.DeleteWebhook(ctx, id))
@@ -86,10 +88,10 @@ func (s *Service) DeleteWebhook(ctx context.Context, c Caller, id int64) (err er
 
 // RotateWebhookSecret gives subscription id a new signing secret, shown
 // this once; the old one keeps signing for RotationOverlap. Forbidden
-// without WebhookScope; NotFound.
+// without the admin role on every environment; NotFound.
 func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id int64) (_ *apiwire.NewWebhook, err error) {
 	defer s.audit(ctx, c, &Act{Kind: "webhook.rotate", Detail: fmt.Sprintf("webhook %d", id)}, &err)
-	if err := c.need(WebhookScope, "rotating a webhook's secret"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "rotating a webhook's secret"); err != nil {
 		return nil, err
 	}
 	secret, err := webhook.NewSecret()
@@ -107,10 +109,10 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, c Caller, id int64) (
 }
 
 // TestWebhook queues a webhook.test delivery to subscription id.
-// Forbidden without WebhookScope; NotFound.
+// Forbidden without the admin role on every environment; NotFound.
 func (s *Service) TestWebhook(ctx context.Context, c Caller, id int64) (_ *release.WebhookDelivery, err error) {
 	defer s.audit(ctx, c, &Act{Kind: "webhook.test", Detail: fmt.Sprintf("webhook %d", id)}, &err)
-	if err := c.need(WebhookScope, "testing a webhook"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "testing a webhook"); err != nil {
 		return nil, err
 	}
 	d, err := s.store.EnqueueWebhookTest(ctx, id)
@@ -118,9 +120,10 @@ func (s *Service) TestWebhook(ctx context.Context, c Caller, id int64) (_ *relea
 }
 
 // WebhookDeliveries lists subscription id's deliveries, newest first
-// (below beforeID when positive). Forbidden without WebhookScope; NotFound.
+// (below beforeID when positive). Forbidden without the admin role on every environment;
+// NotFound.
 func (s *Service) WebhookDeliveries(ctx context.Context, c Caller, id, beforeID int64, limit int) ([]release.WebhookDelivery, error) {
-	if err := c.need(WebhookScope, "reading a webhook's deliveries"); err != nil {
+	if err := c.Authorize(apiwire.RoleAdmin, AllEnvironments, "reading a webhook's deliveries"); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetWebhook(ctx, id); err != nil {

@@ -80,7 +80,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		pg.Deployments, err = p.store.Deployments(r.Context(), store.DeploymentFilter{Environment: name, Limit: 200})
 	case "queue":
 		pg.Queue, err = p.api.Service().Queue(r.Context(), callerOf(r), name)
-		pg.MayCancel = callerOf(r).May(service.AbortScope)
+		pg.MayCancel = callerOf(r).Holds(apiwire.RoleDeployer, name)
 	case "settings":
 	default:
 		err = badRequest("tab", "environment tab %q does not exist (releases, queue, resources, deployments or settings)", tab)

@@ -74,7 +74,7 @@ func TestBrowserSignInWithIdentityProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &release.Release{Environment: env, Template: "terraform-apply", TemplateNamespace: "shiplog", TriggeredBy: "ci",
-			Phases: []release.Phase{{Name: "plan", Action: release.ActionPlan}, {Name: "apply", Action: release.ActionApply, ApprovalRequired: true}}}
+			Phases: []release.Phase{{Name: "plan", Action: release.ActionPlan}, {Name: "apply", Action: release.ActionApply, Options: release.PhaseOptions{ApprovalRequired: true}}}}
 		if err := st.CreateRelease(ctx, r); err != nil {
 			t.Fatal(err)
 		}
