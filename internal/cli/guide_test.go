@@ -229,7 +229,7 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			return js("role", "grant", "approver", "--group", "staging-approvers", "--env", "staging")
 		},
 		"role list": func() string {
-			js("role", "grant", "deployer", "--token", "ci", "--env", "prod-*")
+			js("role", "grant", "deployer", "--token-name", "ci", "--env", "prod-*")
 			return js("role", "list")
 		},
 		"token create": func() string {

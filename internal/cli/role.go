@@ -42,7 +42,7 @@ type roleGrantCmd struct {
 	Role  string `arg:"" enum:"viewer,deployer,approver,admin" help:"viewer, deployer (create/abort releases, roll back), approver (approve, reject, sign off; also viewer) or admin."`
 	User  string `xor:"subject" required:"" help:"The person's name as the identity provider signs them in (its username claim)."`
 	Group string `xor:"subject" required:"" help:"A group in the identity provider's groups claim."`
-	Token string `xor:"subject" required:"" help:"An API token's name."`
+	TokenName string `name:"token-name" xor:"subject" required:"" help:"An API token's name (--token is the secret this command signs in with)."`
 	Env   string `name:"env" default:"*" help:"Environments: * (all), a name, or a shell pattern such as prod-*."`
 }
 
@@ -58,7 +58,7 @@ func (c *roleGrantCmd) Run(g *Globals) error {
 	case c.Group != "":
 		req.SubjectKind, req.Subject = apiwire.SubjectGroup, c.Group
 	default:
-		req.SubjectKind, req.Subject = apiwire.SubjectToken, c.Token
+		req.SubjectKind, req.Subject = apiwire.SubjectToken, c.TokenName
 	}
 	b, err := s.c.GrantRole(g.Context(), req)
 	if err != nil {
