@@ -175,7 +175,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("api: encoding the OpenAPI document: %w", err)
 	}
 	for _, rt := range routes() {
-		s.handle(rt.Method+" "+rt.Path, s.authorize(rt.Scope, s.checkQuery(rt)))
+		s.handle(rt.Method+" "+rt.Path, s.authorize(rt, s.checkQuery(rt)))
 	}
 	s.hub = newHub(s.log.Named("listener"), cfg.Store, s.tokenRevokedNotice, s.releaseChanged)
 	ctx, cancel := context.WithCancel(context.Background())

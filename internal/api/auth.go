@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -261,24 +262,54 @@ func (s *Server) checkSecret(ctx context.Context, secret string) (*store.Token, 
 }
 
 // authorize wraps a handler with the route's gate: the caller must hold
-// the role the route's scope stands for (apiwire.RoleOfScope) on some
-// environment — through a scope or a binding. The use case the handler
-// calls then asks for the role on the environment it acts on.
-func (s *Server) authorize(scope apiwire.Scope, next http.HandlerFunc) http.HandlerFunc {
-	if scope == apiwire.ScopeNone {
+// the role the route's scope stands for (apiwire.RoleOfScope) — through a
+// scope or a binding — on the environment the request is about
+// (routeEnvironment), or on some environment when its path names none. A
+// use case the handler calls asks again for the role on the environment
+// it acts on.
+func (s *Server) authorize(rt route, next http.HandlerFunc) http.HandlerFunc {
+	if rt.Scope == apiwire.ScopeNone {
 		return next
 	}
-	role := apiwire.RoleOfScope(scope)
+	role := apiwire.RoleOfScope(rt.Scope)
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := s.authenticate(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if err := a.caller.Authorize(role, service.AnyEnvironment, r.Method+" "+r.Pattern); err != nil {
+		env, err := s.routeEnvironment(r, rt.Path)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := a.caller.Authorize(role, env, rt.Method+" "+rt.Path); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, a)))
 	}
+}
+
+// routeEnvironment is the environment a request is about, from its path
+// (route path pattern path): {name} of /api/v1/environments/{name}…, the
+// environment of release {id} of /api/v1/releases/{id}…; AnyEnvironment
+// for the others, and for an id that is no release's (the handler answers
+// that with its 400 or 404).
+func (s *Server) routeEnvironment(r *http.Request, path string) (string, error) {
+	switch {
+	case strings.HasPrefix(path, "/api/v1/environments/{name}"):
+		return r.PathValue("name"), nil
+	case strings.HasPrefix(path, "/api/v1/releases/{id}"):
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return service.AnyEnvironment, nil
+		}
+		env, err := s.svc.EnvironmentOfRelease(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return service.AnyEnvironment, nil
+		}
+		return env, err
+	}
+	return service.AnyEnvironment, nil
 }

@@ -27,7 +27,11 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := apiwire.EnvironmentList{Environments: make([]apiwire.Environment, 0, len(envs))}
+	c := callerOf(r)
 	for _, e := range envs {
+		if !c.Holds(apiwire.RoleViewer, e.Name) {
+			continue // listed to those who may view it
+		}
 		out.Environments = append(out.Environments, envView(e))
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -39,11 +39,11 @@ func (c *roleListCmd) Run(g *Globals) error {
 
 type roleGrantCmd struct {
 	apiFlags
-	Role  string `arg:"" enum:"viewer,deployer,approver,admin" help:"viewer, deployer (create/abort releases, roll back), approver (approve, reject, sign off; also viewer) or admin."`
-	User  string `xor:"subject" required:"" help:"The person's name as the identity provider signs them in (its username claim)."`
-	Group string `xor:"subject" required:"" help:"A group in the identity provider's groups claim."`
+	Role      string `arg:"" enum:"viewer,deployer,approver,admin" help:"viewer, deployer (create/abort releases, roll back), approver (approve, reject, sign off; also viewer) or admin."`
+	User      string `xor:"subject" required:"" help:"The person's name as the identity provider signs them in (its username claim)."`
+	Group     string `xor:"subject" required:"" help:"A group in the identity provider's groups claim."`
 	TokenName string `name:"token-name" xor:"subject" required:"" help:"An API token's name (--token is the secret this command signs in with)."`
-	Env   string `name:"env" default:"*" help:"Environments: * (all), a name, or a shell pattern such as prod-*."`
+	Env       string `name:"env" default:"*" help:"Environments: * (all), a name, or a shell pattern such as prod-*."`
 }
 
 func (c *roleGrantCmd) Run(g *Globals) error {

@@ -148,12 +148,13 @@ func grantsOf(bs []store.RoleBinding) []Grant {
 	return out
 }
 
-// environmentOfRelease is the environment release id belongs to, for
-// authorizing an act on it (NotFound when there is no such release).
-func (s *Service) environmentOfRelease(ctx context.Context, id int64) (string, error) {
-	rel, err := s.store.GetRelease(ctx, id)
+// EnvironmentOfRelease is the environment release id belongs to, for
+// authorizing an act on it or a read of it (NotFound when there is no
+// such release).
+func (s *Service) EnvironmentOfRelease(ctx context.Context, id int64) (string, error) {
+	env, err := s.store.ReleaseEnvironment(ctx, id)
 	if err != nil {
 		return "", typed(err)
 	}
-	return rel.Environment, nil
+	return env, nil
 }

@@ -18,7 +18,8 @@ const (
 	NotFound
 	// Conflict: it exists but is not in a state that allows the use case.
 	Conflict
-	// Forbidden: the caller's scopes do not allow the use case.
+	// Forbidden: the caller does not hold the role the use case needs on
+	// the environment it acts on (Caller.Authorize).
 	Forbidden
 )
 

@@ -26,13 +26,13 @@ type Page struct {
 // environment) for an environment that does not exist, so a misspelt name
 // does not look like one with no releases.
 func (s *Service) ListReleaseIDs(ctx context.Context, c Caller, q apiwire.ReleaseQuery, at Page, limit int) ([]int64, bool, error) {
-	if err := s.listable(ctx, c, q); err != nil {
+	f, err := s.listable(ctx, c, q)
+	if err != nil {
 		return nil, false, err
 	}
 	if limit <= 0 {
 		limit = apiwire.DefaultLimit
 	}
-	f := StoreFilter(q)
 	f.BeforeID, f.AfterID, f.Limit = at.Before, at.After, limit+1
 	ids, err := s.store.ListReleaseIDs(ctx, f)
 	if err != nil {
@@ -50,31 +50,57 @@ func (s *Service) ListReleaseIDs(ctx context.Context, c Caller, q apiwire.Releas
 // CountReleases counts the releases q's filters select, up to upTo (a
 // count of upTo means "upTo or more"). Errors as ListReleaseIDs.
 func (s *Service) CountReleases(ctx context.Context, c Caller, q apiwire.ReleaseQuery, upTo int64) (int64, error) {
-	if err := s.listable(ctx, c, q); err != nil {
+	f, err := s.listable(ctx, c, q)
+	if err != nil {
 		return 0, err
 	}
-	n, err := s.store.CountReleases(ctx, StoreFilter(q), upTo)
+	n, err := s.store.CountReleases(ctx, f, upTo)
 	return n, typed(err)
 }
 
 // listable checks that c may list releases and that q's environment
-// exists.
-func (s *Service) listable(ctx context.Context, c Caller, q apiwire.ReleaseQuery) error {
+// exists, and returns the store's filter for q: without an environment
+// named, only the environments c may view (ViewableEnvironments).
+func (s *Service) listable(ctx context.Context, c Caller, q apiwire.ReleaseQuery) (store.ReleaseFilter, error) {
 	env := q.Environment
 	if env == "" {
 		env = AnyEnvironment
 	}
 	if err := c.Authorize(apiwire.RoleViewer, env, "listing releases"); err != nil {
-		return err
+		return store.ReleaseFilter{}, err
 	}
+	f := StoreFilter(q)
 	if q.Environment != "" {
 		if _, err := s.store.GetEnvironment(ctx, q.Environment); errors.Is(err, store.ErrNotFound) {
-			return &Error{Kind: NotFound, Field: "environment", Message: err.Error(), Err: err}
+			return f, &Error{Kind: NotFound, Field: "environment", Message: err.Error(), Err: err}
 		} else if err != nil {
-			return typed(err)
+			return f, typed(err)
+		}
+		return f, nil
+	}
+	var err error
+	f.Environments, err = s.ViewableEnvironments(ctx, c)
+	return f, err
+}
+
+// ViewableEnvironments is the names of the environments c holds the
+// viewer role on, for narrowing a listing; nil when c holds it on every
+// environment (*), so that nothing needs narrowing.
+func (s *Service) ViewableEnvironments(ctx context.Context, c Caller) ([]string, error) {
+	if c.Holds(apiwire.RoleViewer, AllEnvironments) {
+		return nil, nil
+	}
+	envs, err := s.store.ListEnvironments(ctx)
+	if err != nil {
+		return nil, typed(err)
+	}
+	names := []string{}
+	for _, e := range envs {
+		if c.Holds(apiwire.RoleViewer, e.Name) {
+			names = append(names, e.Name)
 		}
 	}
-	return nil
+	return names, nil
 }
 
 // StoreFilter is the store's filter for q's filters (no cursor, no limit).

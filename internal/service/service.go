@@ -103,7 +103,7 @@ func (s *Service) waiting(ctx context.Context, id int64, verb string) (*release.
 func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment string) (err error) {
 	act := &Act{Kind: "release.approve", Release: id, Detail: comment}
 	defer s.audit(ctx, c, act, &err)
-	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+	if act.Environment, err = s.EnvironmentOfRelease(ctx, id); err != nil {
 		return err
 	}
 	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "approving a release"); err != nil {
@@ -130,7 +130,7 @@ func (s *Service) Approve(ctx context.Context, c Caller, id int64, comment strin
 func (s *Service) Reject(ctx context.Context, c Caller, id int64, comment string) (err error) {
 	act := &Act{Kind: "release.reject", Release: id, Detail: comment}
 	defer s.audit(ctx, c, act, &err)
-	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+	if act.Environment, err = s.EnvironmentOfRelease(ctx, id); err != nil {
 		return err
 	}
 	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "rejecting a release"); err != nil {
@@ -183,7 +183,7 @@ func (s *Service) SignOff(ctx context.Context, c Caller, id int64, status releas
 	if status != release.SignOffApproved && status != release.SignOffRejected {
 		return invalid("status", "status must be APPROVED or REJECTED, not %q", status)
 	}
-	if act.Environment, err = s.environmentOfRelease(ctx, id); err != nil {
+	if act.Environment, err = s.EnvironmentOfRelease(ctx, id); err != nil {
 		return err
 	}
 	if err := c.Authorize(apiwire.RoleApprover, act.Environment, "signing off a release"); err != nil {

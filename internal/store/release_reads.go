@@ -65,7 +65,10 @@ func deref(s *string) string {
 
 // ReleaseFilter selects releases for ListReleases.
 type ReleaseFilter struct {
-	Environment    string
+	Environment string
+	// Environments, when not nil, keeps the releases of these environments
+	// only (by name; empty: none): the ones the caller may view.
+	Environments   []string
 	Statuses       []release.Status
 	Template       string
 	DeploymentType release.DeploymentType
@@ -220,6 +223,9 @@ func listWhere(f ReleaseFilter) (where []string, args []any) {
 	add := func(cond string, v any) { where = append(where, strings.ReplaceAll(cond, "?", arg(v))) }
 	if f.Environment != "" {
 		add("q.environment_id = (SELECT id FROM environments WHERE name = ?)", f.Environment)
+	}
+	if f.Environments != nil {
+		add("q.environment_id = ANY(ARRAY(SELECT id FROM environments WHERE name = ANY(?)))", f.Environments)
 	}
 	if f.Template != "" {
 		add("q.template = ?", f.Template)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,4 +98,19 @@ func (s *Store) DeleteRoleBinding(ctx context.Context, id int64) (*RoleBinding, 
 		return nil, fmt.Errorf("role binding %d: %w", id, ErrNotFound)
 	}
 	return &bs[0], nil
+}
+
+// ReleaseEnvironment is the name of the environment release id belongs to,
+// for authorizing a request about it; ErrNotFound when there is no such
+// release.
+func (s *Store) ReleaseEnvironment(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, `SELECT e.name FROM releases r JOIN environments e ON e.id = r.environment_id WHERE r.id = $1`, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("release %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the environment of release %d: %w", id, err)
+	}
+	return name, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -78,6 +79,10 @@ func (p *Pages) compare(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if rels[i], err = p.api.Release(ctx, id); err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		if err := callerOf(r).Authorize(apiwire.RoleViewer, rels[i].Environment, "comparing releases"); err != nil {
 			p.fail(w, r, err)
 			return
 		}

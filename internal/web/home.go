@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -53,10 +54,14 @@ func phaseOf(r *release.Release) string {
 func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var pg homePage
-	var err error
+	// a person sees the environments they may view, and their releases
+	viewable, err := p.api.Service().ViewableEnvironments(ctx, callerOf(r))
 	list := func(f store.ReleaseFilter) []*release.Release {
 		if err != nil {
 			return nil
+		}
+		if f.Environment == "" {
+			f.Environments = viewable
 		}
 		var rs []*release.Release
 		if rs, err = p.store.ListReleases(ctx, f); err == nil {
@@ -78,6 +83,9 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range envs {
+		if !callerOf(r).Holds(apiwire.RoleViewer, e.Name) {
+			continue
+		}
 		row := envRow{Env: e}
 		if last := list(store.ReleaseFilter{Environment: e.Name, Limit: 1}); len(last) > 0 {
 			row.Last = last[0]

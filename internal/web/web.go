@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -322,9 +323,34 @@ func whoOf(ctx context.Context) *service.Caller {
 	return c
 }
 
+// pageEnvironment is the environment a page is about, from its path:
+// {name} of /environments/{name}…, the environment of release {id} of
+// /releases/{id}…; service.AnyEnvironment for the others, and for an id
+// that is no release's (the page answers that).
+func (p *Pages) pageEnvironment(r *http.Request) (string, error) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/environments/") && r.PathValue("name") != "":
+		return r.PathValue("name"), nil
+	case strings.HasPrefix(r.URL.Path, "/releases/") && r.PathValue("id") != "":
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return service.AnyEnvironment, nil
+		}
+		env, err := p.api.Service().EnvironmentOfRelease(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return service.AnyEnvironment, nil
+		}
+		return env, err
+	}
+	return service.AnyEnvironment, nil
+}
+
 // signedIn wraps a page: without a live session it sends the browser to
 // /login (coming back here after); a token or person without the viewer
-// role on some environment gets a 403.
+// role on some environment gets a 403, and so does one reading a page
+// about an environment or a release without the viewer role on that
+// environment (pageEnvironment). A form's action is the use case's to
+// authorize.
 func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := p.api.SessionCaller(r)
@@ -340,6 +366,16 @@ func (p *Pages) signedIn(next http.HandlerFunc) http.HandlerFunc {
 		if err := c.Authorize(apiwire.RoleViewer, service.AnyEnvironment, "reading these pages"); err != nil {
 			p.fail(w, r.WithContext(ctx), err)
 			return
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			env, err := p.pageEnvironment(r)
+			if err == nil {
+				err = c.Authorize(apiwire.RoleViewer, env, "reading "+r.URL.Path)
+			}
+			if err != nil {
+				p.fail(w, r.WithContext(ctx), err)
+				return
+			}
 		}
 		if err := checkText(r); err != nil {
 			p.fail(w, r.WithContext(ctx), err)
