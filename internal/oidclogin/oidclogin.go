@@ -11,6 +11,7 @@ package oidclogin
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -29,13 +30,13 @@ import (
 )
 
 // FlowTTL is how long a sign-in may take between leaving for the provider
-// and coming back: the state, nonce, verifier and binding cookie last that
-// long.
+// and coming back: the state, nonce and binding cookie last that long.
 const FlowTTL = 10 * time.Minute
 
 // BindingCookie names the short-lived HttpOnly cookie that binds a sign-in
 // under way to the browser that started it: a random 32 bytes in
-// base64url, of which the store keeps the SHA-256.
+// base64url, of which the store keeps the SHA-256. The PKCE code verifier
+// is derived from it (pkceVerifier), so the database never holds one.
 const BindingCookie = "shiplog_oidc"
 
 // Config is a provider's settings (`shiplog server --oidc-*`).
@@ -173,12 +174,25 @@ func hash(s string) []byte {
 	return h[:]
 }
 
+// pkceVerifier is the PKCE code verifier (RFC 7636 section 4.1: 43
+// characters of base64url, 256 bits) of the sign-in with state whose
+// browser holds binding: HMAC-SHA256 keyed with the binding cookie's
+// value. Only that browser can bring it back, and nothing stored (the
+// binding's hash, the state's) gives it away: someone reading the
+// database, or holding a code taken from a redirect, cannot redeem the
+// code.
+func pkceVerifier(binding, state string) string {
+	m := hmac.New(sha256.New, []byte(binding))
+	m.Write([]byte("shiplog PKCE code verifier\x00" + state))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
 // Begin starts a sign-in that comes back to next (a path on this server,
-// checked by the caller): it stores a fresh state, nonce and PKCE code
-// verifier, and returns the provider's authorization URL to send the
-// browser to (with the state, the nonce and the verifier's S256
-// challenge) and the binding cookie's value, which the browser must bring
-// back to the callback.
+// checked by the caller): it stores a fresh state's hash, nonce and the
+// binding's hash, and returns the provider's authorization URL to send the
+// browser to (with the state, the nonce and the S256 challenge of the PKCE
+// code verifier, pkceVerifier) and the binding cookie's value, which the
+// browser must bring back to the callback.
 func (p *Provider) Begin(ctx context.Context, next string) (authURL, binding string, err error) {
 	var state, nonce string
 	for _, v := range []*string{&state, &nonce, &binding} {
@@ -186,12 +200,11 @@ func (p *Provider) Begin(ctx context.Context, next string) (authURL, binding str
 			return "", "", err
 		}
 	}
-	verifier := oauth2.GenerateVerifier()
 	if err := p.st.CreateLoginFlow(ctx, store.LoginFlow{StateHash: hash(state), BindingHash: hash(binding), Nonce: nonce,
-		Verifier: verifier, Next: next, Expires: time.Now().Add(FlowTTL)}); err != nil {
+		Next: next, Expires: time.Now().Add(FlowTTL)}); err != nil {
 		return "", "", err
 	}
-	return p.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), binding, nil
+	return p.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(pkceVerifier(binding, state))), binding, nil
 }
 
 // Refused is a sign-in the callback refuses: Reason is safe to show the
@@ -213,7 +226,8 @@ func refused(err error, format string, args ...any) *Refused {
 // Finish completes a sign-in from the provider's redirect to the callback:
 // q is its query (state and code, or error), binding the binding cookie's
 // value ("" when the browser sent none). The state is taken (used once),
-// the binding compared, the code exchanged with the PKCE verifier, and the
+// the binding compared, the code exchanged with the PKCE verifier derived
+// from the binding, and the
 // ID token verified (signature, issuer, audience, expiry, nonce). It
 // returns who signed in and the path to go to; a *Refused saying why
 // otherwise.
@@ -235,10 +249,7 @@ func (p *Provider) Finish(ctx context.Context, q url.Values, binding string) (*I
 	if binding == "" || subtle.ConstantTimeCompare(hash(binding), flow.BindingHash) != 1 {
 		return nil, "", refused(nil, "this sign-in was started in another browser (its cookie is missing or differs): start again")
 	}
-	if flow.Verifier == "" {
-		return nil, "", refused(nil, "this sign-in has no PKCE code verifier: start again")
-	}
-	tok, err := p.oauth.Exchange(oidc.ClientContext(ctx, p.client), code, oauth2.VerifierOption(flow.Verifier))
+	tok, err := p.oauth.Exchange(oidc.ClientContext(ctx, p.client), code, oauth2.VerifierOption(pkceVerifier(binding, state)))
 	if err != nil {
 		return nil, "", refused(err, "the identity provider did not exchange the code: %s", exchangeReason(err))
 	}

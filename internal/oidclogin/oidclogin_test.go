@@ -17,6 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
+	"golang.org/x/oauth2"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
@@ -216,16 +217,6 @@ func TestSignInRefusals(t *testing.T) {
 		})},
 		{name: "another issuer", want: "issued by a different provider", rewrite: f.idp.resign(func(c jwt.MapClaims) { c["iss"] = "https://evil.example.com" })},
 		{name: "another sign-in's nonce", want: "nonce", rewrite: f.idp.resign(func(c jwt.MapClaims) { c["nonce"] = "not-this-one" })},
-		{name: "a missing PKCE verifier", want: "no PKCE code verifier", before: func(t *testing.T, q url.Values, _ *string) {
-			if _, err := f.st.Pool().Exec(ctx, `UPDATE oidc_logins SET verifier = ''`); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{name: "another PKCE verifier", want: "did not exchange the code", before: func(t *testing.T, q url.Values, _ *string) {
-			if _, err := f.st.Pool().Exec(ctx, `UPDATE oidc_logins SET verifier = repeat('x', 43)`); err != nil {
-				t.Fatal(err)
-			}
-		}},
 		{name: "another browser (no binding cookie)", want: "another browser", before: func(t *testing.T, q url.Values, binding *string) { *binding = "" }},
 		{name: "another browser (another cookie)", want: "another browser", before: func(t *testing.T, q url.Values, binding *string) { *binding = "bm90IHRoaXMgb25l" }},
 		{name: "an unknown state", want: "unknown", before: func(t *testing.T, q url.Values, _ *string) { q.Set("state", "made-up") }},
@@ -247,6 +238,43 @@ func TestSignInRefusals(t *testing.T) {
 			refusedWith(t, err, tc.want)
 		})
 	}
+}
+
+// TestCodeWithoutItsPKCEVerifier: the code the provider sends back
+// through the browser is bound to the S256 challenge Begin sent, so whoever
+// takes it from the redirect — without the binding cookie the verifier is
+// derived from — cannot redeem it: the provider refuses an exchange
+// without the verifier, or with another one, and the browser that started
+// the sign-in still finishes it.
+func TestCodeWithoutItsPKCEVerifier(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := setup(t)
+	cfg := f.idp.Config()
+	thief := oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: "http://127.0.0.1:1/auth/oidc/callback",
+		Endpoint: oauth2.Endpoint{AuthURL: f.idp.AuthorizationEndpoint(), TokenURL: f.idp.TokenEndpoint()}}
+	for _, tc := range []struct {
+		name string
+		opts []oauth2.AuthCodeOption
+	}{
+		{"a missing PKCE verifier", nil},
+		{"another PKCE verifier", []oauth2.AuthCodeOption{oauth2.VerifierOption(oauth2.GenerateVerifier())}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, _ := f.authorize(t, dana("staging-approvers"))
+			tok, err := thief.Exchange(ctx, q.Get("code"), tc.opts...)
+			var re *oauth2.RetrieveError
+			if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" || tok != nil {
+				t.Errorf("the provider answered an exchange with %s: %v (token %v); want invalid_grant: the code must be bound to Begin's S256 challenge", tc.name, err, tok != nil)
+			}
+		})
+	}
+	t.Run("the browser that began it still signs in", func(t *testing.T) {
+		q, binding := f.authorize(t, dana("staging-approvers"))
+		if id, _, err := f.p.Finish(ctx, q, binding); err != nil || id.Name != "dana" {
+			t.Errorf("Finish with the browser's binding: %+v, %v", id, err)
+		}
+	})
 }
 
 // TestGroupRemovedAtTheProvider: roles bound to a group count from the

@@ -11,11 +11,12 @@ import (
 
 // LoginFlow is a sign-in with the identity provider under way: the
 // SHA-256 of its state (StateHash) and of the browser's binding cookie
-// (BindingHash), the nonce the ID token must carry, the PKCE code verifier
-// (RFC 7636 section 4.1) and the page to go to after.
+// (BindingHash), the nonce the ID token must carry and the page to go to
+// after. The PKCE code verifier is not kept: it is derived from the
+// binding cookie, which only the browser holds (internal/oidclogin).
 type LoginFlow struct {
 	StateHash, BindingHash []byte
-	Nonce, Verifier, Next  string
+	Nonce, Next            string
 	Expires                time.Time
 }
 
@@ -24,8 +25,8 @@ func (s *Store) CreateLoginFlow(ctx context.Context, f LoginFlow) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM oidc_logins WHERE expires_at <= now()`); err != nil {
 		return fmt.Errorf("deleting expired sign-ins: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO oidc_logins (state_hash, binding_hash, nonce, verifier, next, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		f.StateHash, f.BindingHash, f.Nonce, f.Verifier, f.Next, f.Expires); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO oidc_logins (state_hash, binding_hash, nonce, next, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		f.StateHash, f.BindingHash, f.Nonce, f.Next, f.Expires); err != nil {
 		return fmt.Errorf("storing a sign-in: %w", err)
 	}
 	return nil
@@ -36,8 +37,8 @@ func (s *Store) CreateLoginFlow(ctx context.Context, f LoginFlow) error {
 // already taken, or expired).
 func (s *Store) TakeLoginFlow(ctx context.Context, stateHash []byte) (*LoginFlow, error) {
 	var f LoginFlow
-	err := s.pool.QueryRow(ctx, `DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING state_hash, binding_hash, nonce, verifier, next, expires_at`,
-		stateHash).Scan(&f.StateHash, &f.BindingHash, &f.Nonce, &f.Verifier, &f.Next, &f.Expires)
+	err := s.pool.QueryRow(ctx, `DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING state_hash, binding_hash, nonce, next, expires_at`,
+		stateHash).Scan(&f.StateHash, &f.BindingHash, &f.Nonce, &f.Next, &f.Expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("sign-in state: %w", ErrNotFound)
 	}

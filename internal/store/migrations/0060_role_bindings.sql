@@ -28,14 +28,14 @@ ALTER TABLE web_sessions ADD CONSTRAINT web_sessions_one_owner CHECK ((token_id 
 -- Sign-ins with the identity provider under way (OpenID Connect
 -- authorization code flow): by the SHA-256 of the state sent to the
 -- provider, the SHA-256 of the browser's binding cookie, the nonce the ID
--- token must carry, the PKCE code verifier (RFC 7636) and where to go after.
+-- token must carry and where to go after. The PKCE code verifier (RFC
+-- 7636) is derived from the binding cookie and never stored.
 -- A callback takes its row (DELETE ... RETURNING), so a state is used once
 -- by whichever replica the browser comes back to.
 CREATE TABLE oidc_logins (
     state_hash   bytea PRIMARY KEY,
     binding_hash bytea NOT NULL,
     nonce        text NOT NULL,
-    verifier     text NOT NULL,
     next         text NOT NULL,
     expires_at   timestamptz NOT NULL
 );
