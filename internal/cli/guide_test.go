@@ -230,7 +230,12 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		},
 		"role list": func() string {
 			js("role", "grant", "deployer", "--token-name", "ci", "--env", "prod-*")
-			return js("role", "list")
+			js("role", "revoke", decodeID(t, js("role", "grant", "viewer", "--user", "leaver")))
+			l := js("role", "list")
+			if strings.Contains(l, "leaver") || !strings.Contains(l, `"prod-*"`) {
+				t.Errorf("role list after granting ci and revoking leaver's binding: %s", l)
+			}
+			return l
 		},
 		"token create": func() string {
 			return mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...)
