@@ -128,11 +128,17 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
+		// who signs out (the page is not behind signedIn): read before the
+		// session ends, so the audit log names the token or the person
+		who, werr := p.api.SessionCaller(r)
+		if werr != nil {
+			who = service.Caller{Name: "an ended session", From: api.RemoteHost(r)}
+		}
 		if err := p.api.Logout(r.Context(), c.Value); err != nil {
 			p.fail(w, r, err)
 			return
 		}
-		_ = p.api.Service().Audit(r.Context(), callerOf(r), service.Act{Kind: "session.sign_out"}, nil)
+		_ = p.api.Service().Audit(r.Context(), who, service.Act{Kind: "session.sign_out"}, nil)
 	}
 	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	setFlash(w, r, "Signed out.")

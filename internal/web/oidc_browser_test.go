@@ -170,6 +170,9 @@ func TestBrowserSignInWithIdentityProvider(t *testing.T) {
 		t.Errorf("dana's audit events are %s, want a sign-in, an approval and a refused approval", all)
 	}
 	within(t, b, 30*time.Second, "signing out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#oidc-login")))
+	if evs, err := st.ListAudit(ctx, store.AuditFilter{Actor: "dana", Kind: "session.sign_out"}); err != nil || len(evs) != 1 {
+		t.Errorf("dana's sign-out audited %d times (%v), want once under her name", len(evs), err)
+	}
 	if code := eval[int](t, b, fmt.Sprintf(`fetch("/releases/%d", {redirect: "manual"}).then(r => r.type === "opaqueredirect" ? 303 : r.status)`, pending["staging"])); code != 303 {
 		t.Errorf("after sign-out the release page answers %d, want a redirect to sign in", code)
 	}
