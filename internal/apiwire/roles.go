@@ -31,7 +31,8 @@ func (r Role) Includes(want Role) bool {
 
 // RoleOfScope is the role a token scope stands for on every environment:
 // read→viewer, write→deployer, approve→approver, admin→admin ("" for no
-// scope or an unknown one).
+// scope or an unknown one). A scope allows that role alone (admin
+// everything): the approve scope does not read, as it never did.
 func RoleOfScope(s Scope) Role {
 	switch s {
 	case ScopeRead:

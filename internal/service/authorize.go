@@ -37,6 +37,10 @@ type Caller struct {
 type Grant struct {
 	Role        apiwire.Role
 	Environment string
+	// scope: the grant stands for a token scope, which allows what that
+	// scope always allowed and no more: the approve scope is the approver
+	// role without the viewer role an approver binding includes.
+	scope bool
 }
 
 // The environment arguments of Authorize that are not one environment.
@@ -56,7 +60,7 @@ func (c Caller) grants() []Grant {
 	out := make([]Grant, 0, len(c.Scopes)+len(c.Grants))
 	for _, s := range c.Scopes {
 		if r := apiwire.RoleOfScope(apiwire.Scope(s)); r != "" {
-			out = append(out, Grant{Role: r, Environment: AllEnvironments})
+			out = append(out, Grant{Role: r, Environment: AllEnvironments, scope: true})
 		}
 	}
 	return append(out, c.Grants...)
@@ -74,11 +78,21 @@ func (g Grant) covers(env string) bool {
 	return err == nil && ok
 }
 
+// allows reports whether g's role allows what role allows: a binding's
+// role includes those below it (apiwire.Role.Includes); a scope's is that
+// role alone, or admin.
+func (g Grant) allows(role apiwire.Role) bool {
+	if g.scope {
+		return g.Role == role || g.Role == apiwire.RoleAdmin
+	}
+	return g.Role.Includes(role)
+}
+
 // Holds reports whether the caller holds role (or one that includes it)
 // on environment env (a name, AllEnvironments or AnyEnvironment).
 func (c Caller) Holds(role apiwire.Role, env string) bool {
 	for _, g := range c.grants() {
-		if g.Role.Includes(role) && g.covers(env) {
+		if g.allows(role) && g.covers(env) {
 			return true
 		}
 	}

@@ -62,6 +62,10 @@ func TestAuthorizeTokenScopesAreRoles(t *testing.T) {
 			t.Errorf("scope %s does not hold %s on every environment", scope, role)
 		}
 	}
+	// a scope allows what it always did: approve alone never read
+	if approve := (service.Caller{Name: "gate", Scopes: []string{"approve"}}); approve.Holds(apiwire.RoleViewer, "production") {
+		t.Errorf("the approve scope alone holds viewer on production: an approve-only token would start reading")
+	}
 	c := service.Caller{Name: "ci", Scopes: []string{"read"}, Grants: []service.Grant{{Role: apiwire.RoleDeployer, Environment: "dev"}}}
 	if !c.Holds(apiwire.RoleDeployer, "dev") || c.Holds(apiwire.RoleDeployer, "production") || !c.Holds(apiwire.RoleViewer, "production") {
 		t.Errorf("read scope + deployer on dev: %s", c.Holding())
