@@ -5,12 +5,13 @@ import "time"
 // Role is what a subject may do on the environments a binding names.
 type Role string
 
-// The roles, from least to most. A role includes those it names: approver
-// includes viewer; admin includes every role. deployer does not include
-// viewer, as a token's write scope never included read: bind both.
+// The roles, from least to most. A binding's role includes those it
+// names: deployer and approver include viewer (who deploys or approves
+// reads what they act on); admin includes every role. A token's scope is
+// its role alone (RoleOfScope): the write scope never included read.
 const (
 	RoleViewer   Role = "viewer"   // read releases, logs, changes, environments
-	RoleDeployer Role = "deployer" // create and abort releases, roll back, attach plans
+	RoleDeployer Role = "deployer" // create and abort releases, roll back, attach plans; also viewer
 	RoleApprover Role = "approver" // approve, reject, sign off; also viewer
 	RoleAdmin    Role = "admin"    // everything
 )
@@ -23,7 +24,7 @@ func (r Role) Includes(want Role) bool {
 	switch {
 	case r == want || r == RoleAdmin:
 		return true
-	case r == RoleApprover && want == RoleViewer:
+	case (r == RoleApprover || r == RoleDeployer) && want == RoleViewer:
 		return true
 	}
 	return false

@@ -33,7 +33,8 @@ func TestAuthorizeMatchesPatterns(t *testing.T) {
 		{apiwire.RoleApprover, "production", false},
 		{apiwire.RoleDeployer, "prod-eu", true},
 		{apiwire.RoleDeployer, "prod", false},
-		{apiwire.RoleViewer, "prod-eu", false}, // deployer does not include viewer
+		{apiwire.RoleViewer, "prod-eu", true}, // deployer includes viewer
+		{apiwire.RoleViewer, "prod", false},
 		{apiwire.RoleAdmin, "staging", false},
 		{apiwire.RoleViewer, service.AnyEnvironment, true},
 		{apiwire.RoleAdmin, service.AnyEnvironment, false},
