@@ -151,7 +151,7 @@ func (c *apiCase) releases(t *testing.T, planJSON []byte) (queued, recorded *rel
 	c.environments(t)
 	web, _ := c.artifacts(t)
 	queued, err := c.pipeline.CreateRelease(ctx, apiwire.CreateReleaseRequest{
-		Environment: "lab", Template: "terraform-apply", Targets: []string{"terraform_data.web"},
+		Environment: "lab", Template: "terraform-apply",
 		Artifacts: []apiwire.ArtifactRef{{ID: web.ID}, {URI: "registry.example.com/new:1", AppName: "new", BuildID: "b4"}},
 	})
 	if err != nil {

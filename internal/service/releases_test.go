@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -109,6 +110,27 @@ func TestCreateReleaseUseCase(t *testing.T) {
 			if !errors.As(err, &e) || e.Kind != service.Invalid || e.Field != field {
 				t.Errorf("request with a bad %s: %v, want invalid %s", field, err, field)
 			}
+		}
+	})
+	t.Run("targets a template would ignore are refused", func(t *testing.T) {
+		t.Parallel()
+		svc, _, _ := serviceSetup(t)
+		_, _, err := svc.CreateRelease(ctx, approver, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+			Environment: "a", Template: "terraform-apply", Targets: []string{"terraform_data.web"}}})
+		var e *service.Error
+		if !errors.As(err, &e) || e.Kind != service.Invalid || e.Field != "targets" {
+			t.Fatalf("targets with terraform-apply: %v, want invalid targets", err)
+		}
+		if !strings.Contains(e.Message, "selective-apply") {
+			t.Errorf("the refusal %q does not say which template to use", e.Message)
+		}
+		rel, _, err := svc.CreateRelease(ctx, approver, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+			Environment: "a", Template: "selective-apply", Targets: []string{"terraform_data.web"}}})
+		if err != nil {
+			t.Fatalf("targets with selective-apply: %v", err)
+		}
+		if len(rel.Targets) != 1 {
+			t.Errorf("targets recorded: %q", rel.Targets)
 		}
 	})
 	t.Run("a reader may not create a release", func(t *testing.T) {

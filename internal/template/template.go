@@ -223,10 +223,17 @@ func (t *Template) Phases() []release.Phase {
 }
 
 // CheckRelease checks that a release with the given targets can run the
-// template: a phase with targets: fromRelease needs at least one target.
+// template: a phase with targets: fromRelease needs at least one target,
+// and targets need such a phase (otherwise they would be silently ignored).
 func (t *Template) CheckRelease(targets []string) error {
 	if len(targets) > 0 {
-		return nil
+		for _, p := range t.Spec.Phases {
+			if p.Targets == TargetsFromRelease {
+				return nil
+			}
+		}
+		return fmt.Errorf("template %s plans everything (no phase has targets: %s), so the release's targets would be ignored: "+
+			"use a template that plans only the targets (selective-plan, selective-apply) or leave targets out", t, TargetsFromRelease)
 	}
 	for i, p := range t.Spec.Phases {
 		if p.Targets == TargetsFromRelease {
