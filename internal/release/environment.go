@@ -3,6 +3,7 @@ package release
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -172,6 +173,23 @@ type Pause struct {
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// patternRE is what an environment pattern may hold: a name's characters
+// and path.Match's wildcards.
+var patternRE = regexp.MustCompile(`^[a-z0-9*?\[\]!^-]{1,63}$`)
+
+// ValidatePattern checks an environment pattern as policies, webhooks and
+// role bindings name environments: "*", a name ("prod"), or a
+// path.Match pattern of a name's characters ("prod-*", "eu-?").
+func ValidatePattern(p string) error {
+	if !strings.ContainsAny(p, "*?[") {
+		return ValidateName("environment", p)
+	}
+	if _, err := path.Match(p, ""); err != nil || !patternRE.MatchString(p) {
+		return fmt.Errorf("environment pattern %q is not valid: use a name (prod), * or a pattern of lower-case letters, digits, '-' and the wildcards * ? [ ] (prod-*)", p)
+	}
+	return nil
+}
 
 // ValidateName checks an environment or namespace name: lower-case letters,
 // digits and dashes, at most 63 characters, as Kubernetes names are.

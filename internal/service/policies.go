@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"regexp"
 	"strings"
 
@@ -44,8 +43,8 @@ func (s *Service) PutPolicy(ctx context.Context, c Caller, name string, req apiw
 		return nil, false, err
 	}
 	for i, pat := range req.Environments {
-		if _, err := path.Match(pat, ""); err != nil || strings.TrimSpace(pat) == "" {
-			return nil, false, invalid("environments", "environments[%d] %q is not an environment name or pattern (prod, prod-*)", i, pat)
+		if err := release.ValidatePattern(pat); err != nil {
+			return nil, false, invalid("environments", "environments[%d]: %s", i, err.Error())
 		}
 	}
 	p, created, err := s.store.PutPolicy(ctx, &release.Policy{Name: name, Description: req.Description, Module: req.Module,

@@ -3,11 +3,11 @@ package service
 import (
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
@@ -47,8 +47,8 @@ func (s *Service) GrantRole(ctx context.Context, c Caller, req apiwire.RoleBindi
 	if !slices.Contains(apiwire.Roles, req.Role) {
 		return nil, invalid("role", "role %q is not viewer, deployer, approver or admin", req.Role)
 	}
-	if _, err := path.Match(req.Environment, ""); err != nil || strings.TrimSpace(req.Environment) == "" {
-		return nil, invalid("environment", "environment %q is not *, an environment name or a pattern such as prod-*", req.Environment)
+	if err := release.ValidatePattern(req.Environment); err != nil {
+		return nil, invalid("environment", "%s", err.Error())
 	}
 	if req.Environment != AllEnvironments {
 		act.Environment = req.Environment

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -41,8 +40,8 @@ func (s *Service) CreateWebhook(ctx context.Context, c Caller, req apiwire.Webho
 		}
 	}
 	for i, p := range req.Environments {
-		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
-			return nil, invalid("environments", "environments[%d] %q is not an environment name or pattern (prod, prod-*)", i, p)
+		if err := release.ValidatePattern(p); err != nil {
+			return nil, invalid("environments", "environments[%d]: %s", i, err.Error())
 		}
 	}
 	switch req.Format {
