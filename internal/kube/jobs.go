@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -247,7 +248,15 @@ func (j *jobRunner) jobFor(ctx context.Context, rel *release.Release, env *relea
 	}
 	// Owned by the Release that stands for the release, when there is one
 	// yet (a release made through the API gets its Release a moment later).
-	if nn, ok := j.index.get(rel.ID); ok {
+	// A Release's own release names it in triggered_by: the claim may come
+	// before the reconcile that created it has indexed it.
+	nn, ok := j.index.get(rel.ID)
+	if by, cluster := strings.CutPrefix(rel.TriggeredBy, CallerPrefix); cluster && !ok {
+		if ns, name, found := strings.Cut(by, "/"); found {
+			nn, ok = types.NamespacedName{Namespace: ns, Name: name}, true
+		}
+	}
+	if ok {
 		var cr v1alpha1.Release
 		if err := j.client.Get(ctx, nn, &cr); err == nil {
 			isController := true
