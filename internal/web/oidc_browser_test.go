@@ -3,24 +3,17 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/hashicorp/go-hclog"
 	"github.com/oauth2-proxy/mockoidc"
 
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/oidclogin"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/service"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
-	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
 )
 
 // TestBrowserSignInWithIdentityProvider: a person signs in through a real
@@ -33,40 +26,7 @@ import (
 func TestBrowserSignInWithIdentityProvider(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	idp, err := mockoidc.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idp.Shutdown() })
-	st := dbtest.Store(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
-	a, err := api.New(api.Config{Store: st, Catalog: cat, Logger: log, PollInterval: 50 * time.Millisecond, KeepAlive: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	cfg := idp.Config()
-	prov, err := oidclogin.New(ctx, oidclogin.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		RedirectURL: base + "/auth/oidc/callback", Name: "Acme SSO"}, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := web.New(web.Config{API: a, Store: st, Logger: log, OIDC: prov})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	srv.Start()
-	t.Cleanup(func() {
-		a.EndStreams()
-		srv.Close()
-		a.Close()
-	})
+	idp, st, a, base := oidcPages(t, "Acme SSO")
 
 	// waiting creates a release of env waiting for approval before apply
 	waiting := func(env string) int64 {

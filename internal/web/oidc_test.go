@@ -31,41 +31,7 @@ import (
 func TestOIDCCallbackOverHTTP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	idp, err := mockoidc.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idp.Shutdown() })
-	st := dbtest.Store(t)
-	cat, err := template.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
-	a, err := api.New(api.Config{Store: st, Catalog: cat, Logger: log, PollInterval: 50 * time.Millisecond, KeepAlive: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	cfg := idp.Config()
-	prov, err := oidclogin.New(ctx, oidclogin.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		RedirectURL: base + "/auth/oidc/callback"}, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := web.New(web.Config{API: a, Store: st, Logger: log, OIDC: prov})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p.Handler()
-	srv.Start()
-	t.Cleanup(func() {
-		a.EndStreams()
-		srv.Close()
-		a.Close()
-	})
-
+	idp, st, _, base := oidcPages(t, "")
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +116,47 @@ func TestOIDCCallbackOverHTTP(t *testing.T) {
 	if outcomes["sam:ok"] != 1 || outcomes["unknown person:refused"] != 2 {
 		t.Errorf("audited sign-ins: %v, want sam's and 2 refused", outcomes)
 	}
+}
+
+// oidcPages serves the pages, with sign-in through a real OpenID Connect
+// provider on loopback (mockoidc) named name, on a database of the test's
+// own; it returns the provider, the store, the API and the pages' base URL.
+func oidcPages(t *testing.T, name string) (*mockoidc.MockOIDC, *store.Store, *api.Server, string) {
+	t.Helper()
+	ctx := context.Background()
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	st := dbtest.Store(t)
+	cat, err := template.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
+	a, err := api.New(api.Config{Store: st, Catalog: cat, Logger: log, PollInterval: 50 * time.Millisecond, KeepAlive: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	cfg := idp.Config()
+	prov, err := oidclogin.New(ctx, oidclogin.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		RedirectURL: base + "/auth/oidc/callback", Name: name}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := web.New(web.Config{API: a, Store: st, Logger: log, OIDC: prov})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p.Handler()
+	srv.Start()
+	t.Cleanup(func() {
+		a.EndStreams()
+		srv.Close()
+		a.Close()
+	})
+	return idp, st, a, base
 }
