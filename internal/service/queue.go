@@ -39,7 +39,7 @@ func (s *Service) Queue(ctx context.Context, c Caller, name string) (*apiwire.Qu
 		if r.Status == release.StatusQueued {
 			pos++
 			e.Position = pos
-			e.WaitsFor = waitsFor(r, ahead, q, pos)
+			e.WaitsFor = waitsFor(r, ahead, q, pos, env.Runner, env.Namespace)
 		}
 		q.Releases = append(q.Releases, e)
 		ahead = r
@@ -48,8 +48,8 @@ func (s *Service) Queue(ctx context.Context, c Caller, name string) (*apiwire.Qu
 }
 
 // waitsFor says what a queued release waits for, the one ahead of it
-// being ahead (nil: none).
-func waitsFor(r, ahead *release.Release, q *apiwire.Queue, pos int) string {
+// being ahead (nil: none), in an environment run by runner in namespace ns.
+func waitsFor(r, ahead *release.Release, q *apiwire.Queue, pos int, runner release.Runner, ns string) string {
 	switch {
 	case r.AbortRequested != nil:
 		return "nothing: its abort is recorded, it ends when a worker reaches it"
@@ -63,6 +63,9 @@ func waitsFor(r, ahead *release.Release, q *apiwire.Queue, pos int) string {
 		return fmt.Sprintf("release %d, waiting for approval", ahead.ID)
 	case ahead != nil:
 		return fmt.Sprintf("release %d, in progress", ahead.ID)
+	}
+	if runner == release.RunnerJob {
+		return fmt.Sprintf("a runner Job in namespace %s (made by shiplog controller --runner=job watching it)", ns)
 	}
 	return "a free worker"
 }
