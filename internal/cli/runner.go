@@ -27,13 +27,7 @@ func (c *runnerCmd) Run(g *Globals) error {
 		return err
 	}
 	defer db.Close()
-	cfg, err := c.config(g, db)
-	if err != nil {
-		return err
-	}
-	cfg.ID = c.LeaseOwner
-	cfg.Concurrency = 1
-	w, err := worker.New(g.Context(), cfg)
+	w, err := c.newWorker(g.Context(), g, db, func(cfg *worker.Config) { cfg.ID, cfg.Concurrency = c.LeaseOwner, 1 })
 	if err != nil {
 		return err
 	}

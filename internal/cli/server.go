@@ -131,13 +131,7 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 	live.stopWorkers = func() { cancelWorkers(); wg.Wait() }
 	live.close = srv.Close
 	if c.Workers > 0 {
-		cfg, err := c.Worker.config(g, db)
-		if err != nil {
-			srv.Close()
-			return nil, err
-		}
-		cfg.Concurrency = c.Workers
-		w, err := worker.New(ctx, cfg)
+		w, err := c.Worker.newWorker(ctx, g, db, func(cfg *worker.Config) { cfg.Concurrency = c.Workers })
 		if err != nil {
 			srv.Close()
 			return nil, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,17 @@ func (f workerFlags) config(g *Globals, db *database) (worker.Config, error) {
 	}, nil
 }
 
+// newWorker makes a worker of these flags on db, tune setting what its
+// command decides (concurrency, the lease name it runs under).
+func (f workerFlags) newWorker(ctx context.Context, g *Globals, db *database, tune func(*worker.Config)) (*worker.Worker, error) {
+	cfg, err := f.config(g, db)
+	if err != nil {
+		return nil, err
+	}
+	tune(&cfg)
+	return worker.New(ctx, cfg)
+}
+
 type workerCmd struct {
 	Concurrency int `default:"1" help:"Releases (of different environments) run at once."`
 	workerFlags
@@ -58,12 +70,7 @@ func (c *workerCmd) Run(g *Globals) error {
 		return err
 	}
 	defer db.Close()
-	cfg, err := c.config(g, db)
-	if err != nil {
-		return err
-	}
-	cfg.Concurrency = c.Concurrency
-	w, err := worker.New(g.Context(), cfg)
+	w, err := c.newWorker(g.Context(), g, db, func(cfg *worker.Config) { cfg.Concurrency = c.Concurrency })
 	if err != nil {
 		return err
 	}
