@@ -32,6 +32,8 @@ type environmentModel struct {
 	GitRef             types.String            `tfsdk:"git_ref"`
 	DefaultTemplate    types.String            `tfsdk:"default_template"`
 	ApprovalRequired   types.Bool              `tfsdk:"approval_required"`
+	Upstream           types.String            `tfsdk:"upstream"`
+	RequireSignOff     types.Bool              `tfsdk:"require_upstream_signoff"`
 	Variables          map[string]string       `tfsdk:"variables"`
 	SensitiveVariables []string                `tfsdk:"sensitive_variables"`
 	PhaseTimeouts      map[string]string       `tfsdk:"phase_timeouts"`
@@ -74,6 +76,10 @@ func (d *environmentDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"git_url":          str("Git repository of its configuration, when it comes from git."),
 			"git_ref":          str("Git ref of its configuration."),
 			"default_template": str("The release template used when a release names none."),
+			"upstream": schema.StringAttribute{MarkdownDescription: "The environment before this one in its release stream, whose releases are promoted here (`shiplog_release.promote_from`); empty when none.",
+				Computed: true},
+			"require_upstream_signoff": schema.BoolAttribute{MarkdownDescription: "Whether it takes only what was signed off `APPROVED` upstream.",
+				Computed: true},
 			"approval_required": schema.BoolAttribute{MarkdownDescription: "Whether its releases wait for approval before applying.",
 				Computed: true},
 			"variables": schema.MapAttribute{MarkdownDescription: "Its Terraform variables that are not sensitive, by name.",
@@ -145,6 +151,8 @@ func (d *environmentDataSource) Read(ctx context.Context, req datasource.ReadReq
 		GitRef:             types.StringValue(env.Source.GitRef),
 		DefaultTemplate:    types.StringValue(env.DefaultTemplate),
 		ApprovalRequired:   types.BoolValue(env.ApprovalRequired),
+		Upstream:           types.StringValue(env.Upstream),
+		RequireSignOff:     types.BoolValue(env.RequireUpstreamSignOff),
 		Variables:          map[string]string{},
 		SensitiveVariables: []string{},
 		PhaseTimeouts:      map[string]string{},

@@ -28,6 +28,7 @@ type releaseCoreModel struct {
 	Targets           []types.String     `tfsdk:"targets"`
 	ErrorLog          types.String       `tfsdk:"error_log"`
 	RollbackOf        types.Int64        `tfsdk:"rollback_of"`
+	PromotedFrom      types.Int64        `tfsdk:"promoted_from"`
 	Summary           *summaryModel      `tfsdk:"summary"`
 	Approval          *approvalModel     `tfsdk:"approval"`
 	SignOff           *signOffModel      `tfsdk:"sign_off"`
@@ -117,6 +118,7 @@ func newReleaseCore(r *release.Release) releaseCoreModel {
 		Targets:           targets,
 		ErrorLog:          types.StringValue(r.ErrorLog),
 		RollbackOf:        int64Value(r.RollbackOf),
+		PromotedFrom:      int64Value(r.PromotedFrom),
 		Summary:           summaryOf(r.Summary),
 		Approval: &approvalModel{
 			Required: types.BoolValue(r.Approval.Required),
@@ -182,8 +184,9 @@ func releaseCoreAttributes() map[string]schema.Attribute {
 			ElementType:         types.StringType,
 			Computed:            true,
 		},
-		"error_log":   str("Why the release failed, if it did; empty otherwise."),
-		"rollback_of": num("For a `ROLLBACK` release, the ID of the release it rolls back; null otherwise."),
+		"error_log":     str("Why the release failed, if it did; empty otherwise."),
+		"rollback_of":   num("For a `ROLLBACK` release, the ID of the release it rolls back; null otherwise."),
+		"promoted_from": num("For a promotion, the ID of the upstream release whose blueprint and artifacts it runs; null otherwise."),
 		"summary": schema.SingleNestedAttribute{
 			MarkdownDescription: "Counts of the resource changes the release planned.",
 			Computed:            true,

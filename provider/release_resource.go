@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -63,6 +64,7 @@ type releaseResourceModel struct {
 	WaitForCompletion  types.Bool              `tfsdk:"wait_for_completion"`
 	AbortOnTimeout     types.Bool              `tfsdk:"abort_on_timeout"`
 	DestroyTemplate    types.String            `tfsdk:"destroy_template"`
+	PromoteFrom        types.Int64             `tfsdk:"promote_from"`
 	Timeouts           timeouts.Value          `tfsdk:"timeouts"`
 	URL                types.String            `tfsdk:"url"`
 	Status             types.String            `tfsdk:"status"`
@@ -139,6 +141,15 @@ func (r *releaseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 					"waits for it up to `timeouts.delete` (default 30m) and fails when it does not succeed. Unset (default): " +
 					"destroying only removes the release from the state.",
 				Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"promote_from": schema.Int64Attribute{
+				MarkdownDescription: "Promote this upstream release instead of releasing the environment's own configuration: " +
+					"the new release runs exactly its blueprint version, artifacts and variables (`promoted_from`). The " +
+					"environment's upstream must be that release's environment; an environment with " +
+					"`require_upstream_signoff` refuses a release not signed off `APPROVED`, and the error names it. " +
+					"Cannot be combined with `targets`, `variables`, `sensitive_variables` or `artifacts`.",
+				Optional: true, PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				Validators: []validator.Int64{int64validator.AtLeast(1), int64validator.ConflictsWith(
+					path.MatchRoot("targets"), path.MatchRoot("variables"), path.MatchRoot("sensitive_variables"), path.MatchRoot("artifacts"))}},
 			"url":          computedStr("The release's page in shiplog's web UI (`<endpoint>/releases/<id>`)."),
 			"timeouts":     timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 			"status":       computedStr("The release's status when the apply ended (refreshed on every read)."),
@@ -259,7 +270,13 @@ func (r *releaseResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	in := plan.request()
-	rel, err := r.client.CreateRelease(ctx, in)
+	var rel *release.Release
+	var err error
+	if id := plan.PromoteFrom.ValueInt64(); id != 0 {
+		rel, err = r.client.Promote(ctx, id, apiwire.PromoteRequest{Environment: in.Environment, Template: in.Template})
+	} else {
+		rel, err = r.client.CreateRelease(ctx, in)
+	}
 	if err != nil {
 		r.addReadError(&resp.Diagnostics, writeLookup("a new release of environment "+fmt.Sprintf("%q", in.Environment), path.Root("environment")), err)
 		return
@@ -445,6 +462,7 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 		DestroyTemplate: types.StringNull(), Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 			"create": types.StringType, "update": types.StringType, "delete": types.StringType})}}
 	m.observe(rel, r.page(rel.ID))
+	m.PromoteFrom = int64Value(rel.PromotedFrom)
 	for _, t := range rel.Targets {
 		m.Targets = append(m.Targets, types.StringValue(t))
 	}

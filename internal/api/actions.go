@@ -82,3 +82,26 @@ func (s *Server) rollbackRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	s.created(w, r, rel.ID)
 }
+
+// promoteRelease queues a release downstream that runs what release {id}
+// ran (service.Promote): 201 + the new release; 400 naming environment or
+// template; 409 saying why (not a SUCCEEDED apply, not signed off where
+// that is required).
+func (s *Server) promoteRelease(w http.ResponseWriter, r *http.Request) {
+	var req apiwire.PromoteRequest
+	if err := decodeOptionalJSON(w, r, s.cfg.MaxBody, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rel, err := s.svc.Promote(r.Context(), callerOf(r), id, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.created(w, r, rel.ID)
+}

@@ -206,3 +206,14 @@ func (s *Server) environmentQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, q)
 }
+
+// unpromotedReleases answers what is upstream of {name} and not promoted
+// yet (service.Unpromoted).
+func (s *Server) unpromotedReleases(w http.ResponseWriter, r *http.Request) {
+	u, err := s.svc.Unpromoted(r.Context(), callerOf(r), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

@@ -80,6 +80,15 @@ type EnvironmentRequest struct {
 	// pool) or "job" (a Kubernetes Job per release in Namespace, made by
 	// `shiplog controller --runner=job`).
 	Runner release.Runner `json:"runner,omitempty"`
+	// Upstream names the environment before this one in its release
+	// stream; promotions bring its SUCCEEDED releases here. It must exist
+	// and may not loop back (a → b → a).
+	Upstream string `json:"upstream,omitempty"`
+	// RequireUpstreamSignOff refuses every release that changes this
+	// environment (all but PLAN, DESTROY and ROLLBACK) unless the
+	// blueprint version and artifacts it carries are those of a SUCCEEDED
+	// release of Upstream signed off APPROVED. Needs Upstream.
+	RequireUpstreamSignOff bool `json:"require_upstream_signoff,omitempty"`
 	// ID, CreatedAt and UpdatedAt are read-only: accepted so that an
 	// environment as read can be sent back, and ignored.
 	ID        int64      `json:"id,omitempty"`
@@ -153,6 +162,43 @@ type ReleaseList struct {
 // CommentRequest is the body of approve, reject and abort (optional).
 type CommentRequest struct {
 	Comment string `json:"comment,omitempty"`
+}
+
+// PromoteRequest is POST /api/v1/releases/{id}/promote: promote the
+// upstream release {id} to Environment (empty: the one environment whose
+// upstream is the release's; an error names them when there are several),
+// running Template (empty: the environment's default template).
+type PromoteRequest struct {
+	Environment string `json:"environment,omitempty"`
+	Template    string `json:"template,omitempty"`
+}
+
+// Unpromoted is GET /api/v1/environments/{name}/unpromoted: what is
+// upstream of the environment and not promoted yet, newest first.
+type Unpromoted struct {
+	Environment            string              `json:"environment"`
+	Upstream               string              `json:"upstream"`
+	RequireUpstreamSignOff bool                `json:"require_upstream_signoff"`
+	Releases               []UnpromotedRelease `json:"releases"`
+}
+
+// UnpromotedRelease is a SUCCEEDED apply upstream newer than the newest
+// one the environment ran by promotion.
+type UnpromotedRelease struct {
+	ID               int64      `json:"id"`
+	BlueprintVersion string     `json:"blueprint_version"`
+	FinishedAt       *time.Time `json:"finished_at"`
+	TriggeredBy      string     `json:"triggered_by"`
+	// SignOff is APPROVED, REJECTED or "" (not signed off), with who.
+	SignOff   release.SignOffStatus `json:"sign_off,omitempty"`
+	SignOffBy string                `json:"signed_off_by,omitempty"`
+	// Promotion is an unfinished release promoting it downstream (its id
+	// and status), if one is queued or running.
+	Promotion       int64          `json:"promotion,omitempty"`
+	PromotionStatus release.Status `json:"promotion_status,omitempty"`
+	// Promotable says whether the environment would take it now (false:
+	// it requires upstream sign-off and this release is not APPROVED).
+	Promotable bool `json:"promotable"`
 }
 
 // SignOffRequest is POST /api/v1/releases/{id}/signoff.

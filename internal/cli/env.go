@@ -122,6 +122,8 @@ type envCreateCmd struct {
 	SensitiveVar     []string `name:"sensitive-var" help:"Sensitive Terraform variable NAME=VALUE, sealed and never shown (repeatable; NAME=@FILE reads FILE)."`
 	PhaseTimeout     []string `name:"phase-timeout" help:"Timeout of phases of an action, ACTION=DURATION (repeatable, e.g. apply=45m)."`
 	Runner           string   `name:"runner" enum:"worker,job" default:"worker" help:"What runs its releases: worker (the worker pool) or job (a Kubernetes Job per release in --namespace, made by 'shiplog controller --runner=job')."`
+	Upstream         string   `name:"upstream" help:"The environment before this one in its release stream (staging for production): 'shiplog release promote' brings its releases here."`
+	RequireSignoff   bool     `name:"require-upstream-signoff" help:"Take only what was signed off APPROVED upstream: every release that changes it must carry the blueprint and artifacts of such a release (needs --upstream)."`
 }
 
 func (c *envCreateCmd) Run(g *Globals) error {
@@ -134,7 +136,8 @@ func (c *envCreateCmd) Run(g *Globals) error {
 		return err
 	}
 	spec := apiwire.EnvironmentRequest{Name: c.Name, Namespace: c.Namespace, Source: src,
-		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired, Runner: release.Runner(c.Runner)}
+		DefaultTemplate: c.DefaultTemplate, ApprovalRequired: c.ApprovalRequired, Runner: release.Runner(c.Runner),
+		Upstream: c.Upstream, RequireUpstreamSignOff: c.RequireSignoff}
 	if spec.Variables, err = variables(c.Var, c.SensitiveVar); err != nil {
 		return err
 	}
@@ -311,6 +314,13 @@ func (c *envShowCmd) Run(g *Globals) error {
 	if e.Runner == release.RunnerJob {
 		fmt.Fprintf(tw, "Runner\ta Kubernetes Job per release in namespace %s\n", e.Namespace)
 	}
+	if e.Upstream != "" {
+		req := "promotions and any release carrying what it ran"
+		if e.RequireUpstreamSignOff {
+			req = "only what was signed off APPROVED there"
+		}
+		fmt.Fprintf(tw, "Upstream\t%s (takes %s)\n", e.Upstream, req)
+	}
 	if p := e.Paused; p != nil {
 		fmt.Fprintf(tw, "Paused\tby %s at %s: %s (queued releases wait)\n", p.By, when(&p.At), p.Reason)
 	}
@@ -327,8 +337,43 @@ func (c *envShowCmd) Run(g *Globals) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if e.Upstream != "" {
+		if err := s.unpromotedTable(g, c.Name); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(s.out)
 	return s.resourceTable(res)
+}
+
+// unpromotedTable prints what is upstream of env and not promoted yet.
+func (s *apiSession) unpromotedTable(g *Globals, env string) error {
+	u, err := s.c.Unpromoted(g.Context(), env)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(s.out)
+	if len(u.Releases) == 0 {
+		fmt.Fprintf(s.out, "Everything that succeeded in %s is promoted.\n", u.Upstream)
+		return nil
+	}
+	fmt.Fprintf(s.out, "Not yet promoted from %s (shiplog release promote ID --to %s):\n", u.Upstream, env)
+	tw := s.table("RELEASE", "FINISHED", "BLUEPRINT", "SIGN-OFF", "PROMOTION")
+	for _, r := range u.Releases {
+		signOff := "not signed off"
+		if r.SignOff != "" {
+			signOff = string(r.SignOff) + " by " + r.SignOffBy
+		}
+		if !r.Promotable {
+			signOff += " (sign-off required)"
+		}
+		promo := "-"
+		if r.Promotion != 0 {
+			promo = fmt.Sprintf("release %d %s", r.Promotion, r.PromotionStatus)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, when(r.FinishedAt), r.BlueprintVersion, signOff, promo)
+	}
+	return tw.Flush()
 }
 
 func (s *apiSession) resourceTable(res []release.ResourceStatus) error {

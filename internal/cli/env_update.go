@@ -32,6 +32,9 @@ type envUpdateCmd struct {
 	Window           []string `name:"window" xor:"window" sep:"none" help:"Replace the maintenance windows, when releases may start: 'DAYS HH:MM-HH:MM [TIME_ZONE]', DAYS 'daily' or comma-separated mon..sun (e.g. 'sat,sun 01:00-05:00 Europe/Berlin'; repeatable)."`
 	NoWindows        bool     `name:"no-windows" xor:"window" help:"Remove the maintenance windows: releases start any time."`
 	Runner           string   `name:"runner" enum:",worker,job" default:"" help:"What runs its releases from now on: worker (the worker pool) or job (a Kubernetes Job per release, 'shiplog controller --runner=job')."`
+	Upstream         string   `name:"upstream" xor:"upstream" help:"The environment before this one in its release stream (staging for production): 'shiplog release promote' brings its releases here."`
+	NoUpstream       bool     `name:"no-upstream" xor:"upstream" help:"Remove the upstream environment (and the sign-off requirement)."`
+	RequireSignoff   *bool    `name:"require-upstream-signoff" negatable:"" help:"Take only what was signed off APPROVED upstream: every release that changes it must carry the blueprint and artifacts of such a release (--no-require-upstream-signoff: any)."`
 }
 
 func (c *envUpdateCmd) Help() string {
@@ -68,7 +71,17 @@ func (c *envUpdateCmd) apply(cur *apiwire.Environment) (apiwire.EnvironmentReque
 	e := cur.Environment
 	spec := apiwire.EnvironmentRequest{Name: e.Name, Namespace: e.Namespace, Source: e.Source,
 		DefaultTemplate: e.DefaultTemplate, ApprovalRequired: e.ApprovalRequired, Variables: e.Variables,
-		PhaseTimeouts: map[string]string{}, MaintenanceWindows: e.MaintenanceWindows, Runner: e.Runner}
+		PhaseTimeouts: map[string]string{}, MaintenanceWindows: e.MaintenanceWindows, Runner: e.Runner,
+		Upstream: e.Upstream, RequireUpstreamSignOff: e.RequireUpstreamSignOff}
+	if c.Upstream != "" {
+		spec.Upstream = c.Upstream
+	}
+	if c.NoUpstream {
+		spec.Upstream, spec.RequireUpstreamSignOff = "", false
+	}
+	if c.RequireSignoff != nil {
+		spec.RequireUpstreamSignOff = *c.RequireSignoff
+	}
 	if c.Runner != "" {
 		spec.Runner = release.Runner(c.Runner)
 	}

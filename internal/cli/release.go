@@ -24,6 +24,7 @@ type releaseCmd struct {
 	Signoff    releaseSignoffCmd    `cmd:"" help:"Sign off a finished release (APPROVED or REJECTED)."`
 	Rollback   releaseRollbackCmd   `cmd:"" help:"Queue a ROLLBACK release that re-applies an earlier SUCCEEDED release."`
 	ApplyPlan  releaseApplyPlanCmd  `cmd:"" name:"apply-plan" help:"Queue a release that applies exactly the plan an earlier PLAN release saved (refused when stale)."`
+	Promote    releasePromoteCmd    `cmd:"" help:"Promote a SUCCEEDED release downstream: run its exact blueprint and artifacts in the environment whose upstream is its environment."`
 	IngestPlan releaseIngestPlanCmd `cmd:"" name:"ingest-plan" help:"Store a plan produced elsewhere as the changes of a release's phase."`
 	RecordPlan releaseRecordPlanCmd `cmd:"" name:"record-plan" help:"Record a plan produced elsewhere as a finished PLAN release of an environment."`
 }
@@ -177,6 +178,12 @@ func (s *apiSession) showRelease(r *release.Release) error {
 	fmt.Fprintf(tw, "Template\t%s (%s, %s)\n", r.Template, r.Type, r.DeploymentType)
 	if r.RollbackOf != nil {
 		fmt.Fprintf(tw, "Rolls back to\trelease %d\n", *r.RollbackOf)
+	}
+	if r.PromotedFrom != nil {
+		fmt.Fprintf(tw, "Promoted from\trelease %d\n", *r.PromotedFrom)
+	}
+	if len(r.PromotedTo) > 0 {
+		fmt.Fprintf(tw, "Promoted to\t%s\n", releaseIDs(r.PromotedTo))
 	}
 	if r.AppliesPlanOf != nil {
 		fmt.Fprintf(tw, "Applies the plan of\trelease %d\n", *r.AppliesPlanOf)

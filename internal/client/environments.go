@@ -140,3 +140,13 @@ func (c *Client) Queue(ctx context.Context, name string) (*apiwire.Queue, error)
 	}
 	return &out, nil
 }
+
+// Unpromoted lists what is upstream of environment name and not promoted
+// yet, newest first (an environment without upstream: none).
+func (c *Client) Unpromoted(ctx context.Context, name string) (*apiwire.Unpromoted, error) {
+	var out apiwire.Unpromoted
+	if err := c.get(ctx, api("environments", name, "unpromoted"), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -12,4 +13,13 @@ import (
 // state moved since is refused with a conflict saying which.
 func (c *Client) ApplySavedPlan(ctx context.Context, planID int64) (*release.Release, error) {
 	return c.action(ctx, planID, "apply-plan", struct{}{})
+}
+
+// Promote queues a release of the environment downstream of release id's
+// (req.Environment, or the only one) that runs exactly what id ran, and
+// returns it (its promoted_from is id). A release that did not succeed, or
+// is not signed off where the environment requires it, is refused with a
+// conflict saying which release to sign off.
+func (c *Client) Promote(ctx context.Context, id int64, req apiwire.PromoteRequest) (*release.Release, error) {
+	return c.action(ctx, id, "promote", req)
 }

@@ -149,6 +149,15 @@ type Environment struct {
 	Runner Runner `json:"runner"`
 	// MaintenanceWindows are when its releases may start; none: any time.
 	MaintenanceWindows []MaintenanceWindow `json:"maintenance_windows,omitempty"`
+	// Upstream names the environment before this one in its release
+	// stream (staging for production): promotions bring its signed-off
+	// releases here. Empty: none.
+	Upstream string `json:"upstream,omitempty"`
+	// RequireUpstreamSignOff refuses every release that changes this
+	// environment unless its configuration (blueprint version and
+	// artifacts) is that of a SUCCEEDED release of Upstream that was
+	// signed off APPROVED. Needs Upstream.
+	RequireUpstreamSignOff bool `json:"require_upstream_signoff"`
 	// Paused is set while the environment is paused: its queued releases
 	// wait, in order, until it is resumed. Nil (left out) when it is not.
 	Paused    *Pause    `json:"paused,omitempty"`
@@ -214,6 +223,17 @@ func (e Environment) Validate() error {
 	case "", RunnerWorker, RunnerJob:
 	default:
 		return fmt.Errorf("environment %q: runner %q is not one of %q, %q", e.Name, e.Runner, RunnerWorker, RunnerJob)
+	}
+	if e.Upstream != "" {
+		if err := ValidateName("upstream environment", e.Upstream); err != nil {
+			return fmt.Errorf("environment %q: %w", e.Name, err)
+		}
+		if e.Upstream == e.Name {
+			return fmt.Errorf("environment %q cannot be its own upstream", e.Name)
+		}
+	}
+	if e.RequireUpstreamSignOff && e.Upstream == "" {
+		return fmt.Errorf("environment %q requires upstream sign-off but names no upstream environment", e.Name)
 	}
 	src := e.Source
 	src.Normalize()

@@ -49,7 +49,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, c Caller, req apiwire.E
 		return nil, err
 	}
 	if err := s.store.CreateEnvironment(ctx, env); err != nil {
-		return nil, typed(err)
+		return nil, upstreamTyped(err)
 	}
 	s.log.Info("environment created", "environment", env.Name, "by", c.Name)
 	return env, nil
@@ -78,7 +78,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, c Caller, name string, 
 		return err
 	}
 	if err := s.store.UpdateEnvironment(ctx, env); err != nil {
-		return typed(err)
+		return upstreamTyped(err)
 	}
 	s.log.Info("environment updated", "environment", name, "by", c.Name)
 	return nil
@@ -110,7 +110,18 @@ func (s *Service) environmentOf(req apiwire.EnvironmentRequest) (*release.Enviro
 	env := &release.Environment{
 		Name: req.Name, Namespace: req.Namespace, Source: req.Source, DefaultTemplate: req.DefaultTemplate,
 		ApprovalRequired: req.ApprovalRequired, Variables: req.Variables, MaintenanceWindows: req.MaintenanceWindows,
-		Runner: req.Runner,
+		Runner: req.Runner, Upstream: req.Upstream, RequireUpstreamSignOff: req.RequireUpstreamSignOff,
+	}
+	if env.Upstream != "" {
+		if err := release.ValidateName("environment", env.Upstream); err != nil {
+			return nil, invalid("upstream", "%s", err.Error())
+		}
+		if env.Upstream == env.Name {
+			return nil, invalid("upstream", "environment %q cannot be its own upstream", env.Name)
+		}
+	}
+	if env.RequireUpstreamSignOff && env.Upstream == "" {
+		return nil, invalid("require_upstream_signoff", "requiring upstream sign-off needs an upstream environment: set upstream too")
 	}
 	switch env.Runner {
 	case "":
@@ -230,4 +241,14 @@ func (s *Service) ResumeEnvironment(ctx context.Context, c Caller, name string) 
 	}
 	s.log.Info("environment resumed", "environment", name, "by", c.Name)
 	return nil
+}
+
+// upstreamTyped is typed, with a refused upstream as Invalid on field
+// upstream.
+func upstreamTyped(err error) error {
+	var ue *store.UpstreamError
+	if errors.As(err, &ue) {
+		return &Error{Kind: Invalid, Field: "upstream", Message: ue.Error(), Err: err}
+	}
+	return typed(err)
 }

@@ -38,7 +38,9 @@ type NewRelease struct {
 // nothing in req is checked against it). Forbidden without the deployer
 // role on req.Environment;
 // Invalid naming the field (environment, template, targets, artifacts[i],
-// variables, migration_scripts, blueprint_version, key).
+// variables, migration_scripts, blueprint_version, key); Conflict when
+// the environment requires upstream sign-off and what the release carries
+// was not signed off upstream (the message names the release to sign off).
 func (s *Service) CreateRelease(ctx context.Context, c Caller, req NewRelease) (_ *release.Release, _ bool, err error) {
 	act := &Act{Kind: "release.create", Environment: req.Environment, Detail: req.Template}
 	defer s.audit(ctx, c, act, &err)
@@ -142,6 +144,11 @@ func (s *Service) releaseOf(ctx context.Context, c Caller, req NewRelease) (*rel
 	version, err := s.blueprintOf(ctx, env, req.BlueprintVersion)
 	if err != nil {
 		return nil, err
+	}
+	if env.RequireUpstreamSignOff && release.GatedBySignOff(t.Type(), dt) {
+		if err := s.checkUpstreamSignOff(ctx, env, version, arts); err != nil {
+			return nil, err
+		}
 	}
 	phases := t.Phases()
 	return &release.Release{

@@ -30,6 +30,10 @@ func defaultSavedPlanSettings() savedPlanSettings {
 // Set it before use.
 func (s *Service) SetSavedPlanMaxAge(d time.Duration) { s.savedPlans.maxAge = d }
 
+// SavedPlanMaxAge is how long after its release ended a saved plan may
+// still be applied (0: no limit).
+func (s *Service) SavedPlanMaxAge() time.Duration { return s.savedPlans.maxAge }
+
 // SetClock replaces the clock the use cases read (tests). Set it before use.
 func (s *Service) SetClock(now func() time.Time) { s.savedPlans.now = now }
 
@@ -70,6 +74,11 @@ func (s *Service) ApplySavedPlan(ctx context.Context, c Caller, planID int64) (_
 	typ := release.TypeApply
 	if plan.Type == release.TypeDestroy {
 		typ = release.TypeDestroy
+	}
+	if env.RequireUpstreamSignOff && release.GatedBySignOff(typ, release.DeploymentRegular) {
+		if err := s.checkUpstreamSignOff(ctx, env, plan.BlueprintVersion, plan.Artifacts); err != nil {
+			return nil, err
+		}
 	}
 	rel := &release.Release{
 		Environment:       env.Name,

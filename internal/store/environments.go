@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,7 +13,8 @@ import (
 )
 
 const environmentColumns = `id, name, namespace, source, default_template, approval_required, variables, phase_timeouts, created_at, updated_at,
-	paused_at, paused_by, paused_reason, maintenance_windows, runner`
+	paused_at, paused_by, paused_reason, maintenance_windows, runner,
+	coalesce((SELECT u.name FROM environments u WHERE u.id = environments.upstream_id), ''), require_upstream_signoff`
 
 // CreateEnvironment stores a new environment and sets its ID and times.
 // Sensitive variable values are sealed before they are written.
@@ -38,15 +40,24 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 	if err != nil {
 		return err
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts,
-			maintenance_windows, runner)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, created_at, updated_at`,
-		env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
-	).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var upstreamID *int64
+		if env.Upstream != "" {
+			if upstreamID, err = upstreamOf(ctx, tx, 0, env.Name, env.Upstream); err != nil {
+				return err
+			}
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO environments (name, namespace, source, default_template, approval_required, variables, phase_timeouts,
+				maintenance_windows, runner, upstream_id, require_upstream_signoff)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at, updated_at`,
+			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
+			upstreamID, env.RequireUpstreamSignOff,
+		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 	if err != nil {
-		return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
-	}
-	return nil
+			return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
+		}
+		return nil
+	})
 }
 
 // UpdateEnvironment replaces an environment's settings (found by name). A
@@ -87,9 +98,17 @@ func (s *Store) UpdateEnvironment(ctx context.Context, env *release.Environment)
 		if err != nil {
 			return err
 		}
+		var upstreamID *int64
+		if env.Upstream != "" {
+			if upstreamID, err = upstreamOf(ctx, tx, old.ID, env.Name, env.Upstream); err != nil {
+				return err
+			}
+		}
 		err = tx.QueryRow(ctx, `UPDATE environments SET namespace = $2, source = $3, default_template = $4, approval_required = $5,
-			variables = $6, phase_timeouts = $7, maintenance_windows = $8, runner = $9, updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
+			variables = $6, phase_timeouts = $7, maintenance_windows = $8, runner = $9, upstream_id = $10, require_upstream_signoff = $11,
+			updated_at = now() WHERE name = $1 RETURNING id, created_at, updated_at`,
 			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
+			upstreamID, env.RequireUpstreamSignOff,
 		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("updating environment %q: %w", env.Name, err)
@@ -188,7 +207,8 @@ func scanEnvironment(row pgx.Row) (*release.Environment, error) {
 	var pausedAt *time.Time
 	var pausedBy, pausedReason string
 	if err := row.Scan(&env.ID, &env.Name, &env.Namespace, &env.Source, &env.DefaultTemplate, &env.ApprovalRequired,
-		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason, &env.MaintenanceWindows, &env.Runner); err != nil {
+		&env.Variables, &timeouts, &env.CreatedAt, &env.UpdatedAt, &pausedAt, &pausedBy, &pausedReason, &env.MaintenanceWindows, &env.Runner,
+		&env.Upstream, &env.RequireUpstreamSignOff); err != nil {
 		return nil, err
 	}
 	if pausedAt != nil {
@@ -276,4 +296,49 @@ func (s *Store) closedEnvironments(ctx context.Context, q Querier, t time.Time) 
 		}
 	}
 	return closed, rows.Err()
+}
+
+// UpstreamError says why an environment cannot have the upstream it names.
+type UpstreamError struct {
+	Environment, Upstream string
+	Reason                string // "does not exist", "is downstream of staging: ..."
+}
+
+func (e *UpstreamError) Error() string {
+	return fmt.Sprintf("environment %q cannot have %q upstream: %q %s", e.Environment, e.Upstream, e.Upstream, e.Reason)
+}
+
+// upstreamOf finds the environment upstream names for environment id
+// (named env), refusing one that does not exist or that would close a
+// loop (env upstream of its own upstream, however far up). The chain is
+// read locked, so two updates cannot close a loop between them.
+func upstreamOf(ctx context.Context, tx pgx.Tx, id int64, env, upstream string) (*int64, error) {
+	var upID int64
+	err := tx.QueryRow(ctx, `SELECT id FROM environments WHERE name = $1 FOR SHARE`, upstream).Scan(&upID)
+	if isNoRows(err) {
+		return nil, &UpstreamError{Environment: env, Upstream: upstream, Reason: "does not exist"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading upstream %q of %q: %w", upstream, env, err)
+	}
+	chain := []string{upstream}
+	for cur := upID; ; {
+		if cur == id {
+			return nil, &UpstreamError{Environment: env, Upstream: upstream,
+				Reason: "is downstream of it already (" + strings.Join(append([]string{env}, chain...), " → ") + "): a release stream cannot loop"}
+		}
+		var next *int64
+		var name string
+		err := tx.QueryRow(ctx, `SELECT u.id, coalesce(u.name, '') FROM environments e LEFT JOIN environments u ON u.id = e.upstream_id
+			WHERE e.id = $1 FOR SHARE OF e`, cur).Scan(&next, &name)
+		if err != nil {
+			return nil, fmt.Errorf("reading the upstream chain of %q: %w", env, err)
+		}
+		if next == nil || len(chain) > 100 {
+			break
+		}
+		cur = *next
+		chain = append(chain, name)
+	}
+	return &upID, nil
 }

@@ -21,7 +21,8 @@ const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namesp
 	r.approval_required, r.approved_by, r.approved_at, r.approval_comment, r.signoff_status, r.signoff_by, r.signoff_at,
 	r.signoff_comment, nullif(r.summary, '{}'::jsonb), r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
 	r.migration_outcomes, r.source_commit, r.applies_plan_of, r.plan_notes,
-	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.applies_plan_of = r.id)`
+	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.applies_plan_of = r.id), r.promoted_from,
+	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.promoted_from = r.id)`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
 	var r release.Release
@@ -32,7 +33,8 @@ func scanRelease(row pgx.Row) (*release.Release, error) {
 		&r.TriggeredBy, &r.CreatedAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.BlueprintVersion, &r.Targets, &r.ErrorLog,
 		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
 		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
-		&r.MigrationOutcomes, &r.SourceCommit, &r.AppliesPlanOf, &r.PlanNotes, &r.PlanAppliedBy)
+		&r.MigrationOutcomes, &r.SourceCommit, &r.AppliesPlanOf, &r.PlanNotes, &r.PlanAppliedBy,
+		&r.PromotedFrom, &r.PromotedTo)
 	if err != nil {
 		return nil, err
 	}

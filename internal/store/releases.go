@@ -86,12 +86,13 @@ func (s *Store) CreateRelease(ctx context.Context, r *release.Release) error {
 		// made; the statement waits for a concurrent one to commit.
 		err = tx.QueryRow(ctx, `INSERT INTO releases (environment_id, namespace, template, template_namespace, release_type,
 				deployment_type, status, triggered_by, queued_at, blueprint_version, targets, approval_required, variables,
-				migration_scripts, rollback_of, external_key, applies_plan_of)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14, NULLIF($15, ''), $16)
+				migration_scripts, rollback_of, external_key, applies_plan_of, promoted_from)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13, $14, NULLIF($15, ''), $16, $17)
 			ON CONFLICT (external_key) DO NOTHING
 			RETURNING id, created_at, queued_at`,
 			envID, r.Namespace, r.Template, r.TemplateNamespace, r.Type, r.DeploymentType, r.Status, r.TriggeredBy,
 			r.BlueprintVersion, r.Targets, r.Approval.Required, vars, scripts, r.RollbackOf, r.ExternalKey, r.AppliesPlanOf,
+			r.PromotedFrom,
 		).Scan(&r.ID, &r.CreatedAt, &r.QueuedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			var id int64

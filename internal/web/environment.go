@@ -35,6 +35,11 @@ type envPage struct {
 	// MayCancel: the person may abort (cancel) queued releases.
 	Queue     *apiwire.Queue
 	MayCancel bool
+	// Stream is what is upstream and not promoted yet (nil without an
+	// upstream, or off the releases tab); MayPromote: the person may
+	// promote here.
+	Stream     *apiwire.Unpromoted
+	MayPromote bool
 }
 
 type moduleGroup struct {
@@ -74,6 +79,10 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 	switch tab {
 	case "releases":
 		pg.Releases, err = p.listReleases(r, name)
+		if err == nil && env.Upstream != "" && callerOf(r).Holds(apiwire.RoleViewer, env.Upstream) {
+			pg.Stream, err = p.api.Service().Unpromoted(r.Context(), callerOf(r), name)
+			pg.MayPromote = callerOf(r).Holds(apiwire.RoleDeployer, name)
+		}
 	case "resources":
 		err = p.resources(r, &pg)
 	case "deployments":

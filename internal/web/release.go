@@ -62,6 +62,21 @@ type phaseRow struct {
 
 type actions struct {
 	Approve, Abort, SignOff, Rollback bool
+	// ApplyPlan: the person may apply this PLAN release's saved plan;
+	// ApplyPlanRefused says why it cannot be applied (stale, too old)
+	// when that is the only thing in the way.
+	ApplyPlan        bool
+	ApplyPlanRefused string
+	// PromoteTo are the environments downstream the person may promote
+	// this release to; PromoteRefused says why not when it is not
+	// promotable (not signed off where that is required).
+	PromoteTo []promoteTarget
+}
+
+// promoteTarget is a downstream environment on a release's page.
+type promoteTarget struct {
+	Env     string
+	Refused string // why the environment would not take it now ("")
 }
 
 // errorLines is how much of the error log shows before "show all".
@@ -222,6 +237,10 @@ func (p *Pages) release(w http.ResponseWriter, r *http.Request) {
 		SignOff:  rel.Status.Terminal() && rel.Status != release.StatusRejected && rel.SignOff.Status == "" && c.Holds(apiwire.RoleApprover, rel.Environment),
 		Rollback: rel.Status == release.StatusSucceeded && rel.Type == release.TypeApply && rel.BlueprintVersion != "" && c.Holds(apiwire.RoleDeployer, rel.Environment),
 	}
+	if err := p.streamActions(ctx, c, rel, &pg.Actions); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.render(w, r, http.StatusOK, "release", view{Title: "Release #" + strconv.FormatInt(id, 10), Nav: "releases", Data: pg})
 }
 
@@ -272,9 +291,19 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) {
 		if rel, err = svc.Rollback(ctx, caller, id); err == nil {
 			target = rel.ID
 		}
+	case "apply-plan":
+		var rel *release.Release
+		if rel, err = svc.ApplySavedPlan(ctx, caller, id); err == nil {
+			target = rel.ID
+		}
+	case "promote":
+		var rel *release.Release
+		if rel, err = svc.Promote(ctx, caller, id, apiwire.PromoteRequest{Environment: r.PostForm.Get("environment")}); err == nil {
+			target = rel.ID
+		}
 	default:
 		p.fail(w, r, &pageError{Status: http.StatusNotFound,
-			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback)"})
+			Message: "no release action " + strconv.Quote(action) + " (approve, reject, abort, signoff, rollback, apply-plan, promote)"})
 		return
 	}
 	if err != nil {
@@ -297,4 +326,48 @@ func nextWindow(env *release.Environment, now time.Time) *time.Time {
 		return nil
 	}
 	return &next
+}
+
+// streamActions fills the actions that make a new release from this one:
+// apply its saved plan (a SUCCEEDED PLAN) and promote it downstream (a
+// SUCCEEDED APPLY), each only where the person holds deployer, with the
+// rule that would refuse it.
+func (p *Pages) streamActions(ctx context.Context, c service.Caller, rel *release.Release, a *actions) error {
+	if rel.Status != release.StatusSucceeded {
+		return nil
+	}
+	if rel.Type == release.TypePlan && c.Holds(apiwire.RoleDeployer, rel.Environment) {
+		saved, err := p.store.SavedPlan(ctx, rel.ID)
+		switch {
+		case err != nil:
+			return err
+		case saved != nil:
+			a.ApplyPlan = true
+			if err := release.MayApplySavedPlan(*rel, saved, p.now(), p.api.Service().SavedPlanMaxAge()); err != nil {
+				a.ApplyPlanRefused = err.Error()
+			}
+		}
+	}
+	if rel.Type != release.TypeApply || rel.BlueprintVersion == "" {
+		return nil
+	}
+	downs, err := p.store.Downstream(ctx, rel.Environment)
+	if err != nil {
+		return err
+	}
+	for _, d := range downs {
+		if !c.Holds(apiwire.RoleDeployer, d) {
+			continue
+		}
+		env, err := p.store.GetEnvironment(ctx, d)
+		if err != nil {
+			return err
+		}
+		t := promoteTarget{Env: d}
+		if err := release.MayPromote(*rel, *env); err != nil {
+			t.Refused = err.Error()
+		}
+		a.PromoteTo = append(a.PromoteTo, t)
+	}
+	return nil
 }

@@ -239,7 +239,8 @@ const flashCookie = "shiplog_flash"
 
 // flashWords are the messages of the release actions.
 var flashWords = map[string]string{"approve": "Approved.", "reject": "Rejected.", "abort": "Abort requested.",
-	"signoff": "Signed off.", "rollback": "Rollback release created."}
+	"signoff": "Signed off.", "rollback": "Rollback release created.",
+	"apply-plan": "Release created: it applies the saved plan.", "promote": "Promotion release created."}
 
 func setFlash(w http.ResponseWriter, r *http.Request, msg string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
