@@ -150,7 +150,7 @@ func routes() []route {
 			Status:  201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).applySavedPlan},
 		{Method: "POST", Path: "/api/v1/releases/{id}/promote", Scope: service.PromoteScope, ID: "promoteRelease",
 			Summary: "Promote this SUCCEEDED apply downstream: queue a release of the environment whose upstream is this release's (or the one named) that runs exactly its blueprint version, artifacts and variables (promoted_from); 409 when it did not succeed, or the environment requires upstream sign-off and this release is not signed off APPROVED.",
-			Body: apiwire.PromoteRequest{}, BodyOptional: true,
+			Body:    apiwire.PromoteRequest{}, BodyOptional: true,
 			Status: 201, Resp: releaseT, Errors: []int{400, 404, 409}, handle: (*Server).promoteRelease},
 		{Method: "GET", Path: "/api/v1/releases/{id}/changes", Scope: apiwire.ScopeRead, ID: "listChanges", Summary: "A release's planned changes.",
 			Query: []param{

@@ -195,12 +195,12 @@ type Release struct {
 	// AppliesPlanOf is the PLAN release whose saved plan this release
 	// applies (instead of planning itself); PlanAppliedBy lists, on a PLAN
 	// release, the releases made to apply its plan, oldest first.
-	AppliesPlanOf  *int64        `json:"applies_plan_of,omitempty"`
+	AppliesPlanOf *int64 `json:"applies_plan_of,omitempty"`
 	// PromotedFrom is the upstream release this one promotes: it runs
 	// that release's blueprint version and artifacts. PromotedTo lists,
 	// on an upstream release, the releases that promoted it, oldest first.
-	PromotedFrom *int64  `json:"promoted_from,omitempty"`
-	PromotedTo   []int64 `json:"promoted_to,omitempty"`
+	PromotedFrom   *int64        `json:"promoted_from,omitempty"`
+	PromotedTo     []int64       `json:"promoted_to,omitempty"`
 	PlanAppliedBy  []int64       `json:"plan_applied_by,omitempty"`
 	AbortRequested *AbortRequest `json:"abort_requested,omitempty"`
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
-
 // An environment's upstream must exist, differ from it and not close a
 // loop; requiring upstream sign-off needs an upstream. Each refusal is
 // Invalid on its field, and the environment is left as it was.

@@ -53,7 +53,7 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *release.Environment)
 			env.Name, env.Namespace, src, env.DefaultTemplate, env.ApprovalRequired, vars, timeouts, windowsJSON(env.MaintenanceWindows), env.Runner,
 			upstreamID, env.RequireUpstreamSignOff,
 		).Scan(&env.ID, &env.CreatedAt, &env.UpdatedAt)
-	if err != nil {
+		if err != nil {
 			return dbErr{Duplicate: fmt.Sprintf("environment %q already exists", env.Name), Doing: fmt.Sprintf("creating environment %q", env.Name)}.of(err)
 		}
 		return nil
