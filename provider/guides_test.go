@@ -2,16 +2,19 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 )
 
@@ -76,4 +79,56 @@ func TestAccGatingGuideRecipes(t *testing.T) {
 		run(t, resource.TestStep{Config: f.writer(recipe(t, "health.tf")), PlanOnly: true,
 			ExpectError: regexp.MustCompile(`production has degraded resources`)})
 	})
+}
+
+// The promotion guide's recipe runs as the guide shows it: before the
+// staging release is signed off its precondition stops the plan naming the
+// release; after, it promotes that release to production, which then ran
+// staging's blueprint.
+func TestAccPromotionGuideRecipe(t *testing.T) {
+	accEnv(t)
+	ctx := context.Background()
+	s := newServer(t)
+	s.runWorker(t)
+	body, err := os.ReadFile(filepath.Join("..", "examples", "guides", "promotion", "promote.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "guides", "promotion.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(guide), strings.TrimSpace(string(body))) {
+		t.Error("docs/guides/promotion.md does not show examples/guides/promotion/promote.tf as it is: run make generate")
+	}
+	s.environment(t, "staging", `resource "terraform_data" "web" { input = "staging's configuration" }`)
+	s.environment(t, "production", `resource "terraform_data" "other" { input = "production's own directory" }`)
+	prod, err := s.admin.GetEnvironment(ctx, "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := apiwire.EnvironmentRequest{Name: "production", Source: prod.Source, Upstream: "staging", RequireUpstreamSignOff: true}
+	if _, err := s.admin.UpdateEnvironment(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	up := s.queue(t, "staging")
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if got, err := s.admin.AwaitRelease(wctx, up.ID, 50*time.Millisecond, release.Status.Terminal); err != nil || got.Status != release.StatusSucceeded {
+		t.Fatalf("staging release: %v %v", got, err)
+	}
+	run(t, fails(s.writer(string(body)), errRe(fmt.Sprintf("Release %d of staging is not signed off", up.ID))))
+	if _, err := s.admin.SignOff(ctx, up.ID, release.SignOffApproved, "checked"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, step(s.writer(string(body)),
+		statecheck.ExpectKnownValue("shiplog_release.production", at("promote_from"), knownvalue.Int64Exact(up.ID)),
+		str("shiplog_release.production", "status", "SUCCEEDED")))
+	rs, err := s.admin.ListResourceStatus(ctx, "production", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Address != "terraform_data.web" {
+		t.Errorf("production's resources %+v, want staging's terraform_data.web only", rs)
+	}
 }
