@@ -177,7 +177,7 @@ func statusStrings() []string {
 	return out
 }
 
-var releaseTypes = []string{string(release.TypePlan), string(release.TypeApply), string(release.TypeDestroy), string(release.TypeSelective)}
+var releaseTypes = []string{string(release.TypePlan), string(release.TypeApply), string(release.TypeDestroy), string(release.TypeSelective), string(release.TypeUnlock)}
 
 // awaitInterval is how often a wait for a release looks at it.
 const awaitInterval = time.Second

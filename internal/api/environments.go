@@ -217,3 +217,30 @@ func (s *Server) unpromotedReleases(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, u)
 }
+
+// stateLock answers whether {name}'s state is locked (service.StateLock).
+func (s *Server) stateLock(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.StateLock(r.Context(), callerOf(r), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// unlockState releases {name}'s state lock (service.UnlockState): 201 +
+// the UNLOCK release; 400 naming lock_id or reason; 409 when the state is
+// not locked by that lock.
+func (s *Server) unlockState(w http.ResponseWriter, r *http.Request) {
+	var req apiwire.UnlockRequest
+	if err := decodeJSON(w, r, s.cfg.MaxBody, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rel, err := s.svc.UnlockState(r.Context(), callerOf(r), r.PathValue("name"), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.created(w, r, rel.ID)
+}

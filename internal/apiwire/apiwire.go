@@ -201,6 +201,23 @@ type UnpromotedRelease struct {
 	Promotable bool `json:"promotable"`
 }
 
+// StateLockStatus is GET /api/v1/environments/{name}/lock: whether the
+// environment's state is locked, and by which lock (terraform's lock ID)
+// and release.
+type StateLockStatus struct {
+	Environment string             `json:"environment"`
+	Locked      bool               `json:"locked"`
+	Lock        *release.StateLock `json:"lock,omitempty"`
+}
+
+// UnlockRequest is POST /api/v1/environments/{name}/unlock: release the
+// state lock LockID (required, as terraform force-unlock takes it), for
+// Reason (required, kept with the UNLOCK release).
+type UnlockRequest struct {
+	LockID string `json:"lock_id"`
+	Reason string `json:"reason"`
+}
+
 // SignOffRequest is POST /api/v1/releases/{id}/signoff.
 type SignOffRequest struct {
 	Status  release.SignOffStatus `json:"status"`

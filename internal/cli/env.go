@@ -24,6 +24,8 @@ type envCmd struct {
 	Pause   envPauseCmd   `cmd:"" help:"Pause an environment (admin scope): its queued releases wait, in order, until it is resumed; a running release goes on."`
 	Resume  envResumeCmd  `cmd:"" help:"Resume a paused environment (admin scope): its queued releases run in the order they were queued."`
 	Queue   envQueueCmd   `cmd:"" help:"Show an environment's queue: what has not finished, in the order it runs, and what each waits for ('shiplog release abort ID' cancels one)."`
+	Lock    envLockCmd    `cmd:"" help:"Show whether an environment's Terraform state is locked, by which lock and release."`
+	Unlock  envUnlockCmd  `cmd:"" help:"Release a stuck state lock (admin scope; terraform force-unlock for shiplog's backend), recorded as an UNLOCK release: who, why, which lock."`
 }
 
 type envQueueCmd struct {

@@ -150,3 +150,22 @@ func (c *Client) Unpromoted(ctx context.Context, name string) (*apiwire.Unpromot
 	}
 	return &out, nil
 }
+
+// StateLock says whether environment name's state is locked, and by what.
+func (c *Client) StateLock(ctx context.Context, name string) (*apiwire.StateLockStatus, error) {
+	var out apiwire.StateLockStatus
+	if err := c.get(ctx, api("environments", name, "lock"), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UnlockState releases lock lockID of environment name's state, for
+// reason, and returns the UNLOCK release that records it (admin only).
+func (c *Client) UnlockState(ctx context.Context, name, lockID, reason string) (*release.Release, error) {
+	var r *release.Release
+	if err := c.post(ctx, api("environments", name, "unlock"), apiwire.UnlockRequest{LockID: lockID, Reason: reason}, &r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

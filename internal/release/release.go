@@ -20,10 +20,13 @@ const (
 	// or modules, terraform -target): the rest of the configuration is
 	// neither planned nor applied.
 	TypeSelective Type = "SELECTIVE"
+	// TypeUnlock is an admin's release of a stuck state lock, recorded
+	// finished (Release.Unlock); it runs nothing.
+	TypeUnlock Type = "UNLOCK"
 )
 
 // Types lists every release type.
-var Types = []Type{TypePlan, TypeApply, TypeDestroy, TypeSelective}
+var Types = []Type{TypePlan, TypeApply, TypeDestroy, TypeSelective, TypeUnlock}
 
 // DeploymentType says why a release exists.
 type DeploymentType string
@@ -48,10 +51,10 @@ func ParseDeploymentType(s string) (DeploymentType, error) {
 // ParseType accepts PLAN, APPLY, DESTROY or SELECTIVE.
 func ParseType(s string) (Type, error) {
 	switch Type(s) {
-	case TypePlan, TypeApply, TypeDestroy, TypeSelective:
+	case TypePlan, TypeApply, TypeDestroy, TypeSelective, TypeUnlock:
 		return Type(s), nil
 	}
-	return "", fmt.Errorf("unknown release type %q (want PLAN, APPLY, DESTROY or SELECTIVE)", s)
+	return "", fmt.Errorf("unknown release type %q (want PLAN, APPLY, DESTROY, SELECTIVE or UNLOCK)", s)
 }
 
 // Action is what a phase does.
@@ -199,8 +202,10 @@ type Release struct {
 	// PromotedFrom is the upstream release this one promotes: it runs
 	// that release's blueprint version and artifacts. PromotedTo lists,
 	// on an upstream release, the releases that promoted it, oldest first.
-	PromotedFrom   *int64        `json:"promoted_from,omitempty"`
-	PromotedTo     []int64       `json:"promoted_to,omitempty"`
+	PromotedFrom *int64  `json:"promoted_from,omitempty"`
+	PromotedTo   []int64 `json:"promoted_to,omitempty"`
+	// Unlock is, on an UNLOCK release, the state lock it released and why.
+	Unlock         *StateUnlock  `json:"unlock,omitempty"`
 	PlanAppliedBy  []int64       `json:"plan_applied_by,omitempty"`
 	AbortRequested *AbortRequest `json:"abort_requested,omitempty"`
 }

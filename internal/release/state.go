@@ -31,6 +31,17 @@ type StateLock struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// StateUnlock is a state lock an admin released, and why: what an UNLOCK
+// release records.
+type StateUnlock struct {
+	Lock   StateLock `json:"lock"`
+	Reason string    `json:"reason"`
+}
+
+// UnlockTemplate is the template name an UNLOCK release is recorded with
+// (in namespace "shiplog"); it has no phases.
+const UnlockTemplate = "unlock-state"
+
 // StateMeta is what shiplog reads from a state document.
 type StateMeta struct {
 	Serial    int64

@@ -22,7 +22,7 @@ const releaseColumns = `r.id, e.name, r.namespace, r.template, r.template_namesp
 	r.signoff_comment, nullif(r.summary, '{}'::jsonb), r.variables, r.migration_scripts, r.rollback_of, r.abort_requested_by, r.abort_requested_at,
 	r.migration_outcomes, r.source_commit, r.applies_plan_of, r.plan_notes,
 	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.applies_plan_of = r.id), r.promoted_from,
-	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.promoted_from = r.id)`
+	(SELECT array_agg(x.id ORDER BY x.id) FROM releases x WHERE x.promoted_from = r.id), r.unlocked_lock`
 
 func scanRelease(row pgx.Row) (*release.Release, error) {
 	var r release.Release
@@ -34,7 +34,7 @@ func scanRelease(row pgx.Row) (*release.Release, error) {
 		&r.Approval.Required, &approvedBy, &r.Approval.At, &approvalComment, &signoffStatus, &signoffBy, &r.SignOff.At,
 		&signoffComment, &r.Summary, &r.Variables, &r.MigrationScripts, &r.RollbackOf, &abortBy, &abortAt,
 		&r.MigrationOutcomes, &r.SourceCommit, &r.AppliesPlanOf, &r.PlanNotes, &r.PlanAppliedBy,
-		&r.PromotedFrom, &r.PromotedTo)
+		&r.PromotedFrom, &r.PromotedTo, &r.Unlock)
 	if err != nil {
 		return nil, err
 	}

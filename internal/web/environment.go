@@ -40,6 +40,8 @@ type envPage struct {
 	// promote here.
 	Stream     *apiwire.Unpromoted
 	MayPromote bool
+	// Lock is the settings tab's state lock (nil: not locked).
+	Lock *release.StateLock
 }
 
 type moduleGroup struct {
@@ -91,6 +93,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		pg.Queue, err = p.api.Service().Queue(r.Context(), callerOf(r), name)
 		pg.MayCancel = callerOf(r).Holds(apiwire.RoleDeployer, name)
 	case "settings":
+		pg.Lock, err = p.store.StateLockOf(r.Context(), name)
 	default:
 		err = badRequest("tab", "environment tab %q does not exist (releases, queue, resources, deployments or settings)", tab)
 	}
@@ -217,8 +220,16 @@ func (p *Pages) envAct(w http.ResponseWriter, r *http.Request) {
 		_, err = svc.PauseEnvironment(r.Context(), caller, name, r.PostForm.Get("reason"))
 	case "resume":
 		err = svc.ResumeEnvironment(r.Context(), caller, name)
+	case "unlock":
+		var rel *release.Release
+		rel, err = svc.UnlockState(r.Context(), caller, name, apiwire.UnlockRequest{LockID: r.PostForm.Get("lock_id"), Reason: r.PostForm.Get("reason")})
+		if err == nil {
+			setFlash(w, r, "State unlocked: recorded as this release.")
+			http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
+			return
+		}
 	default:
-		p.fail(w, r, &pageError{Status: http.StatusNotFound, Message: "no environment action " + strconv.Quote(action) + " (pause, resume)"})
+		p.fail(w, r, &pageError{Status: http.StatusNotFound, Message: "no environment action " + strconv.Quote(action) + " (pause, resume, unlock)"})
 		return
 	}
 	if err != nil {

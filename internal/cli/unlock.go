@@ -1,0 +1,56 @@
+package cli
+
+import "fmt"
+
+type envLockCmd struct {
+	apiFlags
+	Name string `arg:"" help:"Environment name."`
+}
+
+func (c *envLockCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	l, err := s.c.StateLock(g.Context(), c.Name)
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(l)
+	}
+	if l.Lock == nil {
+		fmt.Fprintf(s.out, "the state of %s is not locked\n", c.Name)
+		return nil
+	}
+	fmt.Fprintf(s.out, "the state of %s is locked by %s: release %d, %s since %s\n", c.Name, l.Lock.ID, l.Lock.ReleaseID, l.Lock.Operation, when(&l.Lock.CreatedAt))
+	return nil
+}
+
+type envUnlockCmd struct {
+	apiFlags
+	Name   string `arg:"" help:"Environment name."`
+	LockID string `name:"lock-id" required:"" help:"ID of the lock to release ('shiplog env lock NAME' shows it), as terraform force-unlock takes it."`
+	Reason string `required:"" help:"Why: kept with the UNLOCK release and in the audit log."`
+}
+
+func (c *envUnlockCmd) Help() string {
+	return "The release that held the lock goes on; only unlock a lock whose terraform is gone (a crashed or killed run), " +
+		"or two runs may write the state at once."
+}
+
+func (c *envUnlockCmd) Run(g *Globals) error {
+	s, err := c.session(g)
+	if err != nil {
+		return err
+	}
+	r, err := s.c.UnlockState(g.Context(), c.Name, c.LockID, c.Reason)
+	if err != nil {
+		return err
+	}
+	if s.json {
+		return s.printJSON(r)
+	}
+	fmt.Fprintf(s.out, "state lock %s of %s released (it was held by release %d); recorded as release %d\n", c.LockID, c.Name, r.Unlock.Lock.ReleaseID, r.ID)
+	return nil
+}
