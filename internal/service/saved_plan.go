@@ -30,7 +30,8 @@ func defaultSavedPlanSettings() savedPlanSettings {
 // Set it before use.
 func (s *Service) SetSavedPlanMaxAge(d time.Duration) { s.savedPlans.maxAge = d }
 
-// SetClock replaces the clock the use cases read (tests). Set it before use.
+// SetClock replaces the clock the use cases read (a saved plan's age, a
+// schedule's first run; tests). Set it before use.
 func (s *Service) SetClock(now func() time.Time) { s.savedPlans.now = now }
 
 // ApplySavedPlan queues a release that applies exactly the plan release
