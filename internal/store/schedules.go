@@ -152,36 +152,3 @@ func (s *Store) FireDueSchedule(ctx context.Context, now time.Time, fire func(co
 	})
 	return due, err
 }
-
-// EnvironmentDrift is what the latest scheduled plans of one environment
-// found drifted (release_status' drift columns, migration 0062).
-type EnvironmentDrift struct {
-	Environment string
-	// Resources is how many of its resources are drifted.
-	Resources int
-	// ReleaseID is the newest release that found drift; At when.
-	ReleaseID int64
-	At        time.Time
-}
-
-// DriftedEnvironments lists the environments with drifted resources, by
-// name; envs, when not nil, keeps only those named.
-func (s *Store) DriftedEnvironments(ctx context.Context, envs []string) ([]EnvironmentDrift, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.name, count(*), max(rs.drift_release_id), max(rs.drifted_at)
-		FROM resource_status rs JOIN environments e ON e.id = rs.environment_id
-		WHERE rs.drift_release_id IS NOT NULL AND ($1::text[] IS NULL OR e.name = ANY ($1))
-		GROUP BY e.name ORDER BY e.name`, envs)
-	if err != nil {
-		return nil, fmt.Errorf("listing drifted environments: %w", err)
-	}
-	defer rows.Close()
-	var out []EnvironmentDrift
-	for rows.Next() {
-		var d EnvironmentDrift
-		if err := rows.Scan(&d.Environment, &d.Resources, &d.ReleaseID, &d.At); err != nil {
-			return nil, fmt.Errorf("listing drifted environments: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}

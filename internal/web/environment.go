@@ -35,6 +35,8 @@ type envPage struct {
 	// MayCancel: the person may abort (cancel) queued releases.
 	Queue     *apiwire.Queue
 	MayCancel bool
+	// Schedules are the settings tab's: the environment's schedules.
+	Schedules []*release.Schedule
 }
 
 type moduleGroup struct {
@@ -82,6 +84,7 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		pg.Queue, err = p.api.Service().Queue(r.Context(), callerOf(r), name)
 		pg.MayCancel = callerOf(r).Holds(apiwire.RoleDeployer, name)
 	case "settings":
+		pg.Schedules, err = p.api.Service().ListSchedules(r.Context(), callerOf(r), name)
 	default:
 		err = badRequest("tab", "environment tab %q does not exist (releases, queue, resources, deployments or settings)", tab)
 	}
