@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// schedules and maintenance windows name IANA time zones: resolve them
+	// on machines without a zoneinfo database too
+	_ "time/tzdata"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/cli"
 	"github.com/shiplog-dev/terraform-provider-shiplog/provider"

@@ -197,7 +197,7 @@ func valueOrEnv(v types.String, env string) string {
 }
 
 func (p *shiplogProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewReleaseResource, NewArtifactResource}
+	return []func() resource.Resource{NewReleaseResource, NewArtifactResource, NewScheduleResource}
 }
 
 func (p *shiplogProvider) DataSources(context.Context) []func() datasource.DataSource {

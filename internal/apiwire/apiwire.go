@@ -451,3 +451,26 @@ type WebhookList struct {
 type DeliveryList struct {
 	Deliveries []release.WebhookDelivery `json:"deliveries"`
 }
+
+// ScheduleRequest is the body of POST /api/v1/environments/{name}/schedules:
+// queue a release of the environment with Template at each tick of Cron
+// (five fields, or @daily, @hourly, …) read in TimeZone (an IANA name;
+// UTC when empty). Enabled defaults to true.
+type ScheduleRequest struct {
+	Name     string `json:"name"`
+	Cron     string `json:"cron"`
+	TimeZone string `json:"time_zone,omitempty"`
+	Template string `json:"template"`
+	Enabled  *bool  `json:"enabled,omitempty"`
+}
+
+// ScheduleUpdate is the body of PATCH
+// /api/v1/environments/{name}/schedules/{id}: enable or disable it.
+type ScheduleUpdate struct {
+	Enabled *bool `json:"enabled"`
+}
+
+// ScheduleList is GET /api/v1/environments/{name}/schedules, by name.
+type ScheduleList struct {
+	Schedules []*release.Schedule `json:"schedules"`
+}

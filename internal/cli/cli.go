@@ -86,6 +86,7 @@ type root struct {
 	Resource   resourceCmd   `cmd:"" help:"Report resource health through the API."`
 	Policy     policyCmd     `cmd:"" help:"Manage the Rego policies that policy phases check plans against, through the API."`
 	Webhook    webhookCmd    `cmd:"" help:"Manage signed webhook subscriptions to release events, and read their delivery logs, through the API; admin scope."`
+	Schedule   scheduleCmd   `cmd:"" help:"Manage cron schedules that queue an environment's releases (a nightly full-plan records drift), through the API."`
 	Role       roleCmd       `cmd:"" help:"Manage role bindings: which users, identity provider groups and tokens hold which role on which environments, through the API."`
 	Audit      auditCmd      `cmd:"" help:"List the audit log (who did what, from where, how it ended) through the API; admin scope."`
 }

@@ -385,7 +385,11 @@ func (s *apiSession) resourceTable(res []release.ResourceStatus) error {
 	}
 	tw := s.table("ADDRESS", "SYNC", "RELEASE", "HEALTH", "LAST RELEASE", "BLUEPRINT")
 	for _, r := range res {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.Address, r.SyncStatus, r.ReleaseStatus, r.HealthStatus, r.LastReleaseID, orDash(r.LiveBlueprintVersion))
+		sync := string(r.SyncStatus)
+		if r.DriftReleaseID != 0 {
+			sync += fmt.Sprintf(" (drifted: release %d)", r.DriftReleaseID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.Address, sync, r.ReleaseStatus, r.HealthStatus, r.LastReleaseID, orDash(r.LiveBlueprintVersion))
 	}
 	return tw.Flush()
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/api"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/kube"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/scheduler"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/template"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/web"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/webhook"
@@ -159,6 +160,21 @@ func (c *serverCmd) start(g *Globals, db *database) (*liveServer, error) {
 		d := &webhook.Dispatcher{Store: db.Store, Log: log.Named("webhooks"), AllowPrivate: c.WebhookAllowPrivate}
 		if err := d.Run(wctx); err != nil {
 			log.Error("webhook deliveries stopped", "error", err)
+		}
+	}()
+	// schedules: every server fires the due ones (the store hands each
+	// tick to one)
+	sched, err := scheduler.New(scheduler.Config{Store: db.Store, Service: srv.Service(), Log: log.Named("scheduler")})
+	if err != nil {
+		live.stopWorkers()
+		srv.Close()
+		return nil, err
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := sched.Run(wctx); err != nil {
+			log.Error("the scheduler stopped", "error", err)
 		}
 	}()
 	if c.PruneDaily {

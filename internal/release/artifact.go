@@ -106,6 +106,11 @@ type ResourceStatus struct {
 	HealthStatus            HealthStatus          `json:"health_status"`
 	LastReleaseID           int64                 `json:"last_release_id"`
 	UpdatedAt               time.Time             `json:"updated_at"`
+	// DriftReleaseID is the scheduled plan release that found the resource
+	// changed outside its releases (drifted: OUT_OF_SYNC until a later
+	// successful apply touches it); 0 when none did. DriftedAt is when.
+	DriftReleaseID int64      `json:"drift_release_id,omitempty"`
+	DriftedAt      *time.Time `json:"drifted_at,omitempty"`
 }
 
 // Sync derives the sync status from current and live values.

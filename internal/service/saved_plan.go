@@ -34,7 +34,8 @@ func (s *Service) SetSavedPlanMaxAge(d time.Duration) { s.savedPlans.maxAge = d 
 // still be applied (0: no limit).
 func (s *Service) SavedPlanMaxAge() time.Duration { return s.savedPlans.maxAge }
 
-// SetClock replaces the clock the use cases read (tests). Set it before use.
+// SetClock replaces the clock the use cases read (a saved plan's age, a
+// schedule's first run; tests). Set it before use.
 func (s *Service) SetClock(now func() time.Time) { s.savedPlans.now = now }
 
 // ApplySavedPlan queues a release that applies exactly the plan release

@@ -32,7 +32,7 @@ func settleResources(ctx context.Context, q Querier, id int64) error {
 				AND rs.last_release_id = $1 AND rs.release_status = 'QUEUED'`,
 		`UPDATE resource_status SET release_status = 'FAILED',
 				sync_status = CASE WHEN live_blueprint_version = current_blueprint_version
-					AND live_artifact_url = current_artifact_url THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
+					AND live_artifact_url = current_artifact_url AND drift_release_id IS NULL THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
 				updated_at = now()
 			WHERE last_release_id = $1 AND release_status IN ('QUEUED', 'IN_PROGRESS')`,
 		`DELETE FROM resource_status_prior WHERE release_id = $1`,

@@ -22,7 +22,10 @@ type ResourceOutcome struct {
 // touched. After a successful apply the live blueprint version and artifact
 // catch up with the release's (IN_SYNC, COMPLETED); after a failure the
 // release's versions become the wanted ones while live stays as it was
-// (OUT_OF_SYNC, FAILED). Health is left as last reported (UNKNOWN at first).
+// (OUT_OF_SYNC, FAILED). A successful apply clears the drift a scheduled
+// plan found on a resource it touched (migration 0062); any other outcome
+// keeps it, and the resource OUT_OF_SYNC. Health is left as last reported
+// (UNKNOWN at first).
 // Deleted resources are removed. The first QUEUED or IN_PROGRESS write of a
 // release keeps each resource's status as it was (resource_status_prior), so
 // that the release's end can put it back (see settleResources).
@@ -64,7 +67,9 @@ func (s *Store) RecordResourceStatus(ctx context.Context, releaseID int64, outco
 					live_blueprint_version = CASE WHEN $6 THEN EXCLUDED.current_blueprint_version ELSE rs.live_blueprint_version END,
 					live_artifact_url = CASE WHEN $6 THEN coalesce($4, rs.live_artifact_url) ELSE rs.live_artifact_url END,
 					sync_status = CASE WHEN $6 OR (rs.live_blueprint_version = EXCLUDED.current_blueprint_version
-						AND rs.live_artifact_url = coalesce($4, rs.current_artifact_url)) THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
+						AND rs.live_artifact_url = coalesce($4, rs.current_artifact_url) AND rs.drift_release_id IS NULL) THEN 'IN_SYNC' ELSE 'OUT_OF_SYNC' END,
+					drift_release_id = CASE WHEN $6 THEN NULL ELSE rs.drift_release_id END,
+					drifted_at = CASE WHEN $6 THEN NULL ELSE rs.drifted_at END,
 					release_status = EXCLUDED.release_status,
 					last_release_id = EXCLUDED.last_release_id,
 					updated_at = now()`,
@@ -80,7 +85,8 @@ func (s *Store) RecordResourceStatus(ctx context.Context, releaseID int64, outco
 // ListResourceStatus returns an environment's resources (or one address).
 func (s *Store) ListResourceStatus(ctx context.Context, env, address string) ([]release.ResourceStatus, error) {
 	rows, err := s.pool.Query(ctx, `SELECT e.name, rs.address, rs.current_blueprint_version, rs.live_blueprint_version, rs.current_artifact_url,
-			rs.live_artifact_url, rs.sync_status, rs.release_status, rs.health_status, coalesce(rs.last_release_id, 0), rs.updated_at
+			rs.live_artifact_url, rs.sync_status, rs.release_status, rs.health_status, coalesce(rs.last_release_id, 0), rs.updated_at,
+			coalesce(rs.drift_release_id, 0), rs.drifted_at
 		FROM resource_status rs JOIN environments e ON e.id = rs.environment_id
 		WHERE e.name = $1 AND ($2 = '' OR rs.address = $2) ORDER BY rs.address`, env, address)
 	if err != nil {
@@ -91,7 +97,8 @@ func (s *Store) ListResourceStatus(ctx context.Context, env, address string) ([]
 	for rows.Next() {
 		var r release.ResourceStatus
 		if err := rows.Scan(&r.Environment, &r.Address, &r.CurrentBlueprintVersion, &r.LiveBlueprintVersion, &r.CurrentArtifactURL,
-			&r.LiveArtifactURL, &r.SyncStatus, &r.ReleaseStatus, &r.HealthStatus, &r.LastReleaseID, &r.UpdatedAt); err != nil {
+			&r.LiveArtifactURL, &r.SyncStatus, &r.ReleaseStatus, &r.HealthStatus, &r.LastReleaseID, &r.UpdatedAt,
+			&r.DriftReleaseID, &r.DriftedAt); err != nil {
 			return nil, fmt.Errorf("reading resource status of %s: %w", env, err)
 		}
 		out = append(out, r)

@@ -42,6 +42,8 @@ type envPage struct {
 	MayPromote bool
 	// Lock is the settings tab's state lock (nil: not locked).
 	Lock *release.StateLock
+	// Schedules are the settings tab's: the environment's schedules.
+	Schedules []*release.Schedule
 }
 
 type moduleGroup struct {
@@ -93,7 +95,10 @@ func (p *Pages) environment(w http.ResponseWriter, r *http.Request) {
 		pg.Queue, err = p.api.Service().Queue(r.Context(), callerOf(r), name)
 		pg.MayCancel = callerOf(r).Holds(apiwire.RoleDeployer, name)
 	case "settings":
-		pg.Lock, err = p.store.StateLockOf(r.Context(), name)
+		pg.Schedules, err = p.api.Service().ListSchedules(r.Context(), callerOf(r), name)
+		if err == nil {
+			pg.Lock, err = p.store.StateLockOf(r.Context(), name)
+		}
 	default:
 		err = badRequest("tab", "environment tab %q does not exist (releases, queue, resources, deployments or settings)", tab)
 	}

@@ -22,6 +22,7 @@ func (p *Pages) funcs() template.FuncMap {
 		"ago":            p.ago,
 		"rfc3339":        rfc3339,
 		"utc":            utc,
+		"inZone":         inZone,
 		"dur":            duration,
 		"durMS":          durationMS,
 		"deref":          deref,
@@ -243,4 +244,14 @@ func deferredReason(code string) string {
 		return "something it depends on was deferred too"
 	}
 	return code
+}
+
+// inZone is t on the wall clock of IANA time zone tz ("2026-12-05 03:30
+// CET"); in UTC when tz does not load.
+func inZone(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }

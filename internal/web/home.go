@@ -12,6 +12,9 @@ import (
 
 type homePage struct {
 	Pending, Running, Failed []*release.Release
+	// Drifted are the environments whose scheduled plans found resources
+	// changed outside their releases, by name.
+	Drifted []driftRow
 	// Troubled are the resources degraded, missing or out of sync, one
 	// group per environment.
 	Troubled     []troubleGroup
@@ -33,6 +36,15 @@ type troubleGroup struct {
 
 // More is how many troubled resources the group does not name.
 func (g troubleGroup) More() int { return g.Count - len(g.First) }
+
+// driftRow is one environment's drift: how many resources, and the
+// newest scheduled plan release that found some, when.
+type driftRow struct {
+	Environment string
+	Resources   int
+	ReleaseID   int64
+	At          time.Time
+}
 
 type envRow struct {
 	Env                   *release.Environment
@@ -100,7 +112,14 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 			err = rerr
 		}
 		g := troubleGroup{Environment: e.Name}
+		d := driftRow{Environment: e.Name}
 		for _, res := range rs {
+			if res.DriftReleaseID != 0 {
+				d.Resources++
+				if res.DriftReleaseID > d.ReleaseID {
+					d.ReleaseID, d.At = res.DriftReleaseID, *res.DriftedAt
+				}
+			}
 			row.Total++
 			if res.HealthStatus == release.Healthy {
 				row.Healthy++
@@ -121,6 +140,9 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request) {
 				}
 				g.First = append(g.First, res)
 			}
+		}
+		if d.Resources > 0 {
+			pg.Drifted = append(pg.Drifted, d)
 		}
 		if g.Count > 0 {
 			slices.SortFunc(g.First, func(a, b release.ResourceStatus) int { return naturalCompare(a.Address, b.Address) })
