@@ -97,8 +97,10 @@ func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase strin
 		if _, err := tx.Exec(ctx, `DELETE FROM release_changes WHERE release_id = $1 AND phase = $2`, releaseID, phase); err != nil {
 			return err
 		}
-		rows := &changeRows{src: src, release: releaseID, phase: phase, sum: &sum}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows); err != nil {
+		rows := pipeline(&changeRows{src: src, release: releaseID, phase: phase, sum: &sum})
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows)
+		rows.close()
+		if err != nil {
 			if rows.srcErr != nil {
 				return rows.srcErr
 			}
@@ -182,6 +184,82 @@ func (r *changeRows) Next() bool {
 
 func (r *changeRows) Values() ([]any, error) { return r.cur, r.err }
 func (r *changeRows) Err() error             { return r.err }
+
+// pipelinedRows is a pgx.CopyFromSource that reads a changeRows (parsing
+// the plan, masking, encoding each row's JSON) in a goroutine of its own,
+// a few batches ahead of COPY, so that reading the plan overlaps with
+// encoding and sending rows to the server. close ends the goroutine; the
+// summary, the source's notes and srcErr may be read only after it.
+type pipelinedRows struct {
+	batches chan rowBatch
+	stop    chan struct{}
+	done    chan struct{}
+	batch   [][]any
+	cur     []any
+	err     error
+	srcErr  error
+}
+
+// rowBatch is up to pipelineBatch rows; err (and srcErr, when the source
+// failed) ends the rows after the batch's.
+type rowBatch struct {
+	rows        [][]any
+	err, srcErr error
+}
+
+// pipelineBatch rows go over the channel at once; pipelineDepth batches
+// may wait: at most 512 rows are held ahead of COPY.
+const pipelineBatch, pipelineDepth = 128, 4
+
+func pipeline(rows *changeRows) *pipelinedRows {
+	p := &pipelinedRows{batches: make(chan rowBatch, pipelineDepth), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		defer close(p.batches)
+		var b [][]any
+		for rows.Next() {
+			b = append(b, rows.cur)
+			if len(b) == pipelineBatch {
+				select {
+				case p.batches <- rowBatch{rows: b}:
+				case <-p.stop:
+					return
+				}
+				b = nil
+			}
+		}
+		select {
+		case p.batches <- rowBatch{rows: b, err: rows.err, srcErr: rows.srcErr}:
+		case <-p.stop:
+		}
+	}()
+	return p
+}
+
+func (p *pipelinedRows) Next() bool {
+	for len(p.batch) == 0 {
+		if p.err != nil {
+			return false
+		}
+		b, ok := <-p.batches
+		if !ok {
+			return false
+		}
+		p.batch, p.err, p.srcErr = b.rows, b.err, b.srcErr
+	}
+	p.cur, p.batch = p.batch[0], p.batch[1:]
+	return true
+}
+
+func (p *pipelinedRows) Values() ([]any, error) { return p.cur, nil }
+func (p *pipelinedRows) Err() error             { return p.err }
+
+// close stops the reading goroutine (COPY may have ended early) and waits
+// for it.
+func (p *pipelinedRows) close() {
+	close(p.stop)
+	<-p.done
+}
 
 func jsonOrNil(v any) ([]byte, error) {
 	if v == nil {

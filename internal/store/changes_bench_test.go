@@ -81,7 +81,7 @@ func BenchmarkIngestPlan(b *testing.B) {
 	fmt.Printf("  (a) baseline: json.Unmarshal into tfjson.Plan     %7.0f ms  %v\n", benchutil.Millis(ma), benchutil.Runs(base))
 	fmt.Printf("  (c) shiplog parse + diff + store (one COPY tx)    %7.0f ms  %v\n", benchutil.Millis(mc), benchutil.Runs(ingest))
 	fmt.Printf("  of which the database: the same changes pre-parsed  %7.0f ms  %v\n", benchutil.Millis(benchutil.Median(storeOnly)), benchutil.Runs(storeOnly))
-	fmt.Printf("  (c)/(a)                                           %7.2f    (target <= 0.30)\n", mc.Seconds()/ma.Seconds())
+	fmt.Printf("  (c)/(a)                                           %7.2f    (target <= 0.35, issue 20)\n", mc.Seconds()/ma.Seconds())
 	fmt.Printf("  peak Go heap during (c): %.1f MB above the %.1f MB input held by the benchmark (target <= 64 MB)\n",
 		float64(peak-min(peak, before))/1e6, float64(len(data))/1e6)
 	b.ReportMetric(mc.Seconds()/ma.Seconds(), "c/a")

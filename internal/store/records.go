@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,8 +53,8 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 	}
 	// The release is created finished, in its outcome, which is known only
 	// once the plan is read: its changes are written first, under the id
-	// the release will have (their foreign key waits for the commit,
-	// migration 0005), then the release. No worker ever sees it, and its
+	// the release will have (their check of the release lets it come
+	// later in the transaction, migration 0064), then the release. No worker ever sees it, and its
 	// status is written once (release.Created), never moved.
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var envID int64
@@ -65,15 +66,19 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 		if r.Namespace == "" {
 			r.Namespace = ns
 		}
-		if _, err := tx.Exec(ctx, `SET CONSTRAINTS release_changes_release_id_fkey DEFERRED`); err != nil {
-			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
-		}
 		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('releases', 'id'))`).Scan(&r.ID); err != nil {
 			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
 		}
+		// the changes' check of their release lets this one be inserted
+		// later in this transaction (migration 0064)
+		if _, err := tx.Exec(ctx, `SELECT set_config('shiplog.recording_release', $1, true)`, strconv.FormatInt(r.ID, 10)); err != nil {
+			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
+		}
 		var sum release.Summary
-		rows := &changeRows{src: rec.Changes, release: r.ID, phase: rec.Phase, sum: &sum}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows); err != nil {
+		rows := pipeline(&changeRows{src: rec.Changes, release: r.ID, phase: rec.Phase, sum: &sum})
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows)
+		rows.close()
+		if err != nil {
 			if rows.srcErr != nil {
 				return rows.srcErr
 			}
