@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -69,7 +70,8 @@ func typed(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Kind: NotFound, Message: err.Error(), Err: err}
 	case errors.Is(err, store.ErrConflict):
-		return &Error{Kind: Conflict, Message: err.Error(), Err: err}
+		// the kind says "conflict" already (409): the message says why
+		return &Error{Kind: Conflict, Message: strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error()), Err: err}
 	case errors.Is(err, store.ErrInvalid):
 		return &Error{Kind: Invalid, Message: err.Error(), Err: err}
 	}

@@ -81,3 +81,19 @@ func TestEnvironmentUpstreamChecked(t *testing.T) {
 		}
 	})
 }
+
+// A conflict's message says why, without the store's sentinel word at its
+// end: the kind (HTTP 409) says conflict already.
+func TestConflictMessageReadsAsASentence(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := serviceSetup(t)
+	req := apiwire.EnvironmentRequest{Name: "a"}
+	req.Source.Dir = "/"
+	_, err := svc.CreateEnvironment(context.Background(), admin, req)
+	if kindOf(err) != service.Conflict {
+		t.Fatalf("a second environment a: %v, want a conflict", err)
+	}
+	if msg := err.Error(); strings.HasSuffix(msg, ": conflict") || !strings.Contains(msg, `"a" already exists`) {
+		t.Errorf("conflict message %q, want it to say the environment exists, without a trailing \": conflict\"", msg)
+	}
+}
