@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,13 +222,43 @@ func (s *apiSession) showRelease(r *release.Release) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(s.out)
-	tw = s.table("PHASE", "ACTION", "STATUS", "STARTED", "DURATION")
-	for _, p := range r.Phases {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Action, p.Status, when(p.StartedAt), ms(p.DurationMS()))
+	if len(r.Phases) > 0 {
+		fmt.Fprintln(s.out)
+		tw = s.table("PHASE", "ACTION", "STATUS", "STARTED", "DURATION")
+		for _, p := range r.Phases {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Action, p.Status, when(p.StartedAt), ms(p.DurationMS()))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	if len(r.PolicyChecks) > 0 {
+		fmt.Fprintln(s.out)
+		tw = s.table("POLICY", "VERSION", "PHASE", "VERDICT", "SAYS")
+		for _, pc := range r.PolicyChecks {
+			version := strconv.Itoa(pc.Version)
+			if pc.Version == 0 {
+				version = "configuration"
+			}
+			verdict := pc.Verdict
+			if pc.Verdict == "deny" && pc.Overridable {
+				verdict += " (an approval overrides)"
+			}
+			says := append(append([]string{}, pc.Denials...), pc.Warnings...)
+			if len(says) == 0 {
+				says = []string{"-"}
+			}
+			for i, line := range says {
+				if i == 0 {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", pc.Policy, version, pc.Phase, verdict, line)
+					continue
+				}
+				fmt.Fprintf(tw, "\t\t\t\t%s\n", line)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(r.Artifacts) > 0 {
 		fmt.Fprintln(s.out)
