@@ -130,6 +130,28 @@ func (h *harness) apiCall(method, path string, body any, out any) {
 	}
 }
 
+// request sends body to the API as token (a name of h.tokens) and returns
+// the status and answer, whatever they are.
+func (h *harness) request(method, path, body, token string) (int, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.tokens[token])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading: %v", method, path, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
 func (h *harness) env(name string) {
 	h.t.Helper()
 	h.apiCall("POST", "/api/v1/environments", map[string]any{"name": name, "source": map[string]string{"dir": h.t.TempDir()},

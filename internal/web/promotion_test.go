@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +113,7 @@ func TestPromotionAPIRefusals(t *testing.T) {
 		{"missing upstream", "POST", "/api/v1/environments", `{"name":"prod-eu","source":{"dir":"/"},"upstream":"nope"}`, 400, `upstream`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body := rawAPI(t, h, tc.method, tc.path, tc.body)
+			status, body := h.request(tc.method, tc.path, tc.body, "admin")
 			if status != tc.status {
 				t.Errorf("status %d, want %d: %s", status, tc.status, body)
 			}
@@ -131,26 +129,4 @@ func TestPromotionAPIRefusals(t *testing.T) {
 	if len(u.Releases) != 1 || u.Releases[0].ID != up.ID {
 		t.Errorf("not yet promoted after the refusals: %+v, want only release %d", u.Releases, up.ID)
 	}
-}
-
-// rawAPI sends body to the API as the admin token and returns the status
-// and answer, whatever they are.
-func rawAPI(t *testing.T, h *harness, method, path, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+h.tokens["admin"])
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
 }
