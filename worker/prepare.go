@@ -113,8 +113,15 @@ func (ru *run) checkout(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if ru.r.BlueprintVersion != "" {
-		snap.Version = ru.r.BlueprintVersion // the release named its version
+	if v := ru.r.BlueprintVersion; v != "" {
+		// a content version names exactly one configuration: the source's
+		// files now may not be recorded under another's
+		if blueprint.IsContentVersion(v) && v != snap.Version {
+			return fmt.Errorf("the release names blueprint %s, which environment %s does not hold, and its %s source is %s now: "+
+				"a sha256: version names one configuration; release the source as it is (no blueprint version), or promote the release that ran %s",
+				v, ru.env.Name, ru.env.Source.Kind, snap.Version, v)
+		}
+		snap.Version = v // the release named its version (a label)
 	}
 	if _, err := st.SaveSourcedBlueprint(ctx, snap); err != nil {
 		return err

@@ -202,3 +202,49 @@ func TestPromotionRefusals(t *testing.T) {
 		conflictSaying(t, "promotion of a rejected release", err, "signed off REJECTED")
 	})
 }
+
+// A release that names a signed-off blueprint instead of promoting runs
+// the upstream's archive of it, never the environment's own directory
+// under its name; a plan naming a content version that neither the
+// environment nor its source has fails before terraform runs, so no
+// record says it ran what it did not.
+func TestNamedBlueprintRunsWhatItNames(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, svc, up := streamSetup(t)
+	if err := svc.SignOff(ctx, promoter, up.ID, release.SignOffApproved, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	named, _, err := svc.CreateRelease(ctx, promoter, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+		Environment: "production", BlueprintVersion: up.BlueprintVersion, Artifacts: []apiwire.ArtifactRef{{ID: up.Artifacts[0].ID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce(h.worker())
+	if got := h.get(named.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("release naming the signed-off blueprint: %s\n%s", got.Status, got.ErrorLog)
+	}
+	res, err := h.store.ListResourceStatus(ctx, "production", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || !strings.HasPrefix(res[0].Address, "terraform_data.v1_") {
+		t.Errorf("production's resources %+v: want staging's two v1_ resources, not its own directory's", res)
+	}
+
+	plan, _, err := svc.CreateRelease(ctx, promoter, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+		Environment: "production", Template: "full-plan", BlueprintVersion: "sha256:00000000abcd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce(h.worker())
+	got := h.get(plan.ID)
+	if got.Status != release.StatusFailed || !strings.Contains(got.ErrorLog, "names blueprint sha256:00000000abcd, which environment production does not hold") {
+		t.Errorf("a plan naming a content version production does not have: %s %q, want FAILED saying so", got.Status, got.ErrorLog)
+	}
+	if got.BlueprintVersion == "sha256:00000000abcd" {
+		if held, _ := h.store.BlueprintExists(ctx, "production", "sha256:00000000abcd"); held {
+			t.Error("production's own directory was stored under a content version it does not have")
+		}
+	}
+}

@@ -26,6 +26,18 @@ import (
 	"unicode/utf8"
 )
 
+// IsContentVersion reports whether v has the form of a content version
+// ("sha256:" and 12 lower-case hex digits), which names exactly one
+// configuration: never a label for other files.
+func IsContentVersion(v string) bool {
+	h, ok := strings.CutPrefix(v, "sha256:")
+	if !ok || len(h) != 12 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil && strings.ToLower(h) == h
+}
+
 // MaxSize bounds the files of one configuration, uncompressed (64 MiB).
 const MaxSize = 64 << 20
 

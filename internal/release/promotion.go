@@ -16,6 +16,8 @@ import (
 // to do; a missing sign-off is a *SignOffNeededError.
 func MayPromote(up Release, down Environment) error {
 	switch {
+	case down.Name == up.Environment:
+		return fmt.Errorf("release %d is of %s itself: promote it to an environment downstream of %s (one whose upstream is %s)", up.ID, up.Environment, up.Environment, up.Environment)
 	case down.Upstream == "":
 		return fmt.Errorf("environment %s names no upstream environment: set its upstream (shiplog env update %s --upstream %s) to promote releases of %s to it",
 			down.Name, down.Name, up.Environment, up.Environment)

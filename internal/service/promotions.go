@@ -118,8 +118,10 @@ func (s *Service) Promote(ctx context.Context, c Caller, id int64, req apiwire.P
 
 // checkUpstreamSignOff refuses a release of env, which requires upstream
 // sign-off, unless blueprint version and artifacts arts are those of a
-// SUCCEEDED release of env's upstream signed off APPROVED. The Conflict
-// names the upstream release to sign off.
+// SUCCEEDED release of env's upstream signed off APPROVED; it then copies
+// that blueprint to env (store.CopyBlueprint), so the release runs exactly
+// the upstream's archive. The Conflict names the upstream release to sign
+// off.
 func (s *Service) checkUpstreamSignOff(ctx context.Context, env *release.Environment, version string, arts []release.Artifact) error {
 	need := &release.SignOffNeededError{Environment: env.Name, Upstream: env.Upstream, Blueprint: version}
 	if version != "" {
@@ -128,6 +130,16 @@ func (s *Service) checkUpstreamSignOff(ctx context.Context, env *release.Environ
 			return err
 		}
 		if approved.ID != 0 {
+			// the release runs what was signed off: the upstream's archive
+			// of that version, never the environment's own source under
+			// its name (a version held with other content is a conflict)
+			if err := s.store.CopyBlueprint(ctx, env.Upstream, env.Name, version); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return conflict("%s: release %d of %s was signed off with this blueprint, but %s's own configuration was recorded under the same version; release what %s ran with shiplog release promote %d",
+						strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error()), approved.ID, env.Upstream, env.Name, env.Upstream, approved.ID)
+				}
+				return typed(err)
+			}
 			return nil
 		}
 		need.Release, need.SignOff = newest.ID, newest.SignOff
@@ -165,4 +177,18 @@ func (s *Service) Unpromoted(ctx context.Context, c Caller, name string) (*apiwi
 			Promotable: !env.RequireUpstreamSignOff || r.SignOff == release.SignOffApproved})
 	}
 	return out, nil
+}
+
+// planUpstreamBlueprint makes a PLAN release of env, which requires
+// upstream sign-off, plan what the upstream ran when it names a version
+// the upstream holds: that archive is copied to env, as a promotion does.
+func (s *Service) planUpstreamBlueprint(ctx context.Context, env *release.Environment, version string) error {
+	held, err := s.store.BlueprintExists(ctx, env.Upstream, version)
+	if err != nil || !held {
+		return err
+	}
+	if err := s.store.CopyBlueprint(ctx, env.Upstream, env.Name, version); err != nil {
+		return typed(err)
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ func TestEnvironmentUpstreamChecked(t *testing.T) {
 		{name: "itself", field: "upstream", says: "cannot be its own upstream", req: apiwire.EnvironmentRequest{Name: "d", Upstream: "d"}},
 		{name: "not a name", field: "upstream", says: "is not valid", req: apiwire.EnvironmentRequest{Name: "d", Upstream: "Prod East"}},
 		{name: "sign-off without upstream", field: "require_upstream_signoff", says: "needs an upstream", req: apiwire.EnvironmentRequest{Name: "d", RequireUpstreamSignOff: true}},
-		{name: "loop", field: "upstream", update: true, says: "a → c → b → a", req: apiwire.EnvironmentRequest{Name: "a", Upstream: "c"}},
+		{name: "loop", field: "upstream", update: true, says: "a → b → c → a", req: apiwire.EnvironmentRequest{Name: "a", Upstream: "c"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -95,5 +95,25 @@ func TestConflictMessageReadsAsASentence(t *testing.T) {
 	}
 	if msg := err.Error(); strings.HasSuffix(msg, ": conflict") || !strings.Contains(msg, `"a" already exists`) {
 		t.Errorf("conflict message %q, want it to say the environment exists, without a trailing \": conflict\"", msg)
+	}
+}
+
+// An environment that is another's upstream is not deleted: the other
+// would be left requiring sign-off from nowhere.
+func TestUpstreamNotDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, st, _ := serviceSetup(t) // environment a
+	req := apiwire.EnvironmentRequest{Name: "b", Upstream: "a", RequireUpstreamSignOff: true}
+	req.Source.Dir = "/"
+	if _, err := svc.CreateEnvironment(ctx, admin, req); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.DeleteEnvironment(ctx, admin, "a", true)
+	if kindOf(err) != service.Conflict || !strings.Contains(err.Error(), "upstream of b") {
+		t.Fatalf("deleting b's upstream: %v, want a conflict naming b", err)
+	}
+	if _, err := st.GetEnvironment(ctx, "a"); err != nil {
+		t.Errorf("a after the refused delete: %v", err)
 	}
 }

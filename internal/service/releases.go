@@ -145,8 +145,13 @@ func (s *Service) releaseOf(ctx context.Context, c Caller, req NewRelease) (*rel
 	if err != nil {
 		return nil, err
 	}
-	if env.RequireUpstreamSignOff && release.GatedBySignOff(t.Type(), dt) {
+	switch {
+	case env.RequireUpstreamSignOff && release.GatedBySignOff(t.Type(), dt):
 		if err := s.checkUpstreamSignOff(ctx, env, version, arts); err != nil {
+			return nil, err
+		}
+	case env.RequireUpstreamSignOff && version != "":
+		if err := s.planUpstreamBlueprint(ctx, env, version); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -23,7 +24,7 @@ func (h EnvironmentHistory) Empty() bool {
 
 // DeleteEnvironment removes an environment. It is refused (ErrConflict)
 // while a release of it is QUEUED, IN_PROGRESS or PENDING_APPROVAL, naming
-// that release. An environment with history (releases, state versions,
+// that release, and while it is another environment's upstream. An environment with history (releases, state versions,
 // applied outputs) is refused too unless force is set; with force its
 // releases (and their phases, logs, changes, plans, deployments), state
 // versions, outputs, resource status and uploaded configurations go with
@@ -35,6 +36,18 @@ func (s *Store) DeleteEnvironment(ctx context.Context, name string, force bool) 
 		err := tx.QueryRow(ctx, `SELECT id FROM environments WHERE name = $1 FOR UPDATE`, name).Scan(&id)
 		if err != nil {
 			return dbErr{Missing: fmt.Sprintf("environment %q", name), Doing: fmt.Sprintf("reading environment %q", name)}.of(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT name FROM environments WHERE upstream_id = $1 ORDER BY name`, id)
+		if err != nil {
+			return fmt.Errorf("looking for environments downstream of %q: %w", name, err)
+		}
+		downs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("looking for environments downstream of %q: %w", name, err)
+		}
+		if len(downs) > 0 {
+			return fmt.Errorf("environment %q is the upstream of %s, which would be left taking releases from nowhere: "+
+				"give them another upstream or none first (shiplog env update %s --no-upstream): %w", name, strings.Join(downs, ", "), downs[0], ErrConflict)
 		}
 		var active int64
 		var status string

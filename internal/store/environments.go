@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -324,8 +325,11 @@ func upstreamOf(ctx context.Context, tx pgx.Tx, id int64, env, upstream string) 
 	chain := []string{upstream}
 	for cur := upID; ; {
 		if cur == id {
+			// the stream as releases flow, upstream first: env → ... → upstream → env
+			flow := append([]string{env}, chain...)
+			slices.Reverse(flow)
 			return nil, &UpstreamError{Environment: env, Upstream: upstream,
-				Reason: "is downstream of it already (" + strings.Join(append([]string{env}, chain...), " → ") + "): a release stream cannot loop"}
+				Reason: "is downstream of it already (" + strings.Join(flow, " → ") + "): a release stream cannot loop"}
 		}
 		var next *int64
 		var name string
