@@ -216,6 +216,9 @@ type StateLockStatus struct {
 type UnlockRequest struct {
 	LockID string `json:"lock_id"`
 	Reason string `json:"reason"`
+	// Force releases a lock whose release has not ended (its terraform
+	// is known to be gone); without it that is a 409.
+	Force bool `json:"force,omitempty"`
 }
 
 // SignOffRequest is POST /api/v1/releases/{id}/signoff.

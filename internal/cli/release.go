@@ -181,7 +181,7 @@ func (s *apiSession) showRelease(r *release.Release) error {
 		fmt.Fprintf(tw, "Rolls back to\trelease %d\n", *r.RollbackOf)
 	}
 	if u := r.Unlock; u != nil {
-		fmt.Fprintf(tw, "Unlocked\tstate lock %s of release %d (%s, held since %s): %s\n", u.Lock.ID, u.Lock.ReleaseID, u.Lock.Operation, when(&u.Lock.CreatedAt), u.Reason)
+		fmt.Fprintf(tw, "Unlocked\tstate lock %s of release %d (%s, held since %s): %s\n", u.Lock.ID, u.Lock.ReleaseID, u.Lock.Doing(), when(&u.Lock.CreatedAt), u.Reason)
 	}
 	if r.PromotedFrom != nil {
 		fmt.Fprintf(tw, "Promoted from\trelease %d\n", *r.PromotedFrom)

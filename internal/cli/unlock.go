@@ -1,6 +1,10 @@
 package cli
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+)
 
 type envLockCmd struct {
 	apiFlags
@@ -23,7 +27,7 @@ func (c *envLockCmd) Run(g *Globals) error {
 		fmt.Fprintf(s.out, "the state of %s is not locked\n", c.Name)
 		return nil
 	}
-	fmt.Fprintf(s.out, "the state of %s is locked by %s: release %d, %s since %s\n", c.Name, l.Lock.ID, l.Lock.ReleaseID, l.Lock.Operation, when(&l.Lock.CreatedAt))
+	fmt.Fprintf(s.out, "the state of %s is locked by %s: release %d, %s since %s\n", c.Name, l.Lock.ID, l.Lock.ReleaseID, l.Lock.Doing(), when(&l.Lock.CreatedAt))
 	return nil
 }
 
@@ -32,11 +36,12 @@ type envUnlockCmd struct {
 	Name   string `arg:"" help:"Environment name."`
 	LockID string `name:"lock-id" required:"" help:"ID of the lock to release ('shiplog env lock NAME' shows it), as terraform force-unlock takes it."`
 	Reason string `required:"" help:"Why: kept with the UNLOCK release and in the audit log."`
+	Force  bool   `help:"Release the lock even though its release has not ended (only when you know its terraform is gone: what it still applies would not be saved)."`
 }
 
 func (c *envUnlockCmd) Help() string {
-	return "The release that held the lock goes on; only unlock a lock whose terraform is gone (a crashed or killed run), " +
-		"or two runs may write the state at once."
+	return "A lock whose release has not ended is refused unless --force: that release goes on, and what its terraform " +
+		"still applies would not be saved. Aborting the release releases its lock."
 }
 
 func (c *envUnlockCmd) Run(g *Globals) error {
@@ -44,7 +49,7 @@ func (c *envUnlockCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.c.UnlockState(g.Context(), c.Name, c.LockID, c.Reason)
+	r, err := s.c.UnlockState(g.Context(), c.Name, apiwire.UnlockRequest{LockID: c.LockID, Reason: c.Reason, Force: c.Force})
 	if err != nil {
 		return err
 	}

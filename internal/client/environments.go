@@ -160,11 +160,12 @@ func (c *Client) StateLock(ctx context.Context, name string) (*apiwire.StateLock
 	return &out, nil
 }
 
-// UnlockState releases lock lockID of environment name's state, for
-// reason, and returns the UNLOCK release that records it (admin only).
-func (c *Client) UnlockState(ctx context.Context, name, lockID, reason string) (*release.Release, error) {
+// UnlockState releases lock req.LockID of environment name's state, for
+// req.Reason (req.Force: even while its release has not ended), and
+// returns the UNLOCK release that records it (admin only).
+func (c *Client) UnlockState(ctx context.Context, name string, req apiwire.UnlockRequest) (*release.Release, error) {
 	var r *release.Release
-	if err := c.post(ctx, api("environments", name, "unlock"), apiwire.UnlockRequest{LockID: lockID, Reason: reason}, &r); err != nil {
+	if err := c.post(ctx, api("environments", name, "unlock"), req, &r); err != nil {
 		return nil, err
 	}
 	return r, nil

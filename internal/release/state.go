@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,16 @@ type StateLock struct {
 	ReleaseID int64     `json:"release_id"`
 	Operation string    `json:"operation"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// Doing is what the lock's holder was doing, in a word: terraform's
+// operation ("OperationTypeApply") without its prefix, lower case
+// ("apply").
+func (l StateLock) Doing() string {
+	if op, ok := strings.CutPrefix(l.Operation, "OperationType"); ok && op != "" {
+		return strings.ToLower(op)
+	}
+	return l.Operation
 }
 
 // StateUnlock is a state lock an admin released, and why: what an UNLOCK

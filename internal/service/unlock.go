@@ -32,7 +32,7 @@ func (s *Service) StateLock(ctx context.Context, c Caller, name string) (*apiwir
 // the lock goes on; its next state write finds the lock gone. Forbidden
 // without admin on name; Invalid naming reason or lock_id when missing;
 // NotFound; Conflict when the state is not locked, or by another lock (the
-// message names it).
+// message names it), or its release has not ended and req.Force is not set.
 func (s *Service) UnlockState(ctx context.Context, c Caller, name string, req apiwire.UnlockRequest) (_ *release.Release, err error) {
 	act := &Act{Kind: "state.unlock", Environment: name, Detail: fmt.Sprintf("lock %s: %s", req.LockID, req.Reason)}
 	defer s.audit(ctx, c, act, &err)
@@ -55,14 +55,14 @@ func (s *Service) UnlockState(ctx context.Context, c Caller, name string, req ap
 			return nil, invalid("lock_id", "give the id of the lock to release; the state of %s is not locked now", name)
 		}
 		return nil, invalid("lock_id", "give the id of the lock to release, as terraform force-unlock takes it: the state of %s is locked by %s (release %d, %s)",
-			name, lock.ID, lock.ReleaseID, lock.Operation)
+			name, lock.ID, lock.ReleaseID, lock.Doing())
 	}
-	rel, err := s.store.ForceUnlockState(ctx, name, req.LockID, c.Name, req.Reason)
+	rel, err := s.store.ForceUnlockState(ctx, name, req.LockID, c.Name, req.Reason, req.Force)
 	if err != nil {
 		return nil, typed(err)
 	}
 	act.Release = rel.ID
-	act.Detail = fmt.Sprintf("lock %s held by release %d (%s): %s", rel.Unlock.Lock.ID, rel.Unlock.Lock.ReleaseID, rel.Unlock.Lock.Operation, req.Reason)
+	act.Detail = fmt.Sprintf("lock %s held by release %d (%s): %s", rel.Unlock.Lock.ID, rel.Unlock.Lock.ReleaseID, rel.Unlock.Lock.Doing(), req.Reason)
 	s.log.Warn("state lock released by an admin", "environment", name, "lock", req.LockID, "held_by_release", rel.Unlock.Lock.ReleaseID, "by", c.Name, "release", rel.ID)
 	s.touched(rel.Unlock.Lock.ReleaseID)
 	return rel, nil

@@ -26,7 +26,7 @@ func (e *NotLockedError) Error() string {
 		return fmt.Sprintf("the state of environment %s is not locked: there is nothing to unlock", e.Environment)
 	}
 	return fmt.Sprintf("the state of environment %s is locked by %s (release %d, %s since %s), not by lock %s: give that lock's id to release it",
-		e.Environment, e.Held.ID, e.Held.ReleaseID, e.Held.Operation, e.Held.CreatedAt.UTC().Format(time.RFC3339), e.LockID)
+		e.Environment, e.Held.ID, e.Held.ReleaseID, e.Held.Doing(), e.Held.CreatedAt.UTC().Format(time.RFC3339), e.LockID)
 }
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
@@ -46,13 +46,31 @@ func (s *Store) StateLockOf(ctx context.Context, env string) (*release.StateLock
 	return &held.Holder, nil
 }
 
+// LockInUseError is an unlock refused because the release holding the
+// lock has not ended: its terraform may still write the state.
+type LockInUseError struct {
+	Environment string
+	Lock        release.StateLock
+	Status      release.Status
+}
+
+func (e *LockInUseError) Error() string {
+	return fmt.Sprintf("lock %s of environment %s is held by release %d, which is %s: its terraform may still write the state, and releasing the lock now can lose what it applies. "+
+		"Abort the release (shiplog release abort %d), which releases the lock, or unlock with force when you know its terraform is gone",
+		e.Lock.ID, e.Environment, e.Lock.ReleaseID, e.Status, e.Lock.ReleaseID)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *LockInUseError) Unwrap() error { return ErrConflict }
+
 // ForceUnlockState releases lock lockID of environment env's state and
 // records the act as a finished UNLOCK release triggered by by, with the
 // lock and reason (Release.Unlock) and a line in its log, in one
 // transaction. A state that is not locked, or locked by another lock, is a
-// *NotLockedError (nothing changes). The release holding the lock goes on;
-// its next state write finds the lock gone.
-func (s *Store) ForceUnlockState(ctx context.Context, env, lockID, by, reason string) (*release.Release, error) {
+// *NotLockedError (nothing changes). A lock whose release has not ended
+// is a *LockInUseError unless force: that release goes on, and its next
+// state write finds the lock gone.
+func (s *Store) ForceUnlockState(ctx context.Context, env, lockID, by, reason string, force bool) (*release.Release, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var envID int64
@@ -79,6 +97,13 @@ func (s *Store) ForceUnlockState(ctx context.Context, env, lockID, by, reason st
 		if err != nil {
 			return fmt.Errorf("unlocking the state of %s: %w", env, err)
 		}
+		var holder string
+		if err := tx.QueryRow(ctx, `SELECT status FROM releases WHERE id = $1`, lock.ReleaseID).Scan(&holder); err != nil && !isNoRows(err) {
+			return fmt.Errorf("reading release %d, which holds the lock: %w", lock.ReleaseID, err)
+		}
+		if st := release.Status(holder); holder != "" && !st.Terminal() && !force {
+			return &LockInUseError{Environment: env, Lock: lock, Status: st} // the DELETE rolls back
+		}
 		if err := release.Created(release.StatusSucceeded, true); err != nil {
 			return err
 		}
@@ -95,7 +120,7 @@ func (s *Store) ForceUnlockState(ctx context.Context, env, lockID, by, reason st
 			return fmt.Errorf("recording the unlock of %s: %w", env, err)
 		}
 		line := fmt.Sprintf("state lock %s of environment %s released by %s: %s. It was held by release %d (%s) since %s.",
-			lock.ID, env, by, reason, lock.ReleaseID, lock.Operation, lock.CreatedAt.UTC().Format(time.RFC3339))
+			lock.ID, env, by, reason, lock.ReleaseID, lock.Doing(), lock.CreatedAt.UTC().Format(time.RFC3339))
 		entry := release.LogEntry{ReleaseID: id, Seq: 1, Time: time.Now().UTC(), Stream: release.System, Text: line, DeploymentType: release.DeploymentCustom}
 		if err := tx.SendBatch(ctx, chunkBatch(id, []release.LogEntry{entry})).Close(); err != nil {
 			return fmt.Errorf("recording the unlock of %s: %w", env, err)

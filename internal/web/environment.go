@@ -227,7 +227,7 @@ func (p *Pages) envAct(w http.ResponseWriter, r *http.Request) {
 		err = svc.ResumeEnvironment(r.Context(), caller, name)
 	case "unlock":
 		var rel *release.Release
-		rel, err = svc.UnlockState(r.Context(), caller, name, apiwire.UnlockRequest{LockID: r.PostForm.Get("lock_id"), Reason: r.PostForm.Get("reason")})
+		rel, err = svc.UnlockState(r.Context(), caller, name, apiwire.UnlockRequest{LockID: r.PostForm.Get("lock_id"), Reason: r.PostForm.Get("reason"), Force: r.PostForm.Get("force") == "on"})
 		if err == nil {
 			setFlash(w, r, "State unlocked: recorded as this release.")
 			http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)

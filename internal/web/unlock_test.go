@@ -11,8 +11,9 @@ import (
 )
 
 // The settings tab shows a held state lock; an admin (and only an admin)
-// gets the Unlock form, which needs a reason and leads to the UNLOCK
-// release's page saying which lock, whose, by whom and why.
+// gets the Unlock form, which needs a reason, and force while the lock's
+// release has not ended, and leads to the UNLOCK release's page saying
+// which lock, whose, by whom and why.
 func TestUnlockFromTheEnvironmentPage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -43,7 +44,10 @@ func TestUnlockFromTheEnvironmentPage(t *testing.T) {
 	if resp := b.post("/environments/shop/unlock", url.Values{"lock_id": {"lock-7f"}, "reason": {" "}}, nil); resp.StatusCode != 400 {
 		t.Errorf("an unlock without a reason: %d, want 400", resp.StatusCode)
 	}
-	resp := b.post("/environments/shop/unlock", url.Values{"lock-id": {"x"}, "lock_id": {"lock-7f"}, "reason": {"terraform was killed"}}, nil)
+	if resp := b.post("/environments/shop/unlock", url.Values{"lock_id": {"lock-7f"}, "reason": {"terraform was killed"}}, nil); resp.StatusCode != 409 {
+		t.Errorf("unlocking the lock of a release still IN_PROGRESS without force: %d, want 409", resp.StatusCode)
+	}
+	resp := b.post("/environments/shop/unlock", url.Values{"lock_id": {"lock-7f"}, "reason": {"terraform was killed"}, "force": {"on"}}, nil)
 	if resp.StatusCode != 303 {
 		t.Fatalf("unlock: %d, want 303", resp.StatusCode)
 	}
