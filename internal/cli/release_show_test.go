@@ -40,3 +40,32 @@ func TestReleaseShowListsPolicyVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// A pipeline promotes from the command line: refused with the release to
+// sign off, then, once signed off, `release promote --wait` runs it and
+// exits 0 with the promotion, which ran staging's blueprint.
+func TestPromoteFromTheCommandLine(t *testing.T) {
+	url := dbtest.URL(t)
+	db := []string{"--database-url", url, "--data-dir", t.TempDir()}
+	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
+	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
+	as := map[string]string{"SHIPLOG_ENDPOINT": startWorkerServer(t, db), "SHIPLOG_TOKEN": admin}
+	for name, body := range map[string]string{"staging": `resource "terraform_data" "web" { input = "staging" }`, "production": `resource "terraform_data" "own" { input = "production" }`} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, as, "env", "create", name, "--dir", dir)
+	}
+	mustRun(t, as, "env", "update", "production", "--upstream", "staging", "--require-upstream-signoff")
+	up := decode[release.Release](t, mustRun(t, as, "release", "create", "--env", "staging", "--wait", "--interval", "100ms", "-o", "json"))
+	code, _, errOut := run(t, as, "release", "promote", fmt.Sprint(up.ID))
+	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("shiplog release signoff %d", up.ID)) {
+		t.Fatalf("promote before sign-off: exit %d, %s; want 1 naming the release to sign off", code, errOut)
+	}
+	mustRun(t, as, "release", "signoff", fmt.Sprint(up.ID), "--status", "APPROVED")
+	p := decode[release.Release](t, mustRun(t, as, "release", "promote", fmt.Sprint(up.ID), "--wait", "--interval", "100ms", "-o", "json"))
+	if p.Status != release.StatusSucceeded || p.BlueprintVersion != up.BlueprintVersion || p.PromotedFrom == nil || *p.PromotedFrom != up.ID {
+		t.Errorf("promotion %s, blueprint %s, from %v; want SUCCEEDED with %s from %d", p.Status, p.BlueprintVersion, p.PromotedFrom, up.BlueprintVersion, up.ID)
+	}
+}

@@ -94,6 +94,9 @@ func ParseCron(expr, tz string) (*Cron, error) {
 	if err != nil {
 		return nil, &ScheduleFieldError{Field: "cron", Message: fmt.Sprintf("cron %q: %s (five fields: minute hour day-of-month month day-of-week, or @daily, @hourly, @weekly, @monthly, @yearly, @every <duration>)", expr, err)}
 	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok && every.Delay < MinScheduleInterval {
+		return nil, &ScheduleFieldError{Field: "cron", Message: fmt.Sprintf("cron %q fires every %s: a schedule fires at most once every %s", expr, every.Delay, MinScheduleInterval)}
+	}
 	c := &Cron{s: s, loc: loc}
 	// an expression that never fires (30 February) is refused: nothing
 	// would ever run
@@ -102,6 +105,10 @@ func ParseCron(expr, tz string) (*Cron, error) {
 	}
 	return c, nil
 }
+
+// MinScheduleInterval is the shortest @every a schedule takes: each tick
+// queues a release.
+const MinScheduleInterval = time.Minute
 
 // Cron is a parsed cron expression in its time zone.
 type Cron struct {

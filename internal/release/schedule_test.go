@@ -56,6 +56,8 @@ func TestParseCronRefusals(t *testing.T) {
 		{"@sometimes", "UTC", "cron"},
 		{"0 0 30 2 *", "UTC", "cron"},
 		{"CRON_TZ=Europe/Berlin 0 3 * * *", "UTC", "cron"},
+		{"@every 0s", "UTC", "cron"},
+		{"@every 59s", "UTC", "cron"},
 		{"0 3 * * *", "Mars/Olympus", "time_zone"},
 		{"0 3 * * *", "Local", "time_zone"},
 	} {

@@ -50,6 +50,10 @@ func (s *Service) CreateSchedule(ctx context.Context, c Caller, env string, req 
 	if err := t.CheckRelease(nil); err != nil {
 		return nil, invalid("template", "template %q cannot run on a schedule: %s", req.Template, err.Error())
 	}
+	if e.RequireUpstreamSignOff && release.GatedBySignOff(t.Type(), release.DeploymentRegular) {
+		return nil, invalid("template", "template %q changes %s, which takes only what was signed off in %s: every tick would be refused; schedule a plan (full-plan) here, or promote from %s",
+			req.Template, env, e.Upstream, e.Upstream)
+	}
 	next := cr.Next(s.savedPlans.now())
 	enabled := req.Enabled == nil || *req.Enabled
 	sc, err := s.store.CreateSchedule(ctx, &release.Schedule{Environment: env, Name: req.Name, Cron: req.Cron, TimeZone: tz,

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
@@ -55,5 +56,27 @@ func TestScheduleUseCasesAuthorize(t *testing.T) {
 		if outcomes[want] == 0 {
 			t.Errorf("no audit event %q among %v", want, outcomes)
 		}
+	}
+}
+
+// A schedule of a template every tick would be refused is refused when it
+// is made: an apply in an environment that takes only what was signed off
+// upstream.
+func TestScheduleOfARefusedTemplate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _ := serviceSetup(t) // environment a
+	env := apiwire.EnvironmentRequest{Name: "prod", Upstream: "a", RequireUpstreamSignOff: true}
+	env.Source.Dir = "/"
+	if _, err := svc.CreateEnvironment(ctx, admin, env); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.CreateSchedule(ctx, admin, "prod", apiwire.ScheduleRequest{Name: "nightly", Cron: "@daily", Template: "terraform-apply"})
+	var se *service.Error
+	if !errors.As(err, &se) || se.Kind != service.Invalid || se.Field != "template" {
+		t.Fatalf("an apply schedule in prod: %v, want invalid template", err)
+	}
+	if _, err := svc.CreateSchedule(ctx, admin, "prod", apiwire.ScheduleRequest{Name: "drift", Cron: "@daily", Template: "full-plan"}); err != nil {
+		t.Errorf("a plan schedule in prod: %v", err)
 	}
 }

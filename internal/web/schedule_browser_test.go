@@ -99,7 +99,7 @@ func TestBrowserScheduleAndDrift(t *testing.T) {
 		chromedp.Navigate(base+"/login#token="+h.tokens["reader"]), chromedp.WaitVisible(chromedp.CSS("#envs")))
 
 	drift := eval[string](t, ctx, `(document.querySelector("#drift-shop") || {}).textContent || ""`)
-	if !strings.Contains(drift, "shop drifted: 1 resource changed outside shiplog") {
+	if !strings.Contains(drift, "shop drifted: 1 resource no longer as last released") {
 		t.Errorf("the home page says %q, want that shop drifted with 1 resource", drift)
 	}
 	href := eval[string](t, ctx, `(document.querySelector("#drift-shop a[href^='/releases/']") || {}).getAttribute?.("href") || ""`)
