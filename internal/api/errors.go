@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"net/http"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
@@ -61,7 +62,8 @@ func (s *Server) errorOf(r *http.Request, err error) *httpError {
 	case errors.Is(err, store.ErrNotFound):
 		return notFound("%s", err.Error())
 	case errors.Is(err, store.ErrConflict):
-		return conflict("%s", err.Error())
+		// the code says conflict already: the message says why
+		return conflict("%s", strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error()))
 	case errors.Is(err, store.ErrInvalid):
 		return invalid("", "%s", err.Error())
 	case errors.Is(err, template.ErrNotFound):
