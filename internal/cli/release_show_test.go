@@ -14,11 +14,7 @@ import (
 // `shiplog release show` of a release that ran a policy phase lists each
 // policy's verdict and what it said, as the release page does.
 func TestReleaseShowListsPolicyVerdicts(t *testing.T) {
-	url := dbtest.URL(t)
-	db := []string{"--database-url", url, "--data-dir", t.TempDir()}
-	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
-	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
-	as := map[string]string{"SHIPLOG_ENDPOINT": startWorkerServer(t, db), "SHIPLOG_TOKEN": admin}
+	as := adminServer(t)
 	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +41,7 @@ func TestReleaseShowListsPolicyVerdicts(t *testing.T) {
 // sign off, then, once signed off, `release promote --wait` runs it and
 // exits 0 with the promotion, which ran staging's blueprint.
 func TestPromoteFromTheCommandLine(t *testing.T) {
-	url := dbtest.URL(t)
-	db := []string{"--database-url", url, "--data-dir", t.TempDir()}
-	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
-	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
-	as := map[string]string{"SHIPLOG_ENDPOINT": startWorkerServer(t, db), "SHIPLOG_TOKEN": admin}
+	as := adminServer(t)
 	for name, body := range map[string]string{"staging": `resource "terraform_data" "web" { input = "staging" }`, "production": `resource "terraform_data" "own" { input = "production" }`} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(body), 0o644); err != nil {
@@ -68,4 +60,14 @@ func TestPromoteFromTheCommandLine(t *testing.T) {
 	if p.Status != release.StatusSucceeded || p.BlueprintVersion != up.BlueprintVersion || p.PromotedFrom == nil || *p.PromotedFrom != up.ID {
 		t.Errorf("promotion %s, blueprint %s, from %v; want SUCCEEDED with %s from %d", p.Status, p.BlueprintVersion, p.PromotedFrom, up.BlueprintVersion, up.ID)
 	}
+}
+
+// adminServer starts `shiplog server` with a worker on a database of the
+// test's own and returns the environment of an admin's commands to it.
+func adminServer(t *testing.T) map[string]string {
+	t.Helper()
+	db := []string{"--database-url", dbtest.URL(t), "--data-dir", t.TempDir()}
+	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
+	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
+	return map[string]string{"SHIPLOG_ENDPOINT": startWorkerServer(t, db), "SHIPLOG_TOKEN": admin}
 }

@@ -93,39 +93,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 // JSON answer into out (when not nil); it fails the test on any non-2xx.
 func (h *harness) apiCall(method, path string, body any, out any) {
 	h.t.Helper()
-	var rd io.Reader
+	var raw string
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = string(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = string(j)
 	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+h.tokens["admin"])
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatalf("%s %s: reading: %v", method, path, err)
-	}
-	if resp.StatusCode >= 300 {
-		h.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	status, answer := h.request(method, path, raw, "admin")
+	if status >= 300 {
+		h.t.Fatalf("%s %s: %d %s", method, path, status, answer)
 	}
 	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			h.t.Fatalf("%s %s: decoding %s: %v", method, path, b, err)
+		if err := json.Unmarshal([]byte(answer), out); err != nil {
+			h.t.Fatalf("%s %s: decoding %s: %v", method, path, answer, err)
 		}
 	}
 }
