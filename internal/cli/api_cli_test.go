@@ -114,14 +114,7 @@ func TestServerAndPipelineCommands(t *testing.T) {
 		return map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": token}
 	}
 
-	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := quickstartDir(t)
 	mustRun(t, as(admin), "env", "create", "shop", "--dir", dir, "--phase-timeout", "apply=20m", "--var", "replicas=3")
 	mustRun(t, as(admin), "env", "create", "prod", "--dir", dir, "--approval-required")
 	code, _, errOut := run(t, as(ci.Secret), "env", "create", "x", "--dir", dir)

@@ -116,14 +116,7 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 	endpoint := startWorkerServer(t, db)
 	as := map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": admin}
 
-	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := quickstartDir(t)
 	js := func(args ...string) string { return mustRun(t, as, append(args, "-o", "json")...) }
 	mustRun(t, as, "env", "create", "shop", "--dir", dir)
 	mustRun(t, as, "env", "create", "gated", "--dir", dir, "--approval-required")
@@ -142,10 +135,7 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		return fmt.Sprint(decode[release.Release](t, out).ID)
 	}
 	plan := writeFile(t, planJSON)
-	upload := t.TempDir()
-	if err := os.WriteFile(filepath.Join(upload, "main.tf"), main, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	upload := quickstartDir(t)
 	id := fmt.Sprint(applied.ID)
 
 	// how to run each command the guide may show, in the order given
@@ -365,14 +355,7 @@ func TestCLIGuidePipelineScript(t *testing.T) {
 	admin := strings.TrimSpace(mustRun(t, nil, append([]string{"token", "create", "pipeline", "--scope", "admin"}, db...)...))
 	endpoint := startWorkerServer(t, db)
 	as := map[string]string{"SHIPLOG_ENDPOINT": endpoint, "SHIPLOG_TOKEN": admin}
-	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := quickstartDir(t)
 	mustRun(t, as, "env", "create", "prod", "--dir", dir, "--approval-required")
 
 	// `shiplog` on PATH is this test binary, run as the command line.

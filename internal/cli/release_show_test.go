@@ -15,14 +15,7 @@ import (
 // policy's verdict and what it said, as the release page does.
 func TestReleaseShowListsPolicyVerdicts(t *testing.T) {
 	as := adminServer(t)
-	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := quickstartDir(t)
 	mustRun(t, as, "env", "create", "shop", "--dir", dir)
 	mustRun(t, as, "policy", "put", "creates", writeFile(t, "package shiplog.creates\n\nwarn contains sprintf(\"%d resources created\", [count(input.resource_changes)]) if count(input.resource_changes) > 0\n"))
 	r := decode[release.Release](t, mustRun(t, as, "release", "create", "--env", "shop", "--template", "policy-apply", "--wait", "--interval", "100ms", "-o", "json"))
@@ -70,4 +63,19 @@ func adminServer(t *testing.T) map[string]string {
 	env := map[string]string{"SHIPLOG_ENDPOINT": "", "SHIPLOG_TOKEN": "", "SHIPLOG_SECRET_KEY": ""}
 	admin := strings.TrimSpace(mustRun(t, env, append([]string{"token", "create", "root", "--scope", "admin"}, db...)...))
 	return map[string]string{"SHIPLOG_ENDPOINT": startWorkerServer(t, db), "SHIPLOG_TOKEN": admin}
+}
+
+// quickstartDir is a directory of the test's own holding
+// examples/quickstart's configuration.
+func quickstartDir(t *testing.T) string {
+	t.Helper()
+	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "quickstart", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
