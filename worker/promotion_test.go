@@ -248,3 +248,38 @@ func TestNamedBlueprintRunsWhatItNames(t *testing.T) {
 		}
 	}
 }
+
+// A label production already used for its own directory cannot carry
+// staging's files down: the refusal, from a promotion or a release naming
+// the label, says what to do instead, and production keeps what it ran.
+func TestReusedLabelRefusedWithAWayOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, svc, _ := streamSetup(t)
+	own, _, err := svc.CreateRelease(ctx, promoter, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+		Environment: "production", Template: "full-plan", BlueprintVersion: "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce(h.worker())
+	if got := h.get(own.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("production's plan labelled v2: %s\n%s", got.Status, got.ErrorLog)
+	}
+	up, _, err := svc.CreateRelease(ctx, promoter, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+		Environment: "staging", BlueprintVersion: "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.runOnce(h.worker())
+	if got := h.get(up.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("staging's release labelled v2: %s\n%s", got.Status, got.ErrorLog)
+	}
+	if err := svc.SignOff(ctx, promoter, up.ID, release.SignOffApproved, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Promote(ctx, promoter, up.ID, apiwire.PromoteRequest{})
+	conflictSaying(t, "promoting staging's v2", err, "already holds its own configuration under blueprint v2", "without --blueprint-version")
+	_, _, err = svc.CreateRelease(ctx, promoter, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{
+		Environment: "production", BlueprintVersion: "v2"}})
+	conflictSaying(t, "a release of production naming v2", err, "without --blueprint-version")
+}

@@ -38,6 +38,24 @@ func IsContentVersion(v string) bool {
 	return err == nil && strings.ToLower(h) == h
 }
 
+// CheckVersion checks a blueprint version a release names: a label of
+// at most 128 bytes without surrounding spaces or control characters, and
+// one that looks like a content version ("sha256:", any case) must be one
+// exactly, so that no label can pass for another configuration's content.
+func CheckVersion(v string) error {
+	switch {
+	case len(v) > 128:
+		return fmt.Errorf("blueprint version is %d bytes: at most 128", len(v))
+	case strings.TrimSpace(v) != v:
+		return fmt.Errorf("blueprint version %q has spaces around it", v)
+	case strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		return fmt.Errorf("blueprint version %q holds a control character", v)
+	case strings.HasPrefix(strings.ToLower(v), "sha256:") && !IsContentVersion(v):
+		return fmt.Errorf("blueprint version %q looks like a content version but is not one: a content version is sha256: and 12 lower-case hex digits, as a worker records it; name a label otherwise (v1.4.2)", v)
+	}
+	return nil
+}
+
 // MaxSize bounds the files of one configuration, uncompressed (64 MiB).
 const MaxSize = 64 << 20
 

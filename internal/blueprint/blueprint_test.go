@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
@@ -126,4 +127,21 @@ func TestRepackRefusesUnsafeEntries(t *testing.T) {
 			t.Fatal("an archive of only directories accepted")
 		}
 	})
+}
+
+// A version a release names is a label, or a content version exactly: a
+// label that looks like a content version (any case, spaces, another
+// length) is refused, so none passes for another configuration's content.
+func TestCheckVersion(t *testing.T) {
+	for _, ok := range []string{"", "v1.4.2", "release-2026-12-04", "sha256:0835e88cc291"} {
+		if err := blueprint.CheckVersion(ok); err != nil {
+			t.Errorf("CheckVersion(%q): %v, want it taken", ok, err)
+		}
+	}
+	for _, bad := range []string{"sha256:0835e88cc291 ", " v1", "SHA256:0835E88CC291", "sha256:0835E88CC291", "sha256:0835e88cc2",
+		"sha256:zz", "sha256:0835e88cc291aaaa", "v1\n", strings.Repeat("v", 129)} {
+		if err := blueprint.CheckVersion(bad); err == nil {
+			t.Errorf("CheckVersion(%q) took it, want a refusal", bad)
+		}
+	}
 }

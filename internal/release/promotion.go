@@ -26,7 +26,7 @@ func MayPromote(up Release, down Environment) error {
 	case up.Status != StatusSucceeded:
 		return fmt.Errorf("release %d is %s: only a SUCCEEDED release is promoted", up.ID, up.Status)
 	case up.Type != TypeApply:
-		return fmt.Errorf("release %d is a %s release: only a full APPLY carries a whole configuration to promote", up.ID, up.Type)
+		return fmt.Errorf("release %d is of type %s: only a full APPLY carries a whole configuration to promote", up.ID, up.Type)
 	case up.BlueprintVersion == "":
 		return fmt.Errorf("release %d recorded no blueprint version: there is no configuration to promote", up.ID)
 	}

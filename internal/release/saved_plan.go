@@ -58,7 +58,7 @@ func describeState(v *StateVersion) string {
 func MayApplySavedPlan(plan Release, saved *SavedPlan, now time.Time, maxAge time.Duration) error {
 	for _, p := range plan.Phases {
 		if p.Action == ActionApply {
-			return fmt.Errorf("release %d is a %s release with an apply phase of its own: only the plan of a release that only plans can be applied later", plan.ID, plan.Type)
+			return fmt.Errorf("release %d is of type %s, with an apply phase of its own: only the plan of a release that only plans can be applied later", plan.ID, plan.Type)
 		}
 	}
 	if plan.Status != StatusSucceeded {

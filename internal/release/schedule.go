@@ -95,7 +95,7 @@ func ParseCron(expr, tz string) (*Cron, error) {
 		return nil, &ScheduleFieldError{Field: "cron", Message: fmt.Sprintf("cron %q: %s (five fields: minute hour day-of-month month day-of-week, or @daily, @hourly, @weekly, @monthly, @yearly, @every <duration>)", expr, err)}
 	}
 	if every, ok := s.(cron.ConstantDelaySchedule); ok && every.Delay < MinScheduleInterval {
-		return nil, &ScheduleFieldError{Field: "cron", Message: fmt.Sprintf("cron %q fires every %s: a schedule fires at most once every %s", expr, every.Delay, MinScheduleInterval)}
+		return nil, &ScheduleFieldError{Field: "cron", Message: fmt.Sprintf("cron %q fires more often than a schedule may: at most once every %s", expr, MinScheduleInterval)}
 	}
 	c := &Cron{s: s, loc: loc}
 	// an expression that never fires (30 February) is refused: nothing

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -100,6 +101,9 @@ func (s *Service) RecordPlan(ctx context.Context, c Caller, req PlanRecording, o
 	t, err := s.Template(name, env.Namespace)
 	if err != nil {
 		return nil, invalid("template", "%s", err.Error())
+	}
+	if err := blueprint.CheckVersion(req.BlueprintVersion); err != nil {
+		return nil, invalid("blueprint_version", "%s", err.Error())
 	}
 	phases := t.Phases()
 	phase := req.Phase

@@ -84,6 +84,9 @@ func (s *Service) Promote(ctx context.Context, c Caller, id int64, req apiwire.P
 		return nil, invalid("template", "%s", err.Error())
 	}
 	if err := s.store.CopyBlueprint(ctx, up.Environment, down.Name, up.BlueprintVersion); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, labelTaken(down.Name, up.Environment, up.BlueprintVersion)
+		}
 		return nil, typed(err)
 	}
 	vars, err := s.store.ReleaseVariables(ctx, id)
@@ -135,8 +138,7 @@ func (s *Service) checkUpstreamSignOff(ctx context.Context, env *release.Environ
 			// its name (a version held with other content is a conflict)
 			if err := s.store.CopyBlueprint(ctx, env.Upstream, env.Name, version); err != nil {
 				if errors.Is(err, store.ErrConflict) {
-					return conflict("%s: release %d of %s was signed off with this blueprint, but %s's own configuration was recorded under the same version; release what %s ran with shiplog release promote %d",
-						strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error()), approved.ID, env.Upstream, env.Name, env.Upstream, approved.ID)
+					return labelTaken(env.Name, env.Upstream, version)
 				}
 				return typed(err)
 			}
@@ -191,4 +193,13 @@ func (s *Service) planUpstreamBlueprint(ctx context.Context, env *release.Enviro
 		return typed(err)
 	}
 	return nil
+}
+
+// labelTaken is the Conflict of a version label down already holds with
+// other content than up's: a label names one configuration per
+// environment, so up's cannot come down under it.
+func labelTaken(down, up, version string) *Error {
+	return conflict("environment %s already holds its own configuration under blueprint %s, and %s ran other files under that name: "+
+		"a label names one configuration in each environment, so this one cannot come down. Release %s without --blueprint-version "+
+		"(its content version, sha256:…), sign that off and promote it; avoid reusing labels across a stream", down, version, up, up)
 }

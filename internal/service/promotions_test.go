@@ -117,3 +117,17 @@ func TestUpstreamNotDeleted(t *testing.T) {
 		t.Errorf("a after the refused delete: %v", err)
 	}
 }
+
+// A blueprint version that looks like a content version but is not one
+// exactly is refused on blueprint_version, before anything is stored.
+func TestBlueprintVersionChecked(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := serviceSetup(t)
+	for _, v := range []string{"sha256:0835e88cc291 ", "SHA256:0835E88CC291", "sha256:0835e88cc2"} {
+		_, _, err := svc.CreateRelease(context.Background(), approver, service.NewRelease{CreateReleaseRequest: apiwire.CreateReleaseRequest{Environment: "a", BlueprintVersion: v}})
+		var se *service.Error
+		if !errors.As(err, &se) || se.Kind != service.Invalid || se.Field != "blueprint_version" {
+			t.Errorf("blueprint version %q: %v, want invalid blueprint_version", v, err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/blueprint"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -140,6 +141,9 @@ func (s *Service) releaseOf(ctx context.Context, c Caller, req NewRelease) (*rel
 			return nil, invalid("migration_scripts", "migration script %q is given twice", m.Name)
 		}
 		scripts[m.Name] = true
+	}
+	if err := blueprint.CheckVersion(req.BlueprintVersion); err != nil {
+		return nil, invalid("blueprint_version", "%s", err.Error())
 	}
 	version, err := s.blueprintOf(ctx, env, req.BlueprintVersion)
 	if err != nil {

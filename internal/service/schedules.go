@@ -50,9 +50,8 @@ func (s *Service) CreateSchedule(ctx context.Context, c Caller, env string, req 
 	if err := t.CheckRelease(nil); err != nil {
 		return nil, invalid("template", "template %q cannot run on a schedule: %s", req.Template, err.Error())
 	}
-	if e.RequireUpstreamSignOff && release.GatedBySignOff(t.Type(), release.DeploymentRegular) {
-		return nil, invalid("template", "template %q changes %s, which takes only what was signed off in %s: every tick would be refused; schedule a plan (full-plan) here, or promote from %s",
-			req.Template, env, e.Upstream, e.Upstream)
+	if err := refusedEveryTick(e, t.Type(), req.Template); err != nil {
+		return nil, err
 	}
 	next := cr.Next(s.savedPlans.now())
 	enabled := req.Enabled == nil || *req.Enabled
@@ -98,6 +97,17 @@ func (s *Service) SetScheduleEnabled(ctx context.Context, c Caller, env string, 
 		return nil, err
 	}
 	act.Detail = fmt.Sprintf("%s (id %d)", sc.Name, id)
+	if enabled {
+		e, err := s.store.GetEnvironment(ctx, env)
+		if err != nil {
+			return nil, typed(err)
+		}
+		if t, err := s.Template(sc.Template, e.Namespace); err == nil {
+			if err := refusedEveryTick(e, t.Type(), sc.Template); err != nil {
+				return nil, err
+			}
+		}
+	}
 	cr, err := sc.ParsedCron()
 	if err != nil {
 		return nil, fmt.Errorf("schedule %d: its stored cron: %w", id, err)
@@ -159,4 +169,15 @@ func fieldError(err error) error {
 		return invalid(fe.Field, "%s", fe.Message)
 	}
 	return err
+}
+
+// refusedEveryTick is the Invalid of a schedule whose template every tick
+// would be refused in e: a release that changes an environment taking only
+// what was signed off upstream.
+func refusedEveryTick(e *release.Environment, t release.Type, template string) error {
+	if e.RequireUpstreamSignOff && release.GatedBySignOff(t, release.DeploymentRegular) {
+		return invalid("template", "template %q changes %s, which takes only what was signed off in %s: every tick would be refused; schedule a plan (full-plan) here, or promote from %s",
+			template, e.Name, e.Upstream, e.Upstream)
+	}
+	return nil
 }

@@ -217,7 +217,7 @@ func (s *Service) Rollback(ctx context.Context, c Caller, id int64) (_ *release.
 	case target.Status != release.StatusSucceeded:
 		return nil, conflict("release %d is %s: only a SUCCEEDED release can be rolled back to", id, target.Status)
 	case target.Type != release.TypeApply:
-		return nil, conflict("release %d is a %s release: it applied nothing to roll back to", id, target.Type)
+		return nil, conflict("release %d is of type %s: it applied nothing to roll back to", id, target.Type)
 	case target.BlueprintVersion == "":
 		return nil, conflict("release %d recorded no blueprint version: there is no configuration to re-apply", id)
 	}
