@@ -209,7 +209,7 @@ func TestSignOffAndRollback(t *testing.T) {
 	var plan release.Release
 	h.call("POST", "/api/v1/environments/shop/plans?blueprint_version=v9", "writer", planJSON, 201, &plan)
 	e = h.fails("POST", fmt.Sprintf("/api/v1/releases/%d/rollback", plan.ID), "writer", nil, 409)
-	if !strings.Contains(e.Error.Message, "PLAN release") {
+	if !strings.Contains(e.Error.Message, "is of type PLAN") {
 		t.Fatalf("rollback to a plan: %+v", e)
 	}
 	h.fails("POST", "/api/v1/releases/4242/rollback", "writer", nil, 404)
