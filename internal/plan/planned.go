@@ -1,7 +1,5 @@
 package plan
 
-import "strings"
-
 // This file reads the parts of a plan that mark values sensitive for one
 // thing only: the marked texts, which join the plan-wide secrets before the
 // first change is returned, so that an unmarked copy of a secret is masked
@@ -56,15 +54,20 @@ func (r *Reader) collectModule(depth int) error {
 // sensitivity marks (member markKey: true, or the value's shape with true
 // where a part is sensitive), and remembers the marked texts.
 func (r *Reader) collectMarked(depth int, markKey, valueKey, what string) error {
-	src, start, err := r.s.captureValue(depth, r.cfg.maxChangeSize, what)
+	src, start, err := r.s.viewValue(depth, r.cfg.maxChangeSize, what)
 	if err != nil {
 		return err
 	}
-	// A mark is a true from the first "markKey" on (whichever order the
-	// members come in): without one there is nothing to decode.
-	k := strings.Index(src, `"`+markKey+`"`)
-	if k < 0 || !strings.Contains(src[k:], "true") {
-		return nil
+	// Without a true in its mark there is nothing to decode.
+	if m, ok := lastMember(src, markKey); ok {
+		if !holdsTrue(m) {
+			return nil
+		}
+	} else {
+		r.p.reset(src, start)
+		if marked, err := r.p.marksTrue("", markKey); err != nil || !marked {
+			return err
+		}
 	}
 	r.tree.reset()
 	r.p.reset(src, start)
@@ -82,12 +85,18 @@ func (r *Reader) collectMarked(depth int, markKey, valueKey, what string) error 
 // output_changes (the change itself), and remembers the texts its
 // before_sensitive and after_sensitive marks cover.
 func (r *Reader) collectChange(depth int, what string, resource bool) error {
-	src, start, err := r.s.captureValue(depth, r.cfg.maxChangeSize, what)
+	src, start, err := r.s.viewValue(depth, r.cfg.maxChangeSize, what)
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(src, `_sensitive"`) || !strings.Contains(src, "true") {
-		return nil // no mark to follow
+	// Without a true in its marks there is nothing to decode.
+	in := ""
+	if resource {
+		in = "change"
+	}
+	r.p.reset(src, start)
+	if marked, err := r.p.marksTrue(in, "before_sensitive", "after_sensitive"); err != nil || !marked {
+		return err
 	}
 	r.tree.reset()
 	r.p.reset(src, start)

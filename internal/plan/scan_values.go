@@ -3,6 +3,8 @@ package plan
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
+	"unsafe"
 )
 
 // This file is the scanner's JSON values: strings, numbers and literals
@@ -364,6 +366,14 @@ func (s *scanner) readString(limit int, soft bool, what string) (str string, ok 
 // captureValue validates one JSON value and returns its raw text. what
 // names the value for the too-large error; limit caps its size.
 func (s *scanner) captureValue(depth, limit int, what string) (src string, start int64, err error) {
+	src, start, err = s.viewValue(depth, limit, what)
+	return strings.Clone(src), start, err
+}
+
+// viewValue is captureValue without the copy: src is the scanner's own
+// buffer, valid only until the scanner reads on. The first pass looks at
+// each change this way (it keeps no text of it: secrets are cloned).
+func (s *scanner) viewValue(depth, limit int, what string) (src string, start int64, err error) {
 	s.skipSpace()
 	start = s.offset()
 	s.setMark(s.pos, limit, false, what)
@@ -374,5 +384,8 @@ func (s *scanner) captureValue(depth, limit int, what string) (src string, start
 	if s.pos-s.mark > limit {
 		return "", start, s.errAt(ErrTooLarge, start, "%s is larger than the %d-byte limit", what, limit)
 	}
-	return string(s.buf[s.mark:s.pos]), start, nil
+	if s.pos == s.mark {
+		return "", start, nil
+	}
+	return unsafe.String(&s.buf[s.mark], s.pos-s.mark), start, nil
 }
