@@ -30,8 +30,9 @@ type ingester struct {
 
 // plan starts recording the changes of planFile, saved by phase. Values
 // in secrets are masked in the recorded fields; show's stderr goes to the
-// phase's log. show's output is read twice (plan.Open), from a 0600 copy
-// in spoolDir, the release's own state directory, removed once read.
+// phase's log. show's output is read once, or twice when the plan marks a
+// value sensitive late (plan.OpenOnce), from a 0600 copy in spoolDir, the
+// release's own state directory, removed once read.
 func (in *ingester) plan(tf *terraform, phase, planFile, spoolDir string, secrets []string) {
 	done := make(chan error, 1)
 	in.pending = append(in.pending, done)
@@ -44,7 +45,7 @@ func (in *ingester) plan(tf *terraform, phase, planFile, spoolDir string, secret
 		// read is not retried.
 		for attempt, backoff := 1, 200*time.Millisecond; ; attempt, backoff = attempt+1, min(backoff*2, 5*time.Second) {
 			err = tf.showJSON(in.ctx, showErr, planFile, func(r io.Reader) error {
-				rd, done := plan.Open(r, spoolDir, plan.WithSecrets(secrets))
+				rd, done := plan.OpenOnce(r, spoolDir, plan.WithSecrets(secrets))
 				defer done()
 				var err error
 				summary, err = in.store.ReplaceChanges(in.ctx, in.id, phase, rd)

@@ -82,13 +82,14 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) {
 
 // planBody reads an uploaded plan: at most MaxPlanBody bytes, with time
 // to arrive and be stored (beyond the server's ordinary timeouts). The
-// body is read twice (plan.Open), from a 0600 copy in the temporary
-// directory that done removes.
+// body is read once, or twice when a value is marked sensitive late in the
+// plan (plan.OpenOnce), from a 0600 copy in the temporary directory that
+// done removes.
 func (s *Server) planBody(w http.ResponseWriter, r *http.Request) (rd *plan.Reader, done func()) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(10 * time.Minute))
 	rc.SetWriteDeadline(time.Now().Add(15 * time.Minute))
-	return plan.Open(&utf8Reader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody), field: "plan"}, "")
+	return plan.OpenOnce(&utf8Reader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxPlanBody), field: "plan"}, "")
 }
 
 // planError says what was wrong with an uploaded plan.

@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/plan"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
@@ -269,6 +271,9 @@ type nulFreeChanges struct {
 
 func (c *nulFreeChanges) Next() (release.Change, error) {
 	ch, err := c.src.Next()
+	if errors.Is(err, plan.ErrReread) {
+		c.n = 0 // the changes come again from the first
+	}
 	if err != nil {
 		return ch, err
 	}

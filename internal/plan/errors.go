@@ -26,6 +26,24 @@ var (
 	ErrRead = errors.New("read failed")
 )
 
+// ErrReread is what Next of a Reader from OpenOnce returns, once, instead
+// of io.EOF when the plan marked a text sensitive after changes that may
+// hold an unmarked copy of it were returned: those changes are void, and
+// Next returns every change again from the first, fully masked. Its
+// Reread method lets a consumer that does not import this package (the
+// store) recognize it.
+var ErrReread error = rereadError{}
+
+type rereadError struct{}
+
+func (rereadError) Error() string {
+	return "plan: a value is marked sensitive after changes that may show it were read: read every change again"
+}
+
+// Reread reports that the changes read so far are to be dropped and read
+// again.
+func (rereadError) Reread() bool { return true }
+
 // Error is a problem with the plan input at a byte offset. Its message
 // never quotes a value from the plan body (which may be secret): it names
 // the token kind or the key instead.

@@ -53,6 +53,9 @@ func (s *secrets) add(v string) {
 	}
 }
 
+// count is how many texts the set holds.
+func (s *secrets) count() int { return len(s.exact) }
+
 // covers reports whether v is or contains a secret.
 func (s *secrets) covers(v string) bool {
 	if len(s.exact) == 0 {

@@ -100,7 +100,9 @@ func (r *Reader) member() error {
 		return r.collectPlanned(1) // its marked values, before the changes
 	case "prior_state":
 		r.isPlan = true
-		if r.collectOnly {
+		// Open's first pass, and OpenOnce's single pass, take the marked
+		// texts of the state the plan started from.
+		if r.collectOnly || r.again != nil {
 			return r.members(1, func(key string, depth int) error {
 				if key == "values" {
 					return r.collectPlanned(depth)

@@ -44,6 +44,32 @@ func Open(r io.Reader, spoolDir string, opts ...Option) (rd *Reader, done func()
 	return rd, done
 }
 
+// OpenOnce is Open for a consumer that can drop the changes it was given
+// and take them all again, as the store can within its transaction. It
+// reads the plan once, masking each change with the marked texts known by
+// then: those of planned_values (written before the changes), of the
+// change itself and of the changes before it. That is every marked text
+// of the plan unless one is marked only later (a sensitive value changed
+// or deleted, marked in a later change's before_sensitive or in
+// prior_state): only then could a change already returned hold an
+// unmarked copy of it. In that case Next returns ErrReread, once, instead
+// of io.EOF, and then returns the plan's changes again from the first,
+// read a second time with every marked text known (as Open's second
+// pass). r is copied for that as Open copies it.
+//
+// A plan with no late mark costs one pass instead of Open's two.
+func OpenOnce(r io.Reader, spoolDir string, opts ...Option) (rd *Reader, done func()) {
+	src, again, done, err := rewindable(r, spoolDir)
+	if err != nil {
+		rd = NewReader(r, opts...)
+		rd.fail(err)
+		return rd, done
+	}
+	rd = NewReader(src, opts...)
+	rd.again = again
+	return rd, done
+}
+
 // rewindable returns what the first pass reads and again, which returns
 // the same input from its start for the second: r itself when it can seek,
 // else a copy of r written to a temporary file as the first pass reads it.

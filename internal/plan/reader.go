@@ -146,7 +146,13 @@ type Reader struct {
 	collectOnly bool
 	// prescanned: secrets already hold every marked text of the plan.
 	prescanned bool
-	cfg        config
+	// again, set by OpenOnce, reads the plan anew for a second pass once
+	// the single pass found a mark too late (Next); known is how many
+	// secrets there were when the first change was returned (gave).
+	again func() (io.Reader, error)
+	gave  bool
+	known int
+	cfg   config
 
 	st    readerState
 	first bool // no member/element read yet in the current container
@@ -162,12 +168,16 @@ type Reader struct {
 // NewReader returns a Reader of the plan JSON in r. It buffers r itself.
 // It reads r once, so a value marked only after an unmarked copy of it (a
 // deleted resource's before_sensitive) does not mask that copy: callers
-// that show or store changes use Open.
+// that show changes use Open, callers that store them OpenOnce.
 func NewReader(r io.Reader, opts ...Option) *Reader {
 	cfg := config{maxDepth: DefaultMaxDepth, maxChangeSize: DefaultMaxChangeSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return newReader(r, cfg)
+}
+
+func newReader(r io.Reader, cfg config) *Reader {
 	cfg.maxDepth = max(cfg.maxDepth, 3) // object, array, element
 	cfg.maxChangeSize = max(cfg.maxChangeSize, 1)
 	rd := &Reader{
@@ -201,6 +211,9 @@ func (r *Reader) Offset() int64 { return r.s.offset() }
 // errors are sticky.
 func (r *Reader) Next() (release.Change, error) {
 	e, err := r.next(true)
+	if err == io.EOF && r.again != nil && r.gave && r.secrets.count() > r.known {
+		return release.Change{}, r.reread()
+	}
 	if err != nil {
 		return release.Change{}, err
 	}
@@ -216,7 +229,23 @@ func (r *Reader) Next() (release.Change, error) {
 	if !r.isolate {
 		r.maskNames(&c)
 	}
+	if !r.gave {
+		r.gave, r.known = true, r.secrets.count()
+	}
 	return c, nil
+}
+
+// reread makes r a second pass over the plan (OpenOnce), with every
+// marked text the first found, and returns ErrReread.
+func (r *Reader) reread() error {
+	src, err := r.again()
+	if err != nil {
+		return r.fail(err)
+	}
+	second := newReader(src, r.cfg)
+	second.secrets, second.prescanned = r.secrets, true
+	*r = *second
+	return ErrReread
 }
 
 // maskNames masks the secrets of the plan where they end up in a change's

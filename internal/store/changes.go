@@ -97,13 +97,7 @@ func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase strin
 		if _, err := tx.Exec(ctx, `DELETE FROM release_changes WHERE release_id = $1 AND phase = $2`, releaseID, phase); err != nil {
 			return err
 		}
-		rows := pipeline(&changeRows{src: src, release: releaseID, phase: phase, sum: &sum})
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows)
-		rows.close()
-		if err != nil {
-			if rows.srcErr != nil {
-				return rows.srcErr
-			}
+		if sum, err = copyChanges(ctx, tx, src, releaseID, phase); err != nil {
 			return err
 		}
 		var notes release.PlanNotes
@@ -119,6 +113,44 @@ func (s *Store) replaceChanges(ctx context.Context, releaseID int64, phase strin
 		return release.Summary{}, fmt.Errorf("storing changes of release %d phase %s: %w", releaseID, phase, err)
 	}
 	return sum, nil
+}
+
+// copyChanges writes every change of src as the changes of one release
+// phase, with COPY, and returns their summary. A source whose Next asks
+// for its changes to be read again (an error with a Reread method
+// reporting true: plan.ErrReread, when a value was marked sensitive after
+// changes that may show it) is read again once, what it gave rolled back
+// to a savepoint. An error of src is returned as src gave it, one of the
+// database wrapped.
+func copyChanges(ctx context.Context, tx pgx.Tx, src ChangeSource, releaseID int64, phase string) (release.Summary, error) {
+	if _, err := tx.Exec(ctx, `SAVEPOINT changes`); err != nil {
+		return release.Summary{}, fmt.Errorf("storing the changes: %w", err)
+	}
+	for again := false; ; again = true {
+		var sum release.Summary
+		rows := pipeline(&changeRows{src: src, release: releaseID, phase: phase, sum: &sum})
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows)
+		rows.close()
+		switch {
+		case err == nil:
+			return sum, nil
+		case rows.srcErr == nil:
+			return release.Summary{}, fmt.Errorf("storing the changes: %w", err)
+		case !again && asksReread(rows.srcErr):
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT changes`); err != nil {
+				return release.Summary{}, fmt.Errorf("storing the changes again: %w", err)
+			}
+		default:
+			return release.Summary{}, rows.srcErr
+		}
+	}
+}
+
+// asksReread reports whether a change source's error asks for its changes
+// to be read again (plan.ErrReread).
+func asksReread(err error) bool {
+	var r interface{ Reread() bool }
+	return errors.As(err, &r) && r.Reread()
 }
 
 var changeColumns = []string{"release_id", "phase", "seq", "kind", "address", "previous_address", "module_address", "mode", "type", "name",

@@ -70,7 +70,11 @@ func TestStoredChangesAgreeWithPlanDiffAndTerraform(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			if err := plan.Render(ctx, plan.NewReader(bytes.NewReader(data)), plan.NewJSONWriter(&out, plan.RenderOptions{})); err != nil {
+			// As `shiplog plan diff` reads it (plan.Open) and as the worker
+			// and the API store it (plan.OpenOnce).
+			rd, done := plan.Open(bytes.NewReader(data), t.TempDir())
+			defer done()
+			if err := plan.Render(ctx, rd, plan.NewJSONWriter(&out, plan.RenderOptions{})); err != nil {
 				t.Fatalf("plan diff --json: %v", err)
 			}
 			var diff struct {
@@ -80,7 +84,9 @@ func TestStoredChangesAgreeWithPlanDiffAndTerraform(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := newRelease(t, s, "a")
-			if _, err := s.ReplaceChanges(ctx, r.ID, "plan", plan.NewReader(bytes.NewReader(data))); err != nil {
+			once, doneOnce := plan.OpenOnce(bytes.NewReader(data), t.TempDir())
+			defer doneOnce()
+			if _, err := s.ReplaceChanges(ctx, r.ID, "plan", once); err != nil {
 				t.Fatalf("storing: %v", err)
 			}
 			stored, err := s.ListChanges(ctx, r.ID, store.ChangeFilter{Limit: 5000})

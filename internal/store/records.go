@@ -74,15 +74,9 @@ func (s *Store) RecordPlan(ctx context.Context, rec PlanRecord) (*release.Releas
 		if _, err := tx.Exec(ctx, `SELECT set_config('shiplog.recording_release', $1, true)`, strconv.FormatInt(r.ID, 10)); err != nil {
 			return fmt.Errorf("recording a plan of %s: %w", r.Environment, err)
 		}
-		var sum release.Summary
-		rows := pipeline(&changeRows{src: rec.Changes, release: r.ID, phase: rec.Phase, sum: &sum})
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"release_changes"}, changeColumns, rows)
-		rows.close()
+		sum, err := copyChanges(ctx, tx, rec.Changes, r.ID, rec.Phase)
 		if err != nil {
-			if rows.srcErr != nil {
-				return rows.srcErr
-			}
-			return fmt.Errorf("storing the changes of the plan: %w", err)
+			return err
 		}
 		status, errText := release.StatusSucceeded, ""
 		if rec.Outcome != nil {
