@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -90,4 +91,30 @@ func TestChangesFollowTheirRelease(t *testing.T) {
 			t.Errorf("recorded plan %s with %d changes, want SUCCEEDED with its changes", r.Status, count(r.ID))
 		}
 	})
+}
+
+// An address's history reads the partial index that holds only the
+// changes it lists (migration 0065): its condition implies the index's.
+func TestResourceHistoryUsesItsIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := dbtest.Store(t)
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	var plan string
+	// store.ResourceHistory's condition on release_changes
+	err = tx.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT c.release_id FROM release_changes c
+		WHERE c.address = $1 AND c.kind = 'resource' AND c.action NOT IN ('no-op', 'read')`, "terraform_data.a").Scan(&plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, `"release_changes_history"`) {
+		t.Errorf("the history query does not use release_changes_history:\n%s", plan)
+	}
 }

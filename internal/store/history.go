@@ -51,7 +51,8 @@ type ResourceEvent struct {
 
 // ResourceHistory returns, newest release first, every change releases of
 // an environment planned for one address (no-op and read changes left out),
-// at most limit (default 100).
+// at most limit (default 100). Its condition on release_changes is the
+// partial index release_changes_history's (migration 0065).
 func (s *Store) ResourceHistory(ctx context.Context, env, address string, limit int) ([]ResourceEvent, error) {
 	if limit <= 0 {
 		limit = 100
