@@ -132,8 +132,7 @@ func (r *scheduleResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	if err != nil {
-		r.addReadError(&resp.Diagnostics, lookup{noun: "schedule", what: fmt.Sprintf("schedule %d of %q", prior.ID.ValueInt64(), prior.Environment.ValueString()),
-			at: path.Root("id")}, err)
+		r.addReadError(&resp.Diagnostics, prior.lookup(path.Root("id"), ""), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, newSchedule(sc))...)
@@ -152,11 +151,17 @@ func (r *scheduleResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	sc, err := r.client.SetScheduleEnabled(ctx, prior.Environment.ValueString(), prior.ID.ValueInt64(), plan.Enabled.ValueBool())
 	if err != nil {
-		r.addReadError(&resp.Diagnostics, lookup{noun: "schedule", what: fmt.Sprintf("schedule %d of %q", prior.ID.ValueInt64(), prior.Environment.ValueString()),
-			at: path.Root("enabled"), scope: apiwire.ScopeWrite}, err)
+		r.addReadError(&resp.Diagnostics, prior.lookup(path.Root("enabled"), apiwire.ScopeWrite), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, newSchedule(sc))...)
+}
+
+// lookup names the stored schedule m for an error of reading or changing
+// it (at: the attribute it concerns; scope: what the change needs, empty
+// for a read).
+func (m scheduleModel) lookup(at path.Path, scope apiwire.Scope) lookup {
+	return lookup{noun: "schedule", what: fmt.Sprintf("schedule %d of %q", m.ID.ValueInt64(), m.Environment.ValueString()), at: at, scope: scope}
 }
 
 // Delete deletes the schedule; the releases it queued stay.
@@ -171,8 +176,7 @@ func (r *scheduleResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	err := r.client.DeleteSchedule(ctx, prior.Environment.ValueString(), prior.ID.ValueInt64())
 	if err != nil && !client.IsNotFound(err) {
-		r.addReadError(&resp.Diagnostics, lookup{noun: "schedule", what: fmt.Sprintf("schedule %d of %q", prior.ID.ValueInt64(), prior.Environment.ValueString()),
-			at: path.Root("id"), scope: apiwire.ScopeWrite}, err)
+		r.addReadError(&resp.Diagnostics, prior.lookup(path.Root("id"), apiwire.ScopeWrite), err)
 	}
 }
 
