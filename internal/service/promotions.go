@@ -83,11 +83,8 @@ func (s *Service) Promote(ctx context.Context, c Caller, id int64, req apiwire.P
 	if err := t.CheckRelease(nil); err != nil {
 		return nil, invalid("template", "%s", err.Error())
 	}
-	if err := s.store.CopyBlueprint(ctx, up.Environment, down.Name, up.BlueprintVersion); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, labelTaken(down.Name, up.Environment, up.BlueprintVersion)
-		}
-		return nil, typed(err)
+	if err := s.bringDown(ctx, up.Environment, down.Name, up.BlueprintVersion); err != nil {
+		return nil, err
 	}
 	vars, err := s.store.ReleaseVariables(ctx, id)
 	if err != nil {
@@ -136,13 +133,7 @@ func (s *Service) checkUpstreamSignOff(ctx context.Context, env *release.Environ
 			// the release runs what was signed off: the upstream's archive
 			// of that version, never the environment's own source under
 			// its name (a version held with other content is a conflict)
-			if err := s.store.CopyBlueprint(ctx, env.Upstream, env.Name, version); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return labelTaken(env.Name, env.Upstream, version)
-				}
-				return typed(err)
-			}
-			return nil
+			return s.bringDown(ctx, env.Upstream, env.Name, version)
 		}
 		need.Release, need.SignOff = newest.ID, newest.SignOff
 	}
@@ -189,7 +180,18 @@ func (s *Service) planUpstreamBlueprint(ctx context.Context, env *release.Enviro
 	if err != nil || !held {
 		return err
 	}
-	if err := s.store.CopyBlueprint(ctx, env.Upstream, env.Name, version); err != nil {
+	return s.bringDown(ctx, env.Upstream, env.Name, version)
+}
+
+// bringDown copies blueprint version from environment up to its
+// downstream down (store.CopyBlueprint), so that a release of down runs
+// exactly the archive up ran; a label down already holds with other
+// content is a Conflict (labelTaken).
+func (s *Service) bringDown(ctx context.Context, up, down, version string) error {
+	if err := s.store.CopyBlueprint(ctx, up, down, version); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return labelTaken(down, up, version)
+		}
 		return typed(err)
 	}
 	return nil
