@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
@@ -14,8 +15,8 @@ import (
 
 // checkSavedPlan refuses a release that applies another release's saved
 // plan when that plan may no longer be applied (release.MayApplySavedPlan:
-// its release did not succeed, or the environment's state moved since it
-// was planned). It runs before the working copy is made and before any
+// its release did not succeed, another release applied it or is applying
+// it, or the environment's state moved since it was planned). It runs before the working copy is made and before any
 // terraform command; the age limit was checked when the release was made.
 func (ru *run) checkSavedPlan(ctx context.Context) error {
 	if ru.r.AppliesPlanOf == nil {
@@ -30,6 +31,14 @@ func (ru *run) checkSavedPlan(ctx context.Context) error {
 	saved, err := st.SavedPlan(ctx, id)
 	if err != nil {
 		return err
+	}
+	if saved != nil {
+		// Of the other applies of the plan, those still queued do not stand
+		// in the way: the first to run applies it, and the rest then find
+		// it applied.
+		saved.Applies = slices.DeleteFunc(saved.Applies, func(a release.PlanApply) bool {
+			return a.ID == ru.r.ID || a.Status == release.StatusQueued
+		})
 	}
 	if err := release.MayApplySavedPlan(*plan, saved, time.Now(), 0); err != nil {
 		return fmt.Errorf("refused before terraform ran: %w", err)

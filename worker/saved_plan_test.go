@@ -94,6 +94,13 @@ func TestSavedPlanAppliedLater(t *testing.T) {
 	if apply.Summary == nil || apply.Summary.Create != 3 || apply.Summary.Delete != 1 {
 		t.Fatalf("apply summary %+v", apply.Summary)
 	}
+	// while it waits, the plan is not applied a second time
+	_, err = svc.ApplySavedPlan(ctx, planner, plan.ID)
+	var se *service.Error
+	if !errors.As(err, &se) || se.Kind != service.Conflict ||
+		!strings.Contains(err.Error(), fmt.Sprintf("release %d already applies the plan of release %d (QUEUED)", apply.ID, plan.ID)) {
+		t.Fatalf("second apply while the first is queued: %v", err)
+	}
 
 	h.runOnce(w)
 	got := h.get(apply.ID)
@@ -124,11 +131,55 @@ func TestSavedPlanAppliedLater(t *testing.T) {
 			t.Fatalf("change %s not marked applied", c.Address)
 		}
 	}
-	// applied once, the plan is stale: a second apply is refused
+	// applied once, it is not applied again
+	_, err = svc.ApplySavedPlan(ctx, planner, plan.ID)
+	if !errors.As(err, &se) || se.Kind != service.Conflict ||
+		!strings.Contains(err.Error(), fmt.Sprintf("was applied by release %d (SUCCEEDED): a saved plan is applied once", apply.ID)) {
+		t.Fatalf("second apply of the plan: %v", err)
+	}
+}
+
+// A saved plan that changes nothing is applied once too, though its apply
+// leaves the state where it was (so the plan never turns stale); a second
+// apply queued before the first ran is refused by the worker before
+// terraform runs.
+func TestSavedPlanAppliedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t)
+	h.env("shop", namedConfig(t, "v1", 1))
+	w := h.worker()
+	h.release("shop", "terraform-apply")
+	h.runOnce(w)
+
+	plan := h.release("shop", "full-plan") // nothing to change
+	h.runOnce(w)
+	if got := h.get(plan.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("plan release: %s\n%s", got.Status, got.ErrorLog)
+	}
+	svc := h.service()
+	first, err := svc.ApplySavedPlan(ctx, planner, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a second apply made before this rule, or in a race with the first:
+	// the worker refuses it once the first has applied the plan
+	second := h.release("shop", "terraform-apply", func(r *release.Release) {
+		r.Template, r.Phases, r.AppliesPlanOf = release.SavedPlanTemplate, release.SavedPlanPhases(), &plan.ID
+	})
+	h.runOnce(w)
+	if got := h.get(first.ID); got.Status != release.StatusSucceeded {
+		t.Fatalf("first apply: %s\n%s", got.Status, got.ErrorLog)
+	}
 	_, err = svc.ApplySavedPlan(ctx, planner, plan.ID)
 	var se *service.Error
-	if !errors.As(err, &se) || se.Kind != service.Conflict || !strings.Contains(err.Error(), "stale") {
-		t.Fatalf("second apply of the plan: %v", err)
+	if !errors.As(err, &se) || se.Kind != service.Conflict || !strings.Contains(err.Error(), "a saved plan is applied once") {
+		t.Fatalf("apply of a plan already applied: %v", err)
+	}
+	h.runOnce(w)
+	got := h.get(second.ID)
+	if got.Status != release.StatusFailed || !strings.Contains(got.ErrorLog, fmt.Sprintf("was applied by release %d", first.ID)) {
+		t.Fatalf("second apply queued beside the first: %s\n%s", got.Status, got.ErrorLog)
 	}
 }
 

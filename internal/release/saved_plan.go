@@ -26,6 +26,16 @@ type SavedPlan struct {
 	// elsewhere); Now is the newest state version now.
 	AtPlan *StateVersion
 	Now    *StateVersion
+	// Applies are the releases made to apply this plan (those whose
+	// AppliesPlanOf names its release), oldest first. A release checking
+	// whether it may run leaves itself out.
+	Applies []PlanApply
+}
+
+// PlanApply is a release that applies a saved plan, and its status.
+type PlanApply struct {
+	ID     int64
+	Status Status
 }
 
 // StateMoved says whether the environment's state changed since the plan
@@ -52,8 +62,11 @@ func describeState(v *StateVersion) string {
 // MayApplySavedPlan says whether the saved plan of release plan (read with
 // saved; nil when it saved none) may be applied at now by a new release,
 // and why not: plan must only plan (no apply phase of its own), must have
-// SUCCEEDED, must have ended no longer than maxAge ago (0: no limit), and
-// its environment's state must not have moved since the plan was saved.
+// SUCCEEDED, must have ended no longer than maxAge ago (0: no limit), must
+// not be applied already (an apply of it SUCCEEDED) nor be being applied
+// (one has not ended), and its environment's state must not have moved
+// since the plan was saved. An apply of it that failed or was stopped
+// does not stand in the way: if it changed the state, the plan is stale.
 // Every refusal names the release and what to do instead.
 func MayApplySavedPlan(plan Release, saved *SavedPlan, now time.Time, maxAge time.Duration) error {
 	for _, p := range plan.Phases {
@@ -74,6 +87,14 @@ func MayApplySavedPlan(plan Release, saved *SavedPlan, now time.Time, maxAge tim
 	if maxAge > 0 && now.Sub(ended) > maxAge {
 		return fmt.Errorf("the plan of release %d is %s old, older than the %s a saved plan may be applied within: start a new plan",
 			plan.ID, now.Sub(ended).Round(time.Second), maxAge)
+	}
+	for _, a := range saved.Applies {
+		switch {
+		case a.Status == StatusSucceeded:
+			return fmt.Errorf("the plan of release %d was applied by release %d (SUCCEEDED): a saved plan is applied once; start a new plan", plan.ID, a.ID)
+		case !a.Status.Terminal():
+			return fmt.Errorf("release %d already applies the plan of release %d (%s): wait for it to end, or abort it to apply the plan again", a.ID, plan.ID, a.Status)
+		}
 	}
 	if saved.StateMoved() {
 		return StalePlanError{PlanRelease: plan.ID, Environment: plan.Environment, AtPlan: saved.AtPlan, Now: saved.Now}

@@ -45,18 +45,26 @@ func (s *Store) SavedPlan(ctx context.Context, releaseID int64) (*release.SavedP
 	var nowID, nowSerial, nowRelease *int64
 	var nowLineage *string
 	var nowAt *time.Time
+	var applyIDs []int64
+	var applyStatuses []string
 	err := s.pool.QueryRow(ctx, `SELECT f.phase, f.sha256, f.created_at, f.state_version_id, f.state_serial, f.state_lineage,
-			v.id, v.serial, v.lineage, v.release_id, v.created_at
+			v.id, v.serial, v.lineage, v.release_id, v.created_at,
+			coalesce((SELECT array_agg(a.id ORDER BY a.id) FROM releases a WHERE a.applies_plan_of = r.id), '{}'),
+			coalesce((SELECT array_agg(a.status ORDER BY a.id) FROM releases a WHERE a.applies_plan_of = r.id), '{}')
 		FROM plan_files f JOIN releases r ON r.id = f.release_id
 		LEFT JOIN LATERAL (SELECT id, serial, lineage, release_id, created_at FROM state_versions
 			WHERE environment_id = r.environment_id ORDER BY id DESC LIMIT 1) v ON true
 		WHERE f.release_id = $1 ORDER BY f.created_at DESC LIMIT 1`, releaseID).Scan(
-		&p.Phase, &p.SHA256, &p.SavedAt, &atID, &atSerial, &atLineage, &nowID, &nowSerial, &nowLineage, &nowRelease, &nowAt)
+		&p.Phase, &p.SHA256, &p.SavedAt, &atID, &atSerial, &atLineage, &nowID, &nowSerial, &nowLineage, &nowRelease, &nowAt,
+		&applyIDs, &applyStatuses)
 	if isNoRows(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the saved plan of release %d: %w", releaseID, err)
+	}
+	for i, id := range applyIDs {
+		p.Applies = append(p.Applies, release.PlanApply{ID: id, Status: release.Status(applyStatuses[i])})
 	}
 	if atID != nil {
 		p.AtPlan = &release.StateVersion{ID: *atID, Serial: deref64(atSerial), Lineage: deref(atLineage)}
