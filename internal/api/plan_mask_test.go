@@ -12,7 +12,8 @@ import (
 
 // An uploaded plan is masked with every marked value known: the value only
 // a later delete's before_sensitive marks is not stored in clear in the
-// change that sorts first, by either upload route.
+// change that sorts first, by either upload route; the plan, read a second
+// time for that mark, is stored once.
 func TestUploadedPlanMasksBeforeOnlySecret(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("../plan/testdata/secret-before-delete.json")
@@ -36,6 +37,10 @@ func TestUploadedPlanMasksBeforeOnlySecret(t *testing.T) {
 		}
 		if strings.Contains(string(body), "Pq77") {
 			t.Errorf("release %d: a stored change shows the secret: %s", id, body)
+		}
+		// read twice (plan.OpenOnce), stored once
+		if n := strings.Count(string(body), `"address":"terraform_data.alpha"`); n != 1 {
+			t.Errorf("release %d: terraform_data.alpha is listed %d times, want 1: %s", id, n, body)
 		}
 	}
 }
