@@ -257,6 +257,12 @@ func routes() []route {
 		{Method: "DELETE", Path: "/api/v1/roles/{id}", Scope: service.RolesScope, ID: "revokeRole",
 			Summary: "Delete a role binding; its subject loses the role at their next request. Audited role.revoke.",
 			Status:  204, Errors: []int{400, 404}, handle: (*Server).revokeRole},
+		{Method: "GET", Path: "/api/v1/sessions", Scope: apiwire.ScopeAdmin, ID: "listSessions",
+			Summary: "People's live browser sessions (never their ids), newest sign-in first. Needs the admin role on every environment.",
+			Query:   []param{{Name: "user", Desc: "only this person's sessions"}}, Status: 200, Resp: apiwire.UserSessionList{}, handle: (*Server).listSessions},
+		{Method: "DELETE", Path: "/api/v1/users/{name}/sessions", Scope: apiwire.ScopeAdmin, ID: "endUserSessions",
+			Summary: "End every browser session of a person (their next request asks them to sign in; the groups a session holds end with it). Audited session.end.",
+			Status:  200, Resp: apiwire.EndedSessions{}, Errors: []int{400}, handle: (*Server).endUserSessions},
 
 		{Method: "GET", Path: "/api/v1/policies", Scope: apiwire.ScopeRead, ID: "listPolicies",
 			Summary: "The stored policies (Rego) that policy phases evaluate, by name.",

@@ -81,3 +81,27 @@ type RoleBinding struct {
 type RoleBindingList struct {
 	Bindings []RoleBinding `json:"bindings"`
 }
+
+// UserSession is a person's live browser session (GET /api/v1/sessions):
+// who, the groups the identity provider gave at sign-in (which their
+// group role bindings are read with until the session ends), and its
+// times. A session's id is never shown.
+type UserSession struct {
+	User      string    `json:"user"`
+	Groups    []string  `json:"groups"`
+	CreatedAt time.Time `json:"created_at"`
+	LastSeen  time.Time `json:"last_seen"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// UserSessionList is GET /api/v1/sessions.
+type UserSessionList struct {
+	Sessions []UserSession `json:"sessions"`
+}
+
+// EndedSessions is DELETE /api/v1/users/{name}/sessions: how many live
+// sessions of the person ended.
+type EndedSessions struct {
+	User  string `json:"user"`
+	Ended int64  `json:"ended"`
+}

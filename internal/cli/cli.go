@@ -88,6 +88,7 @@ type root struct {
 	Webhook    webhookCmd    `cmd:"" help:"Manage signed webhook subscriptions to release events, and read their delivery logs, through the API; admin scope."`
 	Schedule   scheduleCmd   `cmd:"" help:"Manage cron schedules that queue an environment's releases (a nightly full-plan records drift), through the API."`
 	Role       roleCmd       `cmd:"" help:"Manage role bindings: which users, identity provider groups and tokens hold which role on which environments, through the API."`
+	Session    sessionCmd    `cmd:"" help:"List and end people's browser sessions (signed in with the identity provider) through the API; admin role on every environment."`
 	Audit      auditCmd      `cmd:"" help:"List the audit log (who did what, from where, how it ended) through the API; admin scope."`
 }
 

@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/dbtest"
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/release"
+	"github.com/shiplog-dev/terraform-provider-shiplog/internal/store"
 )
 
 // guide is the command line guide as users read it (generated from
@@ -227,6 +230,20 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 			}
 			return l
 		},
+		"session list": func() string {
+			signIn(t, url, "ana")
+			return js("session", "list")
+		},
+		"session end": func() string {
+			signIn(t, url, "ben")
+			out := js("session", "end", "ben")
+			if e := decode[struct {
+				Ended int `json:"ended"`
+			}](t, out); e.Ended != 1 {
+				t.Errorf("session end ben, signed in once: %s", out)
+			}
+			return out
+		},
 		"token create": func() string {
 			return mustRun(t, env, append([]string{"token", "create", "ci", "--scope", "read,write", "-o", "json"}, db...)...)
 		},
@@ -287,6 +304,21 @@ func TestCLIGuideJSONShapes(t *testing.T) {
 		if !seen[must] {
 			t.Errorf("cli.md's JSON shapes do not show `shiplog %s`", must)
 		}
+	}
+}
+
+// signIn stores a browser session of user, as signing in with the
+// identity provider does.
+func signIn(t *testing.T, url, user string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id := sha256.Sum256([]byte("session of " + user))
+	if err := st.CreateUserWebSession(context.Background(), id[:], user, []string{"platform"}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/shiplog-dev/terraform-provider-shiplog/internal/apiwire"
@@ -34,4 +35,27 @@ func (c *Client) RevokeRole(ctx context.Context, id int64) error {
 		return fmt.Errorf("revoking role binding %d: %w", id, err)
 	}
 	return nil
+}
+
+// ListSessions returns people's live browser sessions; user, when not
+// empty, keeps that person's only.
+func (c *Client) ListSessions(ctx context.Context, user string) (*apiwire.UserSessionList, error) {
+	var q url.Values
+	if user != "" {
+		q = url.Values{"user": {user}}
+	}
+	var out apiwire.UserSessionList
+	if err := c.get(ctx, api("sessions"), q, &out); err != nil {
+		return nil, fmt.Errorf("listing sessions: %w", err)
+	}
+	return &out, nil
+}
+
+// EndUserSessions ends every browser session of the person named user.
+func (c *Client) EndUserSessions(ctx context.Context, user string) (*apiwire.EndedSessions, error) {
+	var out apiwire.EndedSessions
+	if err := c.do(ctx, request{method: http.MethodDelete, path: api("users", user, "sessions"), out: &out}); err != nil {
+		return nil, fmt.Errorf("ending the sessions of %s: %w", user, err)
+	}
+	return &out, nil
 }

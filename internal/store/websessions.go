@@ -119,3 +119,50 @@ func (s *Store) DeleteWebSession(ctx context.Context, hash []byte) error {
 	}
 	return nil
 }
+
+// UserSession is a live browser session of a person signed in with the
+// identity provider, as an admin sees it: never its id. Times are the
+// server's clock; a session ends at ExpiresAt, or SessionIdle after
+// LastSeen, whichever comes first.
+type UserSession struct {
+	User      string
+	Groups    []string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time
+}
+
+// liveSession is the condition of a session that has not ended.
+const liveSession = `expires_at > now() AND last_seen > now() - make_interval(secs => $1)`
+
+// ListUserSessions returns the live sessions of people (not tokens),
+// newest sign-in first; user, when not empty, keeps that person's only.
+func (s *Store) ListUserSessions(ctx context.Context, user string) ([]UserSession, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_name, user_groups, created_at, last_seen, expires_at FROM web_sessions
+		WHERE user_name IS NOT NULL AND ($2 = '' OR user_name = $2) AND `+liveSession+`
+		ORDER BY created_at DESC, user_name`, SessionIdle.Seconds(), user)
+	if err != nil {
+		return nil, fmt.Errorf("listing web sessions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (UserSession, error) {
+		var u UserSession
+		err := row.Scan(&u.User, &u.Groups, &u.CreatedAt, &u.LastSeen, &u.ExpiresAt)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing web sessions: %w", err)
+	}
+	return out, nil
+}
+
+// EndUserSessions ends every session of the person named user, live or
+// not, and returns how many of them were live: their next page or call
+// asks them to sign in again.
+func (s *Store) EndUserSessions(ctx context.Context, user string) (live int64, err error) {
+	err = s.pool.QueryRow(ctx, `WITH gone AS (DELETE FROM web_sessions WHERE user_name = $2 RETURNING expires_at, last_seen)
+		SELECT count(*) FROM gone WHERE `+liveSession, SessionIdle.Seconds(), user).Scan(&live)
+	if err != nil {
+		return 0, fmt.Errorf("ending the web sessions of %q: %w", user, err)
+	}
+	return live, nil
+}
