@@ -338,6 +338,7 @@ const maxChecks = 16 << 20
 // checks reads the top-level "checks" member (Terraform 1.5+) and keeps
 // the instances whose status is fail or error.
 func (r *Reader) checks() error {
+	r.masking()
 	s := r.s
 	src, start, err := s.captureValue(1, maxChecks, "checks")
 	if err != nil {
@@ -403,6 +404,7 @@ func describeJSONErr(err error) string {
 // deferred reads the top-level "deferred_changes" member: each deferred
 // resource's address, reason and actions (not its values).
 func (r *Reader) deferred() error {
+	r.masking()
 	s := r.s
 	src, start, err := s.captureValue(1, r.cfg.maxChangeSize, "deferred_changes")
 	if err != nil {
@@ -493,6 +495,7 @@ func (r *Reader) collectActions() error {
 // 1.14): each action the apply invokes, with its configuration as fields,
 // masked as a created resource's are.
 func (r *Reader) actions() error {
+	r.masking()
 	doc, err := r.captureActions()
 	if err != nil {
 		return err

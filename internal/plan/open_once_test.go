@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -176,5 +177,29 @@ func TestOpenOnceSpool(t *testing.T) {
 	done()
 	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
 		t.Errorf("done left %v", left)
+	}
+}
+
+// The plan's checks, read before the text they show is marked (in
+// prior_state, after them), are masked too: OpenOnce reads the plan again
+// though it returned no change before the mark.
+func TestOpenOnceMasksNotesReadBeforeAMark(t *testing.T) {
+	t.Parallel()
+	const text = `{"format_version":"1.2","terraform_version":"1.11.4",
+ "checks":[{"address":{"kind":"check","to_display":"check.c[\"topsecret-EEEE\"]"},"status":"fail",
+   "instances":[{"address":{"to_display":"check.c[\"topsecret-EEEE\"]"},"status":"fail","problems":[{"message":"password topsecret-EEEE is weak"}]}]}],
+ "prior_state":{"values":{"root_module":{"resources":[{"address":"terraform_data.s","values":{"input":"topsecret-EEEE"},"sensitive_values":{"input":true}}]}}},
+ "resource_changes":[]}`
+	rd, done := plan.OpenOnce(onlyReader{strings.NewReader(text)}, t.TempDir())
+	defer done()
+	_, h, rereads := readAll(t, rd)
+	if rereads != 1 {
+		t.Errorf("read again %d time(s), want 1", rereads)
+	}
+	if len(h.FailedChecks) == 0 {
+		t.Fatalf("no failed check read: %+v", h)
+	}
+	if s := fmt.Sprintf("%+v", h.FailedChecks); strings.Contains(s, "EEEE") {
+		t.Errorf("the failed checks show the secret: %s", s)
 	}
 }

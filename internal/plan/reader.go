@@ -229,10 +229,18 @@ func (r *Reader) Next() (release.Change, error) {
 	if !r.isolate {
 		r.maskNames(&c)
 	}
+	r.masking()
+	return c, nil
+}
+
+// masking notes that the Reader masks something with the secrets it knows
+// now (a change, or the plan's checks, deferred changes or action
+// invocations): from then on, a secret found later means OpenOnce must
+// read the plan again.
+func (r *Reader) masking() {
 	if !r.gave {
 		r.gave, r.known = true, r.secrets.count()
 	}
-	return c, nil
 }
 
 // reread makes r a second pass over the plan (OpenOnce), with every
