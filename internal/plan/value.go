@@ -257,40 +257,9 @@ func (p *parser) str() (string, error) {
 	return s, nil
 }
 
-// skip consumes one value without building it.
-func (p *parser) skip() error {
-	depth := 0
-	for {
-		switch c := p.peek(); c {
-		case 0:
-			return p.internal()
-		case '{', '[':
-			depth++
-			p.i++
-		case '}', ']':
-			depth--
-			p.i++
-			if depth < 0 {
-				return p.internal()
-			}
-		case ',', ':':
-			p.i++
-		case '"':
-			if _, err := p.str(); err != nil {
-				return err
-			}
-		default:
-			for p.i < len(p.src) && !strings.ContainsRune(" \t\r\n,:]}", rune(p.src[p.i])) {
-				p.i++
-			}
-		}
-		if depth == 0 {
-			// At depth 0 after a complete value; keys and colons only
-			// occur inside containers.
-			return nil
-		}
-	}
-}
+// skip consumes one value without building it (the text is validated:
+// skipRaw).
+func (p *parser) skip() error { return p.skipRaw() }
 
 var errBadString = errors.New("invalid JSON string")
 
