@@ -1,6 +1,9 @@
 package plan
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // tokenEnd marks the bytes that end a number or a literal.
 var tokenEnd = func() (t [256]bool) {
@@ -39,7 +42,7 @@ func (p *parser) marksTrue(in string, marks ...string) (bool, error) {
 				return false, err
 			}
 			found = found || t
-		case in == "" && isOneOf(key, marks):
+		case in == "" && slices.Contains(marks, key):
 			start := p.i
 			if err := p.skipRaw(); err != nil {
 				return false, err
@@ -82,15 +85,6 @@ func lastMember(src, key string) (v string, ok bool) {
 		return "", false
 	}
 	return p.src[:p.i], true
-}
-
-func isOneOf(s string, list []string) bool {
-	for _, l := range list {
-		if s == l {
-			return true
-		}
-	}
-	return false
 }
 
 // holdsTrue reports whether the validated JSON text v holds the literal
